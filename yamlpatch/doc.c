@@ -1,0 +1,492 @@
+/*
+ * doc.c: load bytes into an index of nodes with byte spans.
+ *
+ * libyaml reports positions as character indices (code points; a BOM is
+ * consumed before index 0).  Edits splice bytes, so every mark is converted
+ * with a forward UTF-8 cursor; for pure ASCII input the conversion is a shift.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+yp_status yp_fail(yp_error *err, yp_status code, unsigned long line, unsigned long col,
+                  const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        err->code = code;
+        err->line = line;
+        err->column = col;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+char *yp_strndup(const char *s, size_t n)
+{
+    char *copy = malloc(n + 1);
+    if (copy) {
+        memcpy(copy, s, n);
+        copy[n] = '\0';
+    }
+    return copy;
+}
+
+const char *yp_status_name(yp_status status)
+{
+    switch (status) {
+    case YP_OK: return "ok";
+    case YP_ERR_NOMEM: return "out of memory";
+    case YP_ERR_PARSE: return "invalid YAML";
+    case YP_ERR_PATH: return "bad path";
+    case YP_ERR_NOT_FOUND: return "not found";
+    case YP_ERR_TYPE: return "wrong node type";
+    case YP_ERR_VALUE: return "bad value";
+    case YP_ERR_ALIAS: return "aliased node";
+    case YP_ERR_DUPLICATE: return "duplicate key";
+    case YP_ERR_VERIFY: return "verification failed";
+    case YP_ERR_IO: return "I/O error";
+    }
+    return "unknown error";
+}
+
+/* ---- character index -> byte offset ---------------------------------- */
+
+typedef struct {
+    const unsigned char *bytes;
+    size_t len;
+    size_t base;          /* bytes before character 0 (a BOM) */
+    bool ascii;
+    size_t char_pos, byte_pos;
+} char_cursor;
+
+static size_t utf8_width(unsigned char lead)
+{
+    if (lead < 0x80) return 1;
+    if ((lead & 0xE0) == 0xC0) return 2;
+    if ((lead & 0xF0) == 0xE0) return 3;
+    if ((lead & 0xF8) == 0xF0) return 4;
+    return 1; /* invalid lead byte: libyaml would have refused the input */
+}
+
+static size_t cursor_byte(char_cursor *c, size_t char_index)
+{
+    if (c->ascii) {
+        size_t b = c->base + char_index;
+        return b > c->len ? c->len : b;
+    }
+    if (char_index < c->char_pos) { /* marks are nearly monotonic; restart rarely */
+        c->char_pos = 0;
+        c->byte_pos = c->base;
+    }
+    while (c->char_pos < char_index && c->byte_pos < c->len) {
+        c->byte_pos += utf8_width(c->bytes[c->byte_pos]);
+        c->char_pos++;
+    }
+    return c->byte_pos > c->len ? c->len : c->byte_pos;
+}
+
+/* ---- building the index ---------------------------------------------- */
+
+typedef struct {
+    size_t node;
+    size_t *kids;
+    size_t n, cap;
+} open_collection;
+
+typedef struct {
+    yp_doc *doc;
+    size_t cap_nodes;
+    open_collection *stack;
+    size_t depth, cap_stack;
+    size_t cap_docs;
+    char_cursor cursor;
+} builder;
+
+static bool grow(void **array, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return true;
+    size_t n = *cap ? *cap * 2 : 16;
+    while (n < need) n *= 2;
+    void *p = realloc(*array, n * elem);
+    if (!p) return false;
+    *array = p;
+    *cap = n;
+    return true;
+}
+
+static size_t add_node(builder *b, yp_kind kind, const yaml_mark_t *start)
+{
+    yp_doc *doc = b->doc;
+    if (!grow((void **)&doc->nodes, &b->cap_nodes, doc->n_nodes + 1, sizeof(yp_node)))
+        return YP_NONE;
+    size_t id = doc->n_nodes++;
+    yp_node *n = &doc->nodes[id];
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->start = cursor_byte(&b->cursor, start->index);
+    n->line = start->line;
+    n->col = start->column;
+    n->parent = b->depth ? b->stack[b->depth - 1].node : YP_NONE;
+    n->document = doc->n_docs - 1;
+    if (b->depth) {
+        open_collection *top = &b->stack[b->depth - 1];
+        if (!grow((void **)&top->kids, &top->cap, top->n + 1, sizeof(size_t))) return YP_NONE;
+        top->kids[top->n++] = id;
+    } else if (doc->roots[doc->n_docs - 1] == YP_NONE) {
+        doc->roots[doc->n_docs - 1] = id;
+    }
+    return id;
+}
+
+/* The value of a scalar starts after its anchor and tag, so that replacing the
+ * value keeps them. */
+static size_t skip_properties(const yp_doc *doc, size_t pos, unsigned long *col)
+{
+    while (pos < doc->len && (doc->bytes[pos] == '&' || doc->bytes[pos] == '!')) {
+        while (pos < doc->len && !strchr(" \t\r\n", doc->bytes[pos])) pos++, (*col)++;
+        while (pos < doc->len && doc->bytes[pos] == ' ') pos++, (*col)++;
+    }
+    return pos;
+}
+
+/* Block scalars' end marks swallow trailing blank lines: end at the content. */
+static size_t trim_trailing_space(const yp_doc *doc, size_t start, size_t end)
+{
+    while (end > start && strchr(" \t\r\n", doc->bytes[end - 1])) end--;
+    return end;
+}
+
+static yp_status check_duplicates(const yp_doc *doc, const open_collection *map, yp_error *err)
+{
+    for (size_t i = 0; i < map->n; i += 2) {
+        const yp_node *k = &doc->nodes[map->kids[i]];
+        if (k->kind != YPN_SCALAR) continue;
+        for (size_t j = i + 2; j < map->n; j += 2) {
+            const yp_node *k2 = &doc->nodes[map->kids[j]];
+            if (k2->kind == YPN_SCALAR && k2->value_len == k->value_len &&
+                memcmp(k2->value, k->value, k->value_len) == 0)
+                return yp_fail(err, YP_ERR_DUPLICATE, k2->line + 1, k2->col + 1,
+                               "duplicate key '%s' (first at line %lu)", k->value, k->line + 1);
+        }
+    }
+    return YP_OK;
+}
+
+static yp_status close_collection(builder *b, const yaml_event_t *ev, yp_error *err)
+{
+    yp_doc *doc = b->doc;
+    open_collection *top = &b->stack[--b->depth];
+    yp_node *n = &doc->nodes[top->node];
+    n->kids = top->kids;
+    n->n_kids = top->n;
+    top->kids = NULL;
+    if (n->flow) {
+        n->end = cursor_byte(&b->cursor, ev->end_mark.index);
+    } else {
+        n->end = n->start;
+        for (size_t i = 0; i < n->n_kids; i++)
+            if (doc->nodes[n->kids[i]].end > n->end) n->end = doc->nodes[n->kids[i]].end;
+    }
+    if (n->kind == YPN_MAP && !doc->allow_duplicates) {
+        open_collection view = { top->node, n->kids, n->n_kids, 0 };
+        return check_duplicates(doc, &view, err);
+    }
+    return YP_OK;
+}
+
+static yp_status open_collection_node(builder *b, yp_kind kind, const yaml_event_t *ev,
+                                      bool flow, const yaml_char_t *anchor, bool tagged)
+{
+    size_t id = add_node(b, kind, &ev->start_mark);
+    if (id == YP_NONE ||
+        !grow((void **)&b->stack, &b->cap_stack, b->depth + 1, sizeof(open_collection)))
+        return YP_ERR_NOMEM;
+    yp_node *n = &b->doc->nodes[id];
+    n->flow = flow;
+    n->has_tag = tagged;
+    if (anchor && !(n->anchor = strdup((const char *)anchor))) return YP_ERR_NOMEM;
+    b->stack[b->depth++] = (open_collection){ id, NULL, 0, 0 };
+    return YP_OK;
+}
+
+static yp_status add_scalar(builder *b, const yaml_event_t *ev)
+{
+    size_t id = add_node(b, YPN_SCALAR, &ev->start_mark);
+    if (id == YP_NONE) return YP_ERR_NOMEM;
+    yp_doc *doc = b->doc;
+    yp_node *n = &doc->nodes[id];
+    const yaml_char_t *anchor = ev->data.scalar.anchor;
+    n->has_tag = ev->data.scalar.tag != NULL;
+    n->start = skip_properties(doc, n->start, &n->col);
+    n->end = cursor_byte(&b->cursor, ev->end_mark.index);
+    if (n->end < n->start) n->end = n->start; /* empty value after properties */
+    switch (ev->data.scalar.style) {
+    case YAML_SINGLE_QUOTED_SCALAR_STYLE: n->style = YPS_SINGLE; break;
+    case YAML_DOUBLE_QUOTED_SCALAR_STYLE: n->style = YPS_DOUBLE; break;
+    case YAML_LITERAL_SCALAR_STYLE: n->style = YPS_LITERAL; break;
+    case YAML_FOLDED_SCALAR_STYLE: n->style = YPS_FOLDED; break;
+    default: n->style = YPS_PLAIN; break;
+    }
+    if (n->style == YPS_LITERAL || n->style == YPS_FOLDED)
+        n->end = trim_trailing_space(doc, n->start, n->end);
+    n->value = yp_strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+    n->value_len = ev->data.scalar.length;
+    if (!n->value) return YP_ERR_NOMEM;
+    if (anchor && !(n->anchor = strdup((const char *)anchor))) return YP_ERR_NOMEM;
+    return YP_OK;
+}
+
+static yp_status add_alias(builder *b, const yaml_event_t *ev)
+{
+    size_t id = add_node(b, YPN_ALIAS, &ev->start_mark);
+    if (id == YP_NONE) return YP_ERR_NOMEM;
+    yp_node *n = &b->doc->nodes[id];
+    n->end = cursor_byte(&b->cursor, ev->end_mark.index);
+    n->anchor = strdup((const char *)ev->data.alias.anchor);
+    if (!n->anchor) return YP_ERR_NOMEM;
+    /* The alias refers to the latest earlier node with that anchor. */
+    for (size_t i = id; i-- > 0;) {
+        yp_node *t = &b->doc->nodes[i];
+        if (t->kind != YPN_ALIAS && t->anchor && strcmp(t->anchor, n->anchor) == 0) {
+            t->aliased = true;
+            break;
+        }
+    }
+    return YP_OK;
+}
+
+static yp_status start_document(builder *b)
+{
+    yp_doc *doc = b->doc;
+    if (!grow((void **)&doc->roots, &b->cap_docs, doc->n_docs + 1, sizeof(size_t)))
+        return YP_ERR_NOMEM;
+    size_t cap = b->cap_docs;
+    void *ends = realloc(doc->doc_ends, cap * sizeof(size_t));
+    if (!ends) return YP_ERR_NOMEM;
+    doc->doc_ends = ends;
+    doc->roots[doc->n_docs] = YP_NONE;
+    doc->doc_ends[doc->n_docs] = doc->len;
+    doc->n_docs++;
+    return YP_OK;
+}
+
+static yp_status handle_event(builder *b, const yaml_event_t *ev, yp_error *err)
+{
+    switch (ev->type) {
+    case YAML_DOCUMENT_START_EVENT:
+        return start_document(b);
+    case YAML_DOCUMENT_END_EVENT:
+        b->doc->doc_ends[b->doc->n_docs - 1] = cursor_byte(&b->cursor, ev->start_mark.index);
+        return YP_OK;
+    case YAML_SCALAR_EVENT:
+        return add_scalar(b, ev);
+    case YAML_ALIAS_EVENT:
+        return add_alias(b, ev);
+    case YAML_MAPPING_START_EVENT:
+        return open_collection_node(b, YPN_MAP, ev,
+                                    ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE,
+                                    ev->data.mapping_start.anchor,
+                                    ev->data.mapping_start.tag != NULL);
+    case YAML_SEQUENCE_START_EVENT:
+        return open_collection_node(b, YPN_SEQ, ev,
+                                    ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE,
+                                    ev->data.sequence_start.anchor,
+                                    ev->data.sequence_start.tag != NULL);
+    case YAML_MAPPING_END_EVENT:
+    case YAML_SEQUENCE_END_EVENT:
+        return close_collection(b, ev, err);
+    default:
+        return YP_OK;
+    }
+}
+
+/* The file's habits, used when new lines are written. */
+static void learn_format(yp_doc *doc)
+{
+    const char *nl = memchr(doc->bytes, '\n', doc->len);
+    doc->eol = (nl && nl > doc->bytes && nl[-1] == '\r') ? "\r\n" : "\n";
+    doc->map_indent = 0;
+    doc->seq_indent = -1;
+    for (size_t i = 0; i < doc->n_nodes; i++) {
+        const yp_node *n = &doc->nodes[i];
+        if (n->parent == YP_NONE || (n->kind != YPN_MAP && n->kind != YPN_SEQ) || n->flow)
+            continue;
+        const yp_node *p = &doc->nodes[n->parent];
+        if (p->kind != YPN_MAP || p->flow) continue;
+        /* n is a block collection that is the value of a key: find that key */
+        for (size_t k = 1; k < p->n_kids; k += 2) {
+            if (p->kids[k] != i) continue;
+            const yp_node *key = &doc->nodes[p->kids[k - 1]];
+            if (n->line == key->line) break; /* not a nested block */
+            if (n->kind == YPN_MAP && doc->map_indent == 0 && n->col > key->col)
+                doc->map_indent = (unsigned)(n->col - key->col);
+            if (n->kind == YPN_SEQ && doc->seq_indent < 0 && n->col >= key->col)
+                doc->seq_indent = (int)(n->col - key->col);
+        }
+        if (doc->map_indent && doc->seq_indent >= 0) break;
+    }
+    if (doc->map_indent == 0) doc->map_indent = 2;
+    if (doc->seq_indent < 0) doc->seq_indent = (int)doc->map_indent;
+}
+
+static void free_builder(builder *b)
+{
+    for (size_t i = 0; i < b->depth; i++) free(b->stack[i].kids);
+    free(b->stack);
+}
+
+yp_doc *yp_index_build(char *bytes, size_t len, bool allow_duplicates, yp_error *err)
+{
+    yp_doc *doc = calloc(1, sizeof *doc);
+    if (!doc) {
+        free(bytes);
+        yp_fail(err, YP_ERR_NOMEM, 0, 0, "out of memory");
+        return NULL;
+    }
+    doc->bytes = bytes;
+    doc->len = len;
+    doc->allow_duplicates = allow_duplicates;
+
+    if (len >= 2 && (((unsigned char)bytes[0] == 0xFE && (unsigned char)bytes[1] == 0xFF) ||
+                     ((unsigned char)bytes[0] == 0xFF && (unsigned char)bytes[1] == 0xFE))) {
+        yp_fail(err, YP_ERR_PARSE, 1, 1, "UTF-16 input is not supported; convert it to UTF-8");
+        yp_doc_free(doc);
+        return NULL;
+    }
+    if (memchr(bytes, '\0', len)) {
+        const char *z = memchr(bytes, '\0', len);
+        unsigned long line, col;
+        yp_position(doc, (size_t)(z - bytes), &line, &col);
+        yp_fail(err, YP_ERR_PARSE, line + 1, col + 1, "NUL byte in input");
+        yp_doc_free(doc);
+        return NULL;
+    }
+
+    builder b = { .doc = doc };
+    b.cursor.bytes = (const unsigned char *)bytes;
+    b.cursor.len = len;
+    b.cursor.base = (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
+    b.cursor.byte_pos = b.cursor.base;
+    b.cursor.ascii = true;
+    for (size_t i = b.cursor.base; i < len; i++)
+        if ((unsigned char)bytes[i] >= 0x80) { b.cursor.ascii = false; break; }
+
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        yp_fail(err, YP_ERR_NOMEM, 0, 0, "out of memory");
+        yp_doc_free(doc);
+        return NULL;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)bytes, len);
+    yp_status st = YP_OK;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            const yaml_mark_t *m = parser.context ? &parser.context_mark : &parser.problem_mark;
+            if (parser.error == YAML_MEMORY_ERROR)
+                st = yp_fail(err, YP_ERR_NOMEM, 0, 0, "out of memory");
+            else if (parser.context)
+                st = yp_fail(err, YP_ERR_PARSE, parser.problem_mark.line + 1,
+                             parser.problem_mark.column + 1, "%s %s (line %lu)", parser.problem,
+                             parser.context, (unsigned long)m->line + 1);
+            else
+                st = yp_fail(err, YP_ERR_PARSE, parser.problem_mark.line + 1,
+                             parser.problem_mark.column + 1, "%s", parser.problem);
+            break;
+        }
+        yaml_event_type_t type = ev.type;
+        st = handle_event(&b, &ev, err);
+        yaml_event_delete(&ev);
+        if (st == YP_ERR_NOMEM) yp_fail(err, st, 0, 0, "out of memory");
+        if (st != YP_OK || type == YAML_STREAM_END_EVENT) break;
+    }
+    yaml_parser_delete(&parser);
+    free_builder(&b);
+    if (st != YP_OK) {
+        yp_doc_free(doc);
+        return NULL;
+    }
+    learn_format(doc);
+    return doc;
+}
+
+yp_doc *yp_doc_load(const char *bytes, size_t len, bool allow_duplicates, yp_error *err)
+{
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        yp_fail(err, YP_ERR_NOMEM, 0, 0, "out of memory");
+        return NULL;
+    }
+    memcpy(copy, bytes, len);
+    copy[len] = '\0';
+    return yp_index_build(copy, len, allow_duplicates, err);
+}
+
+void yp_doc_free(yp_doc *doc)
+{
+    if (!doc) return;
+    for (size_t i = 0; i < doc->n_nodes; i++) {
+        free(doc->nodes[i].value);
+        free(doc->nodes[i].anchor);
+        free(doc->nodes[i].kids);
+    }
+    free(doc->nodes);
+    free(doc->roots);
+    free(doc->doc_ends);
+    free(doc->bytes);
+    free(doc);
+}
+
+const char *yp_doc_bytes(const yp_doc *doc, size_t *len)
+{
+    if (len) *len = doc->len;
+    return doc->bytes;
+}
+
+size_t yp_doc_count(const yp_doc *doc)
+{
+    return doc->n_docs;
+}
+
+yp_status yp_doc_select(yp_doc *doc, size_t index, yp_error *err)
+{
+    if (index >= doc->n_docs)
+        return yp_fail(err, YP_ERR_NOT_FOUND, 0, 0, "document %zu: the stream has %zu document%s",
+                       index, doc->n_docs, doc->n_docs == 1 ? "" : "s");
+    doc->current = index;
+    return YP_OK;
+}
+
+void yp_position(const yp_doc *doc, size_t offset, unsigned long *line, unsigned long *col)
+{
+    unsigned long l = 0, c = 0;
+    for (size_t i = 0; i < offset && i < doc->len; i++) {
+        unsigned char ch = (unsigned char)doc->bytes[i];
+        if (ch == '\n') {
+            l++;
+            c = 0;
+        } else if ((ch & 0xC0) != 0x80) {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+size_t yp_line_start(const yp_doc *doc, size_t offset)
+{
+    while (offset > 0 && doc->bytes[offset - 1] != '\n') offset--;
+    return offset;
+}
+
+size_t yp_line_end(const yp_doc *doc, size_t offset)
+{
+    while (offset < doc->len && doc->bytes[offset] != '\n') offset++;
+    return offset < doc->len ? offset + 1 : offset;
+}
