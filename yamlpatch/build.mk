@@ -19,3 +19,8 @@ $(B)/yamlpatch: $(B)/obj/yamlpatch/main.o $(B)/obj/yamlpatch/patchfile.o $(YP_LI
 
 PROGRAMS        += $(B)/yamlpatch
 STATIC_PROGRAMS += yamlpatch
+
+$(B)/tests/test_yamlpatch: $(B)/obj/tests/unit/test_yamlpatch.o $(YP_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lyaml
+UNIT_TESTS += $(B)/tests/test_yamlpatch

@@ -465,6 +465,20 @@ static yp_status render_new_keys(const yp_doc *doc, const yp_path *path, size_t 
     return b->failed ? nomem(err) : YP_OK;
 }
 
+/* Comment lines indented deeper than a mapping's keys that follow its last
+ * entry belong to that entry (commented-out options of a nested block): a new
+ * key goes after them. */
+static size_t after_nested_comments(const yp_doc *doc, size_t at, unsigned long col)
+{
+    while (at < doc->len) {
+        size_t i = at;
+        while (i < doc->len && doc->bytes[i] == ' ') i++;
+        if (i >= doc->len || doc->bytes[i] != '#' || i - at <= col) break;
+        at = yp_line_end(doc, at);
+    }
+    return at;
+}
+
 static yp_status plan_create(const yp_doc *doc, const yp_path *path, size_t parent,
                              size_t depth, const new_value *v, unsigned flags, yp_splice *sp,
                              char **text, yp_error *err)
@@ -528,7 +542,7 @@ static yp_status plan_create(const yp_doc *doc, const yp_path *path, size_t pare
             st = render_new_keys(doc, path, depth, (unsigned)p->col, v, &b, err);
             *sp = (yp_splice){ tmpl, end, NULL, 0 };
         } else {
-            size_t at = yp_line_end(doc, p->end);
+            size_t at = after_nested_comments(doc, yp_line_end(doc, p->end), p->col);
             if (at == doc->len && at > 0 && doc->bytes[at - 1] != '\n') yp_buf_str(&b, doc->eol);
             yp_buf_indent(&b, (unsigned)p->col);
             st = render_new_keys(doc, path, depth, (unsigned)p->col, v, &b, err);

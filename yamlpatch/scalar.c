@@ -63,11 +63,9 @@ typedef struct {
     const char *pattern;
 } type_rule;
 
-/* SnakeYAML's implicit resolvers (org.yaml.snakeyaml.resolver.Resolver), with
- * YAML 1.1's y/n booleans added: quoting those too costs nothing. */
+/* SnakeYAML's implicit resolvers (org.yaml.snakeyaml.resolver.Resolver). */
 static const type_rule yaml11_rules[] = {
-    { YPT_BOOL, "^(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
-                "|y|Y|n|N)$" },
+    { YPT_BOOL, "^(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$" },
     { YPT_INT, "^([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
                "|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)$" },
     { YPT_FLOAT, "^([-+]?(\\.[0-9]+|[0-9_]+(\\.[0-9_]*)?)([eE][-+]?[0-9]+)?"
@@ -133,6 +131,9 @@ yp_type yp_resolve_yaml12(const char *text)
 static yp_type portable_type(const char *text)
 {
     yp_type t11 = yp_resolve_yaml11(text), t12 = yp_resolve_yaml12(text);
+    /* The YAML 1.1 spec also reads y/Y/n/N as booleans (SnakeYAML does not):
+     * quoting them costs nothing. */
+    if (matches("^(y|Y|n|N)$", text)) return YPT_TIMESTAMP;
     if (t11 == YPT_STR && t12 == YPT_STR) return YPT_STR;
     yp_type p = resolve(portable_rules, COUNT(portable_rules), text, YPT_STR);
     if (p != YPT_STR && p == t11 && p == t12) return p;
@@ -310,9 +311,6 @@ yp_status yp_render_scalar(const yp_doc *doc, const yp_node *old, const char *te
         yp_buf_str(&b, value ? "true" : "false");
         break;
     case YP_VALUE_NULL:
-        if (old && old->kind == YPN_SCALAR && yp_node_type(old) == YPT_NULL &&
-            old->style == YPS_PLAIN)
-            yp_buf_add(&b, "", 0); /* keep `key:` / `~` as it is: handled as a no-op */
         yp_buf_str(&b, "null");
         break;
     case YP_VALUE_AUTO: {

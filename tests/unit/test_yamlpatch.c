@@ -1,0 +1,334 @@
+/* Unit tests of the yamlpatch library: spans, paths, quoting, each operation,
+ * CRLF/BOM/UTF-8/no final newline, block and flow styles, aliases, duplicates. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../yamlpatch/yamlpatch.h"
+
+static yp_doc *load(const char *text)
+{
+    yp_error err;
+    yp_doc *doc = yp_doc_load(text, strlen(text), false, &err);
+    if (!doc) fail_msg("load failed: %s", err.message);
+    return doc;
+}
+
+static void assert_bytes(const yp_doc *doc, const char *expected)
+{
+    size_t len;
+    const char *bytes = yp_doc_bytes(doc, &len);
+    if (len != strlen(expected) || memcmp(bytes, expected, len) != 0)
+        fail_msg("got:\n[%.*s]\nexpected:\n[%s]", (int)len, bytes, expected);
+}
+
+/* set PATH=VALUE on `in` and compare the whole result */
+static void set_expect(const char *in, const char *path, const char *value, yp_value_type type,
+                       unsigned flags, const char *expected)
+{
+    yp_doc *doc = load(in);
+    yp_error err;
+    yp_status st = yp_set(doc, path, value, type, flags, &err);
+    if (st != YP_OK) fail_msg("set %s=%s: %s", path, value, err.message);
+    assert_bytes(doc, expected);
+    /* applying the same edit again changes nothing */
+    assert_int_equal(yp_set(doc, path, value, type, flags, &err), YP_OK);
+    assert_bytes(doc, expected);
+    yp_doc_free(doc);
+}
+
+static void del_expect(const char *in, const char *path, const char *expected)
+{
+    yp_doc *doc = load(in);
+    yp_error err;
+    if (yp_delete(doc, path, &err) != YP_OK) fail_msg("del %s: %s", path, err.message);
+    assert_bytes(doc, expected);
+    yp_doc_free(doc);
+}
+
+static char *get(const char *in, const char *path)
+{
+    yp_doc *doc = load(in);
+    yp_error err;
+    char *out = NULL;
+    if (yp_get(doc, path, &out, NULL, &err) != YP_OK) fail_msg("get %s: %s", path, err.message);
+    yp_doc_free(doc);
+    return out;
+}
+
+static yp_status set_status(const char *in, const char *path, const char *value,
+                            yp_value_type type, yp_error *err)
+{
+    yp_doc *doc = load(in);
+    size_t len_before;
+    char *before = strdup(yp_doc_bytes(doc, &len_before));
+    yp_status st = yp_set(doc, path, value, type, 0, err);
+    if (st != YP_OK) assert_bytes(doc, before); /* a failed edit changes nothing */
+    free(before);
+    yp_doc_free(doc);
+    return st;
+}
+
+/* ---- paths ------------------------------------------------------------- */
+
+static void test_get_paths(void **state)
+{
+    (void)state;
+    const char *y = "a:\n  b: 1\n  \"c.d\": 2\nl: [x, y, z]\n"
+                    "s:\n  - name: n1\n    v: 10\n  - name: n2\n    v: 20\n";
+    char *v;
+    v = get(y, "a.b"); assert_string_equal(v, "1"); free(v);
+    v = get(y, "a.\"c.d\""); assert_string_equal(v, "2"); free(v);
+    v = get(y, "l[0]"); assert_string_equal(v, "x"); free(v);
+    v = get(y, "l[-1]"); assert_string_equal(v, "z"); free(v);
+    v = get(y, "s[name=n2].v"); assert_string_equal(v, "20"); free(v);
+    v = get(y, "s[1].name"); assert_string_equal(v, "n2"); free(v);
+    v = get(y, "a"); assert_string_equal(v, "  b: 1\n  \"c.d\": 2"); free(v);
+}
+
+static void test_path_errors(void **state)
+{
+    (void)state;
+    yp_doc *doc = load("a: {b: 1}\nl: [1]\n");
+    yp_error err;
+    char *out;
+    assert_int_equal(yp_get(doc, "a..b", &out, NULL, &err), YP_ERR_PATH);
+    assert_int_equal(yp_get(doc, "a[", &out, NULL, &err), YP_ERR_PATH);
+    assert_int_equal(yp_get(doc, "a.\"b", &out, NULL, &err), YP_ERR_PATH);
+    assert_int_equal(yp_get(doc, "a.c", &out, NULL, &err), YP_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.message, "a.c"));
+    assert_int_equal(yp_get(doc, "l[5]", &out, NULL, &err), YP_ERR_NOT_FOUND);
+    assert_int_equal(yp_get(doc, "l.x", &out, NULL, &err), YP_ERR_TYPE);
+    assert_int_equal(yp_get(doc, "a[0]", &out, NULL, &err), YP_ERR_TYPE);
+    yp_doc_free(doc);
+}
+
+/* ---- set: scalars and styles ------------------------------------------ */
+
+static void test_set_keeps_styles(void **state)
+{
+    (void)state;
+    set_expect("a: 'x'  # keep\nb: \"y\"\nc: z\n", "a", "new", YP_VALUE_AUTO, 0,
+               "a: 'new'  # keep\nb: \"y\"\nc: z\n");
+    set_expect("a: 'x'\nb: \"y\"\n", "b", "it's", YP_VALUE_AUTO, 0, "a: 'x'\nb: \"it's\"\n");
+    set_expect("a: 'x'\n", "a", "it's", YP_VALUE_AUTO, 0, "a: 'it''s'\n");
+    set_expect("n: 16 # tokens\n", "n", "32", YP_VALUE_AUTO, 0, "n: 32 # tokens\n");
+    set_expect("lit: |\n  one\n  two\n\nnext: 1\n", "lit", "three\nfour\n", YP_VALUE_AUTO, 0,
+               "lit: |\n  three\n  four\n\nnext: 1\n");
+}
+
+static void test_quoting(void **state)
+{
+    (void)state;
+    /* a string that would read as something else is quoted */
+    set_expect("s: text\n", "s", "yes", YP_VALUE_AUTO, 0, "s: \"yes\"\n");
+    set_expect("s: text\n", "s", "0777", YP_VALUE_AUTO, 0, "s: \"0777\"\n");
+    set_expect("s: text\n", "s", "1_000", YP_VALUE_AUTO, 0, "s: \"1_000\"\n");
+    set_expect("s: text\n", "s", "12:30", YP_VALUE_AUTO, 0, "s: \"12:30\"\n");
+    set_expect("s: text\n", "s", "a: b", YP_VALUE_AUTO, 0, "s: \"a: b\"\n");
+    set_expect("s: text\n", "s", "#x", YP_VALUE_AUTO, 0, "s: \"#x\"\n");
+    set_expect("s: text\n", "s", "", YP_VALUE_AUTO, 0, "s: \"\"\n");
+    set_expect("s: text\n", "s", "über", YP_VALUE_AUTO, 0, "s: über\n");
+    set_expect("s: text\n", "s", "a\"b\\c", YP_VALUE_STRING, 0, "s: a\"b\\c\n");
+    set_expect("s: \"text\"\n", "s", "a\"b\\c", YP_VALUE_STRING, 0, "s: \"a\\\"b\\\\c\"\n");
+    /* an int stays an int; a bool a bool */
+    set_expect("n: 1\n", "n", "42", YP_VALUE_AUTO, 0, "n: 42\n");
+    set_expect("b: true\n", "b", "false", YP_VALUE_AUTO, 0, "b: false\n");
+    /* ... but an ambiguous form replacing an int becomes a quoted string */
+    set_expect("n: 1\n", "n", "0777", YP_VALUE_AUTO, 0, "n: \"0777\"\n");
+    /* a string replacing a string stays a string even when it looks numeric */
+    set_expect("s: abc\n", "s", "123", YP_VALUE_AUTO, 0, "s: \"123\"\n");
+    /* typed modes */
+    set_expect("b: x\n", "b", "yes", YP_VALUE_BOOL, 0, "b: true\n");
+    set_expect("n: x\n", "n", "7", YP_VALUE_INT, 0, "n: 7\n");
+    set_expect("n: x\n", "n", "", YP_VALUE_NULL, 0, "n: null\n");
+    set_expect("n: 1\n", "n", "7", YP_VALUE_STRING, 0, "n: \"7\"\n");
+    yp_error err;
+    assert_int_equal(set_status("n: 1\n", "n", "seven", YP_VALUE_INT, &err), YP_ERR_VALUE);
+    assert_int_equal(set_status("n: 1\n", "n", "maybe", YP_VALUE_BOOL, &err), YP_ERR_VALUE);
+    assert_int_equal(set_status("n: 1\n", "n", "[unclosed", YP_VALUE_YAML, &err), YP_ERR_VALUE);
+}
+
+/* ---- set: new keys, uncomment ------------------------------------------ */
+
+static void test_set_appends_missing_keys(void **state)
+{
+    (void)state;
+    set_expect("a: 1\n# about b\nb:\n  c: 2\n\n# trailing\n", "b.d", "3", YP_VALUE_AUTO, 0,
+               "a: 1\n# about b\nb:\n  c: 2\n  d: 3\n\n# trailing\n");
+    set_expect("a: 1\n", "x.y.z", "v", YP_VALUE_AUTO, 0, "a: 1\nx:\n  y:\n    z: v\n");
+    set_expect("a: 1", "b", "2", YP_VALUE_AUTO, 0, "a: 1\nb: 2\n");
+    set_expect("a:\nb: 1\n", "a.k", "v", YP_VALUE_AUTO, 0, "a:\n  k: v\nb: 1\n");
+    set_expect("m: {a: 1}\n", "m.b", "2", YP_VALUE_AUTO, 0, "m: {a: 1, b: 2}\n");
+    set_expect("", "k", "v", YP_VALUE_AUTO, 0, "k: v\n");
+}
+
+static void test_uncomment(void **state)
+{
+    (void)state;
+    const char *y = "listen_address: localhost\n"
+                    "# table: Always flush with the same compressor that the table uses.\n"
+                    "# broadcast_address: 1.2.3.4\n"
+                    "rpc_address: localhost\n"
+                    "nested:\n  a: 1\n  # b: 2\n";
+    set_expect(y, "broadcast_address", "10.0.0.1", YP_VALUE_AUTO, YP_SET_UNCOMMENT,
+               "listen_address: localhost\n"
+               "# table: Always flush with the same compressor that the table uses.\n"
+               "broadcast_address: 10.0.0.1\n"
+               "rpc_address: localhost\n"
+               "nested:\n  a: 1\n  # b: 2\n");
+    /* prose is never taken: the key is appended instead */
+    set_expect(y, "table", "x", YP_VALUE_AUTO, YP_SET_UNCOMMENT,
+               "listen_address: localhost\n"
+               "# table: Always flush with the same compressor that the table uses.\n"
+               "# broadcast_address: 1.2.3.4\n"
+               "rpc_address: localhost\n"
+               "nested:\n  a: 1\n  # b: 2\n"
+               "table: x\n");
+    /* nested: the template at the nested key column */
+    set_expect(y, "nested.b", "3", YP_VALUE_AUTO, YP_SET_UNCOMMENT,
+               "listen_address: localhost\n"
+               "# table: Always flush with the same compressor that the table uses.\n"
+               "# broadcast_address: 1.2.3.4\n"
+               "rpc_address: localhost\n"
+               "nested:\n  a: 1\n  b: 3\n");
+    /* without the flag the template stays and the key is appended */
+    set_expect("a: 1\n# b: 2\nc: 3\n", "b", "5", YP_VALUE_AUTO, 0, "a: 1\n# b: 2\nc: 3\nb: 5\n");
+    /* the last matching template in range wins */
+    set_expect("# k: 1\na: 1\n# k: 2\n", "k", "9", YP_VALUE_AUTO, YP_SET_UNCOMMENT,
+               "# k: 1\na: 1\nk: 9\n");
+}
+
+/* ---- sequences and flow ------------------------------------------------ */
+
+static void test_sequences(void **state)
+{
+    (void)state;
+    set_expect("dirs:\n    - /a\n    - /b\nx: 1\n", "dirs", "[/c, /d]", YP_VALUE_YAML, 0,
+               "dirs:\n    - /c\n    - /d\nx: 1\n");
+    set_expect("dirs: [/a, /b]\n", "dirs", "[/c, /d]", YP_VALUE_YAML, 0, "dirs: [/c, /d]\n");
+    set_expect("dirs: [/a, /b]\n", "dirs[1]", "/z", YP_VALUE_AUTO, 0, "dirs: [/a, /z]\n");
+    set_expect("k: v\n", "dirs", "- /c\n- /d\n", YP_VALUE_YAML, 0, "k: v\ndirs:\n  - /c\n  - /d\n");
+    set_expect("s:\n  - name: a\n    v: 1\n  - name: b\n    v: 2\n", "s[name=b].v", "3",
+               YP_VALUE_AUTO, 0, "s:\n  - name: a\n    v: 1\n  - name: b\n    v: 3\n");
+    set_expect("m: {a: 1, b: x}\n", "m.b", "a,b", YP_VALUE_AUTO, 0, "m: {a: 1, b: \"a,b\"}\n");
+}
+
+/* ---- delete ------------------------------------------------------------ */
+
+static void test_delete(void **state)
+{
+    (void)state;
+    del_expect("a: 1  # about a\n# about b\nb: 2\n", "a", "# about b\nb: 2\n");
+    del_expect("a: 1\nb:\n  c: 1\n  d: 2\ne: 3\n", "b", "a: 1\ne: 3\n");
+    del_expect("l:\n  - x\n  - y\n", "l[0]", "l:\n  - y\n");
+    del_expect("l: [x, y, z]\n", "l[1]", "l: [x, z]\n");
+    del_expect("l: [x, y, z]\n", "l[-1]", "l: [x, y]\n");
+    del_expect("m: {a: 1, b: 2}\n", "m.a", "m: {b: 2}\n");
+    del_expect("s:\n  - a: 1\n    b: 2\n", "s[0].a", "s:\n  - b: 2\n");
+    del_expect("m:\n  only: 1\nz: 2\n", "m.only", "m:\n  {}\nz: 2\n");
+    yp_doc *doc = load("a: 1\n");
+    yp_error err;
+    assert_int_equal(yp_delete(doc, "b", &err), YP_ERR_NOT_FOUND);
+    yp_doc_free(doc);
+}
+
+/* ---- encodings and line endings --------------------------------------- */
+
+static void test_crlf_bom_utf8(void **state)
+{
+    (void)state;
+    set_expect("a: 1\r\nb:\r\n  c: x\r\n", "b.d", "w", YP_VALUE_AUTO, 0,
+               "a: 1\r\nb:\r\n  c: x\r\n  d: w\r\n");
+    set_expect("\xEF\xBB\xBFname: caf\xC3\xA9 # c\nx: 1\n", "x", "2", YP_VALUE_AUTO, 0,
+               "\xEF\xBB\xBFname: caf\xC3\xA9 # c\nx: 2\n");
+    set_expect("k: \xC3\xA9\xC3\xA9\xC3\xA9\nz: \xE2\x82\xAC\n", "z", "\xE2\x82\xAC\xE2\x82\xAC",
+               YP_VALUE_AUTO, 0, "k: \xC3\xA9\xC3\xA9\xC3\xA9\nz: \xE2\x82\xAC\xE2\x82\xAC\n");
+    set_expect("a: 1\nb: 2", "b", "3", YP_VALUE_AUTO, 0, "a: 1\nb: 3");
+    char *v = get("\xEF\xBB\xBF" "k: \xC3\xBC" "ber\n", "k");
+    assert_string_equal(v, "\xC3\xBC" "ber");
+    free(v);
+    yp_error err;
+    assert_null(yp_doc_load("\xFF\xFE" "a\0:", 5, false, &err));
+    assert_int_equal(err.code, YP_ERR_PARSE);
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+static void test_parse_error_position(void **state)
+{
+    (void)state;
+    yp_error err;
+    const char *bad = "a: 1\nb: [x, y\nc: 2\n";
+    assert_null(yp_doc_load(bad, strlen(bad), false, &err));
+    assert_int_equal(err.code, YP_ERR_PARSE);
+    assert_true(err.line >= 2);
+    assert_true(err.column >= 1);
+}
+
+static void test_duplicates(void **state)
+{
+    (void)state;
+    yp_error err;
+    const char *dup = "a: 1\nb: 2\na: 3\n";
+    assert_null(yp_doc_load(dup, strlen(dup), false, &err));
+    assert_int_equal(err.code, YP_ERR_DUPLICATE);
+    assert_int_equal(err.line, 3);
+    yp_doc *doc = yp_doc_load(dup, strlen(dup), true, &err);
+    assert_non_null(doc);
+    char *v;
+    assert_int_equal(yp_get(doc, "a", &v, NULL, &err), YP_OK);
+    assert_string_equal(v, "3"); /* the last one counts, as in SnakeYAML */
+    free(v);
+    yp_doc_free(doc);
+}
+
+static void test_aliases_refused(void **state)
+{
+    (void)state;
+    yp_error err;
+    const char *y = "base: &b\n  k: 1\nuse: *b\nfree: &f 2\nother: 3\n";
+    assert_int_equal(set_status(y, "base.k", "2", YP_VALUE_AUTO, &err), YP_ERR_ALIAS);
+    assert_int_equal(set_status(y, "use.k", "2", YP_VALUE_AUTO, &err), YP_ERR_ALIAS);
+    /* an anchor nobody refers to may be edited, and the anchor stays */
+    set_expect(y, "free", "5", YP_VALUE_AUTO, 0, "base: &b\n  k: 1\nuse: *b\nfree: &f 5\nother: 3\n");
+    set_expect(y, "other", "4", YP_VALUE_AUTO, 0, "base: &b\n  k: 1\nuse: *b\nfree: &f 2\nother: 4\n");
+}
+
+static void test_multi_document(void **state)
+{
+    (void)state;
+    yp_error err;
+    const char *y = "a: 1\n---\na: 2\n";
+    yp_doc *doc = load(y);
+    assert_int_equal(yp_doc_count(doc), 2);
+    assert_int_equal(yp_doc_select(doc, 1, &err), YP_OK);
+    assert_int_equal(yp_set(doc, "a", "9", YP_VALUE_AUTO, 0, &err), YP_OK);
+    assert_bytes(doc, "a: 1\n---\na: 9\n");
+    assert_int_equal(yp_doc_select(doc, 2, &err), YP_ERR_NOT_FOUND);
+    yp_doc_free(doc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_get_paths),
+        cmocka_unit_test(test_path_errors),
+        cmocka_unit_test(test_set_keeps_styles),
+        cmocka_unit_test(test_quoting),
+        cmocka_unit_test(test_set_appends_missing_keys),
+        cmocka_unit_test(test_uncomment),
+        cmocka_unit_test(test_sequences),
+        cmocka_unit_test(test_delete),
+        cmocka_unit_test(test_crlf_bom_utf8),
+        cmocka_unit_test(test_parse_error_position),
+        cmocka_unit_test(test_duplicates),
+        cmocka_unit_test(test_aliases_refused),
+        cmocka_unit_test(test_multi_document),
+    };
+    return cmocka_run_group_tests_name("yamlpatch", tests, NULL, NULL);
+}
