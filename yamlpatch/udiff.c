@@ -59,9 +59,9 @@ static char *edit_script(const line *a, size_t na, const line *b, size_t nb, siz
         size_t i = 0, j = 0;
         while (i < ma || j < mb) {
             if (i < ma && j < mb && same(&ma0[i], &mb0[j])) { ops[k++] = '='; i++; j++; }
-            else if (j < mb && (i == ma || t[i * (mb + 1) + j + 1] >= t[(i + 1) * (mb + 1) + j]))
-                { ops[k++] = '+'; j++; }
-            else { ops[k++] = '-'; i++; }
+            else if (i < ma && (j == mb || t[(i + 1) * (mb + 1) + j] >= t[i * (mb + 1) + j + 1]))
+                { ops[k++] = '-'; i++; } /* deletions first, as diff -u prints them */
+            else { ops[k++] = '+'; j++; }
         }
         free(t);
     } else {

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The yamlpatch command line from the outside: exit codes, one-line errors,
+# in-place writes (atomic, mode/owner kept, symlinks followed, no-op untouched),
+# bind-mounted and read-only files, --check, --diff, apply, stdin.
+set -uo pipefail
+cd "$ROOT"
+Y=$PWD/$BUILD_DIR/yamlpatch
+T=$(mktemp -d)
+cleanup() { umount "$T/mnt/bound.yaml" 2>/dev/null; umount "$T/ro/file.yaml" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+n=0
+check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
+    local what=$1; shift
+    if "$@"; then echo "ok - $what"; else echo "not ok - $what"; fi
+}
+expect_rc() { # expect_rc RC CMD...
+    local want=$1; shift
+    "$@" >"$T/out" 2>"$T/err"; local rc=$?
+    [ "$rc" -eq "$want" ] || { echo "# expected exit $want, got $rc: $*"; cat "$T/err" | sed 's/^/# /'; return 1; }
+}
+one_line() { [ "$(wc -l <"$T/err")" -eq 1 ] || { sed 's/^/# /' "$T/err"; return 1; }; }
+
+printf 'a: 1 # one\nb:\n  c: "x"\nlist: [1, 2]\n' >"$T/f.yaml"
+cp "$T/f.yaml" "$T/orig.yaml"
+
+# exit codes and messages
+check "get prints a scalar" test "$($Y get "$T/f.yaml" b.c)" = x
+check "usage error is exit 2" expect_rc 2 "$Y" frobnicate "$T/f.yaml" a
+check "missing path is exit 3 with one line naming the path" \
+    bash -c "expect_rc() { :; }; \"$Y\" get \"$T/f.yaml\" b.zz 2>\"$T/err\"; [ \$? -eq 3 ] && grep -q '^yamlpatch: b.zz: not found$' \"$T/err\""
+printf 'a: 1\nb: [x\nc: 2\n' >"$T/bad.yaml"
+check "bad YAML is exit 4, one line FILE:LINE:COL" expect_rc 4 "$Y" set -i "$T/bad.yaml" a=2
+check "bad YAML message format" grep -Eq "^yamlpatch: $T/bad.yaml:[0-9]+:[0-9]+: " "$T/err"
+check "bad YAML: one line" one_line
+check "bad YAML: file untouched" cmp -s "$T/bad.yaml" <(printf 'a: 1\nb: [x\nc: 2\n')
+check "missing file is exit 5" expect_rc 5 "$Y" get "$T/nope.yaml" a
+check "bad value for --type int is exit 4" expect_rc 4 "$Y" set -t int "$T/f.yaml" a=x
+check "malformed path is exit 2" expect_rc 2 "$Y" get "$T/f.yaml" 'a..b'
+
+# stdout, stdin, --check, --diff
+check "set prints the edited document, comments kept" \
+    test "$($Y set "$T/f.yaml" a=2 | head -1)" = "a: 2 # one"
+check "stdin works" test "$(printf 'k: v\n' | $Y set - k=w)" = "k: w"
+check "--check exits 1 when something would change" expect_rc 1 "$Y" set --check "$T/f.yaml" a=5
+check "--check exits 0 when nothing would change" expect_rc 0 "$Y" set --check "$T/f.yaml" a=1
+cp "$T/f.yaml" "$T/g.yaml"; sed -i 's/^a: 1 # one/a: 7 # one/' "$T/g.yaml"
+"$Y" set --diff "$T/f.yaml" a=7 >"$T/ours.diff"
+diff -u --label "a/$T/f.yaml" --label "b/$T/f.yaml" "$T/f.yaml" "$T/g.yaml" >"$T/theirs.diff"
+check "--diff equals diff -u" cmp -s "$T/ours.diff" "$T/theirs.diff"
+check "--diff output applies with patch" bash -c "cp '$T/f.yaml' '$T/p.yaml' && sed 's#^--- a/.*#--- p.yaml#; s#^+++ b/.*#+++ p.yaml#' '$T/ours.diff' | patch -s '$T/p.yaml' && cmp -s '$T/p.yaml' '$T/g.yaml'"
+
+# in place
+chmod 640 "$T/f.yaml"; chown 1234:2345 "$T/f.yaml"
+ln -s f.yaml "$T/link.yaml"
+"$Y" set -i "$T/link.yaml" a=3 2>"$T/err"
+check "-i through a symlink edits the target" grep -q '^a: 3 # one$' "$T/f.yaml"
+check "-i keeps the symlink" test -L "$T/link.yaml"
+check "-i keeps mode" test "$(stat -c %a "$T/f.yaml")" = 640
+check "-i keeps owner" test "$(stat -c %u:%g "$T/f.yaml")" = 1234:2345
+check "-i leaves no temp file" test "$(ls -A "$T" | grep -c yamlpatch)" -eq 0
+touch -d '2001-01-01' "$T/f.yaml"
+"$Y" set -i "$T/f.yaml" a=3
+check "a no-op edit does not touch the file (mtime kept)" test "$(stat -c %Y "$T/f.yaml")" = "$(date -d 2001-01-01 +%s)"
+
+# apply
+cat >"$T/patch.yaml" <<'P'
+- op: set
+  path: b.c
+  value: "y z"
+- op: uncomment
+  path: broadcast_address
+  value: 10.0.0.9
+- op: set
+  path: dirs
+  type: yaml
+  value: "[/a, /b]"
+- op: delete
+  path: list
+P
+printf 'a: 1\n# broadcast_address: 1.2.3.4\nb:\n  c: "x"\nlist: [1, 2]\n' >"$T/ap.yaml"
+"$Y" apply "$T/ap.yaml" "$T/patch.yaml" >"$T/out" 2>"$T/err"
+check "apply: every operation" cmp -s "$T/out" <(printf 'a: 1\nbroadcast_address: 10.0.0.9\nb:\n  c: "y z"\ndirs:\n  - /a\n  - /b\n')
+printf -- '- op: set\n  path: a\n  value: 1\n- op: frob\n  path: a\n' >"$T/badpatch.yaml"
+check "apply: a bad patch is exit 4" expect_rc 4 "$Y" apply "$T/ap.yaml" "$T/badpatch.yaml"
+check "apply: the error names the patch file, line and column" grep -Eq "^yamlpatch: $T/badpatch.yaml:4:[0-9]+: " "$T/err"
+
+# bind mounts and read-only files
+if [ "$(id -u)" -ne 0 ]; then
+    echo "not ok - the bind-mount tests need root (mount --bind)"
+else
+    mkdir -p "$T/mnt" "$T/ro"
+    printf 'k: host\n' >"$T/host.yaml"; : >"$T/mnt/bound.yaml"
+    mount --bind "$T/host.yaml" "$T/mnt/bound.yaml"
+    "$Y" set -i "$T/mnt/bound.yaml" k=container 2>"$T/err"; rc=$?
+    check "bind-mounted file: rewritten in place (exit 0)" test $rc -eq 0
+    check "bind-mounted file: the host file has the new content" grep -q '^k: container$' "$T/host.yaml"
+    check "bind-mounted file: says it was rewritten in place" grep -q "rewritten in place" "$T/err"
+    umount "$T/mnt/bound.yaml"
+    printf 'k: ro\n' >"$T/rosrc.yaml"; : >"$T/ro/file.yaml"
+    mount --bind "$T/rosrc.yaml" "$T/ro/file.yaml" && mount -o remount,bind,ro "$T/ro/file.yaml"
+    check "read-only bind mount: exit 5" expect_rc 5 "$Y" set -i "$T/ro/file.yaml" k=new
+    check "read-only bind mount: one line of error" one_line
+    check "read-only bind mount: file unchanged" grep -q '^k: ro$' "$T/rosrc.yaml"
+    umount "$T/ro/file.yaml"
+    # a 0444 file as a non-root user, in a directory that user may write
+    mkdir -p "$T/user"; printf 'k: v\n' >"$T/user/f.yaml"; chmod 444 "$T/user/f.yaml"
+    chown -R nobody "$T/user"; chmod 755 "$T"
+    setpriv --reuid=nobody --regid=nogroup --clear-groups "$Y" set -i "$T/user/f.yaml" k=w >"$T/out" 2>"$T/err"; rc=$?
+    check "0444 file as non-root: exit 5" test $rc -eq 5
+    check "0444 file as non-root: one line of error" one_line
+    check "0444 file as non-root: file unchanged" grep -q '^k: v$' "$T/user/f.yaml"
+fi
+exit 0
