@@ -534,7 +534,11 @@ static yp_status plan_create(const yp_doc *doc, const yp_path *path, size_t pare
     } else {
         size_t tmpl = YP_NONE;
         if (flags & YP_SET_UNCOMMENT) tmpl = find_template(doc, parent, path->segs[depth].key);
-        if (tmpl != YP_NONE) {
+        if (tmpl == YP_NONE && (flags & YP_SET_EXISTING)) {
+            char *where = yp_path_format(path, path->n);
+            st = yp_fail(err, YP_ERR_NOT_FOUND, 0, 0, "%s: not found", where ? where : "?");
+            free(where);
+        } else if (tmpl != YP_NONE) {
             size_t end = yp_line_end(doc, tmpl);
             while (end > tmpl && (doc->bytes[end - 1] == '\n' || doc->bytes[end - 1] == '\r'))
                 end--;
@@ -617,6 +621,14 @@ static yp_status finish(yp_doc *doc, const yp_splice *sp, const yp_path *path,
     return YP_OK;
 }
 
+static yp_status not_found(const yp_path *path, yp_error *err)
+{
+    char *where = yp_path_format(path, path->n);
+    yp_fail(err, YP_ERR_NOT_FOUND, 0, 0, "%s: not found", where ? where : "?");
+    free(where);
+    return YP_ERR_NOT_FOUND;
+}
+
 yp_status yp_set(yp_doc *doc, const char *path_text, const char *value, yp_value_type type,
                  unsigned flags, yp_error *err)
 {
@@ -636,6 +648,9 @@ yp_status yp_set(yp_doc *doc, const char *path_text, const char *value, yp_value
         if (!already_holds(doc, node, &v) &&
             (st = plan_replace(doc, node, &v, &sp, &text, err)) == YP_OK)
             st = finish(doc, &sp, &path, &v, err);
+    } else if (st == YP_ERR_NOT_FOUND && path.n > 0 && depth + 1 < path.n &&
+               (flags & YP_SET_EXISTING)) {
+        st = not_found(&path, err);
     } else if (st == YP_ERR_NOT_FOUND && path.n > 0) {
         if ((st = plan_create(doc, &path, node, depth, &v, flags, &sp, &text, err)) == YP_OK)
             st = finish(doc, &sp, &path, &v, err);
@@ -647,14 +662,6 @@ yp_status yp_set(yp_doc *doc, const char *path_text, const char *value, yp_value
 }
 
 /* ---- get -------------------------------------------------------------- */
-
-static yp_status not_found(const yp_path *path, yp_error *err)
-{
-    char *where = yp_path_format(path, path->n);
-    yp_fail(err, YP_ERR_NOT_FOUND, 0, 0, "%s: not found", where ? where : "?");
-    free(where);
-    return YP_ERR_NOT_FOUND;
-}
 
 yp_status yp_get(const yp_doc *doc, const char *path_text, char **out, bool *is_scalar,
                  yp_error *err)

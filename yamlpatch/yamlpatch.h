@@ -60,9 +60,12 @@ typedef enum {
 
 /* Options for yp_set. */
 enum {
-    YP_SET_UNCOMMENT = 1u << 0 /* a missing key with a commented-out template line
+    YP_SET_UNCOMMENT = 1u << 0, /* a missing key with a commented-out template line
                                   ("# key: example") in its parent's range replaces
                                   that line instead of being appended */
+    YP_SET_EXISTING = 1u << 1   /* never add a key: when it is missing (and, with
+                                  YP_SET_UNCOMMENT, has no template line either)
+                                  return YP_ERR_NOT_FOUND and change nothing */
 };
 
 typedef struct yp_doc yp_doc;

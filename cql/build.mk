@@ -1,0 +1,14 @@
+# cql: the minimal CQL native-protocol client (the OPTIONS/SUPPORTED readiness
+# probe), shared by cass-entry and the provisioner.  Sources name headers from
+# the project root ("cql/probe.h"), hence -I. on these objects.
+CQL_SRCS := cql/probe.c
+CQL_OBJS := $(CQL_SRCS:%.c=$(B)/obj/%.o)
+
+$(CQL_OBJS) $(B)/obj/tests/unit/test_probe.o: CPPFLAGS += -I.
+
+# The unit test runs little servers in threads on the loopback interface.
+$(B)/tests/test_probe: $(B)/obj/tests/unit/test_probe.o $(CQL_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -pthread
+
+UNIT_TESTS += $(B)/tests/test_probe

@@ -1,0 +1,16 @@
+# cass-entry: the program.  Its modules come from the other entrypoint
+# fragments (settings/addresses, limits/version/heap, privileges) and cql/;
+# it links the yamlpatch library and libyaml only.
+cass-entry_SRCS := entrypoint/main.c entrypoint/configure.c entrypoint/settings.c \
+                   entrypoint/addrs.c entrypoint/limits.c entrypoint/version.c \
+                   entrypoint/heap.c entrypoint/privileges.c cql/probe.c $(YP_LIB_SRCS)
+cass-entry_LIBS := -lyaml
+CASS_ENTRY_OBJS := $(filter-out $(YP_LIB_SRCS:%.c=$(B)/obj/%.o),$(cass-entry_SRCS:%.c=$(B)/obj/%.o))
+
+$(CASS_ENTRY_OBJS): CPPFLAGS += -I.
+
+$(B)/cass-entry: $(CASS_ENTRY_OBJS) $(YP_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(cass-entry_LIBS)
+
+PROGRAMS        += $(B)/cass-entry
+STATIC_PROGRAMS += cass-entry

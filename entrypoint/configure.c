@@ -1,0 +1,537 @@
+/* configure.c: see configure.h. */
+#include "configure.h"
+
+#include "../yamlpatch/udiff.h"
+#include "../yamlpatch/yamlpatch.h"
+#include "../yamlpatch/yp_file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static bool push_string(char ***list, size_t *n, char *s)
+{
+    if (!s) return false;
+    char **l = realloc(*list, (*n + 1) * sizeof *l);
+    if (!l) {
+        free(s);
+        return false;
+    }
+    l[(*n)++] = s;
+    *list = l;
+    return true;
+}
+
+__attribute__((format(printf, 2, 3))) static void plan_log(conf_plan *plan, const char *fmt, ...)
+{
+    va_list ap;
+    char *line = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&line, fmt, ap) < 0) line = NULL;
+    va_end(ap);
+    push_string(&plan->log, &plan->n_log, line);
+}
+
+/* ---- is the conf dir input only? -------------------------------------- */
+
+/* A bind mount of the dir, or of a file in it, shows as a mount point in
+ * /proc/self/mountinfo (5th field). */
+static bool has_mount_under(const char *dir)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "r");
+    if (!f) return false;
+    char line[4096];
+    size_t dlen = strlen(dir);
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        char *save = NULL, *field = strtok_r(line, " ", &save);
+        for (int i = 1; field && i < 5; i++) field = strtok_r(NULL, " ", &save);
+        if (field && strncmp(field, dir, dlen) == 0 && (field[dlen] == '\0' || field[dlen] == '/'))
+            found = true;
+    }
+    fclose(f);
+    return found;
+}
+
+static const char *input_only_reason(const char *dir)
+{
+    char real[4096];
+    if (!realpath(dir, real)) return NULL;
+    struct statvfs vfs;
+    if (statvfs(real, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) return "on a read-only mount";
+    if (has_mount_under(real)) return "bind-mounted (input only: never written)";
+    char *yaml = join_path(real, "cassandra.yaml");
+    bool writable = yaml && access(real, W_OK) == 0 && access(yaml, W_OK) == 0;
+    free(yaml);
+    return writable ? NULL : "not writable by this user";
+}
+
+/* ---- cassandra.yaml ------------------------------------------------------ */
+
+static yp_value_type yp_type_of(settings_value_type t)
+{
+    switch (t) {
+    case SETTINGS_VALUE_INT: return YP_VALUE_INT;
+    case SETTINGS_VALUE_BOOL: return YP_VALUE_BOOL;
+    case SETTINGS_VALUE_RAW: return YP_VALUE_YAML;
+    case SETTINGS_VALUE_NULL: return YP_VALUE_NULL;
+    default: return YP_VALUE_STRING;
+    }
+}
+
+static int yaml_error(char *err, size_t errlen, const char *file, const settings_edit *e,
+                      const yp_error *ye)
+{
+    if (ye->line)
+        return fail(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s (from %s)", file, ye->line,
+                    ye->column, ye->message, e ? e->origin : "the file");
+    return fail(err, errlen, SETTINGS_EX_CONFIG, "%s: %s (from %s)", file, ye->message,
+                e ? e->origin : "the file");
+}
+
+static int apply_edit(yp_doc *doc, const char *file, const settings_edit *e, conf_plan *plan,
+                      char *err, size_t errlen)
+{
+    yp_error ye;
+    char *old = NULL;
+    bool scalar = true;
+    yp_status have = yp_get(doc, e->path, &old, &scalar, &ye);
+    if (e->type == SETTINGS_VALUE_NULL) {
+        /* clearing a twin key: only where the file sets it to something */
+        bool set = have == YP_OK && scalar && old[0] && strcmp(old, "null") != 0 &&
+                   strcmp(old, "~") != 0;
+        free(old);
+        if (!set) return 0;
+        old = NULL;
+        have = yp_get(doc, e->path, &old, &scalar, &ye);
+    }
+    unsigned flags = YP_SET_UNCOMMENT | (e->if_present ? YP_SET_EXISTING : 0);
+    const char *value = e->value ? e->value : "";
+    yp_status st = yp_set(doc, e->path, value, yp_type_of(e->type), flags, &ye);
+    if (st == YP_ERR_NOT_FOUND && e->if_present) {
+        free(old);
+        return 0; /* a key this version does not have */
+    }
+    if (st != YP_OK) {
+        free(old);
+        return yaml_error(err, errlen, file, e, &ye);
+    }
+    char *now = NULL;
+    if (yp_get(doc, e->path, &now, &scalar, &ye) == YP_OK &&
+        (have != YP_OK || strcmp(old, now) != 0)) {
+        const char *shown_old = have != YP_OK ? "(unset)" : e->secret ? "***" : old;
+        const char *shown_new = e->secret ? "***" : e->type == SETTINGS_VALUE_NULL ? "null" : now;
+        plan_log(plan, "%s: %s: %s -> %s (%s)", file, e->path, shown_old, shown_new, e->origin);
+    }
+    free(now);
+    free(old);
+    return 0;
+}
+
+static bool edits_path(const settings *s, const char *path)
+{
+    for (size_t i = 0; i < s->n_edits; i++)
+        if (strcmp(s->edits[i].path, path) == 0) return true;
+    return false;
+}
+
+static bool dir_has_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return false;
+    struct dirent *e;
+    bool any = false;
+    while (!any && (e = readdir(d)))
+        any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return any;
+}
+
+/* DC/rack only count with a snitch that reads cassandra-rackdc.properties. */
+static int choose_snitch(yp_doc *doc, const settings *s, const char *data_dir, conf_plan *plan,
+                         char *err, size_t errlen)
+{
+    if ((!s->dc.value && !s->rack.value) || edits_path(s, "endpoint_snitch")) return 0;
+    char *snitch = NULL;
+    yp_error ye;
+    if (yp_get(doc, "endpoint_snitch", &snitch, NULL, &ye) != YP_OK) snitch = strdup("");
+    bool reads_rackdc = snitch && (strstr(snitch, "GossipingPropertyFileSnitch") ||
+                                   strstr(snitch, "Ec2") || strstr(snitch, "GoogleCloud") ||
+                                   strstr(snitch, "Azure") || strstr(snitch, "Alibaba") ||
+                                   strstr(snitch, "CloudstackSnitch"));
+    int rc = 0;
+    if (!reads_rackdc) {
+        if (dir_has_entries(data_dir)) {
+            plan_log(plan, "warning: CASSANDRA_DC/CASSANDRA_RACK are set but endpoint_snitch %s "
+                     "ignores them; this node has data in %s, so the snitch is left alone "
+                     "(changing a live node's snitch is unsafe)", snitch ? snitch : "?", data_dir);
+        } else {
+            settings_edit e = { .path = "endpoint_snitch", .value = "GossipingPropertyFileSnitch",
+                                .type = SETTINGS_VALUE_STRING,
+                                .origin = "CASSANDRA_DC/CASSANDRA_RACK: the snitch must read "
+                                          "cassandra-rackdc.properties; no data yet" };
+            rc = apply_edit(doc, "cassandra.yaml", &e, plan, err, errlen);
+        }
+    }
+    free(snitch);
+    return rc;
+}
+
+/* ---- cassandra-rackdc.properties --------------------------------------- */
+
+/* Set `key=value` on its own line, keeping every other line (and a commented
+ * one) as it is; append when absent. */
+static char *set_property(const char *text, size_t len, const char *key, const char *value)
+{
+    size_t klen = strlen(key), vlen = strlen(value);
+    char *out = malloc(len + klen + vlen + 4);
+    if (!out) return NULL;
+    size_t o = 0;
+    bool done = false;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        const char *q = p;
+        while (q < p + l && (*q == ' ' || *q == '\t')) q++;
+        const char *r = q + klen;
+        while (r < p + l && (*r == ' ' || *r == '\t')) r++;
+        if (!done && (size_t)(p + l - q) > klen && memcmp(q, key, klen) == 0 && *r == '=') {
+            o += (size_t)sprintf(out + o, "%s=%s%s", key, value, nl ? "\n" : "");
+            done = true;
+        } else {
+            memcpy(out + o, p, l);
+            o += l;
+        }
+        p += l;
+    }
+    if (!done) {
+        if (o > 0 && out[o - 1] != '\n') out[o++] = '\n';
+        o += (size_t)sprintf(out + o, "%s=%s\n", key, value);
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* ---- the plan ----------------------------------------------------------- */
+
+static int add_change(conf_plan *plan, const char *dir, const char *name, char *before,
+                      size_t before_len, char *after, size_t after_len)
+{
+    if (before_len == after_len && memcmp(before, after, before_len) == 0) {
+        free(before);
+        free(after);
+        return 0;
+    }
+    conf_change *c = realloc(plan->changes, (plan->n_changes + 1) * sizeof *c);
+    if (!c) {
+        free(before);
+        free(after);
+        return -1;
+    }
+    plan->changes = c;
+    c[plan->n_changes++] = (conf_change){ join_path(dir, name), strdup(name), before, after,
+                                          before_len, after_len };
+    return 0;
+}
+
+static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, char *err,
+                     size_t errlen)
+{
+    char *path = join_path(plan->source_dir, "cassandra.yaml"), *bytes;
+    size_t len;
+    yp_error ye;
+    if (!path) return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    if (yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
+        free(path);
+        return fail(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
+    }
+    yp_doc *doc = yp_doc_load(bytes, len, false, &ye);
+    int rc = 0;
+    if (!doc) {
+        rc = fail(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path, ye.line, ye.column,
+                  ye.message);
+    } else {
+        for (size_t i = 0; i < s->n_edits && rc == 0; i++)
+            rc = apply_edit(doc, path, &s->edits[i], plan, err, errlen);
+        if (rc == 0) rc = choose_snitch(doc, s, data_dir, plan, err, errlen);
+    }
+    if (rc == 0) {
+        size_t new_len;
+        const char *nb = yp_doc_bytes(doc, &new_len);
+        char *copy = malloc(new_len + 1);
+        if (!copy) rc = fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        else {
+            memcpy(copy, nb, new_len);
+            copy[new_len] = '\0';
+            if (add_change(plan, plan->conf_dir, "cassandra.yaml", bytes, len, copy, new_len))
+                rc = fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+            bytes = NULL;
+        }
+    }
+    free(bytes);
+    yp_doc_free(doc);
+    free(path);
+    return rc;
+}
+
+static int plan_rackdc(const settings *s, conf_plan *plan, char *err, size_t errlen)
+{
+    if (!s->dc.value && !s->rack.value) return 0;
+    char *path = join_path(plan->source_dir, "cassandra-rackdc.properties"), *bytes = NULL;
+    size_t len = 0;
+    yp_error ye;
+    if (!path) return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    if (access(path, F_OK) == 0 && yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
+        free(path);
+        return fail(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
+    }
+    free(path);
+    if (!bytes && !(bytes = strdup(""))) return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    char *text = strdup(bytes);
+    const struct { const char *key; const settings_value *v; } props[] = {
+        { "dc", &s->dc }, { "rack", &s->rack } };
+    for (size_t i = 0; i < 2 && text; i++) {
+        if (!props[i].v->value) continue;
+        char *next = set_property(text, strlen(text), props[i].key, props[i].v->value);
+        free(text);
+        text = next;
+        plan_log(plan, "cassandra-rackdc.properties: %s=%s (%s)", props[i].key,
+                 props[i].v->value, props[i].v->origin);
+    }
+    if (!text || add_change(plan, plan->conf_dir, "cassandra-rackdc.properties", bytes, len, text,
+                            strlen(text)))
+        return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    return 0;
+}
+
+int configure_plan(const settings *s, const char *runtime_dir, const char *data_dir,
+                   conf_plan *plan, char *err, size_t errlen)
+{
+    memset(plan, 0, sizeof *plan);
+    plan->source_dir = strdup(s->conf_dir);
+    const char *why = input_only_reason(s->conf_dir);
+    plan->copied = why != NULL;
+    plan->conf_dir = strdup(why ? runtime_dir : s->conf_dir);
+    plan->copy_reason = why ? strdup(why) : NULL;
+    if (!plan->source_dir || !plan->conf_dir || (why && !plan->copy_reason))
+        return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    if (why)
+        plan_log(plan, "%s is %s: the configuration is copied to %s and CASSANDRA_CONF points "
+                 "there", s->conf_dir, why, runtime_dir);
+    for (size_t i = 0; i < s->n_edits; i++)
+        if (s->edits[i].secret && s->edits[i].value)
+            push_string(&plan->secrets, &plan->n_secrets, strdup(s->edits[i].value));
+    int rc = plan_yaml(s, data_dir, plan, err, errlen);
+    if (rc == 0) rc = plan_rackdc(s, plan, err, errlen);
+    return rc;
+}
+
+/* ---- applying ------------------------------------------------------------ */
+
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+    char *bytes;
+    size_t len;
+    yp_error ye;
+    if (yp_file_read(from, &bytes, &len, &ye) != YP_OK) return -1;
+    int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 0777);
+    int rc = fd < 0 ? -1 : 0;
+    for (size_t off = 0; rc == 0 && off < len;) {
+        ssize_t w = write(fd, bytes + off, len - off);
+        if (w < 0 && errno != EINTR) rc = -1;
+        else if (w > 0) off += (size_t)w;
+    }
+    if (fd >= 0 && close(fd) != 0) rc = -1;
+    free(bytes);
+    return rc;
+}
+
+/* Copy the conf tree (files and directories; links are followed) to `to`. */
+static int copy_tree(const char *from, const char *to, char *err, size_t errlen)
+{
+    if (mkdir(to, 0755) != 0 && errno != EEXIST)
+        return fail(err, errlen, CONFIGURE_EX_IOERR, "%s: cannot create: %s", to, strerror(errno));
+    DIR *d = opendir(from);
+    if (!d) return fail(err, errlen, CONFIGURE_EX_IOERR, "%s: %s", from, strerror(errno));
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        char *src = join_path(from, e->d_name), *dst = join_path(to, e->d_name);
+        struct stat st;
+        if (!src || !dst) rc = fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        else if (stat(src, &st) != 0) rc = 0; /* a dangling link: nothing to copy */
+        else if (S_ISDIR(st.st_mode)) rc = copy_tree(src, dst, err, errlen);
+        else if (S_ISREG(st.st_mode) && copy_file(src, dst, st.st_mode) != 0)
+            rc = fail(err, errlen, CONFIGURE_EX_IOERR, "%s: cannot copy to %s: %s", src, dst,
+                      strerror(errno));
+        free(src);
+        free(dst);
+    }
+    closedir(d);
+    return rc;
+}
+
+int configure_apply(const conf_plan *plan, char *err, size_t errlen)
+{
+    if (plan->copied) {
+        char *parent = strdup(plan->conf_dir), *slash = parent ? strrchr(parent, '/') : NULL;
+        if (slash && slash != parent) {
+            *slash = '\0';
+            mkdir(parent, 0755); /* e.g. /tmp/cass-entry; EEXIST is fine */
+        }
+        free(parent);
+        int rc = copy_tree(plan->source_dir, plan->conf_dir, err, errlen);
+        if (rc) return rc;
+    }
+    for (size_t i = 0; i < plan->n_changes; i++) {
+        const conf_change *c = &plan->changes[i];
+        yp_error ye;
+        yp_write_how how;
+        if (access(c->path, F_OK) != 0) {
+            /* a file the conf dir lacked (rackdc): create it */
+            FILE *f = fopen(c->path, "w");
+            if (!f) return fail(err, errlen, CONFIGURE_EX_IOERR, "%s: %s", c->path, strerror(errno));
+            fclose(f);
+        }
+        if (yp_file_replace(c->path, c->after, c->after_len, &how, &ye) != YP_OK)
+            return fail(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
+    }
+    return 0;
+}
+
+char *configure_mask(const conf_plan *plan, const char *text)
+{
+    char *out = strdup(text);
+    for (size_t i = 0; out && i < plan->n_secrets; i++) {
+        const char *secret = plan->secrets[i];
+        size_t sl = strlen(secret);
+        if (sl == 0) continue;
+        char *hit;
+        while ((hit = strstr(out, secret))) {
+            size_t pre = (size_t)(hit - out);
+            char *next = malloc(strlen(out) - sl + 4);
+            if (!next) {
+                free(out);
+                return NULL;
+            }
+            memcpy(next, out, pre);
+            strcpy(next + pre, "***");
+            strcat(next, hit + sl);
+            free(out);
+            out = next;
+        }
+    }
+    return out;
+}
+
+void configure_print_diff(const conf_plan *plan, FILE *out)
+{
+    for (size_t i = 0; i < plan->n_changes; i++) {
+        const conf_change *c = &plan->changes[i];
+        char *text = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&text, &len);
+        if (!mem) continue;
+        yp_udiff(mem, c->path, c->before, c->before_len, c->path, c->after, c->after_len);
+        fclose(mem);
+        char *masked = configure_mask(plan, text);
+        fputs(masked ? masked : "", out);
+        free(masked);
+        free(text);
+    }
+}
+
+void configure_plan_free(conf_plan *plan)
+{
+    for (size_t i = 0; i < plan->n_changes; i++) {
+        free(plan->changes[i].path);
+        free(plan->changes[i].name);
+        free(plan->changes[i].before);
+        free(plan->changes[i].after);
+    }
+    for (size_t i = 0; i < plan->n_log; i++) free(plan->log[i]);
+    for (size_t i = 0; i < plan->n_secrets; i++) free(plan->secrets[i]);
+    free(plan->changes);
+    free(plan->log);
+    free(plan->secrets);
+    free(plan->source_dir);
+    free(plan->conf_dir);
+    free(plan->copy_reason);
+    memset(plan, 0, sizeof *plan);
+}
+
+/* ---- the probe's target ------------------------------------------------- */
+
+int configure_probe_target(const char *conf_dir, const char *runtime_dir, char *host,
+                           size_t hostlen, unsigned *port, char *err, size_t errlen)
+{
+    char *path = join_path(runtime_dir, "cassandra.yaml");
+    if (!path) return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    if (access(path, R_OK) != 0) {
+        free(path);
+        path = join_path(conf_dir, "cassandra.yaml");
+        if (!path) return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    }
+    char *bytes, *value = NULL;
+    size_t len;
+    yp_error ye;
+    if (yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
+        free(path);
+        return fail(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
+    }
+    yp_doc *doc = yp_doc_load(bytes, len, true, &ye);
+    free(bytes);
+    if (!doc) {
+        int rc = fail(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path, ye.line,
+                      ye.column, ye.message);
+        free(path);
+        return rc;
+    }
+    *port = 9042;
+    if (yp_get(doc, "native_transport_port", &value, NULL, &ye) == YP_OK) {
+        char *end;
+        unsigned long p = strtoul(value, &end, 10);
+        if (*value && !*end && p > 0 && p < 65536) *port = (unsigned)p;
+        free(value);
+    }
+    snprintf(host, hostlen, "127.0.0.1");
+    if (yp_get(doc, "rpc_address", &value, NULL, &ye) == YP_OK) {
+        /* a wildcard or unset rpc_address listens on loopback too */
+        if (*value && strcmp(value, "0.0.0.0") != 0 && strcmp(value, "::") != 0 &&
+            strcmp(value, "null") != 0 && strcmp(value, "~") != 0)
+            snprintf(host, hostlen, "%s", value);
+        free(value);
+    }
+    yp_doc_free(doc);
+    free(path);
+    return 0;
+}

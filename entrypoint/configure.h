@@ -1,0 +1,69 @@
+/*
+ * configure: the resolved settings -> the new content of the node's files.
+ *
+ * Plans every change in memory first (cassandra.yaml through the yamlpatch
+ * library, cassandra-rackdc.properties line by line), so that a bad value is
+ * reported before anything is written, --dry-run can show the diff, and an
+ * unchanged file is never touched (the second start of a container is a no-op).
+ *
+ * A conf dir that is read-only or bind-mounted from the host is input only:
+ * it is copied to a writable runtime directory, the edits go there and the
+ * caller points CASSANDRA_CONF at it (a host file shared by several nodes must
+ * not receive each node's address in turn).
+ */
+#ifndef CASS_ENTRY_CONFIGURE_H
+#define CASS_ENTRY_CONFIGURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "settings.h"
+
+#define CONFIGURE_EX_IOERR 74
+
+typedef struct {
+    char *path;              /* the file to write */
+    char *name;              /* its name for messages: "cassandra.yaml" */
+    char *before, *after;    /* old and new content */
+    size_t before_len, after_len;
+} conf_change;
+
+typedef struct {
+    char *source_dir;        /* the conf dir as configured */
+    char *conf_dir;          /* where Cassandra reads it: source_dir, or the copy */
+    bool copied;             /* conf_dir is a runtime copy of source_dir */
+    char *copy_reason;       /* why ("bind-mounted from the host", "read-only") */
+    conf_change *changes;    /* only files whose content changes */
+    size_t n_changes;
+    char **log;              /* one line per change and decision */
+    size_t n_log;
+    char **secrets;          /* values never to print */
+    size_t n_secrets;
+} conf_plan;
+
+/* Plan the changes.  runtime_dir is where an input-only conf dir is copied;
+ * data_dir is Cassandra's data directory (a node with data keeps its snitch).
+ * Returns 0, SETTINGS_EX_CONFIG (bad YAML, a value the file can't take) or
+ * CONFIGURE_EX_IOERR, with one line in err naming the file (and line:col). */
+int configure_plan(const settings *s, const char *runtime_dir, const char *data_dir,
+                   conf_plan *plan, char *err, size_t errlen);
+
+/* Copy the conf dir when needed, then write every change (atomically, through
+ * yp_file).  Returns 0 or CONFIGURE_EX_IOERR. */
+int configure_apply(const conf_plan *plan, char *err, size_t errlen);
+
+/* --dry-run: the unified diff of every change, secrets shown as ***. */
+void configure_print_diff(const conf_plan *plan, FILE *out);
+
+/* Mask every secret value of the plan in `text` (in place, with ***). */
+char *configure_mask(const conf_plan *plan, const char *text);
+
+void configure_plan_free(conf_plan *plan);
+
+/* The native transport port and the address to probe, from conf_dir's
+ * cassandra.yaml (the runtime copy when one exists). */
+int configure_probe_target(const char *conf_dir, const char *runtime_dir, char *host,
+                           size_t hostlen, unsigned *port, char *err, size_t errlen);
+
+#endif

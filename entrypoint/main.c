@@ -1,0 +1,284 @@
+/*
+ * cass-entry: the Cassandra container entrypoint.
+ *
+ * main() reads like the table of contents: parse the command line; for a
+ * command other than Cassandra, exec it untouched; otherwise learn this
+ * container's addresses and limits, resolve the settings, plan every file
+ * change, (dry run: show it and stop), write, wait for the seeds, drop root
+ * and exec Cassandra so that it is PID 1.  Each step returns an exit status
+ * and a message; main prints the message once.
+ *
+ * Exit status: 64 usage, 78 configuration (bad variable, bad YAML), 74 I/O,
+ * 71 OS error, 126/127 the command could not be executed, 1 --probe: not ready.
+ */
+#include "configure.h"
+#include "heap.h"
+#include "limits.h"
+#include "privileges.h"
+#include "settings.h"
+#include "version.h"
+#include "../cql/probe.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CASS_ENTRY_VERSION
+#define CASS_ENTRY_VERSION "0.1.0"
+#endif
+
+extern char **environ;
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : fallback;
+}
+
+static void say(const char *line)
+{
+    fprintf(stderr, "cass-entry: %s\n", line);
+}
+
+static int die(int code, const char *message)
+{
+    fprintf(stderr, "cass-entry: %s\n", message);
+    return code;
+}
+
+static int exec_command(char *const argv[])
+{
+    fflush(NULL);
+    execvp(argv[0], argv);
+    int code = errno == ENOENT ? 127 : 126;
+    fprintf(stderr, "cass-entry: cannot execute %s: %s\n", argv[0], strerror(errno));
+    return code;
+}
+
+/* --probe: is this node's native transport answering? */
+static int probe(const settings *s, const char *runtime_dir)
+{
+    char host[256], err[512];
+    unsigned port;
+    int rc = configure_probe_target(s->conf_dir, runtime_dir, host, sizeof host, &port, err,
+                                    sizeof err);
+    if (rc) return die(1, err);
+    cql_error cerr;
+    cql_supported sup;
+    int timeout = atoi(env_or("CASS_ENTRY_PROBE_TIMEOUT_MS", "3000"));
+    if (cql_probe(host, port, timeout > 0 ? timeout : 3000, &sup, &cerr) != CQL_OK) {
+        fprintf(stderr, "cass-entry: probe %s:%u: %s\n", host, port, cerr.message);
+        return 1;
+    }
+    printf("ready: %s:%u CQL %s\n", host, port, sup.cql_version);
+    return 0;
+}
+
+/* The heap for cassandra-env.sh, sized from the container's limits. */
+static int plan_heap(const settings *s, const char *root, struct heap_plan *plan, char *err,
+                     size_t errlen)
+{
+    struct limits lim;
+    cpu_set_t set;
+    int online = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+    int rc = limits_read(root, online, &lim, err, errlen);
+    if (rc) return rc;
+    struct cass_version ver;
+    rc = version_detect(s->conf_dir, env_or("CASSANDRA_HOME", "/opt/cassandra"), &ver, err, errlen);
+    if (rc) return rc;
+    int java = 0;
+    char jerr[256];
+    if (version_java_major(getenv("JAVA_HOME"), getenv("PATH"), &java, jerr, sizeof jerr) != 0)
+        java = 0;
+    struct jvm_opts opts;
+    rc = version_read_jvm_opts(s->conf_dir, ver.major, java, getenv("JVM_OPTS"), &opts, err, errlen);
+    if (rc) return rc;
+    struct heap_input in = { &lim, ver.major, ver.major >= 3 ? &opts : NULL,
+                             s->max_heap_size.value, s->heap_newsize.value };
+    rc = heap_decide(&in, plan, err, errlen);
+    if (rc == 0) {
+        char line[512];
+        snprintf(line, sizeof line, "Cassandra %s (%s)", ver.name, ver.source);
+        say(line);
+    }
+    return rc;
+}
+
+/* Cassandra's documented production settings: warn, never fail. */
+static void warn_host_limits(const char *root)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/proc/sys/vm/max_map_count", strcmp(root, "/") ? root : "");
+    FILE *f = fopen(path, "r");
+    long maps = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &maps) != 1) maps = 0;
+        fclose(f);
+    }
+    if (maps > 0 && maps < 1048575)
+        fprintf(stderr, "cass-entry: warning: vm.max_map_count is %ld; Cassandra recommends "
+                "1048575 (sysctl -w vm.max_map_count=1048575 on the host)\n", maps);
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 100000)
+        fprintf(stderr, "cass-entry: warning: open files limit is %llu; Cassandra recommends "
+                "100000 (docker run --ulimit nofile=100000:100000)\n",
+                (unsigned long long)rl.rlim_cur);
+    if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        fprintf(stderr, "cass-entry: warning: memlock limit is %llu KiB; Cassandra recommends "
+                "unlimited (docker run --ulimit memlock=-1:-1)\n",
+                (unsigned long long)rl.rlim_cur / 1024);
+}
+
+/* Wait (bounded) until every seed name resolves; a peer created a moment later
+ * is the usual case.  Never fails: a seed that never resolves is a warning. */
+static void wait_for_seeds(const settings *s, const addrs_facts *facts)
+{
+    time_t start = time(NULL), last_note = start;
+    for (size_t i = 0; i < s->n_seeds; i++) {
+        const settings_seed *seed = &s->seeds[i];
+        if (seed->is_ip || strcmp(seed->host, facts->hostname) == 0) continue;
+        for (;;) {
+            struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+            if (getaddrinfo(seed->host, NULL, &hints, &res) == 0) {
+                freeaddrinfo(res);
+                break;
+            }
+            time_t now = time(NULL);
+            if (now - start >= (time_t)s->seed_wait) {
+                fprintf(stderr, "cass-entry: warning: seed %s does not resolve after %us; "
+                        "starting anyway\n", seed->host, s->seed_wait);
+                break;
+            }
+            if (now - last_note >= 5 || now == start) {
+                fprintf(stderr, "cass-entry: waiting for seed %s to resolve (%lds of %us)\n",
+                        seed->host, (long)(now - start), s->seed_wait);
+                last_note = now;
+            }
+            sleep(1);
+        }
+    }
+}
+
+static void print_command(const settings *s, const conf_plan *plan, const struct heap_plan *heap)
+{
+    printf("exec:");
+    for (size_t i = 0; i < s->argc; i++) printf(" %s", s->argv[i]);
+    printf("\nenv: CASSANDRA_CONF=%s\n", plan->conf_dir);
+    printf("env: MAX_HEAP_SIZE=%s\n", heap->max_heap_size[0] ? heap->max_heap_size : "(unset)");
+    printf("env: HEAP_NEWSIZE=%s\n", heap->heap_newsize[0] ? heap->heap_newsize : "(unset)");
+}
+
+static void apply_heap_env(const struct heap_plan *heap)
+{
+    if (heap->max_heap_size[0]) setenv("MAX_HEAP_SIZE", heap->max_heap_size, 1);
+    else unsetenv("MAX_HEAP_SIZE");
+    if (heap->heap_newsize[0]) setenv("HEAP_NEWSIZE", heap->heap_newsize, 1);
+    else unsetenv("HEAP_NEWSIZE");
+}
+
+static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts)
+{
+    char err[1024];
+    const char *root = env_or("CASS_ENTRY_ROOT", "/");
+    const char *runtime_dir = env_or("CASS_ENTRY_RUNTIME_DIR", "/tmp/cass-entry/conf");
+    const char *data_dir = env_or("CASS_ENTRY_DATA_DIR", "/var/lib/cassandra");
+    const char *log_dir = env_or("CASS_ENTRY_LOG_DIR", "/var/log/cassandra");
+    settings_error serr;
+    addrs_error aerr;
+    char etc[4096];
+    snprintf(etc, sizeof etc, "%s/etc", strcmp(root, "/") ? root : "");
+    if (!addrs_facts_load(facts, etc, &aerr)) return die(SETTINGS_EX_CONFIG, aerr.message);
+    if (!settings_resolve(in, s, &serr)) return die(serr.exit_code, serr.message);
+    for (size_t i = 0; i < s->n_notes; i++) say(s->notes[i]);
+
+    struct heap_plan heap;
+    int rc = plan_heap(s, root, &heap, err, sizeof err);
+    if (rc) return die(rc, err);
+    say(heap.reason);
+    if (heap.warning[0]) say(heap.warning);
+
+    conf_plan plan;
+    char data_files[4096];
+    snprintf(data_files, sizeof data_files, "%s/data", data_dir);
+    rc = configure_plan(s, runtime_dir, data_files, &plan, err, sizeof err);
+    if (rc) {
+        configure_plan_free(&plan);
+        return die(rc, err);
+    }
+    warn_host_limits(root);
+    if (s->dry_run) {
+        for (size_t i = 0; i < plan.n_log; i++) say(plan.log[i]);
+        configure_print_diff(&plan, stdout);
+        print_command(s, &plan, &heap);
+        configure_plan_free(&plan);
+        return 0;
+    }
+    rc = configure_apply(&plan, err, sizeof err);
+    for (size_t i = 0; rc == 0 && i < plan.n_log; i++) say(plan.log[i]);
+    if (rc == 0 && plan.n_changes == 0) say("configuration already up to date: no file changed");
+    if (rc == 0 && plan.copied) setenv("CASSANDRA_CONF", plan.conf_dir, 1);
+    const char *dirs[] = { data_dir, log_dir, plan.conf_dir };
+    char conf_copy[4096];
+    snprintf(conf_copy, sizeof conf_copy, "%s", plan.conf_dir);
+    configure_plan_free(&plan);
+    if (rc) return die(rc, err);
+
+    wait_for_seeds(s, facts);
+    apply_heap_env(&heap);
+
+    priv_report rep;
+    priv_error perr;
+    dirs[2] = conf_copy;
+    if (priv_become(root, env_or("CASS_ENTRY_USER", "cassandra"), NULL, dirs, 3, &rep, &perr)
+        != PRIV_OK)
+        return die(SETTINGS_EX_CONFIG, perr.message);
+    if (rep.was_root) {
+        char line[256];
+        snprintf(line, sizeof line, "running as %s (uid %u); %lu file(s) given to it",
+                 rep.ids.name, (unsigned)rep.ids.uid, rep.counts.changed);
+        say(line);
+    }
+    return exec_command(s->argv);
+}
+
+int main(int argc, char **argv)
+{
+    settings s;
+    settings_error serr;
+    addrs_facts facts;
+    settings_init(&s);
+    addrs_facts_init(&facts);
+    settings_input in = { .argc = argc, .argv = argv, .envp = environ, .facts = &facts };
+    int rc;
+    if (!settings_parse_command_line(&in, &s, &serr)) {
+        rc = die(serr.exit_code, serr.message);
+    } else {
+        switch (s.mode) {
+        case SETTINGS_HELP:
+            settings_write_help(stdout, "cass-entry");
+            rc = 0;
+            break;
+        case SETTINGS_VERSION:
+            printf("cass-entry %s\n", CASS_ENTRY_VERSION);
+            rc = 0;
+            break;
+        case SETTINGS_PASSTHROUGH:
+            rc = exec_command(s.argv);
+            break;
+        case SETTINGS_PROBE:
+            rc = probe(&s, env_or("CASS_ENTRY_RUNTIME_DIR", "/tmp/cass-entry/conf"));
+            break;
+        default:
+            rc = configure_and_run(&s, &in, &facts);
+            break;
+        }
+    }
+    settings_free(&s);
+    return rc;
+}

@@ -1,0 +1,12 @@
+# entrypoint/privileges: user lookup without NSS, the chown walk, the drop.
+# Sources name headers from the project root ("entrypoint/privileges.h").
+PRIV_OBJS := $(B)/obj/entrypoint/privileges.o
+
+$(PRIV_OBJS) $(B)/obj/tests/unit/test_privileges.o: CPPFLAGS += -I.
+
+# Most of the test needs root (chown to uid 999, setuid in a child).
+$(B)/tests/test_privileges: $(B)/obj/tests/unit/test_privileges.o $(PRIV_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+UNIT_TESTS += $(B)/tests/test_privileges

@@ -1,0 +1,264 @@
+/*
+ * settings: the command line and the environment -> what cass-entry must do.
+ *
+ * Pure: the only I/O goes through the callbacks in settings_input (reading a
+ * _FILE, asking whether a word is a command on PATH, resolving a host name),
+ * and the facts about this node's addresses come in as an addrs_facts struct.
+ * Tests fake all of them.  Nothing is written anywhere: the result is a
+ * description (the mode, the command line, the ordered cassandra.yaml edits,
+ * the rack/DC and heap values) that other modules carry out.
+ *
+ * ---- The command line ----
+ *   cass-entry [OPTIONS] [SEEDS...] [CASSANDRA-ARGS...]
+ *   cass-entry [OPTIONS] cassandra [ARGS...]
+ *   cass-entry [OPTIONS] -- COMMAND [ARGS...]
+ *   cass-entry [OPTIONS] COMMAND [ARGS...]
+ * Leading words that are cass-entry's own options are taken first: --dry-run,
+ * --conf DIR (or --conf=DIR), --set PATH=VALUE (or --set=PATH=VALUE,
+ * repeatable), --probe, --help, --version.  The first word that is not one of
+ * them decides the mode:
+ *   - nothing left, or a word starting with '-': configure, then run
+ *     `cassandra -f WORDS...` (the official image's rule; an unknown option such
+ *     as -R goes to Cassandra);
+ *   - a word whose last path component is "cassandra": configure, then run that
+ *     command with its arguments, adding -f when they lack it;
+ *   - "--": run what follows untouched, no configuration;
+ *   - a word containing '/', or naming an executable found on PATH (the
+ *     is_command callback): run it untouched, no configuration;
+ *   - anything else is the seed list (the original start.sh's usage,
+ *     `cass-entry cass1`): every word up to the first one starting with '-' is
+ *     part of it (each may itself be a comma-separated list), and the rest are
+ *     arguments for `cassandra -f`.  So a seed is told from a command by not
+ *     being an executable on PATH; a seed host that happens to be named like a
+ *     command (a host called "bash") must be given through CASSANDRA_SEEDS.
+ *
+ * ---- Precedence (most explicit first) ----
+ *   1. --set PATH=VALUE (command-line order; a later one wins), then
+ *      CASSANDRA_CFG_YAML_<KEY> variables (in name order);
+ *   2. the named variables (CASSANDRA_LISTEN_ADDRESS ...), except that a seed
+ *      list given as arguments beats CASSANDRA_SEEDS;
+ *   3. the defaults and the default chain.
+ * An override whose path is one a named variable drives (listen_address,
+ * seed_provider[0].parameters[0].seeds, num_tokens ...; also listen_interface
+ * and rpc_interface) takes that variable's place, so it is validated the same
+ * way and feeds the default chain (broadcast_address = the overriding
+ * listen_address).  An override of a parent path (seed_provider) replaces the
+ * edits below it.
+ *
+ * ---- Environment ----
+ * One table (settings_variables) lists every variable; it drives the parsing,
+ * settings_write_help and settings_write_markdown.  Every variable NAME also
+ * has a NAME_FILE form: the value is read from that file with one trailing
+ * newline (LF or CRLF) removed, and is then secret (never shown).  Both set is
+ * an error.  A variable set to the empty string counts as unset (compose files
+ * often write `CASSANDRA_SEEDS=`).
+ * CASSANDRA_CFG_YAML_<KEY>: KEY lowercased is a cassandra.yaml key; "__"
+ * separates nested keys and a part made of digits is a sequence index:
+ * CASSANDRA_CFG_YAML_SEED_PROVIDER__0__CLASS_NAME -> seed_provider[0].class_name.
+ * A trailing _FILE always means the file form, so a key that itself ends in
+ * _file (jmx_server_options.password_file) is set with ..._PASSWORD_FILE_FILE
+ * or with --set.
+ *
+ * ---- Addresses and the default chain ----
+ * listen_address (default auto) -> broadcast_address = listen ->
+ * broadcast_rpc_address = broadcast -> seeds = broadcast; rpc_address 0.0.0.0.
+ * Each address variable takes:
+ *   - "auto": the address addrs_choose() picks (CASSANDRA_LISTEN_SUBNET first,
+ *     then /etc/hosts, then the first IPv4, then a global IPv6);
+ *   - a numeric IPv4/IPv6 address;
+ *   - the name of one of this node's interfaces (eth0): listen and rpc then use
+ *     Cassandra's listen_interface / rpc_interface and the _address key is
+ *     cleared; broadcast and broadcast_rpc (which have no _interface form) get
+ *     that interface's address;
+ *   - a host name: listen and rpc must resolve (resolve callback) to one of
+ *     this node's addresses and are written as given; the chain continues
+ *     with the resolved address.  broadcast and broadcast_rpc are written as
+ *     given (they may be a NAT address other nodes reach).
+ * When an _address is written its _interface twin is cleared and vice versa
+ * (SETTINGS_VALUE_NULL edits, applied only where the file has the key), so a
+ * node never ends up with both.
+ *
+ * ---- Validation (settings_resolve fails; nothing has been written yet) ----
+ * wildcard listen/broadcast address; a wildcard broadcast_rpc (always needed a
+ * real one here: rpc_address defaults to the wildcard); X_address and
+ * X_interface both given; a listen (or rpc) address that is not one of this
+ * node's; an interface name that is not this node's; an empty seed list or a
+ * malformed seed; a non-numeric or out-of-range port, token count, seed wait,
+ * heap size; a malformed CIDR or CASSANDRA_CFG_YAML_ name; NAME and NAME_FILE
+ * both set or an unreadable _FILE.  The message names the variable (or
+ * option) and never shows a secret value.  Usage errors exit 64 (EX_USAGE),
+ * configuration errors 78 (EX_CONFIG): the code is in settings_error.
+ */
+#ifndef CASS_ENTRY_SETTINGS_H
+#define CASS_ENTRY_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "addrs.h"
+
+/* Exit statuses, from sysexits.h: part of cass-entry's interface. */
+#define SETTINGS_EX_USAGE  64
+#define SETTINGS_EX_OSERR  71 /* out of memory */
+#define SETTINGS_EX_CONFIG 78
+
+typedef struct {
+    int exit_code;      /* SETTINGS_EX_USAGE, SETTINGS_EX_CONFIG or SETTINGS_EX_OSERR */
+    char message[512];  /* one line, names the variable/option, no secret value */
+} settings_error;
+
+/* One row of the variable table. */
+typedef struct {
+    const char *name;          /* "CASSANDRA_LISTEN_ADDRESS" */
+    const char *default_value; /* the default the parser uses, NULL when none */
+    const char *default_doc;   /* how the default is described when it is not a
+                                  plain value ("the broadcast address"), or NULL */
+    const char *yaml_path;     /* the cassandra.yaml path it drives, NULL if none */
+    bool secret;               /* its value is never shown */
+    const char *help;          /* one sentence */
+} settings_variable;
+
+/* The table, in the order --help and the README show it. */
+const settings_variable *settings_variables(size_t *count);
+
+/* --help: usage, options and the variables, from the table. */
+void settings_write_help(FILE *out, const char *program);
+
+/* The README's section: a Markdown table of every variable plus the
+ * CASSANDRA_CFG_YAML_<KEY> and _FILE rules. */
+void settings_write_markdown(FILE *out);
+
+typedef enum {
+    SETTINGS_RUN = 0,     /* configure cassandra.yaml etc., then exec argv */
+    SETTINGS_PASSTHROUGH, /* exec argv untouched, no configuration */
+    SETTINGS_PROBE,       /* the CQL readiness probe on conf_dir's native port */
+    SETTINGS_HELP,
+    SETTINGS_VERSION
+} settings_mode;
+
+/* How an edit's value is to be written (maps 1:1 onto yamlpatch's types). */
+typedef enum {
+    SETTINGS_VALUE_STRING = 0, /* a YAML string: YP_VALUE_STRING */
+    SETTINGS_VALUE_INT,        /* YP_VALUE_INT */
+    SETTINGS_VALUE_BOOL,       /* "true"/"false": YP_VALUE_BOOL */
+    SETTINGS_VALUE_RAW,        /* YAML text as the user typed it (--set,
+                                  CASSANDRA_CFG_YAML_*): YP_VALUE_YAML, so 16 is an
+                                  int, [a, b] a list, 'x: y' a quoted string */
+    SETTINGS_VALUE_NULL        /* clear the key (null); value is NULL.  Only with
+                                  if_present: clearing a key the file lacks is moot */
+} settings_value_type;
+
+/* One change to cassandra.yaml.  path uses yamlpatch's syntax
+ * (seed_provider[0].parameters[0].seeds). */
+typedef struct {
+    char *path;
+    char *value;               /* NULL for SETTINGS_VALUE_NULL */
+    settings_value_type type;
+    char *origin;              /* for messages: "CASSANDRA_SEEDS", "--set",
+                                  "the seed list argument", "default" */
+    bool secret;               /* show as *** */
+    bool if_present;           /* apply only where the file has the key (set, or a
+                                  commented-out template line); never add it.
+                                  Used for version-specific keys (start_rpc) and
+                                  for clearing an _interface/_address twin. */
+} settings_edit;
+
+/* One entry of the seed list. */
+typedef struct {
+    char *host;                /* host name, IPv4 or IPv6 (without brackets) */
+    unsigned port;             /* 0: none given */
+    bool is_ip;                /* numeric: needs no name resolution */
+} settings_seed;
+
+/* A value for another module (rack/DC file, heap), NULL value when unset. */
+typedef struct {
+    char *value;
+    char *origin;
+    bool secret;
+} settings_value;
+
+/* The result.  settings_init, then settings_parse_command_line, then (mode
+ * SETTINGS_RUN) settings_resolve; settings_free releases everything. */
+typedef struct {
+    settings_mode mode;
+    bool dry_run;
+    char *conf_dir;            /* --conf, else CASSANDRA_CONF, else /etc/cassandra
+                                  (RUN and PROBE; NULL otherwise) */
+    char **argv;               /* the command to exec, NULL-terminated */
+    size_t argc;
+
+    /* From settings_resolve: */
+    settings_edit *edits;      /* in application order */
+    size_t n_edits;
+    settings_seed *seeds;      /* the final seed list, parsed */
+    size_t n_seeds;
+    settings_value dc, rack;   /* CASSANDRA_DC / CASSANDRA_RACK, trimmed */
+    settings_value max_heap_size, heap_newsize; /* for cassandra-env.sh */
+    unsigned seed_wait;        /* CASSANDRA_SEED_WAIT seconds (default 60) */
+    char **notes;              /* why each address was chosen, one line each, for the log */
+    size_t n_notes;
+
+    /* Kept between the two steps. */
+    char *seed_arg;            /* the seed-list arguments joined by ',' */
+    char **sets;               /* the --set PATH=VALUE words, in order */
+    size_t n_sets;
+} settings;
+
+/* What the parser may look at and the I/O it may do.  A NULL callback means the
+ * real implementation named beside it. */
+typedef struct {
+    int argc;
+    char *const *argv;         /* argv[0] is the program */
+    char *const *envp;         /* "NAME=value" strings, NULL-terminated */
+    const addrs_facts *facts;  /* this node's addresses; settings_resolve needs it */
+
+    /* Is `name` (no '/') an executable on path_env (PATH's value, may be NULL)?
+     * Real: settings_command_on_path. */
+    bool (*is_command)(void *ctx, const char *name, const char *path_env);
+    /* Read a whole file into a malloc'd NUL-terminated buffer; false with a
+     * reason in errbuf.  Real: settings_read_file. */
+    bool (*read_file)(void *ctx, const char *path, char **out, char *errbuf, size_t errlen);
+    /* Resolve a host name; returns how many addresses it wrote.
+     * Real: addrs_resolve. */
+    size_t (*resolve)(void *ctx, const char *name, addrs_ip *out, size_t max);
+    void *ctx;                 /* handed to every callback */
+} settings_input;
+
+void settings_init(settings *s);
+void settings_free(settings *s);
+
+/* Step 1: the options, the mode and the command to run (reads PATH and
+ * CASSANDRA_CONF from in->envp).  Passthrough, help and version need nothing
+ * more. */
+bool settings_parse_command_line(const settings_input *in, settings *s, settings_error *err);
+
+/* Step 2 (SETTINGS_RUN): the environment, the overrides, the address choice,
+ * the default chain and every validation; fills edits, seeds, dc/rack, heap,
+ * seed_wait and notes.  On failure s still owns what it holds (settings_free). */
+bool settings_resolve(const settings_input *in, settings *s, settings_error *err);
+
+/* ---- pieces, public for the tests and for other modules ---- */
+
+/* Parse a comma-separated seed list (host, host:port, [v6]:port, bare v6;
+ * spaces around entries and empty entries are ignored).  *normalized is the
+ * list as Cassandra should get it (bare v6 without brackets when there is no
+ * port).  `origin` names the input in messages. */
+bool settings_seeds_parse(const char *list, const char *origin, settings_seed **seeds,
+                          size_t *n_seeds, char **normalized, settings_error *err);
+void settings_seeds_free(settings_seed *seeds, size_t n_seeds);
+
+/* CASSANDRA_CFG_YAML_SEED_PROVIDER__0__CLASS_NAME -> "seed_provider[0].class_name"
+ * (malloc'd).  False with a message naming the variable when the name is not
+ * of that form. */
+bool settings_cfg_yaml_path(const char *name, char **path, settings_error *err);
+
+/* True when a yaml path's keys look like they hold a secret (password, secret,
+ * credential, a *_token other than initial_token): its value is shown as ***. */
+bool settings_path_looks_secret(const char *path);
+
+/* The real callbacks. */
+bool settings_command_on_path(void *ctx, const char *name, const char *path_env);
+bool settings_read_file(void *ctx, const char *path, char **out, char *errbuf, size_t errlen);
+
+#endif

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# image/dockerd.sh: make sure a Docker engine answers on /var/run/docker.sock.
+#
+# Idempotent: when `docker info` already works it does nothing.  Otherwise it
+# installs docker.io if dockerd is missing, picks a storage driver that works on
+# this machine's filesystem, starts dockerd in the background (its own session,
+# so it outlives this script) and waits, bounded, until the engine answers.
+#
+# Environment:
+#   DOCKERD_WAIT_SECONDS   how long to wait for the engine (default 60)
+#   DOCKERD_STORAGE_DRIVER force a storage driver instead of probing
+#   DOCKERD_LOG            dockerd's log (default /var/log/cass-entry-dockerd.log)
+# Exit status: 0 engine ready, 1 it could not be made ready (reason on stderr).
+set -euo pipefail
+
+SOCK=/var/run/docker.sock
+DATA_ROOT=/var/lib/docker
+LOG=${DOCKERD_LOG:-/var/log/cass-entry-dockerd.log}
+WAIT=${DOCKERD_WAIT_SECONDS:-60}
+# Serialises concurrent callers (several test suites may call us at once):
+# without it two of them could each start a dockerd on the same socket.
+LOCK=/run/cass-entry-dockerd.lock
+
+say() { echo "dockerd.sh: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+engine_up() { docker -H "unix://$SOCK" info >/dev/null 2>&1; }
+
+engine_up && exit 0
+
+exec 9>"$LOCK"
+flock -w "$WAIT" 9 || die "another dockerd.sh held $LOCK for more than ${WAIT}s"
+# The caller that held the lock may have started the engine meanwhile.
+engine_up && exit 0
+
+[ "$(id -u)" -eq 0 ] || die "not root: cannot start dockerd (start it yourself or run as root)"
+
+if ! command -v dockerd >/dev/null 2>&1; then
+    say "dockerd missing: installing docker.io"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends docker.io >/dev/null \
+        || die "apt-get install docker.io failed"
+fi
+command -v docker >/dev/null 2>&1 || die "docker CLI missing although dockerd is installed"
+
+# overlay2 needs the kernel's overlayfs AND a data root that can be an overlay
+# upper directory (it cannot when /var/lib/docker itself sits on overlayfs, as in
+# docker-in-docker).  So try a real overlay mount right inside the data root.
+overlay_works() {
+    local t rc=1
+    mkdir -p "$DATA_ROOT"
+    t=$(mktemp -d "$DATA_ROOT/.overlay-probe.XXXXXX")
+    mkdir "$t/lower" "$t/upper" "$t/work" "$t/merged"
+    echo probe >"$t/lower/f"
+    if mount -t overlay overlay \
+         -o "lowerdir=$t/lower,upperdir=$t/upper,workdir=$t/work" "$t/merged" 2>/dev/null; then
+        [ "$(cat "$t/merged/f" 2>/dev/null)" = probe ] && rc=0
+        umount "$t/merged"
+    fi
+    rm -rf "$t"
+    return $rc
+}
+
+pick_driver() {
+    if [ -n "${DOCKERD_STORAGE_DRIVER:-}" ]; then
+        echo "$DOCKERD_STORAGE_DRIVER"
+    elif overlay_works; then
+        echo overlay2
+    elif [ -c /dev/fuse ] && command -v fuse-overlayfs >/dev/null 2>&1; then
+        # Copy-on-write through FUSE: slower than overlay2, far smaller than vfs.
+        echo fuse-overlayfs
+    else
+        # vfs copies every layer in full: slow and large, but works everywhere.
+        echo vfs
+    fi
+}
+
+# A dockerd may still be starting (pid file present, process alive): starting a
+# second one would fail on the pid file, so wait for that one instead.
+running_pid() {
+    local pid
+    pid=$(cat /var/run/docker.pid 2>/dev/null) || return 1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] \
+        && echo "$pid"
+}
+
+if pid=$(running_pid); then
+    say "dockerd (pid $pid) is running but not answering yet; waiting for it"
+else
+    driver=$(pick_driver)
+    say "starting dockerd (storage driver $driver, log $LOG)"
+    mkdir -p "$(dirname "$LOG")"
+    # setsid: the engine must not die with this script's process group.
+    setsid dockerd --host "unix://$SOCK" --storage-driver "$driver" >>"$LOG" 2>&1 </dev/null &
+    pid=$!
+fi
+
+deadline=$((SECONDS + WAIT))
+until engine_up; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+        tail -n 15 "$LOG" >&2 || true
+        die "dockerd exited during start-up; see $LOG"
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+        tail -n 15 "$LOG" >&2 || true
+        die "the engine did not answer on $SOCK within ${WAIT}s; see $LOG"
+    fi
+    sleep 0.5
+done
+say "engine ready: $(docker info --format '{{.ServerVersion}}, storage {{.Driver}}, cgroup v{{.CgroupVersion}}' 2>/dev/null)"
