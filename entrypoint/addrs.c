@@ -84,7 +84,8 @@ bool addrs_cidr_parse(const char *text, addrs_cidr *out, addrs_error *err)
     char buf[ADDRS_TEXT_MAX + 8];
     memset(out, 0, sizeof *out);
     if (text == NULL || strlen(text) >= sizeof buf) {
-        snprintf(err->message, sizeof err->message, "not a network in CIDR form (a.b.c.d/n or v6::/n)");
+        snprintf(err->message, sizeof err->message,
+                 "not a network in CIDR form (a.b.c.d/n or v6::/n)");
         return false;
     }
     strcpy(buf, text);
@@ -183,7 +184,8 @@ void addrs_facts_add_ifaddrs(addrs_facts *facts, const struct ifaddrs *list)
         } else {
             continue;
         }
-        add_iface_ip(facts, i->ifa_name, &ip, (i->ifa_flags & IFF_UP) != 0,
+        add_iface_ip(facts, i->ifa_name, &ip,
+                     (i->ifa_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING),
                      (i->ifa_flags & IFF_LOOPBACK) != 0);
     }
 }
@@ -341,8 +343,9 @@ bool addrs_choose(const addrs_facts *facts, const addrs_cidr *subnet, addrs_ip *
             const addrs_iface *ifc = &facts->ifaces[i];
             if (ifc->ip.family == family && usable(ifc)) {
                 chosen(ifc, out, why,
-                       family == AF_INET ? "the first IPv4 address of an interface that is up"
-                                         : "the first global IPv6 address of an interface that is up",
+                       family == AF_INET
+                           ? "the first IPv4 address of an interface that is up"
+                           : "the first global IPv6 address of an interface that is up",
                        iface_name);
                 return true;
             }
@@ -368,14 +371,14 @@ size_t addrs_resolve(void *ctx, const char *name, addrs_ip *out, size_t max)
     size_t n = 0;
     for (const struct addrinfo *a = res; a && n < max; a = a->ai_next) {
         memset(&out[n], 0, sizeof out[n]);
+        const void *sa = a->ai_addr;
         if (a->ai_family == AF_INET) {
             out[n].family = AF_INET;
-            memcpy(out[n].bytes, &((const struct sockaddr_in *)(const void *)a->ai_addr)->sin_addr, 4);
+            memcpy(out[n].bytes, &((const struct sockaddr_in *)sa)->sin_addr, 4);
             n++;
         } else if (a->ai_family == AF_INET6) {
             out[n].family = AF_INET6;
-            memcpy(out[n].bytes, &((const struct sockaddr_in6 *)(const void *)a->ai_addr)->sin6_addr,
-                   16);
+            memcpy(out[n].bytes, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
             n++;
         }
     }

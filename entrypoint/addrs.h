@@ -46,7 +46,8 @@ typedef struct {
 typedef struct {
     char name[ADDRS_NAME_MAX]; /* "eth0" */
     addrs_ip ip;
-    bool up;                   /* IFF_UP */
+    bool up;                   /* IFF_UP and IFF_RUNNING: administratively up and
+                                  with a carrier (an idle docker0 bridge is not) */
     bool loopback;             /* IFF_LOOPBACK, or a loopback address */
     bool link_local;           /* 169.254.0.0/16 or fe80::/10 */
 } addrs_iface;

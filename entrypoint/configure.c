@@ -315,7 +315,8 @@ static int plan_rackdc(const settings *s, conf_plan *plan, char *err, size_t err
     }
     free(path);
     if (!bytes && !(bytes = strdup(""))) return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
-    char *text = strdup(bytes);
+    /* yp_file_read's buffer is not NUL-terminated: copy exactly len bytes */
+    char *text = strndup(bytes, len);
     const struct { const char *key; const settings_value *v; } props[] = {
         { "dc", &s->dc }, { "rack", &s->rack } };
     for (size_t i = 0; i < 2 && text; i++) {

@@ -377,12 +377,15 @@ static priv_status walk_dir(walk *w, int fd, unsigned depth)
         w->counts->seen++;
         if (sb.st_uid != w->uid) {
             /* AT_SYMLINK_NOFOLLOW: a link is chowned as a link, never its target. */
-            if (fchownat(dirfd(d), name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (fchownat(dirfd(d), name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) == 0) {
+                w->counts->changed++;
+            } else if (errno == EROFS) {
+                w->counts->read_only++;
+            } else {
                 st = fail(w->err, PRIV_ERR_CHOWN, "%s: chown to %lu:%lu: %s", w->path,
                           (unsigned long)w->uid, (unsigned long)w->gid, strerror(errno));
                 break;
             }
-            w->counts->changed++;
         }
         if (S_ISDIR(sb.st_mode)) {
             /* O_NOFOLLOW: if the directory was swapped for a link since the
@@ -424,13 +427,16 @@ priv_status priv_chown_dirs(const char *const dirs[], size_t ndirs, uid_t uid, g
         }
         counts->seen++;
         if (sb.st_uid != uid) {
-            if (fchown(fd, uid, gid) != 0) {
+            if (fchown(fd, uid, gid) == 0) {
+                counts->changed++;
+            } else if (errno == EROFS) {
+                counts->read_only++;
+            } else {
                 int e = errno;
                 close(fd);
                 return fail(err, PRIV_ERR_CHOWN, "%s: chown to %lu:%lu: %s", dirs[i],
                             (unsigned long)uid, (unsigned long)gid, strerror(e));
             }
-            counts->changed++;
         }
         priv_status st = walk_dir(&w, fd, 1);
         if (st != PRIV_OK)

@@ -60,6 +60,9 @@ typedef struct {
     unsigned long seen;     /* entries examined, the dirs themselves included */
     unsigned long changed;  /* entries given to the user */
     unsigned long missing;  /* dirs of the list that do not exist (left alone) */
+    unsigned long read_only; /* entries not owned but on a read-only filesystem
+                                (a conf dir mounted :ro is input only): left
+                                alone, for the caller to mention */
 } priv_chown_counts;
 
 /* Find `user` (a name, or a number: a name is tried first, as in passwd a
@@ -78,8 +81,9 @@ priv_status priv_lookup(const char *root, const char *user, const char *group,
  * chose them); nothing below them is: a link is chowned as a link, and a
  * directory is entered only through openat(O_NOFOLLOW), so a link planted in
  * the data dir can't hand /etc/shadow to the user.  A dir that does not exist
- * is counted in `missing` and is not an error.  Counts accumulate into
- * *counts (zero it first).  Stops at the first failure. */
+ * is counted in `missing`, an entry on a read-only filesystem in `read_only`;
+ * neither is an error.  Counts accumulate into *counts (zero it first).
+ * Stops at the first failure. */
 priv_status priv_chown_dirs(const char *const dirs[], size_t ndirs, uid_t uid, gid_t gid,
                             priv_chown_counts *counts, priv_error *err);
 

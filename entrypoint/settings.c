@@ -502,7 +502,8 @@ bool settings_parse_command_line(const settings_input *in, settings *s, settings
         if (first)
             return fail(err, SETTINGS_EX_USAGE, "--probe takes no arguments (got '%s')", first);
         if (s->n_sets || s->dry_run)
-            return fail(err, SETTINGS_EX_USAGE, "--probe cannot be combined with --set or --dry-run");
+            return fail(err, SETTINGS_EX_USAGE,
+                        "--probe cannot be combined with --set or --dry-run");
     } else if (first == NULL || first[0] == '-') {
         if (first && strcmp(first, "--") == 0) {
             if (i + 1 >= in->argc)
@@ -614,8 +615,9 @@ static bool seed_entry(const char *origin, char *entry, settings_seed *seed, set
     if (port) {
         unsigned long p;
         if (!parse_uint(port, 1, 65535, &p))
-            return fail(err, SETTINGS_EX_CONFIG, "%s: seed '%s': port '%s' is not a number from 1 to 65535",
-                        origin, host, port);
+            return fail(err, SETTINGS_EX_CONFIG,
+                        "%s: seed '%s': port '%s' is not a number from 1 to 65535", origin, host,
+                        port);
         seed->port = (unsigned)p;
     }
     seed->host = strdup(host);
@@ -884,7 +886,7 @@ static bool add_slot_edit(resolver *r, int id, const char *value, settings_value
                           bool if_present, bool secret)
 {
     const slot *sl = &r->slots[id];
-    char origin[128];
+    char origin[256];
     if (sl->value)
         snprintf(origin, sizeof origin, "%s", sl->origin);
     else
@@ -947,7 +949,8 @@ static bool take_override(resolver *r, const char *path, const char *value, cons
         if (!*text) {
             free(text);
             return fail(r->err, SETTINGS_EX_CONFIG,
-                        "%s: %s needs a value (leave it out to get the default)", origin, path);
+                        "%s: %s needs a value here (leave it out to get the default)", origin,
+                        path);
         }
         return slot_set(r, id, text, origin, secret, true);
     }
@@ -1052,7 +1055,15 @@ static bool read_sets(resolver *r)
             return oom(r->err);
         char *eq = set_split(word);
         *eq = '\0';
-        bool ok = take_override(r, word, eq + 1, "--set", settings_path_looks_secret(word));
+        /* "--set num_tokens" tells which of several --set a message is about. */
+        char *origin = malloc(strlen(word) + 7);
+        if (!origin) {
+            free(word);
+            return oom(r->err);
+        }
+        sprintf(origin, "--set %s", word);
+        bool ok = take_override(r, word, eq + 1, origin, settings_path_looks_secret(word));
+        free(origin);
         free(word);
         if (!ok)
             return false;
@@ -1137,8 +1148,9 @@ static bool plain_values(resolver *r)
     if (sub->value && !addrs_cidr_parse(sub->value, &net, &aerr))
         return fail(r->err, SETTINGS_EX_CONFIG, "%s: %s", sub->origin, aerr.message);
     const slot *snitch = &r->slots[V_ENDPOINT_SNITCH];
-    if (snitch->value && strspn(snitch->value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                               "0123456789_.$") != strlen(snitch->value))
+    static const char java_name[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789_.$";
+    if (snitch->value && strspn(snitch->value, java_name) != strlen(snitch->value))
         return fail(r->err, SETTINGS_EX_CONFIG, "%s: '%s' is not a Java class name", snitch->origin,
                     shown(snitch->value, snitch->secret));
     const slot *rpc = &r->slots[V_START_RPC];
@@ -1315,7 +1327,7 @@ static bool local_address(resolver *r, int addr_id, int iface_id, const char *if
                     addr_path, is->origin, iface_path);
     const slot *sl = is->value ? is : as;
     const char *value = sl->value ? sl->value : VARS[addr_id].default_value;
-    char origin[128];
+    char origin[256];
     snprintf(origin, sizeof origin, "%s", sl->value ? sl->origin : VARS[addr_id].name);
     slot shown_slot = {.value = NULL, .origin = origin, .secret = sl->secret, .override = false};
     addr_value a;
@@ -1324,8 +1336,9 @@ static bool local_address(resolver *r, int addr_id, int iface_id, const char *if
     if (is->value && a.kind != A_IFACE) {
         char ifs[256];
         list_ifaces(r->in->facts, ifs, sizeof ifs);
-        return fail(r->err, SETTINGS_EX_CONFIG, "%s: %s '%s' is not an interface of this node (interfaces: %s)",
-                    origin, iface_path, shown(value, sl->secret), ifs);
+        return fail(r->err, SETTINGS_EX_CONFIG,
+                    "%s: %s '%s' is not an interface of this node (interfaces: %s)", origin,
+                    iface_path, shown(value, sl->secret), ifs);
     }
     char t[ADDRS_TEXT_MAX];
     switch (a.kind) {
@@ -1367,7 +1380,7 @@ static bool local_address(resolver *r, int addr_id, int iface_id, const char *if
     *chain = a.ip;
     *chain_secret = sl->secret;
     /* The edit carries the origin of the slot that gave the value. */
-    char eorigin[160];
+    char eorigin[256];
     if (sl->value)
         snprintf(eorigin, sizeof eorigin, "%s", sl->origin);
     else
@@ -1482,7 +1495,7 @@ bool settings_resolve(const settings_input *in, settings *s, settings_error *err
         bool from_file;
         ok = env_read(in, VARS[id].name, &value, &from_file, err);
         if (ok && value) {
-            char origin[128];
+            char origin[256];
             snprintf(origin, sizeof origin, "%s%s", VARS[id].name, from_file ? "_FILE" : "");
             ok = slot_set(&r, id, value, origin, from_file || VARS[id].secret, false);
         }
@@ -1505,7 +1518,8 @@ bool settings_resolve(const settings_input *in, settings *s, settings_error *err
                            SETTINGS_VALUE_STRING, false, false);
     ok = ok && int_edit(&r, V_TRANSPORT_PORT, 1, 65535) && int_edit(&r, V_CQL_PORT, 1, 65535);
     if (ok && r.slots[V_START_RPC].value) /* start_rpc exists up to 3.11 only */
-        ok = add_slot_edit(&r, V_START_RPC, r.slots[V_START_RPC].value, SETTINGS_VALUE_BOOL, true, false);
+        ok = add_slot_edit(&r, V_START_RPC, r.slots[V_START_RPC].value, SETTINGS_VALUE_BOOL,
+                           true, false);
 
     /* 5. the overrides of any other path, last so they win. */
     for (size_t i = 0; ok && i < r.n_ovr; i++)
@@ -1523,6 +1537,29 @@ static const char *default_text(const settings_variable *v)
     return v->default_value ? v->default_value : v->default_doc ? v->default_doc : "";
 }
 
+/* Print text from column `indent`, wrapped at word boundaries before column 79. */
+static void write_wrapped(FILE *out, const char *text, int indent)
+{
+    int col = 0;
+    for (const char *p = text; *p;) {
+        size_t word = strcspn(p, " ");
+        if (col > indent && col + 1 + (int)word > 78) {
+            fputc('\n', out);
+            col = 0;
+        }
+        if (col == 0) {
+            col = fprintf(out, "%*s", indent, "");
+        } else {
+            fputc(' ', out);
+            col++;
+        }
+        col += fprintf(out, "%.*s", (int)word, p);
+        p += word;
+        p += strspn(p, " ");
+    }
+    fputc('\n', out);
+}
+
 void settings_write_help(FILE *out, const char *program)
 {
     fprintf(out,
@@ -1536,32 +1573,37 @@ void settings_write_help(FILE *out, const char *program)
             "\n"
             "Options:\n"
             "  --dry-run          show the changes and the command; write and run nothing\n"
-            "  --conf DIR         configuration directory (default $CASSANDRA_CONF, else /etc/cassandra)\n"
-            "  --set PATH=VALUE   set any cassandra.yaml path, e.g. --set 'seed_provider[0].class_name=X'\n"
-            "                     (repeatable; VALUE is YAML; wins over every variable)\n"
-            "  --probe            exit 0 when this node answers CQL on its native port, else 1\n"
+            "  --conf DIR         the configuration directory (default: $CASSANDRA_CONF,\n"
+            "                     else /etc/cassandra)\n"
+            "  --set PATH=VALUE   set any cassandra.yaml path; repeatable, VALUE is YAML,\n"
+            "                     wins over every variable: --set 'seed_provider[0].x=1'\n"
+            "  --probe            exit 0 when this node answers CQL on its native port,\n"
+            "                     else 1\n"
             "  --help, --version\n"
             "\n"
-            "Environment (every NAME can also be given as NAME_FILE, a file holding the value):\n",
+            "Environment (every NAME can also be given as NAME_FILE, a file that holds\n"
+            "the value):\n",
             program, program, program);
     size_t n;
     const settings_variable *vars = settings_variables(&n);
     for (size_t i = 0; i < n; i++) {
         const settings_variable *v = &vars[i];
-        fprintf(out, "  %s", v->name);
-        if (v->default_value || v->default_doc)
-            fprintf(out, " (default: %s)", default_text(v));
-        if (v->yaml_path)
-            fprintf(out, " -> %s", v->yaml_path);
-        fprintf(out, "%s\n      %s\n", v->secret ? " [secret]" : "", v->help);
+        char text[512];
+        fprintf(out, "  %s%s%s%s\n", v->name, v->yaml_path ? " -> " : "",
+                v->yaml_path ? v->yaml_path : "", v->secret ? " [secret]" : "");
+        snprintf(text, sizeof text, "%s%s%s%s", v->help,
+                 v->default_value || v->default_doc ? " Default: " : "", default_text(v),
+                 v->default_value || v->default_doc ? "." : "");
+        write_wrapped(out, text, 6);
     }
     fprintf(out,
             "  CASSANDRA_CFG_YAML_<KEY> -> any cassandra.yaml key\n"
             "      KEY lowercased; __ separates nested keys; a number is a list index:\n"
-            "      CASSANDRA_CFG_YAML_SEED_PROVIDER__0__CLASS_NAME -> seed_provider[0].class_name\n"
+            "      CASSANDRA_CFG_YAML_SEED_PROVIDER__0__CLASS_NAME\n"
+            "        -> seed_provider[0].class_name\n"
             "\n"
-            "Precedence: --set, then CASSANDRA_CFG_YAML_*, then the variables above (a seed list\n"
-            "argument beats CASSANDRA_SEEDS), then the defaults.\n"
+            "Precedence: --set, then CASSANDRA_CFG_YAML_*, then the variables above (a\n"
+            "seed list argument beats CASSANDRA_SEEDS), then the defaults.\n"
             "Exit status: 64 bad usage, 78 bad configuration (nothing written), otherwise\n"
             "that of the command run.\n");
 }

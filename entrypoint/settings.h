@@ -30,7 +30,8 @@
  *     part of it (each may itself be a comma-separated list), and the rest are
  *     arguments for `cassandra -f`.  So a seed is told from a command by not
  *     being an executable on PATH; a seed host that happens to be named like a
- *     command (a host called "bash") must be given through CASSANDRA_SEEDS.
+ *     command (a host called "bash", or "cassandra") must be given through
+ *     CASSANDRA_SEEDS.
  *
  * ---- Precedence (most explicit first) ----
  *   1. --set PATH=VALUE (command-line order; a later one wins), then

@@ -6,7 +6,7 @@
 #
 # Cached: the image carries the label cass-entry.inputs = sha256 of this script
 # and the package list; when an image with that label exists nothing is done.
-# FORCE=1 rebuilds anyway.  The .debs are kept in $CASS_ENTRY_CACHE/debootstrap
+# FORCE=1 rebuilds anyway.  The .debs are kept in $CASS_ENTRY_CACHE/image/debootstrap
 # so a forced rebuild does not download them again.
 #
 # Needs: root, a running engine (image/dockerd.sh), debootstrap (installed here
@@ -16,7 +16,8 @@ set -euo pipefail
 IMAGE=cass-entry/base:bookworm
 SUITE=bookworm
 PACKAGES=openjdk-17-jre-headless,python3,procps
-CACHE=${CASS_ENTRY_CACHE:-/var/cache/cass-entry}
+# Our part of the project-wide cache (other parts keep theirs beside it).
+CACHE=${CASS_ENTRY_CACHE:-/var/cache/cass-entry}/image
 LABEL=cass-entry.inputs
 
 say() { echo "build-base.sh: $*" >&2; }

@@ -15,7 +15,7 @@
 #     hash-checked wheels).
 # A checksum mismatch is fatal; it never leads to the other way.
 #
-# Downloads are kept in $CASS_ENTRY_CACHE (default /var/cache/cass-entry).
+# Downloads are kept in $CASS_ENTRY_CACHE/image (default /var/cache/cass-entry/image).
 # Cached: the image carries the label cass-entry.inputs, a hash of this script,
 # the Dockerfile, image/dist-extra, the base image id and the conf corpus;
 # with a current image nothing is done.  FORCE=1 rebuilds the image.
@@ -53,7 +53,8 @@ TARBALL_URL=$MAVEN_CENTRAL/org/apache/cassandra/apache-cassandra/$CASSANDRA_VERS
 CONF_CORPUS=${CASSANDRA_CONF_CORPUS:-/work/shared/cassandra-conf}/$CASSANDRA_VERSION
 IMAGE=cass-entry/cassandra:$CASSANDRA_VERSION
 BASE_IMAGE=cass-entry/base:bookworm
-CACHE=${CASS_ENTRY_CACHE:-/var/cache/cass-entry}
+# Our part of the project-wide cache (other parts keep theirs beside it).
+CACHE=${CASS_ENTRY_CACHE:-/var/cache/cass-entry}/image
 LABEL=cass-entry.inputs
 
 say() { echo "build-cassandra.sh: $*" >&2; }
@@ -108,6 +109,9 @@ assemble_from_maven() {  # DIST_DIR
     if [ ! -d "$CONF_CORPUS/conf" ] || [ ! -d "$CONF_CORPUS/bin" ]; then
         die "no conf/ and bin/ for $CASSANDRA_VERSION in $CONF_CORPUS: the Maven way needs them"
     fi
+    # The cqlsh wheels below (cassandra-driver has C extensions) are pinned for amd64.
+    [ "$(dpkg --print-architecture)" = amd64 ] \
+        || die "the pinned cqlsh wheels are for amd64; pin CQLSH_PLATFORM and hashes for $(dpkg --print-architecture)"
     if ! command -v mvn >/dev/null 2>&1; then
         say "installing maven"
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends maven >/dev/null \
@@ -181,8 +185,11 @@ EOF
 
 # ---- The distribution directory, made once per set of inputs.
 dist_dir=$CACHE/cassandra-$CASSANDRA_VERSION-dist
-dist_key=$( { cat "$here/build-cassandra.sh"; (cd "$here/dist-extra" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); } \
-            | sha256sum | cut -c1-64)
+dist_key=$( {
+    cat "$here/build-cassandra.sh"
+    (cd "$here/dist-extra" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+    [ -f "$CONF_CORPUS/SOURCE.txt" ] && cat "$CONF_CORPUS/SOURCE.txt"
+} | sha256sum | cut -c1-64)
 if [ "$(cat "$dist_dir/.cass-entry-key" 2>/dev/null)" != "$dist_key" ]; then
     rm -rf "$dist_dir" "$dist_dir.new"
     start=$SECONDS

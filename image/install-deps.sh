@@ -10,7 +10,13 @@ PACKAGES=(
   clang libclang-rt-14-dev             # libFuzzer target
   musl-tools cmake dpkg-dev            # static binaries (libyaml rebuilt against musl)
   python3 python3-yaml                 # independent YAML 1.1 resolver in the corpus/quoting tests
+  python3-venv                         # corpus suite: a venv for the pinned ruamel.yaml (YAML 1.2 resolver)
+  default-jdk-headless ca-certificates # corpus suite: javap lists the Config fields of the real cassandra-all jars
   valgrind
+  iproute2 util-linux                  # entrypoint suite and bench: ip (veth in a netns), unshare, mount
+  hyperfine time gosu                  # bench/entrypoint.sh: wall time, peak RSS (GNU time -v), the official image's gosu
+  shellcheck                           # image suite: the image/ scripts must be shellcheck-clean
+  curl python3-pip                     # image/build-cassandra.sh: probe Maven Central, fetch the pinned cqlsh wheels
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -235,6 +235,20 @@ static yp_status add_scalar(builder *b, const yaml_event_t *ev)
     }
     if (n->style == YPS_LITERAL || n->style == YPS_FOLDED)
         n->end = trim_trailing_space(doc, n->start, n->end);
+    /* libyaml marks an empty value (`key:`) at the next token, which may be on a
+     * later line: put it right after the key's ':' so a new value lands there. */
+    if (ev->data.scalar.length == 0 && n->style == YPS_PLAIN && !anchor && !n->has_tag &&
+        b->depth && doc->nodes[b->stack[b->depth - 1].node].kind == YPN_MAP &&
+        b->stack[b->depth - 1].n % 2 == 0) {
+        const open_collection *map = &b->stack[b->depth - 1];
+        const yp_node *key = &doc->nodes[map->kids[map->n - 2]];
+        size_t i = key->end;
+        while (i < doc->len && (doc->bytes[i] == ' ' || doc->bytes[i] == '\t')) i++;
+        if (i < doc->len && doc->bytes[i] == ':') {
+            n->start = n->end = i + 1;
+            yp_position(doc, n->start, &n->line, &n->col);
+        }
+    }
     n->value = yp_strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
     n->value_len = ev->data.scalar.length;
     if (!n->value) return YP_ERR_NOMEM;

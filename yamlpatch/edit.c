@@ -356,6 +356,14 @@ static yp_status plan_replace(const yp_doc *doc, size_t target, const new_value 
         strcat(joined, *text);
         free(*text);
         *text = joined;
+    } else if (key != YP_NONE && t->start == t->end) {
+        /* an empty value sits right after the ':' */
+        char *joined = malloc(strlen(*text) + 2);
+        if (!joined) return nomem(err);
+        joined[0] = ' ';
+        strcpy(joined + 1, *text);
+        free(*text);
+        *text = joined;
     } else if (block) {
         /* a sequence item or the root: the block's first line starts at the node */
         size_t skip = 0;
@@ -429,6 +437,9 @@ static size_t find_template(const yp_doc *doc, size_t map, const char *key)
         while (c < eol && *c == ' ') c++;
         size_t col = (size_t)(c - s);
         if ((size_t)(eol - c) <= klen || memcmp(c, key, klen) != 0 || c[klen] != ':') continue;
+        /* "# NOTE:", "# Default: true", "# SimpleSnitch:": a capitalised word is the
+         * start of a sentence or a heading in a config file's comments, not a key */
+        if (*c >= 'A' && *c <= 'Z') continue;
         const char *after = c + klen + 1;
         if (after < eol && *after != ' ' && *after != '\t' && *after != '\r' && *after != '\n')
             continue;

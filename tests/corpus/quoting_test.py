@@ -152,8 +152,10 @@ def check_strings(case, target):
         if why:
             fails.append("%r: %s" % (value, why))
             continue
-        start = case.doc.span(case.doc.lookup(parse_path(target)))[0]
-        shown = out[start:start + 60]
+        # What was written in place of the old value (the rest is checked
+        # to be unchanged by case.set).
+        start, end = case.doc.span(case.doc.lookup(parse_path(target)))
+        shown = out[start:len(out) - (len(case.data) - end)][:80]
         try:
             d11, d12, v11, v12 = case.loaded(out, target)
         except (harness.LoadError, KeyError, IndexError, TypeError) as e:

@@ -195,7 +195,7 @@ check() {
     if [ ${#why[@]} -eq 0 ]; then
         ok "$name: java got -Xms$heap -Xmx$heap${young:+ -Xmn$young}"
     else
-        notok "$name: ${why[*]}"
+        notok "$name: $(IFS=';'; echo "${why[*]}" | sed 's/;/; /g')"
         sed 's/^/#   heap-env: /' <<<"$DRV_LOG"
         sed 's/^/#   exports: /' <<<"$EXPORTS"
         tail -5 <<<"$OUT" | sed 's/^/#   scripts: /'

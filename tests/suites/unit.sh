@@ -1,16 +1,64 @@
 #!/usr/bin/env bash
-# The cmocka unit tests: every $BUILD_DIR/tests/test_* binary, in TAP mode.
+# Suite "unit": every cmocka test binary, with its TAP output.
+#
+# The expected binaries are named after the sources: tests/unit/test_NAME.c
+# must have built $BUILD_DIR/tests/test_NAME (a missing one is a failure, not
+# a skip), and every other $BUILD_DIR/tests/test_* binary runs too.  cmocka
+# prints "ok N - test" / "not ok N - test" and reports skips as "not ok", so a
+# skip never counts as a pass.  A binary that crashes, exits non-zero without
+# a failing line, or prints fewer results than its "1..N" plan adds a
+# "not ok" line of its own.
 set -uo pipefail
-cd "$ROOT"
+cd "$(dirname "$0")/../.."
+BUILD_DIR=${BUILD_DIR:-build}
+
+declare -A seen=()
+binaries=()
+for src in tests/unit/test_*.c; do
+    [ -e "$src" ] || continue
+    name=$(basename "$src" .c)
+    seen[$name]=1
+    binaries+=("$BUILD_DIR/tests/$name")
+done
+for bin in "$BUILD_DIR"/tests/test_*; do
+    [ -e "$bin" ] || continue
+    name=$(basename "$bin")
+    [ -n "${seen[$name]:-}" ] && continue
+    case "$name" in *.*) continue ;; esac # objects, logs: not test programs
+    seen[$name]=1
+    binaries+=("$bin")
+done
+
+if [ ${#binaries[@]} -eq 0 ]; then
+    echo "not ok - unit: no test sources in tests/unit and no binaries in $BUILD_DIR/tests"
+    exit 1
+fi
+
 status=0
-shopt -s nullglob
-bins=("$BUILD_DIR"/tests/test_*)
-[ ${#bins[@]} -gt 0 ] || { echo "not ok - no unit test binaries in $BUILD_DIR/tests (did make run?)"; exit 1; }
-for t in "${bins[@]}"; do
-    echo "# $(basename "$t")"
-    CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1
+for bin in "${binaries[@]}"; do
+    name=$(basename "$bin")
+    if [ ! -x "$bin" ]; then
+        echo "not ok - $name: $bin was not built (run make)"
+        status=1
+        continue
+    fi
+    out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$bin" 2>&1)
     rc=$?
-    # cmocka exits with the number of failures; a crash is a failure too
-    if [ $rc -ge 128 ]; then echo "not ok - $(basename "$t") crashed (status $rc)"; status=1; fi
+    printf '%s\n' "$out"
+    plan=$(printf '%s\n' "$out" | sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' | head -1)
+    oks=$(printf '%s\n' "$out" | grep -c '^ok ')
+    fails=$(printf '%s\n' "$out" | grep -c '^not ok ')
+    if [ "$rc" -ge 128 ]; then
+        echo "not ok - $name: killed by signal $((rc - 128))"
+        status=1
+    elif [ "$rc" -ne 0 ] && [ "$fails" -eq 0 ]; then
+        echo "not ok - $name: exited with status $rc without a failing test"
+        status=1
+    elif [ -z "$plan" ] || [ $((oks + fails)) -ne "$plan" ]; then
+        echo "not ok - $name: planned ${plan:-no} tests, reported $((oks + fails))"
+        status=1
+    elif [ "$rc" -ne 0 ]; then
+        status=1
+    fi
 done
 exit $status

@@ -240,17 +240,19 @@ static void test_add_ifaddrs(void **state)
     struct ifaddrs l[6];
     memset(l, 0, sizeof l);
     char lo[] = "lo", eth0[] = "eth0", eth1[] = "eth1";
-    l[0] = (struct ifaddrs){.ifa_next = &l[1], .ifa_name = lo, .ifa_flags = IFF_UP | IFF_LOOPBACK,
+    l[0] = (struct ifaddrs){.ifa_next = &l[1], .ifa_name = lo,
+                            .ifa_flags = IFF_UP | IFF_RUNNING | IFF_LOOPBACK,
                             .ifa_addr = (struct sockaddr *)&lo4};
     l[1] = (struct ifaddrs){.ifa_next = &l[2], .ifa_name = eth0, .ifa_flags = IFF_UP,
                             .ifa_addr = &other}; /* AF_PACKET-like: skipped */
-    l[2] = (struct ifaddrs){.ifa_next = &l[3], .ifa_name = eth0, .ifa_flags = IFF_UP,
+    l[2] = (struct ifaddrs){.ifa_next = &l[3], .ifa_name = eth0, .ifa_flags = IFF_UP | IFF_RUNNING,
                             .ifa_addr = (struct sockaddr *)&eth4};
     l[3] = (struct ifaddrs){.ifa_next = &l[4], .ifa_name = eth1, .ifa_flags = 0,
                             .ifa_addr = NULL}; /* no address: skipped */
-    l[4] = (struct ifaddrs){.ifa_next = &l[5], .ifa_name = eth0, .ifa_flags = IFF_UP,
+    l[4] = (struct ifaddrs){.ifa_next = &l[5], .ifa_name = eth0, .ifa_flags = IFF_UP | IFF_RUNNING,
                             .ifa_addr = (struct sockaddr *)&eth6};
-    l[5] = (struct ifaddrs){.ifa_next = NULL, .ifa_name = eth1, .ifa_flags = 0,
+    /* Up but without a carrier, like an idle docker0 bridge: not up. */
+    l[5] = (struct ifaddrs){.ifa_next = NULL, .ifa_name = eth1, .ifa_flags = IFF_UP,
                             .ifa_addr = (struct sockaddr *)&ll6};
     addrs_facts f;
     addrs_facts_init(&f);
@@ -264,6 +266,7 @@ static void test_add_ifaddrs(void **state)
     assert_false(f.ifaces[1].loopback);
     assert_false(f.ifaces[1].link_local);
     assert_string_equal(text_of(&f.ifaces[2].ip), "fd00::2");
+    assert_true(f.ifaces[2].up);
     assert_string_equal(f.ifaces[3].name, "eth1");
     assert_false(f.ifaces[3].up);
     assert_true(f.ifaces[3].link_local);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -387,7 +388,7 @@ static void test_chown_walk(void **state)
     join(missing, sizeof missing, t, "missing");
     const char *dirs[] = { data, log, missing };
 
-    priv_chown_counts c = { 0, 0, 0 };
+    priv_chown_counts c = { 0, 0, 0, 0 };
     priv_error err;
     priv_status st = priv_chown_dirs(dirs, 3, CASS_UID, CASS_GID, &c, &err);
     if (st != PRIV_OK)
@@ -397,6 +398,7 @@ static void test_chown_walk(void **state)
     /* All but owned.db and log itself. */
     assert_int_equal(c.changed, 9);
     assert_int_equal(c.missing, 1);
+    assert_int_equal(c.read_only, 0);
 
     assert_owner(t, "data", CASS_UID, CASS_GID);
     assert_owner(t, "data/a.db", CASS_UID, CASS_GID);
@@ -414,7 +416,7 @@ static void test_chown_walk(void **state)
     assert_owner(t, "outside/secret", 0, 0);
 
     /* The second start changes nothing. */
-    priv_chown_counts again = { 0, 0, 0 };
+    priv_chown_counts again = { 0, 0, 0, 0 };
     assert_int_equal(priv_chown_dirs(dirs, 3, CASS_UID, CASS_GID, &again, &err), PRIV_OK);
     assert_int_equal(again.seen, 11);
     assert_int_equal(again.changed, 0);
@@ -437,7 +439,7 @@ static void test_chown_top_link_followed_and_errors(void **state)
 
     /* A configured dir that is a link: the administrator chose it, follow it. */
     const char *dirs[] = { link };
-    priv_chown_counts c = { 0, 0, 0 };
+    priv_chown_counts c = { 0, 0, 0, 0 };
     priv_error err;
     assert_int_equal(priv_chown_dirs(dirs, 1, CASS_UID, CASS_GID, &c, &err), PRIV_OK);
     assert_int_equal(c.seen, 2);
@@ -450,6 +452,41 @@ static void test_chown_top_link_followed_and_errors(void **state)
     const char *bad[] = { file };
     assert_int_equal(priv_chown_dirs(bad, 1, CASS_UID, CASS_GID, &c, &err), PRIV_ERR_WALK);
     assert_non_null(strstr(err.message, file));
+    rm_tree(t);
+}
+
+/* A conf dir mounted read-only is input only: not owned, left alone, counted,
+ * and not a reason to refuse to start. */
+static void test_chown_read_only_mount(void **state)
+{
+    (void)state;
+    need_root();
+    char t[PATH_MAX], conf[PATH_MAX], data[PATH_MAX];
+    make_tmp(t, sizeof t);
+    mkdir_at(t, "conf", 0755);
+    write_at(t, "conf/cassandra.yaml", "x: 1\n");
+    mkdir_at(t, "data", 0755);
+    join(conf, sizeof conf, t, "conf");
+    join(data, sizeof data, t, "data");
+    if (mount(conf, conf, NULL, MS_BIND, NULL) != 0)
+        fail_msg("bind mount of %s: %s (this test needs CAP_SYS_ADMIN)", conf, strerror(errno));
+    if (mount(NULL, conf, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0) {
+        int e = errno;
+        umount(conf);
+        fail_msg("read-only remount of %s: %s", conf, strerror(e));
+    }
+    const char *dirs[] = { conf, data };
+    priv_chown_counts c = { 0, 0, 0, 0 };
+    priv_error err = { .code = PRIV_OK, .message = "" };
+    priv_status st = priv_chown_dirs(dirs, 2, CASS_UID, CASS_GID, &c, &err);
+    umount(conf);
+    if (st != PRIV_OK)
+        fail_msg("chown walk failed: %s", err.message);
+    assert_int_equal(c.seen, 3);
+    assert_int_equal(c.read_only, 2);  /* conf and conf/cassandra.yaml */
+    assert_int_equal(c.changed, 1);    /* data */
+    assert_owner(t, "conf/cassandra.yaml", 0, 0);
+    assert_owner(t, "data", CASS_UID, CASS_GID);
     rm_tree(t);
 }
 
@@ -670,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_lookup_real_root),
         cmocka_unit_test(test_chown_walk),
         cmocka_unit_test(test_chown_top_link_followed_and_errors),
+        cmocka_unit_test(test_chown_read_only_mount),
         cmocka_unit_test(test_drop),
         cmocka_unit_test(test_drop_refuses_root),
         cmocka_unit_test(test_become_as_root),

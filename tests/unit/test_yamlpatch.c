@@ -155,6 +155,30 @@ static void test_quoting(void **state)
 
 /* ---- set: new keys, uncomment ------------------------------------------ */
 
+static void test_set_empty_values(void **state)
+{
+    (void)state;
+    /* libyaml marks an empty value at the next token: it must land after ':' */
+    set_expect("a: 1\nk:\nb: 2\n", "k", "x", YP_VALUE_AUTO, 0, "a: 1\nk: x\nb: 2\n");
+    set_expect("m:\n  x:\n  y: 1\n", "m.x", "5", YP_VALUE_AUTO, 0, "m:\n  x: 5\n  y: 1\n");
+    set_expect("k:\nb: 2\n", "k", "[1, 2]", YP_VALUE_YAML, 0, "k:\n  - 1\n  - 2\nb: 2\n");
+    set_expect("m: {a: , b: 1}\n", "m.a", "z", YP_VALUE_AUTO, 0, "m: {a: z , b: 1}\n");
+}
+
+static void test_set_existing_only(void **state)
+{
+    (void)state;
+    yp_error err;
+    yp_doc *doc = load("a: 1\n# b: 2\n");
+    assert_int_equal(yp_set(doc, "c", "3", YP_VALUE_AUTO, YP_SET_EXISTING | YP_SET_UNCOMMENT,
+                            &err), YP_ERR_NOT_FOUND);
+    assert_bytes(doc, "a: 1\n# b: 2\n");
+    assert_int_equal(yp_set(doc, "b", "3", YP_VALUE_AUTO, YP_SET_EXISTING | YP_SET_UNCOMMENT,
+                            &err), YP_OK);
+    assert_bytes(doc, "a: 1\nb: 3\n");
+    yp_doc_free(doc);
+}
+
 static void test_set_appends_missing_keys(void **state)
 {
     (void)state;
@@ -198,6 +222,9 @@ static void test_uncomment(void **state)
                "nested:\n  a: 1\n  b: 3\n");
     /* without the flag the template stays and the key is appended */
     set_expect("a: 1\n# b: 2\nc: 3\n", "b", "5", YP_VALUE_AUTO, 0, "a: 1\n# b: 2\nc: 3\nb: 5\n");
+    /* capitalised words are headings and sentences, not keys */
+    set_expect("a: 1\n# NOTE: x\n# Default: true\n", "Default", "false", YP_VALUE_AUTO,
+               YP_SET_UNCOMMENT, "a: 1\nDefault: false\n# NOTE: x\n# Default: true\n");
     /* the last matching template in range wins */
     set_expect("# k: 1\na: 1\n# k: 2\n", "k", "9", YP_VALUE_AUTO, YP_SET_UNCOMMENT,
                "# k: 1\na: 1\nk: 9\n");
@@ -320,6 +347,8 @@ int main(void)
         cmocka_unit_test(test_path_errors),
         cmocka_unit_test(test_set_keeps_styles),
         cmocka_unit_test(test_quoting),
+        cmocka_unit_test(test_set_empty_values),
+        cmocka_unit_test(test_set_existing_only),
         cmocka_unit_test(test_set_appends_missing_keys),
         cmocka_unit_test(test_uncomment),
         cmocka_unit_test(test_sequences),
