@@ -245,8 +245,11 @@ static yp_status add_scalar(builder *b, const yaml_event_t *ev)
         size_t i = key->end;
         while (i < doc->len && (doc->bytes[i] == ' ' || doc->bytes[i] == '\t')) i++;
         if (i < doc->len && doc->bytes[i] == ':') {
+            n->line = key->line; /* the ':' is on the key's line */
+            n->col = key->col;
+            for (size_t c = key->start; c <= i; c++)
+                if (((unsigned char)doc->bytes[c] & 0xC0) != 0x80) n->col++;
             n->start = n->end = i + 1;
-            yp_position(doc, n->start, &n->line, &n->col);
         }
     }
     n->value = yp_strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);

@@ -237,32 +237,6 @@ static yp_status render_value(const yp_doc *doc, const yp_node *old, bool flow, 
 
 /* ---- applying a splice ------------------------------------------------ */
 
-static yp_status splice_and_parse(const yp_doc *doc, const yp_splice *sp, yp_doc **out,
-                                  yp_error *err)
-{
-    size_t len = doc->len - (sp->end - sp->start) + sp->text_len;
-    char *bytes = malloc(len + 1);
-    if (!bytes) return nomem(err);
-    memcpy(bytes, doc->bytes, sp->start);
-    memcpy(bytes + sp->start, sp->text, sp->text_len);
-    memcpy(bytes + sp->start + sp->text_len, doc->bytes + sp->end, doc->len - sp->end);
-    bytes[len] = '\0';
-    yp_error perr;
-    yp_doc *next = yp_index_build(bytes, len, doc->allow_duplicates, &perr);
-    if (!next) {
-        if (perr.code == YP_ERR_NOMEM) return nomem(err);
-        return yp_fail(err, YP_ERR_VERIFY, perr.line, perr.column,
-                       "the edited document would not parse (%s); refusing", perr.message);
-    }
-    yp_status st = yp_verify_unchanged(doc, next, sp, err);
-    if (st != YP_OK || (st = yp_doc_select(next, doc->current, err)) != YP_OK) {
-        yp_doc_free(next);
-        return st;
-    }
-    *out = next;
-    return YP_OK;
-}
-
 /* Move `next` into `doc` so that the caller's pointer stays valid. */
 static void replace_doc(yp_doc *doc, yp_doc *next)
 {
@@ -614,62 +588,12 @@ static bool already_holds(const yp_doc *doc, size_t target, const new_value *v)
     return scalar_reads_as(t, v);
 }
 
-static yp_status finish(yp_doc *doc, const yp_splice *sp, const yp_path *path,
-                        const new_value *v, yp_error *err)
-{
-    if (sp->end - sp->start == sp->text_len &&
-        memcmp(doc->bytes + sp->start, sp->text, sp->text_len) == 0)
-        return YP_OK; /* the same bytes: nothing to do */
-    yp_status st = check_aliases(doc, sp->start, sp->end, err);
-    yp_doc *next = NULL;
-    if (st == YP_OK) st = splice_and_parse(doc, sp, &next, err);
-    if (st == YP_OK && v) st = check_result(next, path, v, err);
-    if (st != YP_OK) {
-        yp_doc_free(next);
-        return st;
-    }
-    replace_doc(doc, next);
-    return YP_OK;
-}
-
 static yp_status not_found(const yp_path *path, yp_error *err)
 {
     char *where = yp_path_format(path, path->n);
     yp_fail(err, YP_ERR_NOT_FOUND, 0, 0, "%s: not found", where ? where : "?");
     free(where);
     return YP_ERR_NOT_FOUND;
-}
-
-yp_status yp_set(yp_doc *doc, const char *path_text, const char *value, yp_value_type type,
-                 unsigned flags, yp_error *err)
-{
-    yp_path path;
-    new_value v;
-    yp_status st = yp_path_parse(path_text, &path, err);
-    if (st != YP_OK) return st;
-    if ((st = load_value(value, type, &v, err)) != YP_OK) {
-        yp_path_free(&path);
-        return st;
-    }
-    size_t node, depth;
-    char *text = NULL;
-    yp_splice sp;
-    st = yp_path_walk(doc, &path, &node, &depth, err);
-    if (st == YP_OK) {
-        if (!already_holds(doc, node, &v) &&
-            (st = plan_replace(doc, node, &v, &sp, &text, err)) == YP_OK)
-            st = finish(doc, &sp, &path, &v, err);
-    } else if (st == YP_ERR_NOT_FOUND && path.n > 0 && depth + 1 < path.n &&
-               (flags & YP_SET_EXISTING)) {
-        st = not_found(&path, err);
-    } else if (st == YP_ERR_NOT_FOUND && path.n > 0) {
-        if ((st = plan_create(doc, &path, node, depth, &v, flags, &sp, &text, err)) == YP_OK)
-            st = finish(doc, &sp, &path, &v, err);
-    }
-    free(text);
-    yp_doc_free(v.raw);
-    yp_path_free(&path);
-    return st;
 }
 
 /* ---- get -------------------------------------------------------------- */
@@ -772,36 +696,225 @@ static yp_status plan_delete(const yp_doc *doc, size_t target, const yp_path *pa
     return YP_OK;
 }
 
-yp_status yp_delete(yp_doc *doc, const char *path_text, yp_error *err)
-{
+/* ---- applying edits --------------------------------------------------- */
+
+/* One edit, planned against the current document. */
+typedef struct {
+    const yp_edit *edit;
     yp_path path;
-    yp_status st = yp_path_parse(path_text, &path, err);
+    new_value value;
+    char *text;           /* owns the splice text */
+    yp_splice sp;
+    bool noop;            /* already holds the value: no splice */
+    bool seq_delete;      /* removes a sequence item: later indices shift */
+    size_t parent_count;  /* seq_delete: items before */
+} planned;
+
+static void planned_free(planned *p)
+{
+    free(p->text);
+    yp_doc_free(p->value.raw);
+    yp_path_free(&p->path);
+    memset(p, 0, sizeof *p);
+}
+
+static yp_status plan_edit(const yp_doc *doc, const yp_edit *e, planned *p, yp_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->edit = e;
+    p->value.raw_root = YP_NONE;
+    yp_status st = yp_path_parse(e->path, &p->path, err);
     if (st != YP_OK) return st;
     size_t node, depth;
-    st = yp_path_walk(doc, &path, &node, &depth, err);
-    if (st == YP_ERR_NOT_FOUND) st = not_found(&path, err);
-    yp_splice sp;
-    size_t parent_before = st == YP_OK ? doc->nodes[node].parent : YP_NONE;
-    size_t count_before = parent_before != YP_NONE ? doc->nodes[parent_before].n_kids : 0;
-    if (st == YP_OK) st = plan_delete(doc, node, &path, &sp, err);
-    if (st == YP_OK) {
-        yp_doc *next = NULL;
-        if ((st = check_aliases(doc, sp.start, sp.end, err)) == YP_OK)
-            st = splice_and_parse(doc, &sp, &next, err);
-        if (st == YP_OK) {
-            /* the parent must have lost exactly this entry */
-            yp_path parent_path = { path.segs, path.n - 1 };
-            size_t pn, pd;
-            yp_error ignored;
-            bool ok = yp_path_walk(next, &parent_path, &pn, &pd, &ignored) == YP_OK &&
-                      next->nodes[pn].n_kids + (doc->nodes[parent_before].kind == YPN_MAP ? 2 : 1)
-                          == count_before;
-            if (!ok) st = yp_fail(err, YP_ERR_VERIFY, 0, 0, "%s: the delete did not verify; "
-                                  "refusing", path_text);
-        }
-        if (st == YP_OK) replace_doc(doc, next);
-        else yp_doc_free(next);
+    if (e->remove) {
+        st = yp_path_walk(doc, &p->path, &node, &depth, err);
+        if (st == YP_ERR_NOT_FOUND) return not_found(&p->path, err);
+        if (st != YP_OK) return st;
+        const yp_node *t = &doc->nodes[node];
+        p->seq_delete = t->parent != YP_NONE && doc->nodes[t->parent].kind == YPN_SEQ;
+        p->parent_count = t->parent != YP_NONE ? doc->nodes[t->parent].n_kids : 0;
+        return plan_delete(doc, node, &p->path, &p->sp, err);
     }
-    yp_path_free(&path);
+    if ((st = load_value(e->value ? e->value : "", e->type, &p->value, err)) != YP_OK)
+        return st;
+    st = yp_path_walk(doc, &p->path, &node, &depth, err);
+    if (st == YP_OK) {
+        if (already_holds(doc, node, &p->value)) {
+            p->noop = true;
+            return YP_OK;
+        }
+        return plan_replace(doc, node, &p->value, &p->sp, &p->text, err);
+    }
+    if (st != YP_ERR_NOT_FOUND || p->path.n == 0) return st == YP_ERR_NOT_FOUND ?
+        not_found(&p->path, err) : st;
+    if (depth + 1 < p->path.n && (e->flags & YP_SET_EXISTING)) return not_found(&p->path, err);
+    return plan_create(doc, &p->path, node, depth, &p->value, e->flags, &p->sp, &p->text, err);
+}
+
+/* Two splices can go into one pass when neither touches the other's bytes. */
+static bool conflict(const yp_splice *a, const yp_splice *b)
+{
+    if (a->start == b->start) return true;
+    if (a->start < b->end && b->start < a->end) return true;
+    if (a->start == a->end && b->start < a->start && a->start < b->end) return true;
+    if (b->start == b->end && a->start < b->start && b->start < a->end) return true;
+    return false;
+}
+
+static int by_start(const void *x, const void *y)
+{
+    const yp_splice *a = x, *b = y;
+    return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* The edits of one pass hold their values in `next`. */
+static yp_status check_pass(const yp_doc *next, planned *ps, size_t n, yp_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        planned *p = &ps[i];
+        if (p->noop) continue;
+        if (!p->edit->remove) {
+            yp_status st = check_result(next, &p->path, &p->value, err);
+            if (st != YP_OK) return st;
+            continue;
+        }
+        size_t node, depth;
+        yp_error ignored;
+        bool ok;
+        if (p->seq_delete) {
+            yp_path parent = { p->path.segs, p->path.n - 1 };
+            ok = yp_path_walk(next, &parent, &node, &depth, &ignored) == YP_OK &&
+                 next->nodes[node].n_kids + 1 == p->parent_count;
+        } else {
+            ok = yp_path_walk(next, &p->path, &node, &depth, &ignored) == YP_ERR_NOT_FOUND;
+        }
+        if (!ok)
+            return yp_fail(err, YP_ERR_VERIFY, 0, 0, "%s: the delete did not verify; refusing",
+                           p->edit->path);
+    }
+    return YP_OK;
+}
+
+/* Splice every planned edit into `doc` at once, parse the result, verify. */
+static yp_status run_pass(const yp_doc *doc, planned *ps, size_t n, yp_doc **out,
+                          yp_error *err)
+{
+    yp_splice *sps = malloc((n ? n : 1) * sizeof *sps);
+    if (!sps) return nomem(err);
+    size_t k = 0, len = doc->len;
+    for (size_t i = 0; i < n; i++) {
+        const yp_splice *s = &ps[i].sp;
+        if (ps[i].noop ||
+            (s->end - s->start == s->text_len &&
+             memcmp(doc->bytes + s->start, s->text, s->text_len) == 0))
+            continue; /* the same bytes: nothing to do */
+        yp_status st = check_aliases(doc, s->start, s->end, err);
+        if (st != YP_OK) {
+            free(sps);
+            return st;
+        }
+        sps[k++] = *s;
+        len = len - (s->end - s->start) + s->text_len;
+    }
+    if (k == 0) {
+        free(sps);
+        *out = NULL; /* nothing changes */
+        return YP_OK;
+    }
+    qsort(sps, k, sizeof *sps, by_start);
+    char *bytes = malloc(len + 1), *w = bytes;
+    if (!bytes) {
+        free(sps);
+        return nomem(err);
+    }
+    size_t from = 0;
+    for (size_t i = 0; i < k; i++) {
+        memcpy(w, doc->bytes + from, sps[i].start - from);
+        w += sps[i].start - from;
+        memcpy(w, sps[i].text, sps[i].text_len);
+        w += sps[i].text_len;
+        from = sps[i].end;
+    }
+    memcpy(w, doc->bytes + from, doc->len - from);
+    bytes[len] = '\0';
+    yp_error perr;
+    yp_doc *next = yp_index_build(bytes, len, doc->allow_duplicates, &perr);
+    yp_status st;
+    if (!next) {
+        st = perr.code == YP_ERR_NOMEM ? nomem(err)
+           : yp_fail(err, YP_ERR_VERIFY, perr.line, perr.column,
+                     "the edited document would not parse (%s); refusing", perr.message);
+    } else {
+        st = yp_verify_unchanged(doc, next, sps, k, err);
+        if (st == YP_OK) st = yp_doc_select(next, doc->current, err);
+        if (st == YP_OK) st = check_pass(next, ps, n, err);
+    }
+    free(sps);
+    if (st != YP_OK) {
+        yp_doc_free(next);
+        return st;
+    }
+    *out = next;
+    return YP_OK;
+}
+
+yp_status yp_apply(yp_doc *doc, const yp_edit *edits, size_t n, yp_error *err)
+{
+    planned *ps = calloc(n ? n : 1, sizeof *ps);
+    if (!ps) return nomem(err);
+    const yp_doc *cur = doc;
+    yp_doc *owned = NULL; /* cur when it is a working copy, not the caller's doc */
+    yp_status st = YP_OK;
+    size_t i = 0;
+    while (i < n && st == YP_OK) {
+        /* a pass: the following edits whose splices touch disjoint bytes */
+        size_t m = 0;
+        while (i + m < n) {
+            planned *p = &ps[m];
+            yp_error perr;
+            st = plan_edit(cur, &edits[i + m], p, m ? &perr : err);
+            if (st != YP_OK) {
+                planned_free(p);
+                /* it may depend on an edit of this pass: plan it again after */
+                if (m) st = YP_OK;
+                break;
+            }
+            bool clash = false;
+            for (size_t j = 0; j < m && !p->noop; j++)
+                clash = clash || (!ps[j].noop && conflict(&ps[j].sp, &p->sp));
+            if (clash || (p->seq_delete && m)) {
+                planned_free(p);
+                break;
+            }
+            m++;
+            if (p->seq_delete) break; /* later indices refer to the shifted sequence */
+        }
+        if (st != YP_OK) break;
+        yp_doc *next = NULL;
+        st = run_pass(cur, ps, m, &next, err);
+        for (size_t j = 0; j < m; j++) planned_free(&ps[j]);
+        if (st == YP_OK && next) {
+            yp_doc_free(owned);
+            owned = next;
+            cur = next;
+        }
+        i += m;
+    }
+    free(ps);
+    if (st == YP_OK && owned) replace_doc(doc, owned);
+    else yp_doc_free(owned);
     return st;
+}
+
+yp_status yp_set(yp_doc *doc, const char *path, const char *value, yp_value_type type,
+                 unsigned flags, yp_error *err)
+{
+    yp_edit e = { .path = path, .value = value, .type = type, .flags = flags };
+    return yp_apply(doc, &e, 1, err);
+}
+
+yp_status yp_delete(yp_doc *doc, const char *path, yp_error *err)
+{
+    yp_edit e = { .path = path, .remove = true };
+    return yp_apply(doc, &e, 1, err);
 }

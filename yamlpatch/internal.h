@@ -130,10 +130,11 @@ typedef struct {
     size_t text_len;
 } yp_splice;
 
-/* Check that every scalar of `before` outside the splice is in `after`, with the
- * same value, style, path and position (shifted past the splice). */
-yp_status yp_verify_unchanged(const yp_doc *before, const yp_doc *after, const yp_splice *sp,
-                              yp_error *err);
+/* Check that every scalar of `before` outside the splices (sorted by start,
+ * not overlapping) is in `after`, with the same value, style, path and
+ * position (shifted by the growth of the splices before it). */
+yp_status yp_verify_unchanged(const yp_doc *before, const yp_doc *after, const yp_splice *sps,
+                              size_t n, yp_error *err);
 
 char *yp_strndup(const char *s, size_t n);
 

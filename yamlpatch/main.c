@@ -194,18 +194,25 @@ static int run_edits(yp_doc *doc, const options *o, yp_error *err)
         yp_patch_free(&patch);
         return st == YP_OK ? 0 : report(o->file, err);
     }
-    for (int i = 0; i < o->n_args && st == YP_OK; i++) {
-        if (strcmp(o->command, "set") == 0) {
-            char *eq = split_assignment(o->args[i]);
-            if (!eq) return usage_error("set: '%s' is not PATH=VALUE", o->args[i]);
-            *eq = '\0';
-            st = yp_set(doc, o->args[i], eq + 1, o->type, o->uncomment ? YP_SET_UNCOMMENT : 0,
-                        err);
-            *eq = '=';
-        } else {
-            st = yp_delete(doc, o->args[i], err);
-        }
+    /* every PATH=VALUE (or PATH) of the command line as one all-or-nothing batch */
+    yp_edit *edits = calloc((size_t)o->n_args, sizeof *edits);
+    if (!edits) {
+        fprintf(stderr, "yamlpatch: out of memory\n");
+        return EXIT_IO;
     }
+    bool set = strcmp(o->command, "set") == 0;
+    for (int i = 0; i < o->n_args; i++) {
+        char *eq = set ? split_assignment(o->args[i]) : NULL;
+        if (set && !eq) {
+            free(edits);
+            return usage_error("set: '%s' is not PATH=VALUE", o->args[i]);
+        }
+        if (eq) *eq = '\0'; /* argv is ours to split */
+        edits[i] = (yp_edit){ .path = o->args[i], .value = eq ? eq + 1 : NULL, .type = o->type,
+                              .flags = o->uncomment ? YP_SET_UNCOMMENT : 0, .remove = !set };
+    }
+    st = yp_apply(doc, edits, (size_t)o->n_args, err);
+    free(edits);
     return st == YP_OK ? 0 : report(o->file, err);
 }
 

@@ -103,18 +103,21 @@ void yp_patch_free(yp_patch *patch)
 
 yp_status yp_patch_apply(yp_doc *doc, const yp_patch *patch, yp_error *err)
 {
+    yp_edit *edits = calloc(patch->n ? patch->n : 1, sizeof *edits);
+    if (!edits) {
+        err->code = YP_ERR_NOMEM;
+        err->line = err->column = 0;
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return YP_ERR_NOMEM;
+    }
     for (unsigned i = 0; i < patch->n; i++) {
         const yp_patch_op *op = &patch->ops[i];
-        yp_status st = op->op == YP_OP_DELETE
-            ? yp_delete(doc, op->path, err)
-            : yp_set(doc, op->path, op->value, (yp_value_type)op->type,
-                     op->op == YP_OP_UNCOMMENT ? YP_SET_UNCOMMENT : 0, err);
-        if (st != YP_OK) {
-            char msg[sizeof err->message];
-            snprintf(msg, sizeof msg, "%s", err->message);
-            snprintf(err->message, sizeof err->message, "operation %u: %.290s", i + 1, msg);
-            return st;
-        }
+        edits[i] = (yp_edit){ .path = op->path, .value = op->value,
+                              .type = (yp_value_type)op->type,
+                              .flags = op->op == YP_OP_UNCOMMENT ? YP_SET_UNCOMMENT : 0,
+                              .remove = op->op == YP_OP_DELETE };
     }
-    return YP_OK;
+    yp_status st = yp_apply(doc, edits, patch->n, err);
+    free(edits);
+    return st;
 }

@@ -31,9 +31,8 @@ typedef struct {
 yp_status yp_patch_load(const char *bytes, size_t len, yp_patch *out, yp_error *err);
 void yp_patch_free(yp_patch *patch);
 
-/* Apply every operation in order; stops at the first error, which names the
- * operation's index (the document is left as the previous operations made it,
- * so callers write nothing on error). */
+/* Apply every operation in order, all or nothing (yp_apply): on an error the
+ * document is unchanged. */
 yp_status yp_patch_apply(yp_doc *doc, const yp_patch *patch, yp_error *err);
 
 #endif

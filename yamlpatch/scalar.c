@@ -104,8 +104,17 @@ static bool matches(const char *pattern, const char *text)
     return hit;
 }
 
+/* Every typed form (null, bool, int, float, timestamp, merge, value) starts with
+ * one of these, in both schemas: anything else is a string without asking the
+ * regular expressions, which cost a compile each. */
+static bool may_be_typed(const char *text)
+{
+    return *text == '\0' || strchr("0123456789+-.~ yYnNtTfFoO<=", *text) != NULL;
+}
+
 static yp_type resolve(const type_rule *rules, size_t n, const char *text, yp_type otherwise)
 {
+    if (!may_be_typed(text)) return otherwise;
     for (size_t i = 0; i < n; i++)
         if (matches(rules[i].pattern, text)) return rules[i].type;
     return otherwise;
@@ -133,7 +142,7 @@ static yp_type portable_type(const char *text)
     yp_type t11 = yp_resolve_yaml11(text), t12 = yp_resolve_yaml12(text);
     /* The YAML 1.1 spec also reads y/Y/n/N as booleans (SnakeYAML does not):
      * quoting them costs nothing. */
-    if (matches("^(y|Y|n|N)$", text)) return YPT_TIMESTAMP;
+    if (strchr("yYnN", text[0]) && text[0] && text[1] == '\0') return YPT_TIMESTAMP;
     if (t11 == YPT_STR && t12 == YPT_STR) return YPT_STR;
     yp_type p = resolve(portable_rules, COUNT(portable_rules), text, YPT_STR);
     if (p != YPT_STR && p == t11 && p == t12) return p;

@@ -59,13 +59,38 @@ static bool overlaps(const yp_node *n, size_t a, size_t b)
     return n->start < b && n->end > a;
 }
 
+/* The splices in the coordinates of one side: [start, end) in `before`, or
+ * [start', start' + text_len) in `after` where start' is shifted by the growth
+ * of the splices before it. */
+static bool overlaps_any(const yp_node *n, const yp_splice *sps, size_t count, bool after)
+{
+    long shift = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t a = (size_t)((long)sps[i].start + (after ? shift : 0));
+        size_t b = after ? a + sps[i].text_len : sps[i].end;
+        if (overlaps(n, a, b)) return true;
+        shift += (long)sps[i].text_len - (long)(sps[i].end - sps[i].start);
+    }
+    return false;
+}
+
+/* Where a byte of `before` outside every splice is in `after`. */
+static size_t shifted(size_t pos, const yp_splice *sps, size_t count)
+{
+    long shift = 0;
+    for (size_t i = 0; i < count && sps[i].end <= pos; i++)
+        shift += (long)sps[i].text_len - (long)(sps[i].end - sps[i].start);
+    return (size_t)((long)pos + shift);
+}
+
 static void free_leaves(leaf_list *l)
 {
     for (size_t i = 0; i < l->n; i++) free(l->items[i].path);
     free(l->items);
 }
 
-static bool collect(const yp_doc *doc, size_t a, size_t b, leaf_list *out)
+static bool collect(const yp_doc *doc, const yp_splice *sps, size_t count, bool after,
+                    leaf_list *out)
 {
     out->items = calloc(doc->n_nodes ? doc->n_nodes : 1, sizeof(leaf));
     out->n = 0;
@@ -73,7 +98,7 @@ static bool collect(const yp_doc *doc, size_t a, size_t b, leaf_list *out)
     for (size_t i = 0; i < doc->n_nodes; i++) {
         const yp_node *n = &doc->nodes[i];
         if (n->kind != YPN_SCALAR && n->kind != YPN_ALIAS) continue;
-        if (overlaps(n, a, b)) continue;
+        if (overlaps_any(n, sps, count, after)) continue;
         yp_buf pb = { 0 };
         node_path(doc, i, &pb);
         char *path = yp_buf_take(&pb);
@@ -83,22 +108,20 @@ static bool collect(const yp_doc *doc, size_t a, size_t b, leaf_list *out)
     return true;
 }
 
-yp_status yp_verify_unchanged(const yp_doc *before, const yp_doc *after, const yp_splice *sp,
-                              yp_error *err)
+yp_status yp_verify_unchanged(const yp_doc *before, const yp_doc *after, const yp_splice *sps,
+                              size_t count, yp_error *err)
 {
     leaf_list old = { 0 }, new = { 0 };
     yp_status st = YP_OK;
-    if (!collect(before, sp->start, sp->end, &old) ||
-        !collect(after, sp->start, sp->start + sp->text_len, &new)) {
+    if (!collect(before, sps, count, false, &old) || !collect(after, sps, count, true, &new)) {
         st = yp_fail(err, YP_ERR_NOMEM, 0, 0, "out of memory");
         goto done;
     }
-    long delta = (long)sp->text_len - (long)(sp->end - sp->start);
-    size_t count = old.n < new.n ? old.n : new.n;
-    for (size_t i = 0; i < count; i++) {
+    size_t pairs = old.n < new.n ? old.n : new.n;
+    for (size_t i = 0; i < pairs; i++) {
         const yp_node *o = &before->nodes[old.items[i].node];
         const yp_node *n = &after->nodes[new.items[i].node];
-        size_t expect = o->start >= sp->end ? (size_t)((long)o->start + delta) : o->start;
+        size_t expect = shifted(o->start, sps, count);
         bool same = o->kind == n->kind && o->style == n->style && n->start == expect &&
                     strcmp(old.items[i].path, new.items[i].path) == 0 &&
                     ((o->kind == YPN_ALIAS && strcmp(o->anchor, n->anchor) == 0) ||

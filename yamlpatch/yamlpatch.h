@@ -102,6 +102,22 @@ yp_status yp_set(yp_doc *doc, const char *path, const char *value, yp_value_type
  * the comments that belong to what follows stay. */
 yp_status yp_delete(yp_doc *doc, const char *path, yp_error *err);
 
+/* One edit of a batch (yp_apply). */
+typedef struct {
+    const char *path;
+    const char *value;     /* set: the new value; ignored by a delete */
+    yp_value_type type;
+    unsigned flags;        /* YP_SET_* */
+    bool remove;           /* delete the node at path instead of setting it */
+} yp_edit;
+
+/* Apply the edits in order, all or nothing: on any error the document is left
+ * exactly as it was.  Edits whose splices touch disjoint bytes are applied and
+ * verified in one pass (one re-parse), so many edits cost little more than
+ * one; an edit that depends on an earlier one (a key created by it, a shifted
+ * sequence index) is planned again after that one is applied. */
+yp_status yp_apply(yp_doc *doc, const yp_edit *edits, size_t n, yp_error *err);
+
 /* A short name of the status, e.g. "not found". */
 const char *yp_status_name(yp_status status);
 
