@@ -116,43 +116,67 @@ static int yaml_error(char *err, size_t errlen, const char *file, const settings
                 e ? e->origin : "the file");
 }
 
-static int apply_edit(yp_doc *doc, const char *file, const settings_edit *e, conf_plan *plan,
-                      char *err, size_t errlen)
+static yp_edit to_yp_edit(const settings_edit *e)
 {
+    return (yp_edit){ .path = e->path, .value = e->value ? e->value : "",
+                      .type = yp_type_of(e->type),
+                      .flags = YP_SET_UNCOMMENT | (e->if_present ? YP_SET_EXISTING : 0) };
+}
+
+/* A clearing edit (SETTINGS_VALUE_NULL) only counts where the file sets the
+ * key to something. */
+static bool worth_applying(const settings_edit *e, yp_status have, const char *old)
+{
+    if (e->type != SETTINGS_VALUE_NULL) return true;
+    return have == YP_OK && old[0] && strcmp(old, "null") != 0 && strcmp(old, "~") != 0;
+}
+
+/* Apply the edits as one yamlpatch batch (one re-parse, all or nothing), then
+ * log each value that changed. */
+static int apply_edits(yp_doc *doc, const char *file, const settings_edit *es, size_t n,
+                       conf_plan *plan, char *err, size_t errlen)
+{
+    char **olds = calloc(n ? n : 1, sizeof *olds);
+    yp_status *have = calloc(n ? n : 1, sizeof *have);
+    yp_edit *edits = calloc(n ? n : 1, sizeof *edits);
+    bool *used = calloc(n ? n : 1, sizeof *used);
+    int rc = 0;
+    if (!olds || !have || !edits || !used) rc = fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    size_t k = 0;
     yp_error ye;
-    char *old = NULL;
-    bool scalar = true;
-    yp_status have = yp_get(doc, e->path, &old, &scalar, &ye);
-    if (e->type == SETTINGS_VALUE_NULL) {
-        /* clearing a twin key: only where the file sets it to something */
-        bool set = have == YP_OK && scalar && old[0] && strcmp(old, "null") != 0 &&
-                   strcmp(old, "~") != 0;
-        free(old);
-        if (!set) return 0;
-        old = NULL;
-        have = yp_get(doc, e->path, &old, &scalar, &ye);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        have[i] = yp_get(doc, es[i].path, &olds[i], NULL, &ye);
+        used[i] = worth_applying(&es[i], have[i], olds[i]);
+        if (used[i]) edits[k++] = to_yp_edit(&es[i]);
     }
-    unsigned flags = YP_SET_UNCOMMENT | (e->if_present ? YP_SET_EXISTING : 0);
-    const char *value = e->value ? e->value : "";
-    yp_status st = yp_set(doc, e->path, value, yp_type_of(e->type), flags, &ye);
-    if (st == YP_ERR_NOT_FOUND && e->if_present) {
-        free(old);
-        return 0; /* a key this version does not have */
+    if (rc == 0 && yp_apply(doc, edits, k, &ye) != YP_OK) {
+        /* name the variable behind the failing edit: try them one by one (the
+         * batch changed nothing) */
+        const settings_edit *culprit = NULL;
+        yp_error one = ye;
+        for (size_t i = 0; i < n && !culprit; i++) {
+            yp_edit e = to_yp_edit(&es[i]);
+            if (used[i] && yp_apply(doc, &e, 1, &one) != YP_OK) culprit = &es[i];
+        }
+        rc = yaml_error(err, errlen, file, culprit, culprit ? &one : &ye);
     }
-    if (st != YP_OK) {
-        free(old);
-        return yaml_error(err, errlen, file, e, &ye);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char *now = NULL;
+        const settings_edit *e = &es[i];
+        if (used[i] && yp_get(doc, e->path, &now, NULL, &ye) == YP_OK &&
+            (have[i] != YP_OK || strcmp(olds[i], now) != 0)) {
+            const char *shown_old = have[i] != YP_OK ? "(unset)" : e->secret ? "***" : olds[i];
+            const char *shown_new = e->secret ? "***" : e->type == SETTINGS_VALUE_NULL ? "null" : now;
+            plan_log(plan, "%s: %s: %s -> %s (%s)", file, e->path, shown_old, shown_new, e->origin);
+        }
+        free(now);
     }
-    char *now = NULL;
-    if (yp_get(doc, e->path, &now, &scalar, &ye) == YP_OK &&
-        (have != YP_OK || strcmp(old, now) != 0)) {
-        const char *shown_old = have != YP_OK ? "(unset)" : e->secret ? "***" : old;
-        const char *shown_new = e->secret ? "***" : e->type == SETTINGS_VALUE_NULL ? "null" : now;
-        plan_log(plan, "%s: %s: %s -> %s (%s)", file, e->path, shown_old, shown_new, e->origin);
-    }
-    free(now);
-    free(old);
-    return 0;
+    for (size_t i = 0; olds && i < n; i++) free(olds[i]);
+    free(olds);
+    free(have);
+    free(edits);
+    free(used);
+    return rc;
 }
 
 static bool edits_path(const settings *s, const char *path)
@@ -197,7 +221,7 @@ static int choose_snitch(yp_doc *doc, const settings *s, const char *data_dir, c
                                 .type = SETTINGS_VALUE_STRING,
                                 .origin = "CASSANDRA_DC/CASSANDRA_RACK: the snitch must read "
                                           "cassandra-rackdc.properties; no data yet" };
-            rc = apply_edit(doc, "cassandra.yaml", &e, plan, err, errlen);
+            rc = apply_edits(doc, "cassandra.yaml", &e, 1, plan, err, errlen);
         }
     }
     free(snitch);
@@ -279,8 +303,7 @@ static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, c
         rc = fail(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path, ye.line, ye.column,
                   ye.message);
     } else {
-        for (size_t i = 0; i < s->n_edits && rc == 0; i++)
-            rc = apply_edit(doc, path, &s->edits[i], plan, err, errlen);
+        rc = apply_edits(doc, path, s->edits, s->n_edits, plan, err, errlen);
         if (rc == 0) rc = choose_snitch(doc, s, data_dir, plan, err, errlen);
     }
     if (rc == 0) {
@@ -454,6 +477,30 @@ char *configure_mask(const conf_plan *plan, const char *text)
     return out;
 }
 
+/* A diff line "-  keystore_password: cassandra" of a key that looks secret is
+ * printed with its value as ***, old values included. */
+static void put_masked_line(const char *line, size_t len, FILE *out)
+{
+    size_t i = 1;
+    while (i < len && (line[i] == ' ' || line[i] == '-' || line[i] == '#')) i++;
+    size_t key = i;
+    while (i < len && (line[i] == '_' || line[i] == '.' || (line[i] >= 'a' && line[i] <= 'z') ||
+                       (line[i] >= 'A' && line[i] <= 'Z') || (line[i] >= '0' && line[i] <= '9')))
+        i++;
+    char name[128];
+    size_t klen = i - key < sizeof name - 1 ? i - key : sizeof name - 1;
+    memcpy(name, line + key, klen);
+    name[klen] = '\0';
+    bool header = len >= 3 && (strncmp(line, "---", 3) == 0 || strncmp(line, "+++", 3) == 0);
+    if (!header && klen && i < len && line[i] == ':' && i + 1 < len && line[i + 1] != '\n' &&
+        settings_path_looks_secret(name)) {
+        fwrite(line, 1, i + 1, out);
+        fputs(" ***\n", out);
+        return;
+    }
+    fwrite(line, 1, len, out);
+}
+
 void configure_print_diff(const conf_plan *plan, FILE *out)
 {
     for (size_t i = 0; i < plan->n_changes; i++) {
@@ -465,7 +512,12 @@ void configure_print_diff(const conf_plan *plan, FILE *out)
         yp_udiff(mem, c->path, c->before, c->before_len, c->path, c->after, c->after_len);
         fclose(mem);
         char *masked = configure_mask(plan, text);
-        fputs(masked ? masked : "", out);
+        for (const char *l = masked; l && *l;) {
+            const char *nl = strchr(l, '\n');
+            size_t line_len = nl ? (size_t)(nl - l) + 1 : strlen(l);
+            put_masked_line(l, line_len, out);
+            l += line_len;
+        }
         free(masked);
         free(text);
     }

@@ -28,13 +28,19 @@ CASSANDRA_VERSION=5.0.1
 # sha256 of apache-cassandra-$CASSANDRA_VERSION-bin.tar.gz as Apache publishes it
 # (the same value is pinned by Spack's and Chocolatey's cassandra packages).
 CASSANDRA_BIN_SHA256=73f4c807b0aa4036500d5dc54e30ef82bcf549ab1917eff2bbc7189b0337ea84
-# Maven fallback: sha256 of the listing `sha256sum *.jar | sort -k2` of every jar
-# that dependency:copy-dependencies brings for cassandra-all (99 jars for 5.0.1).
-CASSANDRA_LIB_SHA256=620ea82c5afb9cb8d0fe79907ecd986e60993f25c47c7f4e12c00cf62d52e337
+# Maven fallback: sha256 of the listing `sha256sum lib/**.jar | sort -k2` of every
+# jar assembled: what dependency:copy-dependencies brings for cassandra-all (99
+# jars for 5.0.1) plus the per-architecture crypto provider below.
+CASSANDRA_LIB_SHA256=9a22ddc2575e7e95bac906bc78d3a318c1378bade4500f9ea968b8808e1544ff
+# Amazon Corretto Crypto Provider: "provided" scope in cassandra-parent (so not
+# among the runtime dependencies) but shipped by the tarball in lib/<uname -m>/,
+# where cassandra.in.sh looks; without it Cassandra warns at every start.
+CASSANDRA_ACCP_VERSION=2.2.0
 MAVEN_DEPENDENCY_PLUGIN=3.6.1
 # cqlsh for the Maven fallback: PyPI's cqlsh (6.2.x is the 5.0 line) with every
 # dependency pinned to a wheel for the base image's Python (bookworm: 3.11) on
-# amd64.  cassandra-driver 3.29.0 is the driver the 5.0.1 tarball bundles.
+# amd64.  cassandra-driver 3.29.0: the 5.0 line bundles a 3.29 driver for its
+# own cqlsh (from memory of the release, not checked here: no tarball to look in).
 CQLSH_PYTHON=3.11
 CQLSH_PLATFORM=manylinux2014_x86_64
 CQLSH_REQUIREMENTS="
@@ -141,7 +147,17 @@ EOF
         "org.apache.maven.plugins:maven-dependency-plugin:$MAVEN_DEPENDENCY_PLUGIN:copy-dependencies" \
         -DincludeScope=runtime -DoutputDirectory="$dist/lib") >"$work/mvn.log" 2>&1 \
         || { tail -n 20 "$work/mvn.log" >&2; die "maven could not fetch cassandra-all $CASSANDRA_VERSION; see $work/mvn.log"; }
-    (cd "$dist/lib" && sha256sum -- *.jar | LC_ALL=C sort -k2) >"$work/lib.sha256"
+    # Maven's classifier spells the architecture differently from `uname -m`.
+    local arch dir
+    for arch in x86_64:x86_64 aarch_64:aarch64; do
+        dir=${arch#*:}; arch=${arch%%:*}
+        (cd "$work" && mvn -B -q -C -Dmaven.repo.local="$CACHE/m2" \
+            "org.apache.maven.plugins:maven-dependency-plugin:$MAVEN_DEPENDENCY_PLUGIN:copy" \
+            -Dartifact="software.amazon.cryptools:AmazonCorrettoCryptoProvider:$CASSANDRA_ACCP_VERSION:jar:linux-$arch" \
+            -DoutputDirectory="$dist/lib/$dir") >>"$work/mvn.log" 2>&1 \
+            || { tail -n 20 "$work/mvn.log" >&2; die "maven could not fetch AmazonCorrettoCryptoProvider $CASSANDRA_ACCP_VERSION ($arch)"; }
+    done
+    (cd "$dist" && find lib -name '*.jar' -print0 | xargs -0 sha256sum | LC_ALL=C sort -k2) >"$work/lib.sha256"
     got=$(sha256_of "$work/lib.sha256")
     [ "$got" = "$CASSANDRA_LIB_SHA256" ] \
         || die "the jars maven brought hash to $got, expected CASSANDRA_LIB_SHA256=$CASSANDRA_LIB_SHA256 (per-jar listing: $work/lib.sha256)"

@@ -62,12 +62,17 @@ overlay_works() {
     return $rc
 }
 
+install_quietly() {
+    say "installing $1"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" >/dev/null 2>&1
+}
+
 pick_driver() {
     if [ -n "${DOCKERD_STORAGE_DRIVER:-}" ]; then
         echo "$DOCKERD_STORAGE_DRIVER"
     elif overlay_works; then
         echo overlay2
-    elif [ -c /dev/fuse ] && command -v fuse-overlayfs >/dev/null 2>&1; then
+    elif [ -c /dev/fuse ] && { command -v fuse-overlayfs >/dev/null 2>&1 || install_quietly fuse-overlayfs; }; then
         # Copy-on-write through FUSE: slower than overlay2, far smaller than vfs.
         echo fuse-overlayfs
     else

@@ -17,6 +17,10 @@ PACKAGES=(
   hyperfine time gosu                  # bench/entrypoint.sh: wall time, peak RSS (GNU time -v), the official image's gosu
   shellcheck                           # image suite: the image/ scripts must be shellcheck-clean
   curl python3-pip                     # image/build-cassandra.sh: probe Maven Central, fetch the pinned cqlsh wheels
+  libcurl4-openssl-dev                 # provisioner: HTTP to the Docker Engine API (unix socket, TCP, TLS)
+  libjansson-dev                       # provisioner: JSON of the Engine API (requests, answers, progress streams)
+  libarchive-dev                       # provisioner: the build context sent to POST /build as a tar stream
+  docker-registry                      # engine/provision suites: a local registry to push to (own config, no auth)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -747,8 +747,16 @@ static yp_status plan_edit(const yp_doc *doc, const yp_edit *e, planned *p, yp_e
     }
     if (st != YP_ERR_NOT_FOUND || p->path.n == 0) return st == YP_ERR_NOT_FOUND ?
         not_found(&p->path, err) : st;
-    if (depth + 1 < p->path.n && (e->flags & YP_SET_EXISTING)) return not_found(&p->path, err);
-    return plan_create(doc, &p->path, node, depth, &p->value, e->flags, &p->sp, &p->text, err);
+    if (depth + 1 < p->path.n && (e->flags & YP_SET_EXISTING)) {
+        p->noop = true; /* never add a key: skipped */
+        return YP_OK;
+    }
+    st = plan_create(doc, &p->path, node, depth, &p->value, e->flags, &p->sp, &p->text, err);
+    if (st == YP_ERR_NOT_FOUND && (e->flags & YP_SET_EXISTING)) {
+        p->noop = true;
+        return YP_OK;
+    }
+    return st;
 }
 
 /* Two splices can go into one pass when neither touches the other's bytes. */
@@ -910,7 +918,19 @@ yp_status yp_set(yp_doc *doc, const char *path, const char *value, yp_value_type
                  unsigned flags, yp_error *err)
 {
     yp_edit e = { .path = path, .value = value, .type = type, .flags = flags };
-    return yp_apply(doc, &e, 1, err);
+    yp_status st = yp_apply(doc, &e, 1, err);
+    if (st == YP_OK && (flags & YP_SET_EXISTING)) {
+        /* a skipped edit: say so to the single-edit caller */
+        yp_path parsed;
+        size_t node, depth;
+        yp_error ignored;
+        if (yp_path_parse(path, &parsed, &ignored) == YP_OK) {
+            if (yp_path_walk(doc, &parsed, &node, &depth, &ignored) == YP_ERR_NOT_FOUND)
+                st = not_found(&parsed, err);
+            yp_path_free(&parsed);
+        }
+    }
+    return st;
 }
 
 yp_status yp_delete(yp_doc *doc, const char *path, yp_error *err)

@@ -109,7 +109,15 @@ static bool matches(const char *pattern, const char *text)
  * regular expressions, which cost a compile each. */
 static bool may_be_typed(const char *text)
 {
-    return *text == '\0' || strchr("0123456789+-.~ yYnNtTfFoO<=", *text) != NULL;
+    if (*text != '\0' && strchr("0123456789+-.~ yYnNtTfFoO<=", *text) == NULL) return false;
+    /* no typed form has two dots (10.0.0.1) or characters such as , / @ */
+    int dots = 0;
+    for (const char *c = text; *c; c++) {
+        if (*c == '.' && ++dots > 1) return false;
+        bool letter = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z');
+        if (!letter && !strchr("0123456789_:+-.~ \t<=", *c)) return false;
+    }
+    return true;
 }
 
 static yp_type resolve(const type_rule *rules, size_t n, const char *text, yp_type otherwise)

@@ -65,7 +65,8 @@ enum {
                                   that line instead of being appended */
     YP_SET_EXISTING = 1u << 1   /* never add a key: when it is missing (and, with
                                   YP_SET_UNCOMMENT, has no template line either)
-                                  return YP_ERR_NOT_FOUND and change nothing */
+                                  the edit is skipped (yp_apply) and yp_set
+                                  returns YP_ERR_NOT_FOUND, changing nothing */
 };
 
 typedef struct yp_doc yp_doc;

@@ -238,3 +238,5 @@ else
     sed 's/^/# /' "$tmp/cql2.out"; not_ok "cqlsh from another container could not query $NODE"
 fi
 echo "# memory of the node: $(docker stats --no-stream --format '{{.MemUsage}}' "$NODE")"
+# What the node complained about: what an entrypoint or the image could still fix.
+docker logs "$NODE" 2>&1 | grep '^WARN ' | cut -d' ' -f6- | cut -c1-200 | sed 's/^/# node warning: /'

@@ -1,0 +1,468 @@
+#!/usr/bin/env bash
+# cass-entry from the outside: the REAL binary on a copy of every release
+# line's conf dir in the corpus (../shared/cassandra-conf/*/conf, found, not
+# listed here), with
+#   - a fake CASSANDRA_HOME whose bin/cassandra (first on PATH) records its uid,
+#     gid, arguments and environment into a file and exits;
+#   - a fake root (CASS_ENTRY_ROOT) holding etc/passwd + etc/group with a
+#     cassandra user (uid/gid 999), etc/hosts mapping this node's host name,
+#     proc/meminfo and sys/fs/cgroup/{memory.max,cpu.max}: known limits;
+#   - its own network and UTS namespaces (unshare): host name "cassnode" and
+#     two veth addresses, 10.99.0.5 (v0) and 10.98.0.7 (v1).  The fake
+#     etc/hosts maps cassnode to 10.98.0.7, so "auto" must pick that one (the
+#     /etc/hosts rule) rather than the first interface address; and a private
+#     mount namespace, so the bind mounts of the read-only tests vanish with
+#     the suite even if it is killed.
+# Every expected value (addresses, heap sizes, changed lines) is computed here
+# from those fakes, never taken from cass-entry's output.
+#
+# cass-entry's internal variables used here (they exist for tests like this):
+#   CASS_ENTRY_ROOT           root for etc/passwd, etc/group, etc/hosts, proc/, sys/
+#   CASS_ENTRY_RUNTIME_DIR    where an input-only conf dir is copied
+#   CASS_ENTRY_DATA_DIR       Cassandra's data dir (data/ below it = "has data")
+#   CASS_ENTRY_LOG_DIR        Cassandra's log dir (chowned)
+#   CASS_ENTRY_USER           the user to become
+#   CASS_ENTRY_PROBE_TIMEOUT_MS  --probe's timeout
+# Needs root (namespaces, mount, chown, setuid), ip(8) and python3 (the fake
+# CQL server of the --probe tests).
+set -uo pipefail
+SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$ROOT" || exit 1
+BUILD_DIR=${BUILD_DIR:-build}
+case $BUILD_DIR in /*) BD=$BUILD_DIR ;; *) BD=$ROOT/$BUILD_DIR ;; esac
+BIN=$BD/cass-entry
+Y=$BD/yamlpatch
+CORPUS=${CASS_CONF_CORPUS:-$ROOT/../shared/cassandra-conf}
+
+# ---- into private namespaces --------------------------------------------------
+if [ -z "${CASS_ENTRY_SUITE_IN_NS:-}" ]; then
+    [ "$(id -u)" -eq 0 ] || { echo "not ok - the entrypoint suite needs root (namespaces, mount, chown, setuid)"; exit 1; }
+    for tool in unshare ip mount python3 cmp diff; do
+        command -v "$tool" >/dev/null || { echo "not ok - the entrypoint suite needs $tool"; exit 1; }
+    done
+    CASS_ENTRY_SUITE_IN_NS=1 ROOT=$ROOT BUILD_DIR=$BUILD_DIR \
+        unshare --mount --net --uts --propagation private bash "$SELF" "$@"
+    rc=$?
+    [ $rc -eq 0 ] || echo "not ok - the suite in its namespaces ended with status $rc"
+    exit $rc
+fi
+
+[ -x "$BIN" ] || { echo "not ok - $BIN missing (run make)"; exit 1; }
+[ -x "$Y" ] || { echo "not ok - $Y missing (run make)"; exit 1; }
+[ -d "$CORPUS" ] || { echo "not ok - conf corpus missing: $CORPUS (set CASS_CONF_CORPUS)"; exit 1; }
+
+HOSTNAME_=cassnode
+HOST_IP=10.98.0.7     # what the fake etc/hosts maps cassnode to
+OTHER_IP=10.99.0.5    # the other interface address (a restart "with a new IP")
+{
+    hostname "$HOSTNAME_" &&
+    ip link set lo up &&
+    ip link add v0 type veth peer name v1 &&
+    ip addr add "$OTHER_IP/24" dev v0 && ip addr add "$HOST_IP/24" dev v1 &&
+    ip link set v0 up && ip link set v1 up
+} || { echo "not ok - setting up the test network namespace (veth) failed"; exit 1; }
+
+T=$(mktemp -d /tmp/cass-entry-suite.XXXXXX)
+chmod 755 "$T"   # the fake cassandra runs as uid 999 and must reach its files
+SERVER_PID=
+cleanup() {
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+    for m in $(awk -v t="$T" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+        umount "$m" 2>/dev/null
+    done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+# ---- helpers ---------------------------------------------------------------------
+LAST_FAIL=""
+ok()    { echo "ok - $*"; LAST_FAIL=""; }
+notok() { echo "not ok - $*"; [ -n "$LAST_FAIL" ] && printf '%s\n' "$LAST_FAIL" | sed 's/^/#   /'; LAST_FAIL=""; }
+# check DESCRIPTION COMMAND...: ok when the command succeeds
+check() {
+    local what=$1; shift
+    if "$@"; then ok "$what"; else notok "$what"; fi
+}
+# eq WANT GOT: equal strings, with a note on failure
+eq() { [ "$1" = "$2" ] || { LAST_FAIL="want [$1], got [$2]"; return 1; }; }
+yget() { "$Y" get "$1" "$2" 2>&1; }
+rec() { grep -m1 "^$2=" "$1" 2>/dev/null | cut -d= -f2-; }
+has_rec_var() { grep -q "^$2=" "$1" 2>/dev/null; }
+show_err() { LAST_FAIL="exit $RC; stderr:
+$(cat "$N/err")"; }
+rc_is() { [ "$RC" -eq "$1" ] || { show_err; return 1; }; }
+# exit 0 and the fake cassandra ran
+started() { [ "$RC" -eq 0 ] && [ -s "$N/rec/record" ] || { show_err; return 1; }; }
+
+CPUS_ONLINE=$(nproc)   # the affinity mask's count, as cass-entry counts
+
+# new_node NAME VERSION [SCENARIO]: a fresh node dir $N with a copy of
+# VERSION's conf, a fake CASSANDRA_HOME, a fake root with memory scenario
+# SCENARIO (0-3) and empty data/log dirs.  Sets N, V, ORIG and the expected
+# heap (WANT_MAX, WANT_NEW: "" = must be unset).
+new_node() {
+    N=$T/$1; V=$2; ORIG=$CORPUS/$V/conf
+    local sc=${3:-0}
+    rm -rf "$N"; mkdir -p "$N"/{home/bin,rec,data,log,runtime} "$N"/root/{etc,proc/self,sys/fs/cgroup}
+    cp -r "$ORIG" "$N/conf"
+    chmod 777 "$N/rec"
+    cat >"$N/home/bin/cassandra" <<EOF
+#!/bin/sh
+# fake Cassandra: record who runs it, how and with what environment; exit
+{ echo "uid=\$(id -u)"; echo "gid=\$(id -g)"; echo "groups=\$(id -G)"; echo "args=\$*"; echo "ppid=\$PPID"; env; } >"$N/rec/record"
+EOF
+    chmod 755 "$N/home/bin/cassandra"
+    printf 'root:x:0:0:root:/root:/bin/sh\ncassandra:x:999:999::/home/cassandra:/bin/sh\n' >"$N/root/etc/passwd"
+    printf 'root:x:0:\ncassandra:x:999:\n' >"$N/root/etc/group"
+    printf '127.0.0.1\tlocalhost\n%s\t%s\n' "$HOST_IP" "$HOSTNAME_" >"$N/root/etc/hosts"
+    # memory/cpu scenarios (MiB): exercise each branch of the formula and both
+    # sources of the limit (cgroup memory.max, MemTotal)
+    local cg_mb total_mb=65536 quota period=100000 cpus=$CPUS_ONLINE
+    case $sc in
+    0) cg_mb=1536;  quota=50000 ;;   # half branch; quota 0.5 cpu -> 1
+    1) cg_mb=6144;  quota=250000 ;;  # quarter branch; 2.5 cpus -> 3, then the online count
+    2) cg_mb=40000; quota=max ;;     # quarter capped at 8192
+    3) cg_mb=max;   total_mb=3000; quota= ;;  # no cgroup limit: MemTotal, no cpu.max file
+    esac
+    printf 'MemTotal:       %d kB\nMemFree:        1000 kB\n' $((total_mb * 1024)) >"$N/root/proc/meminfo"
+    printf '0::/\n' >"$N/root/proc/self/cgroup"
+    : >"$N/root/sys/fs/cgroup/cgroup.controllers"
+    if [ "$cg_mb" = max ]; then echo max; else echo $((cg_mb * 1048576)); fi >"$N/root/sys/fs/cgroup/memory.max"
+    [ -n "$quota" ] && echo "$quota $period" >"$N/root/sys/fs/cgroup/cpu.max"
+    # the expected heap, cassandra-env.sh's calculate_heap_sizes on these limits
+    local mem=$total_mb
+    [ "$cg_mb" != max ] && [ "$cg_mb" -lt "$mem" ] && mem=$cg_mb
+    if [ -n "$quota" ] && [ "$quota" != max ]; then
+        local q=$(( (quota + period - 1) / period )); [ $q -lt 1 ] && q=1
+        [ $q -lt "$cpus" ] && cpus=$q
+    fi
+    local half=$((mem / 2)) quarter=$((mem / 4))
+    [ $half -gt 1024 ] && half=1024
+    [ $quarter -gt 8192 ] && quarter=8192
+    local max=$half; [ $quarter -gt $max ] && max=$quarter
+    local new=$((100 * cpus)); [ $((max / 4)) -lt $new ] && new=$((max / 4))
+    WANT_MAX=${max}M
+    WANT_SRC=$([ "$cg_mb" = max ] && echo MemTotal || echo memory.max)
+    # G1 when an option file of this line turns it on (5.0, trunk); else CMS
+    if grep -qs '^-XX:+UseG1GC' "$N"/conf/jvm*.options; then WANT_NEW=""; GC=G1; else WANT_NEW=${new}M; GC=CMS; fi
+}
+
+# entry [VAR=VALUE...] -- ARGS...: run cass-entry for node $N in a clean
+# environment; stdout in $N/out, stderr in $N/err, status in RC.
+entry() {
+    local vars=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do vars+=("$1"); shift; done
+    shift
+    rm -f "$N/rec/record"
+    env -i PATH="$N/home/bin:/usr/local/bin:/usr/bin:/bin" HOME=/root LANG=C \
+        CASSANDRA_HOME="$N/home" CASSANDRA_CONF="$N/conf" \
+        CASS_ENTRY_ROOT="$N/root" CASS_ENTRY_DATA_DIR="$N/data" CASS_ENTRY_LOG_DIR="$N/log" \
+        CASS_ENTRY_RUNTIME_DIR="$N/runtime/conf" CASS_ENTRY_USER=cassandra \
+        CASSANDRA_SEED_WAIT=0 "${vars[@]}" "$BIN" "$@" >"$N/out" 2>"$N/err"
+    RC=$?
+}
+
+# changed_lines OLD NEW: "NOLD NNEW" lines removed/added; fails if diff
+# reports anything but in-place changes (no line added or deleted)
+only_in_place() {
+    local cmds; cmds=$(diff "$1" "$2" | grep -E '^[0-9]')
+    if echo "$cmds" | grep -qv '^[0-9,]*c[0-9,]*$'; then
+        LAST_FAIL="lines added or deleted: $(echo "$cmds" | grep -v c | tr '\n' ' ')"; return 1
+    fi
+}
+count_changed() { diff "$1" "$2" | grep -c "^$3 "; }
+# every '>' line of the diff is one of the keys in $2 (a regex alternation)
+changed_keys_are() {
+    local bad; bad=$(diff "$1" "$2" | grep '^> ' | grep -Ev "^> *(- )?($3) *:")
+    [ -z "$bad" ] || { LAST_FAIL="unexpected changed lines: $bad"; return 1; }
+}
+same_tree() { diff -r "$1" "$2" >/dev/null || { LAST_FAIL=$(diff -rq "$1" "$2"); return 1; }; }
+no_record() { [ ! -e "$N/rec/record" ] || { LAST_FAIL="cassandra was started"; return 1; }; }
+# the error is one line, the last of stderr, matching a regex
+error_line() {
+    local last; last=$(tail -n1 "$N/err")
+    echo "$last" | grep -Eq "$1" || { LAST_FAIL="last stderr line: $last"; return 1; }
+    [ "$(grep -Ec "$1" "$N/err")" -eq 1 ] || { LAST_FAIL="message not on exactly one line: $(cat "$N/err")"; return 1; }
+}
+mtime_ino() { stat -c '%y %i' "$1"; }
+printed_hi() { rc_is 0 && eq hi "$(cat "$N/out")"; }
+
+fail_case() { # fail_case WHAT MESSAGE-REGEX [VAR=VALUE...] -- ARGS...
+    local what=$1 re=$2; shift 2
+    new_node "fail-$V" "$V" "$scenario"
+    [ -n "${BREAK_YAML:-}" ] && sed -i "${BREAK_YAML}s/.*/key: @x/" "$N/conf/cassandra.yaml"
+    cp -r "$N/conf" "$N/conf.before"
+    entry CASSANDRA_DC=east-1 "$@"
+    check "$V: $what: exit 78" rc_is 78
+    check "$V: $what: one line naming it" error_line "$re"
+    check "$V: $what: no file changed" same_tree "$N/conf.before" "$N/conf"
+    check "$V: $what: cassandra not started" no_record
+}
+
+mapfile -t VERSIONS < <(cd "$CORPUS" && for f in */conf/cassandra.yaml; do echo "${f%%/*}"; done | sort -V)
+[ ${#VERSIONS[@]} -gt 0 ] || { echo "not ok - no */conf/cassandra.yaml in $CORPUS"; exit 1; }
+echo "# release lines: ${VERSIONS[*]}"
+
+# The keys the main run must change, and nothing else.
+MAIN_KEYS='seeds|listen_address|broadcast_address|rpc_address|broadcast_rpc_address|cluster_name|num_tokens|concurrent_reads|concurrent_writes|endpoint_snitch'
+MAIN_ENV=(CASSANDRA_CLUSTER_NAME="Ring one" CASSANDRA_NUM_TOKENS=8
+          CASSANDRA_CFG_YAML_CONCURRENT_READS=48 CASSANDRA_DC=east-1 CASSANDRA_RACK=r7)
+MAIN_ARGS=(--set concurrent_writes=40 cass1)
+
+idx=0
+for V in "${VERSIONS[@]}"; do
+    scenario=$((idx % 4)); idx=$((idx + 1))
+    new_node "main-$V" "$V" "$scenario"
+    echo "# $V: $GC, expected heap MAX_HEAP_SIZE=$WANT_MAX HEAP_NEWSIZE=${WANT_NEW:-(unset)} (scenario $scenario)"
+    Yf=$N/conf/cassandra.yaml
+
+    # ---- the first start ----
+    entry "${MAIN_ENV[@]}" -- "${MAIN_ARGS[@]}"
+    check "$V: cass-entry cass1 exits 0 and starts cassandra" started
+    check "$V: seeds from the argument" eq cass1 "$(yget "$Yf" 'seed_provider[0].parameters[0].seeds')"
+    check "$V: listen_address auto = the host name's /etc/hosts address" eq "$HOST_IP" "$(yget "$Yf" listen_address)"
+    check "$V: broadcast_address = listen_address" eq "$(yget "$Yf" listen_address)" "$(yget "$Yf" broadcast_address)"
+    check "$V: broadcast_rpc_address = broadcast_address" eq "$(yget "$Yf" broadcast_address)" "$(yget "$Yf" broadcast_rpc_address)"
+    check "$V: rpc_address 0.0.0.0" eq 0.0.0.0 "$(yget "$Yf" rpc_address)"
+    check "$V: cluster_name from CASSANDRA_CLUSTER_NAME" eq "Ring one" "$(yget "$Yf" cluster_name)"
+    check "$V: num_tokens from CASSANDRA_NUM_TOKENS" eq 8 "$(yget "$Yf" num_tokens)"
+    check "$V: CASSANDRA_CFG_YAML_CONCURRENT_READS" eq 48 "$(yget "$Yf" concurrent_reads)"
+    check "$V: --set concurrent_writes=40" eq 40 "$(yget "$Yf" concurrent_writes)"
+    check "$V: empty data dir + DC/rack -> GossipingPropertyFileSnitch" \
+        eq GossipingPropertyFileSnitch "$(yget "$Yf" endpoint_snitch)"
+    check "$V: the snitch change is logged" grep -q 'endpoint_snitch.*GossipingPropertyFileSnitch' "$N/err"
+    nkeys=$(echo "$MAIN_KEYS" | tr '|' '\n' | wc -l)
+    check "$V: diff: exactly $nkeys lines changed, $nkeys removed" \
+        bash -c "[ \$(diff '$ORIG/cassandra.yaml' '$Yf' | grep -c '^> ') -eq $nkeys ] && [ \$(diff '$ORIG/cassandra.yaml' '$Yf' | grep -c '^< ') -eq $nkeys ]"
+    check "$V: diff: every change in place (commented template lines replaced, nothing added)" only_in_place "$ORIG/cassandra.yaml" "$Yf"
+    check "$V: diff: only the intended keys changed" changed_keys_are "$ORIG/cassandra.yaml" "$Yf" "$MAIN_KEYS"
+    check "$V: no other file of the conf dir changed" \
+        eq "Files $ORIG/cassandra-rackdc.properties and $N/conf/cassandra-rackdc.properties differ
+Files $ORIG/cassandra.yaml and $N/conf/cassandra.yaml differ" "$(diff -rq "$ORIG" "$N/conf")"
+    R=$N/conf/cassandra-rackdc.properties
+    check "$V: rackdc: dc=east-1 (no spaces)" grep -qx 'dc=east-1' "$R"
+    check "$V: rackdc: rack=r7" grep -qx 'rack=r7' "$R"
+    check "$V: rackdc: only the dc and rack lines changed, in place" \
+        bash -c "[ \$(diff '$ORIG/cassandra-rackdc.properties' '$R' | grep -c '^> ') -eq 2 ] && [ \$(wc -l <'$ORIG/cassandra-rackdc.properties') -eq \$(wc -l <'$R') ]"
+    check "$V: cassandra runs as uid 999" eq 999 "$(rec "$N/rec/record" uid)"
+    check "$V: cassandra runs as gid 999" eq 999 "$(rec "$N/rec/record" gid)"
+    check "$V: no supplementary group left (root's dropped)" eq 999 "$(rec "$N/rec/record" groups)"
+    check "$V: command is cassandra -f" eq -f "$(rec "$N/rec/record" args)"
+    # exec, not fork: cassandra's parent is this shell, which started cass-entry
+    check "$V: cassandra replaces cass-entry (exec: its parent is the test shell)" eq "$$" "$(rec "$N/rec/record" ppid)"
+    check "$V: CASSANDRA_CONF is the conf dir" eq "$N/conf" "$(rec "$N/rec/record" CASSANDRA_CONF)"
+    check "$V: MAX_HEAP_SIZE from the fake limits" eq "$WANT_MAX" "$(rec "$N/rec/record" MAX_HEAP_SIZE)"
+    if [ -z "$WANT_NEW" ]; then
+        check "$V: G1: HEAP_NEWSIZE not set" bash -c "! grep -q '^HEAP_NEWSIZE=' '$N/rec/record'"
+    else
+        check "$V: CMS: HEAP_NEWSIZE = min(100*cpus, max/4)" eq "$WANT_NEW" "$(rec "$N/rec/record" HEAP_NEWSIZE)"
+    fi
+    check "$V: the heap log line names its source ($WANT_SRC)" grep -Eq "heap ${WANT_MAX}.*$WANT_SRC" "$N/err"
+    check "$V: data and log dirs given to uid 999" eq "999 999" "$(stat -c %u "$N/data") $(stat -c %u "$N/log")"
+    check "$V: one log line per change (listen_address -> $HOST_IP)" grep -q "listen_address: localhost -> $HOST_IP" "$N/err"
+
+    # ---- the second start: nothing changes ----
+    cp "$Yf" "$N/after1.yaml"; cp "$R" "$N/after1.rackdc"
+    before_y=$(mtime_ino "$Yf"); before_r=$(mtime_ino "$R")
+    sleep 0.01
+    entry "${MAIN_ENV[@]}" -- "${MAIN_ARGS[@]}"
+    check "$V: second start exits 0 and starts cassandra" started
+    check "$V: second start: cassandra.yaml bytes unchanged" cmp -s "$N/after1.yaml" "$Yf"
+    check "$V: second start: cassandra.yaml not rewritten (mtime, inode)" eq "$before_y" "$(mtime_ino "$Yf")"
+    check "$V: second start: rackdc untouched" bash -c "cmp -s '$N/after1.rackdc' '$R' && [ '$before_r' = \"\$(stat -c '%y %i' '$R')\" ]"
+    check "$V: second start: the log says nothing changed" grep -q 'already up to date' "$N/err"
+    check "$V: second start: no change line in the log" bash -c "! grep -q ' -> ' '$N/err'"
+    check "$V: second start: still uid 999" eq 999 "$(rec "$N/rec/record" uid)"
+
+    # ---- a restart with a new IP gets the new IP (start.sh could not) ----
+    printf '127.0.0.1\tlocalhost\n%s\t%s\n' "$OTHER_IP" "$HOSTNAME_" >"$N/root/etc/hosts"
+    entry "${MAIN_ENV[@]}" -- "${MAIN_ARGS[@]}"
+    check "$V: new IP: listen/broadcast/broadcast_rpc follow it" \
+        eq "$OTHER_IP $OTHER_IP $OTHER_IP" "$(yget "$Yf" listen_address) $(yget "$Yf" broadcast_address) $(yget "$Yf" broadcast_rpc_address)"
+    check "$V: new IP: only those three lines differ from the first start" \
+        bash -c "[ \$(diff '$N/after1.yaml' '$Yf' | grep -c '^> ') -eq 3 ]"
+
+    # ---- DC/rack on a node with data: the snitch is left alone, with a warning ----
+    new_node "data-$V" "$V" "$scenario"
+    mkdir -p "$N/data/data/system"
+    entry CASSANDRA_DC=east-1 CASSANDRA_RACK=r7 -- cass1
+    check "$V: node with data: exit 0" rc_is 0
+    check "$V: node with data: endpoint_snitch unchanged" \
+        eq "$(yget "$ORIG/cassandra.yaml" endpoint_snitch)" "$(yget "$N/conf/cassandra.yaml" endpoint_snitch)"
+    check "$V: node with data: a warning about the snitch" grep -Eq 'warning:.*snitch' "$N/err"
+    check "$V: node with data: rackdc still written" grep -qx 'dc=east-1' "$N/conf/cassandra-rackdc.properties"
+
+    # ---- --dry-run: the diff and the command, secrets masked, nothing written ----
+    new_node "dry-$V" "$V" "$scenario"
+    printf 'S3cretRing\n' >"$N/secret"
+    entry CASSANDRA_CLUSTER_NAME_FILE="$N/secret" CASSANDRA_DC=east-1 \
+          CASSANDRA_CFG_YAML_CLIENT_ENCRYPTION_OPTIONS__KEYSTORE_PASSWORD=EnvPw77 \
+        -- --dry-run --set server_encryption_options.keystore_password=Hunter2Pw cass1
+    check "$V: dry-run exits 0" rc_is 0
+    check "$V: dry-run prints a unified diff of cassandra.yaml" \
+        bash -c "grep -q '^--- .*cassandra.yaml' '$N/out' && grep -q '^+++ .*cassandra.yaml' '$N/out' && grep -q '^@@ ' '$N/out'"
+    check "$V: dry-run diff shows the listen_address change" grep -qx "+listen_address: $HOST_IP" "$N/out"
+    check "$V: dry-run diff shows the rackdc change" grep -qx '+dc=east-1' "$N/out"
+    check "$V: dry-run prints the command" grep -q '^exec: cassandra -f' "$N/out"
+    check "$V: dry-run: _FILE value never shown" bash -c "! grep -q S3cretRing '$N/out' '$N/err'"
+    check "$V: dry-run: *password* values never shown" bash -c "! grep -Eq 'Hunter2Pw|EnvPw77' '$N/out' '$N/err'"
+    check "$V: dry-run: secrets shown as ***" \
+        bash -c "grep -Eq '^\+cluster_name:.*\*\*\*' '$N/out' && [ \$(grep -Ec '^\+ *keystore_password: *\*\*\*' '$N/out') -eq 2 ]"
+    check "$V: dry-run: conf dir untouched" same_tree "$ORIG" "$N/conf"
+    check "$V: dry-run: cassandra not started" no_record
+    check "$V: dry-run: no runtime copy, no chown" \
+        bash -c "[ ! -e '$N/runtime/conf' ] && [ \$(stat -c %u '$N/data') -eq 0 ]"
+
+    # ---- a read-only bind-mounted conf dir: input only ----
+    new_node "ro-$V" "$V" "$scenario"
+    mkdir -p "$N/mnt"
+    if mount --bind "$N/conf" "$N/mnt" && mount -o remount,bind,ro "$N/mnt"; then
+        entry CASSANDRA_CONF="$N/mnt" "${MAIN_ENV[@]}" -- "${MAIN_ARGS[@]}"
+        RTC=$N/runtime/conf
+        check "$V: read-only conf: exit 0, cassandra started" started
+        check "$V: read-only conf: the original is untouched" same_tree "$ORIG" "$N/conf"
+        check "$V: read-only conf: CASSANDRA_CONF points to the runtime copy" eq "$RTC" "$(rec "$N/rec/record" CASSANDRA_CONF)"
+        check "$V: read-only conf: the copy has the edits" \
+            eq "$HOST_IP cass1" "$(yget "$RTC/cassandra.yaml" listen_address) $(yget "$RTC/cassandra.yaml" 'seed_provider[0].parameters[0].seeds')"
+        check "$V: read-only conf: the copy's diff is the same as a writable node's" \
+            cmp -s "$T/main-$V/after1.yaml" "$RTC/cassandra.yaml"
+        check "$V: read-only conf: the copy has the rackdc edit" grep -qx 'dc=east-1' "$RTC/cassandra-rackdc.properties"
+        check "$V: read-only conf: the copy holds every file of the conf dir" \
+            eq "$(cd "$ORIG" && find . -type f | sort)" "$(cd "$RTC" && find . -type f | sort)"
+        check "$V: read-only conf: the log says so" grep -q "copied to $RTC" "$N/err"
+        check "$V: read-only conf: the copy belongs to uid 999" eq 999 "$(stat -c %u "$RTC/cassandra.yaml")"
+        umount "$N/mnt"
+    else
+        notok "$V: read-only conf: mount --bind / remount ro failed"
+    fi
+
+    # ---- a writable bind mount (a host file shared by nodes): input only too ----
+    new_node "bind-$V" "$V" "$scenario"
+    mkdir -p "$N/mnt"
+    if mount --bind "$N/conf" "$N/mnt"; then
+        entry CASSANDRA_CONF="$N/mnt" "${MAIN_ENV[@]}" -- "${MAIN_ARGS[@]}"
+        check "$V: bind-mounted conf: exit 0" rc_is 0
+        check "$V: bind-mounted conf: the host's files are untouched" same_tree "$ORIG" "$N/conf"
+        check "$V: bind-mounted conf: CASSANDRA_CONF points to the runtime copy" \
+            eq "$N/runtime/conf" "$(rec "$N/rec/record" CASSANDRA_CONF)"
+        umount "$N/mnt"
+    else
+        notok "$V: bind-mounted conf: mount --bind failed"
+    fi
+
+    # ---- failures: exit 78, one line naming the variable or file:line:col, nothing written ----
+    fail_case "CASSANDRA_LISTEN_ADDRESS=0.0.0.0" '^cass-entry: CASSANDRA_LISTEN_ADDRESS: .*wildcard' \
+        CASSANDRA_LISTEN_ADDRESS=0.0.0.0 -- cass1
+    fail_case "a listen address not of this node" '^cass-entry: CASSANDRA_LISTEN_ADDRESS: 10\.55\.0\.1 ' \
+        CASSANDRA_LISTEN_ADDRESS=10.55.0.1 -- cass1
+    fail_case "an empty seed list" '^cass-entry: CASSANDRA_SEEDS: .*empty' CASSANDRA_SEEDS=' , ' --
+    fail_case "CASSANDRA_CQL_PORT_NUMBER=abc" '^cass-entry: CASSANDRA_CQL_PORT_NUMBER: ' \
+        CASSANDRA_CQL_PORT_NUMBER=abc -- cass1
+    # line 30 becomes "key: @x": '@' is reserved in YAML and cannot start a
+    # scalar, so the error is at line 30, column 6
+    BREAK_YAML=30 fail_case "broken YAML" "^cass-entry: $N/conf/cassandra.yaml:30:6: " -- cass1
+
+    # ---- passthrough: run untouched, no configuration ----
+    new_node "pass-$V" "$V" "$scenario"
+    entry -- -- echo hi
+    check "$V: cass-entry -- echo hi runs echo" printed_hi
+    check "$V: cass-entry -- echo hi: no configuration" \
+        bash -c "diff -r '$ORIG' '$N/conf' >/dev/null && [ ! -s '$N/err' ] && [ \$(stat -c %u '$N/data') -eq 0 ]"
+    entry -- echo hi
+    check "$V: cass-entry echo hi runs echo" printed_hi
+    check "$V: cass-entry echo hi: no configuration" \
+        bash -c "diff -r '$ORIG' '$N/conf' >/dev/null && [ ! -s '$N/err' ] && [ ! -e '$N/rec/record' ]"
+    rm -rf "$T"/*-"$V"
+done
+
+# ---- --probe against a fake CQL server ------------------------------------------
+# The server answers an OPTIONS request (v4: 04 00 SS SS 05 + length 0) with a
+# SUPPORTED frame (84 00 SS SS 06 + uint32 length + [string multimap]), as the
+# native protocol describes it; mode "error" answers with an ERROR frame.
+cat >"$T/cqlserver.py" <<'PY'
+import socket, struct, sys
+mode, portfile, reqfile = sys.argv[1], sys.argv[2], sys.argv[3]
+def string(s): b = s.encode(); return struct.pack(">H", len(b)) + b
+def multimap(d):
+    out = struct.pack(">H", len(d))
+    for k, vs in d.items():
+        out += string(k) + struct.pack(">H", len(vs)) + b"".join(string(v) for v in vs)
+    return out
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(8)
+open(portfile, "w").write(str(srv.getsockname()[1]))
+while True:
+    c, _ = srv.accept()
+    c.settimeout(5)
+    req = b""
+    try:
+        while len(req) < 9:
+            chunk = c.recv(9 - len(req))
+            if not chunk: break
+            req += chunk
+    except OSError:
+        pass
+    open(reqfile, "ab").write(req.hex().encode() + b"\n")
+    if len(req) == 9 and req[0] == 0x04 and req[4] == 0x05 and req[5:9] == b"\0\0\0\0":
+        if mode == "supported":
+            body = multimap({"CQL_VERSION": ["3.4.7"], "COMPRESSION": ["lz4", "snappy"],
+                             "PROTOCOL_VERSIONS": ["3/v3", "4/v4", "5/v5-beta"]})
+            c.sendall(bytes([0x84, 0]) + req[2:4] + bytes([0x06]) + struct.pack(">I", len(body)) + body)
+        else:
+            body = struct.pack(">i", 0x000A) + string("protocol error")
+            c.sendall(bytes([0x84, 0]) + req[2:4] + bytes([0x00]) + struct.pack(">I", len(body)) + body)
+    c.close()
+PY
+
+# start_server MODE: the fake server in the background; sets SERVER_PID, PORT
+start_server() {
+    rm -f "$T/port" "$T/requests"
+    python3 "$T/cqlserver.py" "$1" "$T/port" "$T/requests" &
+    SERVER_PID=$!
+    for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+    PORT=$(cat "$T/port" 2>/dev/null)
+}
+stop_server() { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=; }
+probe() { # probe CONF-DIR [RUNTIME-DIR]: cass-entry --probe; stdout/stderr in $T/probe.*
+    env -i PATH=/usr/bin:/bin CASSANDRA_CONF="$1" CASS_ENTRY_RUNTIME_DIR="${2:-$T/no-runtime}" \
+        CASS_ENTRY_PROBE_TIMEOUT_MS=2000 "$BIN" --probe >"$T/probe.out" 2>"$T/probe.err"
+    RC=$?
+}
+
+PV=${VERSIONS[${#VERSIONS[@]}-1]}
+mkdir -p "$T/probe"
+cp -r "$CORPUS/$PV/conf" "$T/probe/conf"
+start_server supported
+if [ -z "$PORT" ]; then
+    notok "--probe: the fake CQL server did not start"
+else
+    "$Y" set -i "$T/probe/conf/cassandra.yaml" native_transport_port="$PORT" rpc_address=127.0.0.1
+    probe "$T/probe/conf"
+    LAST_FAIL=$(cat "$T/probe.err")
+    check "--probe: SUPPORTED from the native port in cassandra.yaml ($PORT): exit 0" test "$RC" -eq 0
+    check "--probe: it sent an OPTIONS v4 frame with an empty body" \
+        grep -Eq '^04[0-9a-f]{2}[0-9a-f]{4}0500000000$' "$T/requests"
+    check "--probe: reports the server's CQL version" grep -q '3\.4\.7' "$T/probe.out"
+    "$Y" set -i "$T/probe/conf/cassandra.yaml" rpc_address=0.0.0.0
+    probe "$T/probe/conf"
+    check "--probe: rpc_address 0.0.0.0 -> probes 127.0.0.1: exit 0" eq 0 "$RC"
+    # the runtime copy (an input-only conf dir's edits) wins over the conf dir
+    mkdir -p "$T/probe/runtime"
+    cp "$T/probe/conf/cassandra.yaml" "$T/probe/runtime/cassandra.yaml"
+    "$Y" set -i "$T/probe/conf/cassandra.yaml" native_transport_port=1
+    probe "$T/probe/conf" "$T/probe/runtime"
+    check "--probe: reads the runtime copy's cassandra.yaml first" eq 0 "$RC"
+    stop_server
+    start_server error
+    "$Y" set -i "$T/probe/conf/cassandra.yaml" native_transport_port="$PORT"
+    probe "$T/probe/conf"
+    check "--probe: an ERROR frame instead of SUPPORTED: exit 1" eq 1 "$RC"
+    stop_server
+    start=$(date +%s%N)
+    probe "$T/probe/conf"
+    elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+    check "--probe: nothing listening: exit 1" eq 1 "$RC"
+    check "--probe: nothing listening: a one-line reason on stderr" bash -c "[ \$(wc -l <'$T/probe.err') -eq 1 ]"
+    check "--probe: nothing listening: answers within the timeout (${elapsed} ms)" test "$elapsed" -lt 2500
+fi
+exit 0
