@@ -14,3 +14,12 @@ $(B)/cass-entry: $(CASS_ENTRY_OBJS) $(YP_LIB)
 
 PROGRAMS        += $(B)/cass-entry
 STATIC_PROGRAMS += cass-entry
+
+# The README's variable table comes from the same table as the parser.
+$(B)/obj/tests/drivers/settings_markdown.o: CPPFLAGS += -I.
+$(B)/settings-markdown: $(B)/obj/tests/drivers/settings_markdown.o $(B)/obj/entrypoint/settings.o \
+                        $(B)/obj/entrypoint/addrs.o
+	$(CC) $(LDFLAGS) -o $@ $^
+.PHONY: readme-vars
+readme-vars: $(B)/settings-markdown
+	@$(B)/settings-markdown

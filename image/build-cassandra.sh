@@ -10,7 +10,7 @@
 #     from cassandra-all and its runtime dependencies (mvn
 #     dependency:copy-dependencies, every jar checked through
 #     CASSANDRA_LIB_SHA256), conf/ and bin/ from the release's files in
-#     /work/shared/cassandra-conf/<version> (checked against its SOURCE.txt),
+#     ../shared/cassandra-conf/<version> (checked against its SOURCE.txt),
 #     a few files of our own (image/dist-extra/) and cqlsh from PyPI (pinned,
 #     hash-checked wheels).
 # A checksum mismatch is fatal; it never leads to the other way.
@@ -56,7 +56,7 @@ wcwidth==0.2.13 --hash=sha256:3da69048e4540d84af32131829ff948f1e022c1c6bdb8d6102
 
 MAVEN_CENTRAL=${MAVEN_CENTRAL:-https://repo1.maven.org/maven2}
 TARBALL_URL=$MAVEN_CENTRAL/org/apache/cassandra/apache-cassandra/$CASSANDRA_VERSION/apache-cassandra-$CASSANDRA_VERSION-bin.tar.gz
-CONF_CORPUS=${CASSANDRA_CONF_CORPUS:-/work/shared/cassandra-conf}/$CASSANDRA_VERSION
+CONF_CORPUS=${CASSANDRA_CONF_CORPUS:-$(cd "$(dirname "$0")/.." && pwd)/../shared/cassandra-conf}/$CASSANDRA_VERSION
 IMAGE=cass-entry/cassandra:$CASSANDRA_VERSION
 BASE_IMAGE=cass-entry/base:bookworm
 # Our part of the project-wide cache (other parts keep theirs beside it).
