@@ -1,0 +1,951 @@
+/*
+ * Unit tests for provision/engine (and the request side of provision/docker):
+ *   - DOCKER_* values -> connection settings, as the docker CLI reads them;
+ *   - API version comparison and negotiation, header parsing;
+ *   - base64url (X-Registry-Auth) and the docker config.json "auths" lookup;
+ *   - the client against a fake daemon: a thread answering HTTP on a unix
+ *     socket in a temporary directory, with canned answers and a record of
+ *     what was asked (paths, X-Registry-Auth).  It checks negotiation
+ *     through real Api-Version headers, error messages from {"message"}
+ *     bodies, the TLS hint, streaming, and transport errors (no socket,
+ *     refused TCP port).
+ * Expected values come from the Docker documentation and RFC 4648, never
+ * from the code under test.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "provision/docker.h"
+#include "provision/engine.h"
+
+/* ---- temporary directories ---- */
+
+static char *make_tmpdir(void)
+{
+    char *d = strdup("/tmp/test_engine.XXXXXX");
+    assert_non_null(d);
+    assert_non_null(mkdtemp(d));
+    return d;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* ---- DOCKER_* -> settings ---- */
+
+static void test_default_is_the_unix_socket(void **state)
+{
+    (void)state;
+    eng_env env = {0};
+    eng_config cfg;
+    eng_error err = {0};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_true(cfg.is_unix);
+    assert_string_equal(cfg.socket_path, "/var/run/docker.sock");
+    assert_string_equal(cfg.base_url, "http://localhost");
+    assert_false(cfg.tls);
+    assert_string_equal(cfg.api_version, "");
+    /* an empty DOCKER_HOST is the same as none */
+    env.docker_host = "";
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_string_equal(cfg.socket_path, "/var/run/docker.sock");
+}
+
+static void test_unix_and_tcp_hosts(void **state)
+{
+    (void)state;
+    eng_env env = {.docker_host = "unix:///run/other/docker.sock"};
+    eng_config cfg;
+    eng_error err = {0};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_true(cfg.is_unix);
+    assert_string_equal(cfg.socket_path, "/run/other/docker.sock");
+
+    env.docker_host = "tcp://10.1.2.3";
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_false(cfg.is_unix);
+    assert_string_equal(cfg.base_url, "http://10.1.2.3:2375");
+
+    env.docker_host = "tcp://swarm-0:4243/";
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_string_equal(cfg.base_url, "http://swarm-0:4243");
+
+    env.docker_host = "tcp://[fd00::2]:2375";
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_string_equal(cfg.base_url, "http://[fd00::2]:2375");
+
+    /* the CLI reads a bare host:port as tcp */
+    env.docker_host = "192.168.99.100:2376";
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_string_equal(cfg.base_url, "http://192.168.99.100:2376");
+
+    /* an explicit host for a second engine, settings otherwise empty */
+    assert_int_equal(eng_config_for_host(&cfg, "unix:///run/e2.sock", NULL, &err), ENG_OK);
+    assert_string_equal(cfg.socket_path, "/run/e2.sock");
+}
+
+static void test_bad_hosts(void **state)
+{
+    (void)state;
+    const char *bad[] = {"ssh://user@host", "npipe:////./pipe/docker_engine", "unix://",
+                         "tcp://host:0", "tcp://host:65536", "tcp://host:12ab",
+                         "tcp://host:2375/some/path", "tcp://fd00::2:2375", "tcp://[fd00::2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        eng_env env = {.docker_host = bad[i]};
+        eng_config cfg;
+        eng_error err = {0};
+        assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_ERR_CONFIG);
+        assert_int_equal(err.code, ENG_ERR_CONFIG);
+        /* the message names the setting and its value */
+        assert_non_null(strstr(err.message, "DOCKER_HOST"));
+        assert_non_null(strstr(err.message, bad[i]));
+    }
+}
+
+static void test_tls_settings(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    write_file(dir, "ca.pem", "ca");
+    write_file(dir, "cert.pem", "cert");
+    write_file(dir, "key.pem", "key");
+    eng_config cfg;
+    eng_error err = {0};
+
+    /* DOCKER_TLS_VERIFY: any non-empty value, even "0", verifies; port 2376 */
+    eng_env env = {.docker_host = "tcp://swarm-0", .tls_verify = "0", .cert_path = dir};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_true(cfg.tls);
+    assert_true(cfg.tls_verify);
+    assert_string_equal(cfg.base_url, "https://swarm-0:2376");
+    char want[800];
+    snprintf(want, sizeof want, "%s/ca.pem", dir);
+    assert_string_equal(cfg.ca_file, want);
+    snprintf(want, sizeof want, "%s/cert.pem", dir);
+    assert_string_equal(cfg.cert_file, want);
+    snprintf(want, sizeof want, "%s/key.pem", dir);
+    assert_string_equal(cfg.key_file, want);
+
+    /* DOCKER_TLS=1: TLS without verification */
+    eng_env env2 = {.docker_host = "tcp://swarm-0:2376", .tls = "1", .cert_path = dir};
+    assert_int_equal(eng_config_from_env(&cfg, &env2, &err), ENG_OK);
+    assert_true(cfg.tls);
+    assert_false(cfg.tls_verify);
+    assert_string_equal(cfg.base_url, "https://swarm-0:2376");
+
+    /* DOCKER_CERT_PATH alone: no TLS */
+    eng_env env3 = {.docker_host = "tcp://swarm-0:2375", .cert_path = dir};
+    assert_int_equal(eng_config_from_env(&cfg, &env3, &err), ENG_OK);
+    assert_false(cfg.tls);
+    assert_string_equal(cfg.base_url, "http://swarm-0:2375");
+
+    /* default cert dir: $HOME/.docker */
+    char home[600];
+    snprintf(home, sizeof home, "%s/home", dir);
+    assert_int_equal(mkdir(home, 0700), 0);
+    char dd[700];
+    snprintf(dd, sizeof dd, "%s/.docker", home);
+    assert_int_equal(mkdir(dd, 0700), 0);
+    write_file(dd, "ca.pem", "ca");
+    eng_env env4 = {.docker_host = "tcp://h:1", .tls_verify = "1", .home = home};
+    assert_int_equal(eng_config_from_env(&cfg, &env4, &err), ENG_OK);
+    snprintf(want, sizeof want, "%s/ca.pem", dd);
+    assert_string_equal(cfg.ca_file, want);
+    assert_string_equal(cfg.cert_file, ""); /* no client certificate there */
+
+    /* verification without a CA file is refused, naming the file */
+    char empty[600];
+    snprintf(empty, sizeof empty, "%s/empty", dir);
+    assert_int_equal(mkdir(empty, 0700), 0);
+    eng_env env5 = {.docker_host = "tcp://h:1", .tls_verify = "1", .cert_path = empty};
+    assert_int_equal(eng_config_from_env(&cfg, &env5, &err), ENG_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "ca.pem"));
+    assert_non_null(strstr(err.message, "DOCKER_TLS_VERIFY"));
+
+    /* a certificate without its key is refused */
+    write_file(empty, "cert.pem", "cert");
+    eng_env env6 = {.docker_host = "tcp://h:1", .tls = "1", .cert_path = empty};
+    assert_int_equal(eng_config_from_env(&cfg, &env6, &err), ENG_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "key.pem"));
+
+    /* TLS settings do not apply to a unix socket */
+    eng_env env7 = {.docker_host = "unix:///x.sock", .tls_verify = "1", .cert_path = empty};
+    assert_int_equal(eng_config_from_env(&cfg, &env7, &err), ENG_OK);
+    assert_false(cfg.tls);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_api_version_setting(void **state)
+{
+    (void)state;
+    eng_config cfg;
+    eng_error err = {0};
+    eng_env env = {.api_version = "1.40"};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_string_equal(cfg.api_version, "1.40");
+    const char *bad[] = {"v1.40", "1", "1.", "latest", "1.40.1", "1.4x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        env.api_version = bad[i];
+        assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_ERR_CONFIG);
+        assert_non_null(strstr(err.message, "DOCKER_API_VERSION"));
+    }
+}
+
+/* ---- versions and headers ---- */
+
+static void test_version_cmp(void **state)
+{
+    (void)state;
+    assert_true(eng_version_cmp("1.41", "1.41") == 0);
+    assert_true(eng_version_cmp("1.9", "1.10") < 0); /* numbers, not strings */
+    assert_true(eng_version_cmp("1.41", "1.25") > 0);
+    assert_true(eng_version_cmp("2.0", "1.99") > 0);
+    assert_true(eng_version_cmp("junk", "1.0") < 0);
+}
+
+static void test_negotiate(void **state)
+{
+    (void)state;
+    char v[16];
+    eng_error err = {0};
+    assert_int_equal(eng_negotiate_version("1.41", v, &err), ENG_OK);
+    assert_string_equal(v, "1.41");
+    /* a newer daemon: ours */
+    assert_int_equal(eng_negotiate_version("1.45", v, &err), ENG_OK);
+    assert_string_equal(v, ENG_API_VERSION_MAX);
+    /* an older one: theirs */
+    assert_int_equal(eng_negotiate_version("1.30", v, &err), ENG_OK);
+    assert_string_equal(v, "1.30");
+    assert_int_equal(eng_negotiate_version("1.25", v, &err), ENG_OK);
+    assert_string_equal(v, "1.25");
+    /* too old, missing, garbage */
+    assert_int_equal(eng_negotiate_version("1.24", v, &err), ENG_ERR_PROTOCOL);
+    assert_non_null(strstr(err.message, "1.24"));
+    assert_non_null(strstr(err.message, ENG_API_VERSION_MIN));
+    assert_int_equal(eng_negotiate_version(NULL, v, &err), ENG_ERR_PROTOCOL);
+    assert_non_null(strstr(err.message, "Api-Version"));
+    assert_int_equal(eng_negotiate_version("", v, &err), ENG_ERR_PROTOCOL);
+    assert_int_equal(eng_negotiate_version("one.two", v, &err), ENG_ERR_PROTOCOL);
+}
+
+static void test_header_value(void **state)
+{
+    (void)state;
+    char v[16];
+    const char *l1 = "Api-Version: 1.41\r\n";
+    assert_true(eng_header_value(l1, strlen(l1), "Api-Version", v, sizeof v));
+    assert_string_equal(v, "1.41");
+    const char *l2 = "api-version:1.40  \r\n"; /* names are case-insensitive */
+    assert_true(eng_header_value(l2, strlen(l2), "Api-Version", v, sizeof v));
+    assert_string_equal(v, "1.40");
+    const char *l3 = "Api-Versions: 1.40\r\n";
+    assert_false(eng_header_value(l3, strlen(l3), "Api-Version", v, sizeof v));
+    const char *l4 = "HTTP/1.1 200 OK\r\n";
+    assert_false(eng_header_value(l4, strlen(l4), "Api-Version", v, sizeof v));
+    const char *l5 = "Docker-Content-Digest: sha256:0123456789abcdef\r\n";
+    assert_true(eng_header_value(l5, strlen(l5), "Docker-Content-Digest", v, sizeof v));
+    assert_string_equal(v, "sha256:01234567"); /* 15 characters + NUL: cut to the buffer */
+}
+
+/* ---- base64 and registry auth ---- */
+
+static void test_base64url(void **state)
+{
+    (void)state;
+    /* The facts doc and Docker: base64url("{}") is "e30=". */
+    struct { const char *in, *out; } v[] = {
+        {"{}", "e30="}, {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}, /* RFC 4648 */
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char *e = eng_base64url((const unsigned char *)v[i].in, strlen(v[i].in));
+        assert_non_null(e);
+        assert_string_equal(e, v[i].out);
+        free(e);
+    }
+    /* The URL alphabet: 0xfb 0xff is "+/8=" in standard base64. */
+    const unsigned char bytes[] = {0xfb, 0xff};
+    char *e = eng_base64url(bytes, 2);
+    assert_string_equal(e, "-_8=");
+    free(e);
+
+    size_t n;
+    unsigned char *d = eng_base64_decode("dXNlcjpwYXNz", &n); /* "user:pass" */
+    assert_non_null(d);
+    assert_int_equal(n, 9);
+    assert_string_equal((char *)d, "user:pass");
+    free(d);
+    d = eng_base64_decode("Zm9vYmE=", &n);
+    assert_string_equal((char *)d, "fooba");
+    free(d);
+    assert_null(eng_base64_decode("Zm9v!", &n));
+    assert_null(eng_base64_decode("Zg==Zg", &n)); /* data after padding */
+}
+
+static void test_registry_of_image(void **state)
+{
+    (void)state;
+    struct { const char *img, *reg; } v[] = {
+        {"127.0.0.1:5000/cass-entry:5.0", "127.0.0.1:5000"},
+        {"192.168.99.100:5000/cassandra", "192.168.99.100:5000"},
+        {"registry.example.com/team/app:1", "registry.example.com"},
+        {"localhost/x", "localhost"},
+        {"cassandra:5.0", "docker.io"},
+        {"library/cassandra", "docker.io"},
+        {"cassandra@sha256:abc", "docker.io"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char r[128];
+        eng_registry_of_image(v[i].img, r, sizeof r);
+        assert_string_equal(r, v[i].reg);
+    }
+}
+
+/* Decode an X-Registry-Auth value back into JSON. */
+static json_t *decode_auth(const char *value)
+{
+    size_t n;
+    unsigned char *raw = eng_base64_decode(value, &n);
+    assert_non_null(raw);
+    json_t *j = json_loadb((const char *)raw, n, 0, NULL);
+    free(raw);
+    assert_non_null(j);
+    return j;
+}
+
+static void test_registry_auth_from_config(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    char path[600];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    char *out = NULL;
+    bool found = true;
+    eng_error err = {0};
+
+    /* no file: "{}" */
+    assert_int_equal(eng_registry_auth(path, "127.0.0.1:5000", &out, &found, &err), ENG_OK);
+    assert_string_equal(out, "e30=");
+    assert_false(found);
+    free(out);
+
+    /* "auth" = base64("alice:s3cr:et") (a password may hold ':'), keyed with scheme and path */
+    write_file(dir, "config.json",
+               "{\"auths\":{\"https://127.0.0.1:5000/v2/\":{\"auth\":\"YWxpY2U6czNjcjpldA==\"},"
+               "\"other:5000\":{\"auth\":\"Ym9iOng=\"}}}");
+    assert_int_equal(eng_registry_auth(path, "127.0.0.1:5000", &out, &found, &err), ENG_OK);
+    assert_true(found);
+    json_t *j = decode_auth(out);
+    assert_string_equal(json_string_value(json_object_get(j, "username")), "alice");
+    assert_string_equal(json_string_value(json_object_get(j, "password")), "s3cr:et");
+    assert_string_equal(json_string_value(json_object_get(j, "serveraddress")), "127.0.0.1:5000");
+    json_decref(j);
+    free(out);
+
+    /* another registry: nothing */
+    assert_int_equal(eng_registry_auth(path, "10.0.0.9:5000", &out, &found, &err), ENG_OK);
+    assert_string_equal(out, "e30=");
+    assert_false(found);
+    free(out);
+
+    /* username/password fields; identitytoken; docker.io's old key */
+    write_file(dir, "config.json",
+               "{\"auths\":{\"reg.example:443\":{\"username\":\"u\",\"password\":\"p\"},"
+               "\"tok.example\":{\"identitytoken\":\"TOKEN\"},"
+               "\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1YnBhc3M=\"}},"
+               "\"credsStore\":\"desktop\"}");
+    assert_int_equal(eng_registry_auth(path, "reg.example:443", &out, &found, &err), ENG_OK);
+    j = decode_auth(out);
+    assert_string_equal(json_string_value(json_object_get(j, "username")), "u");
+    assert_string_equal(json_string_value(json_object_get(j, "password")), "p");
+    json_decref(j);
+    free(out);
+    assert_int_equal(eng_registry_auth(path, "tok.example", &out, &found, &err), ENG_OK);
+    j = decode_auth(out);
+    assert_string_equal(json_string_value(json_object_get(j, "identitytoken")), "TOKEN");
+    assert_null(json_object_get(j, "password"));
+    json_decref(j);
+    free(out);
+    assert_int_equal(eng_registry_auth(path, "docker.io", &out, &found, &err), ENG_OK);
+    j = decode_auth(out);
+    assert_string_equal(json_string_value(json_object_get(j, "username")), "hub");
+    assert_string_equal(json_string_value(json_object_get(j, "password")), "hubpass");
+    json_decref(j);
+    free(out);
+
+    /* an entry left empty by a credential store: no credentials, still a header */
+    write_file(dir, "config.json", "{\"auths\":{\"127.0.0.1:5000\":{}},\"credsStore\":\"pass\"}");
+    assert_int_equal(eng_registry_auth(path, "127.0.0.1:5000", &out, &found, &err), ENG_OK);
+    assert_string_equal(out, "e30=");
+    assert_false(found);
+    free(out);
+
+    /* malformed: an error naming the file, never quoting it */
+    write_file(dir, "config.json", "{\"auths\":{\"x\":{\"password\":\"hunter2\" oops}}}");
+    assert_int_equal(eng_registry_auth(path, "x", &out, &found, &err), ENG_ERR_CONFIG);
+    assert_null(out);
+    assert_non_null(strstr(err.message, path));
+    assert_null(strstr(err.message, "hunter2"));
+
+    /* a bad "auth" value */
+    write_file(dir, "config.json", "{\"auths\":{\"x\":{\"auth\":\"bm9jb2xvbg==\"}}}"); /* "nocolon" */
+    assert_int_equal(eng_registry_auth(path, "x", &out, &found, &err), ENG_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "user:password"));
+    rm_rf(dir);
+    free(dir);
+}
+
+/* ---- a fake daemon ---- */
+
+struct canned {
+    const char *method, *path; /* path with query, exact */
+    int status;
+    const char *headers;       /* extra header lines, each ending in \r\n */
+    const char *body;
+};
+
+struct fake {
+    char dir[48], sock[64];
+    int lfd;
+    pthread_t thread;
+    const struct canned *answers;
+    size_t n_answers;
+    /* what came in */
+    char requests[32][256]; /* "METHOD /path" */
+    char auth[32][256];     /* X-Registry-Auth per request, "" if none */
+    char last_body[16384];  /* the body of the last request */
+    int n_requests;
+    bool stop;
+};
+
+static void serve_one(struct fake *f, int cfd)
+{
+    char req[65536];
+    size_t len = 0;
+    req[0] = '\0';
+    char *end = NULL;
+    while (len < sizeof req - 1 && !(end = strstr(req, "\r\n\r\n"))) {
+        ssize_t n = read(cfd, req + len, sizeof req - 1 - len);
+        if (n <= 0)
+            return;
+        len += (size_t)n;
+        req[len] = '\0';
+    }
+    if (!end)
+        return;
+    /* Read a body announced by Content-Length; keep it as the last body. */
+    char *cl = strcasestr(req, "\r\nContent-Length:");
+    size_t have = len - (size_t)(end + 4 - req);
+    memcpy(f->last_body, end + 4, have < sizeof f->last_body ? have : sizeof f->last_body - 1);
+    if (cl && cl < end) {
+        size_t want = (size_t)strtol(cl + 17, NULL, 10);
+        while (have < want && have < sizeof f->last_body - 1) {
+            ssize_t n = read(cfd, f->last_body + have, sizeof f->last_body - 1 - have);
+            if (n <= 0)
+                break;
+            have += (size_t)n;
+        }
+    }
+    f->last_body[have < sizeof f->last_body ? have : sizeof f->last_body - 1] = '\0';
+    char method[16] = "", path[200] = "";
+    sscanf(req, "%15s %199s", method, path);
+    int i = f->n_requests < 32 ? f->n_requests++ : 31;
+    snprintf(f->requests[i], sizeof f->requests[i], "%s %s", method, path);
+    f->auth[i][0] = '\0';
+    char *a = strcasestr(req, "\r\nX-Registry-Auth:");
+    if (a && a < end) {
+        a += 18;
+        while (*a == ' ')
+            a++;
+        size_t n = strcspn(a, "\r\n");
+        snprintf(f->auth[i], sizeof f->auth[i], "%.*s", (int)n, a);
+    }
+    const struct canned *c = NULL;
+    for (size_t k = 0; k < f->n_answers && !c; k++)
+        if (strcmp(f->answers[k].method, method) == 0 && strcmp(f->answers[k].path, path) == 0)
+            c = &f->answers[k];
+    char out[8192];
+    int n;
+    if (c)
+        n = snprintf(out, sizeof out,
+                     "HTTP/1.1 %d X\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                     c->status, c->headers ? c->headers : "", strlen(c->body), c->body);
+    else
+        n = snprintf(out, sizeof out,
+                     "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 29\r\nConnection: close\r\n\r\n{\"message\":\"page not found\"}\n");
+    ssize_t w = write(cfd, out, (size_t)n);
+    (void)w;
+}
+
+static void *fake_main(void *ud)
+{
+    struct fake *f = ud;
+    for (;;) {
+        int cfd = accept(f->lfd, NULL, NULL);
+        if (cfd < 0 || f->stop) {
+            if (cfd >= 0)
+                close(cfd);
+            return NULL;
+        }
+        serve_one(f, cfd);
+        close(cfd);
+    }
+}
+
+static struct fake *fake_start(const struct canned *answers, size_t n)
+{
+    struct fake *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/fake-dockerd.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->sock, sizeof f->sock, "%s/docker.sock", f->dir);
+    f->answers = answers;
+    f->n_answers = n;
+    f->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_true(f->lfd >= 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", f->sock);
+    assert_int_equal(bind(f->lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(f->lfd, 8), 0);
+    assert_int_equal(pthread_create(&f->thread, NULL, fake_main, f), 0);
+    return f;
+}
+
+static void fake_stop(struct fake *f)
+{
+    f->stop = true;
+    /* wake accept() with one last connection */
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", f->sock);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+        close(fd);
+    else
+        close(fd);
+    pthread_join(f->thread, NULL);
+    close(f->lfd);
+    unlink(f->sock);
+    rmdir(f->dir);
+    free(f);
+}
+
+static eng_client *client_for(struct fake *f, const char *api_version)
+{
+    char host[200];
+    snprintf(host, sizeof host, "unix://%s", f->sock);
+    eng_env env = {.api_version = api_version};
+    eng_config cfg;
+    eng_error err = {0};
+    assert_int_equal(eng_config_for_host(&cfg, host, &env, &err), ENG_OK);
+    eng_client *c = NULL;
+    assert_int_equal(eng_client_new(&cfg, &c, &err), ENG_OK);
+    return c;
+}
+
+static const struct canned DAEMON_140[] = {
+    {"GET", "/_ping", 200, "Api-Version: 1.40\r\nContent-Type: text/plain\r\n", "OK"},
+    {"GET", "/v1.40/containers/json?all=1", 200, "Content-Type: application/json\r\n",
+     "[{\"Id\":\"abc\",\"Names\":[\"/cass1\"],\"Image\":\"img\",\"State\":\"running\","
+     "\"Status\":\"Up 1 second\",\"Labels\":{\"io.cass-entry.node\":\"1\"}}]"},
+    {"GET", "/v1.40/containers/nope/json", 404, "Content-Type: application/json\r\n",
+     "{\"message\":\"No such container: nope\"}"},
+};
+
+static void test_negotiation_with_fake_daemon(void **state)
+{
+    (void)state;
+    struct fake *f = fake_start(DAEMON_140, 3);
+    eng_client *c = client_for(f, NULL);
+    eng_error err = {0};
+    docker_container_summary *list = NULL;
+    size_t n = 0;
+    /* the first request pings, then uses the daemon's (older) version */
+    assert_int_equal(docker_container_list(c, NULL, true, &list, &n, &err), ENG_OK);
+    assert_string_equal(eng_client_api_version(c), "1.40");
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].name, "cass1");
+    assert_string_equal(list[0].state, "running");
+    assert_string_equal(docker_label_get(list[0].labels, "io.cass-entry.node"), "1");
+    docker_container_list_free(list, n);
+
+    /* an HTTP error carries the daemon's message and the status */
+    docker_container_info info;
+    assert_int_equal(docker_container_inspect(c, "nope", NULL, &info, &err), ENG_ERR_HTTP);
+    assert_int_equal(err.http_status, 404);
+    assert_true(docker_not_found(&err));
+    assert_non_null(strstr(err.message, "No such container: nope"));
+    assert_non_null(strstr(err.message, "container nope"));
+    eng_client_free(c);
+    fake_stop(f);
+}
+
+static const struct canned DAEMON_NEW[] = {
+    {"GET", "/_ping", 200, "Api-Version: 1.47\r\n", "OK"},
+    {"GET", "/v1.41/version", 200, "Content-Type: application/json\r\n",
+     "{\"Version\":\"27.0.0\",\"Os\":\"linux\",\"Arch\":\"amd64\",\"ApiVersion\":\"1.47\"}"},
+    {"GET", "/v1.38/version", 200, "", "{\"Version\":\"18.06\"}"},
+};
+
+static void test_newer_daemon_and_fixed_version(void **state)
+{
+    (void)state;
+    struct fake *f = fake_start(DAEMON_NEW, 3);
+    eng_client *c = client_for(f, NULL);
+    eng_error err = {0};
+    docker_version_info v;
+    assert_int_equal(docker_ping(c, &v, &err), ENG_OK);
+    assert_string_equal(v.api_version, ENG_API_VERSION_MAX);
+    assert_string_equal(v.server_version, "27.0.0");
+    eng_client_free(c);
+
+    /* DOCKER_API_VERSION: used as-is, no negotiation needed before requests */
+    int before = f->n_requests;
+    c = client_for(f, "1.38");
+    eng_response r;
+    assert_int_equal(eng_json(c, "GET", "/version", NULL, &r, &err), ENG_OK);
+    assert_string_equal(json_string_value(json_object_get(r.json, "Version")), "18.06");
+    eng_response_clear(&r);
+    assert_int_equal(f->n_requests, before + 1);
+    assert_string_equal(f->requests[before], "GET /v1.38/version");
+    eng_client_free(c);
+    fake_stop(f);
+}
+
+static const struct canned DAEMON_OLD[] = {
+    {"GET", "/_ping", 200, "", "OK"}, /* no Api-Version at all */
+};
+
+static const struct canned TLS_PORT[] = {
+    {"GET", "/_ping", 400, "Content-Type: text/plain\r\n",
+     "Client sent an HTTP request to an HTTPS server.\n"},
+};
+
+static void test_ping_failures(void **state)
+{
+    (void)state;
+    struct fake *f = fake_start(DAEMON_OLD, 1);
+    eng_client *c = client_for(f, NULL);
+    eng_error err = {0};
+    assert_int_equal(eng_client_connect(c, &err), ENG_ERR_PROTOCOL);
+    assert_non_null(strstr(err.message, "Api-Version"));
+    eng_client_free(c);
+    fake_stop(f);
+
+    f = fake_start(TLS_PORT, 1);
+    c = client_for(f, NULL);
+    assert_int_equal(eng_client_connect(c, &err), ENG_ERR_TLS);
+    assert_non_null(strstr(err.message, "DOCKER_TLS_VERIFY"));
+    eng_client_free(c);
+    fake_stop(f);
+}
+
+static const struct canned DAEMON_PUSH[] = {
+    {"GET", "/_ping", 200, "Api-Version: 1.41\r\n", "OK"},
+    {"POST", "/v1.41/images/127.0.0.1:5000/tiny/push?tag=1", 200,
+     "Content-Type: application/json\r\n",
+     "{\"status\":\"The push refers to repository [127.0.0.1:5000/tiny]\"}\r\n"
+     "{\"status\":\"Pushed\",\"progressDetail\":{},\"id\":\"5f70bf18a086\"}\r\n"
+     "{\"progressDetail\":{},\"aux\":{\"Tag\":\"1\",\"Digest\":\"sha256:feed\",\"Size\":1}}\r\n"},
+    {"POST", "/v1.41/images/127.0.0.1:5000/bad/push?tag=1", 200,
+     "Content-Type: application/json\r\n",
+     "{\"status\":\"The push refers to repository [127.0.0.1:5000/bad]\"}\r\n"
+     "{\"errorDetail\":{\"message\":\"connection refused\"},\"error\":\"connection refused\"}\r\n"},
+};
+
+static void test_push_sends_auth_always(void **state)
+{
+    (void)state;
+    struct fake *f = fake_start(DAEMON_PUSH, 3);
+    eng_client *c = client_for(f, NULL);
+    eng_error err = {0};
+    char digest[DOCKER_ID_MAX];
+    char *dir = make_tmpdir();
+    char cfgpath[600];
+    snprintf(cfgpath, sizeof cfgpath, "%s/config.json", dir);
+
+    /* no config file: the header is there, "{}" */
+    assert_int_equal(docker_image_push(c, "127.0.0.1:5000/tiny", "1", cfgpath, NULL, NULL,
+                                       digest, sizeof digest, &err),
+                     ENG_OK);
+    assert_string_equal(digest, "sha256:feed");
+    int last = f->n_requests - 1;
+    assert_string_equal(f->requests[last], "POST /v1.41/images/127.0.0.1:5000/tiny/push?tag=1");
+    assert_string_equal(f->auth[last], "e30=");
+
+    /* with credentials for that registry */
+    write_file(dir, "config.json",
+               "{\"auths\":{\"127.0.0.1:5000\":{\"username\":\"pu\",\"password\":\"pp\"}}}");
+    assert_int_equal(docker_image_push(c, "127.0.0.1:5000/tiny", "1", cfgpath, NULL, NULL,
+                                       digest, sizeof digest, &err),
+                     ENG_OK);
+    last = f->n_requests - 1;
+    json_t *j = decode_auth(f->auth[last]);
+    assert_string_equal(json_string_value(json_object_get(j, "username")), "pu");
+    assert_string_equal(json_string_value(json_object_get(j, "password")), "pp");
+    json_decref(j);
+
+    /* a failing push: HTTP 200, the stream's error; credentials not in the message */
+    assert_int_equal(docker_image_push(c, "127.0.0.1:5000/bad", "1", cfgpath, NULL, NULL,
+                                       digest, sizeof digest, &err),
+                     ENG_ERR_STREAM);
+    assert_non_null(strstr(err.message, "connection refused"));
+    assert_non_null(strstr(err.message, "push 127.0.0.1:5000/bad:1"));
+    assert_null(strstr(err.message, "pp"));
+    eng_client_free(c);
+    fake_stop(f);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* ---- request bodies: what the typed calls send ---- */
+
+static const struct canned DAEMON_CREATE[] = {
+    {"GET", "/_ping", 200, "Api-Version: 1.41\r\n", "OK"},
+    {"POST", "/v1.41/containers/create?name=cass2", 201, "", "{\"Id\":\"c2\",\"Warnings\":[]}"},
+    {"POST", "/v1.41/services/create", 201, "", "{\"ID\":\"svc2\"}"},
+    {"GET", "/v1.41/tasks?filters=%7B%22service%22%3A%5B%22cass2%22%5D%7D", 200, "",
+     "[{\"ID\":\"t-old\",\"ServiceID\":\"svc2\",\"NodeID\":\"n1\",\"UpdatedAt\":"
+     "\"2024-05-01T10:00:05.5Z\",\"DesiredState\":\"shutdown\",\"Status\":{\"State\":"
+     "\"rejected\",\"Err\":\"No such image: x\",\"Message\":\"preparing\"}},"
+     "{\"ID\":\"t-new\",\"ServiceID\":\"svc2\",\"NodeID\":\"n2\",\"UpdatedAt\":"
+     "\"2024-05-01T10:00:05.25Z\",\"DesiredState\":\"running\",\"Status\":{\"State\":"
+     "\"running\",\"ContainerStatus\":{\"ContainerID\":\"ctr9\",\"ExitCode\":0}},"
+     "\"NetworksAttachments\":[{\"Network\":{\"Spec\":{\"Name\":\"ingress\"}},"
+     "\"Addresses\":[\"10.0.0.7/24\"]},{\"Network\":{\"Spec\":{\"Name\":\"cass-net\"}},"
+     "\"Addresses\":[\"10.0.1.5/24\"]}]}]"},
+    {"GET", "/v1.41/services/cass2", 200, "",
+     "{\"ID\":\"svc2\",\"Spec\":{\"Name\":\"cass2\",\"Labels\":{\"io.cass-entry.node\":\"2\"},"
+     "\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"r:5000/c@sha256:feed\"},"
+     "\"Placement\":{\"Constraints\":[\"node.id==n2\"]}},"
+     "\"Mode\":{\"Replicated\":{\"Replicas\":1}}}}"},
+};
+
+static json_t *last_body(struct fake *f)
+{
+    json_t *j = json_loads(f->last_body, 0, NULL);
+    assert_non_null(j);
+    return j;
+}
+
+static const char *js(json_t *j, const char *k1, const char *k2, const char *k3)
+{
+    json_t *v = json_object_get(j, k1);
+    if (k2)
+        v = json_object_get(v, k2);
+    if (k3)
+        v = json_object_get(v, k3);
+    return json_string_value(v);
+}
+
+static long long ji(json_t *j, const char *k1, const char *k2, const char *k3)
+{
+    json_t *v = json_object_get(j, k1);
+    if (k2)
+        v = json_object_get(v, k2);
+    if (k3)
+        v = json_object_get(v, k3);
+    assert_true(json_is_integer(v));
+    return (long long)json_integer_value(v);
+}
+
+static void test_container_create_body(void **state)
+{
+    (void)state;
+    struct fake *f = fake_start(DAEMON_CREATE, 5);
+    eng_client *c = client_for(f, NULL);
+    eng_error err = {0};
+    const char *env[] = {"CASSANDRA_SEEDS=cass1", "MAX_HEAP_SIZE=512m", NULL};
+    const char *labels[] = {"io.cass-entry.cluster=cass", "io.cass-entry.node=2", NULL};
+    const char *aliases[] = {"cass2", NULL};
+    docker_mount m = {.source = "cass2-data", .target = "/var/lib/cassandra"};
+    docker_port p = {.container_port = 9042, .host_ip = "127.0.0.1", .host_port = 19042};
+    docker_container_spec s = {
+        .name = "cass2", .image = "127.0.0.1:5000/cass-entry:5.0", .hostname = "cass2",
+        .env = env, .labels = labels, .memory = 1LL << 30, .memory_swap = 1LL << 30,
+        .stop_timeout = 120, .restart_policy = "unless-stopped", .network = "cass-net",
+        .aliases = aliases, .mounts = &m, .n_mounts = 1, .health = DOCKER_HEALTH_NONE,
+        .ports = &p, .n_ports = 1,
+    };
+    char id[DOCKER_ID_MAX];
+    assert_int_equal(docker_container_create(c, &s, id, sizeof id, &err), ENG_OK);
+    assert_string_equal(id, "c2");
+    json_t *b = last_body(f);
+    /* The fields of POST /containers/create (Engine API 1.41). */
+    assert_string_equal(js(b, "Image", NULL, NULL), "127.0.0.1:5000/cass-entry:5.0");
+    assert_string_equal(js(b, "Hostname", NULL, NULL), "cass2");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(b, "Env"), 1)),
+                        "MAX_HEAP_SIZE=512m");
+    assert_string_equal(js(b, "Labels", "io.cass-entry.node", NULL), "2");
+    assert_int_equal(ji(b, "StopTimeout", NULL, NULL), 120);
+    assert_string_equal(json_string_value(json_array_get(
+                            json_object_get(json_object_get(b, "Healthcheck"), "Test"), 0)),
+                        "NONE");
+    assert_null(json_object_get(b, "Cmd")); /* the image's CMD */
+    assert_int_equal(ji(b, "HostConfig", "Memory", NULL), 1LL << 30);
+    assert_int_equal(ji(b, "HostConfig", "MemorySwap", NULL), 1LL << 30);
+    assert_string_equal(js(b, "HostConfig", "RestartPolicy", "Name"), "unless-stopped");
+    assert_string_equal(js(b, "HostConfig", "NetworkMode", NULL), "cass-net");
+    json_t *mount = json_array_get(json_object_get(json_object_get(b, "HostConfig"), "Mounts"), 0);
+    assert_string_equal(js(mount, "Type", NULL, NULL), "volume");
+    assert_string_equal(js(mount, "Source", NULL, NULL), "cass2-data");
+    assert_string_equal(js(mount, "Target", NULL, NULL), "/var/lib/cassandra");
+    json_t *pb = json_array_get(
+        json_object_get(json_object_get(json_object_get(b, "HostConfig"), "PortBindings"),
+                        "9042/tcp"), 0);
+    assert_string_equal(js(pb, "HostIp", NULL, NULL), "127.0.0.1");
+    assert_string_equal(js(pb, "HostPort", NULL, NULL), "19042");
+    assert_non_null(json_object_get(json_object_get(b, "ExposedPorts"), "9042/tcp"));
+    json_t *ep = json_object_get(json_object_get(json_object_get(b, "NetworkingConfig"),
+                                                 "EndpointsConfig"), "cass-net");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(ep, "Aliases"), 0)),
+                        "cass2");
+    json_decref(b);
+    eng_client_free(c);
+    fake_stop(f);
+}
+
+static void test_service_create_body_and_tasks(void **state)
+{
+    (void)state;
+    struct fake *f = fake_start(DAEMON_CREATE, 5);
+    eng_client *c = client_for(f, NULL);
+    eng_error err = {0};
+    const char *cons[] = {"node.id==n2", NULL};
+    const char *aliases[] = {"cass2", NULL};
+    const char *args[] = {"cass1", NULL};
+    docker_mount m = {.source = "cass2-data", .target = "/var/lib/cassandra"};
+    docker_service_spec s = {
+        .name = "cass2", .image = "10.0.0.1:5000/cass-entry@sha256:feed", .hostname = "cass2",
+        .args = args, .memory = 1LL << 30, .stop_timeout = 120, .constraints = cons,
+        .network = "cass-net", .aliases = aliases, .mounts = &m, .n_mounts = 1,
+        .dnsrr = true, .auth_config = "/nonexistent/config.json",
+    };
+    char id[DOCKER_ID_MAX];
+    assert_int_equal(docker_service_create(c, &s, id, sizeof id, &err), ENG_OK);
+    assert_string_equal(id, "svc2");
+    assert_string_equal(f->auth[f->n_requests - 1], "e30="); /* sent here too */
+    json_t *b = last_body(f);
+    assert_string_equal(js(b, "Name", NULL, NULL), "cass2");
+    json_t *tt = json_object_get(b, "TaskTemplate");
+    assert_string_equal(js(tt, "ContainerSpec", "Image", NULL),
+                        "10.0.0.1:5000/cass-entry@sha256:feed");
+    assert_string_equal(js(tt, "ContainerSpec", "Hostname", NULL), "cass2");
+    assert_int_equal(ji(tt, "ContainerSpec", "StopGracePeriod", NULL), 120000000000LL);
+    assert_int_equal(ji(tt, "Resources", "Limits", "MemoryBytes"), 1LL << 30);
+    assert_string_equal(json_string_value(json_array_get(
+                            json_object_get(json_object_get(tt, "Placement"), "Constraints"), 0)),
+                        "node.id==n2");
+    json_t *net = json_array_get(json_object_get(tt, "Networks"), 0);
+    assert_string_equal(js(net, "Target", NULL, NULL), "cass-net");
+    assert_int_equal(ji(b, "Mode", "Replicated", "Replicas"), 1);
+    assert_string_equal(js(b, "EndpointSpec", "Mode", NULL), "dnsrr");
+    json_decref(b);
+
+    docker_task *t;
+    size_t n;
+    assert_int_equal(docker_task_list(c, "cass2", "cass-net", &t, &n, &err), ENG_OK);
+    assert_int_equal(n, 2);
+    /* newest first: .5 s is later than .25 s (fractions of different lengths) */
+    assert_string_equal(t[0].id, "t-old");
+    assert_string_equal(t[0].state, "rejected");
+    assert_string_equal(t[0].error, "No such image: x");
+    assert_string_equal(t[1].id, "t-new");
+    assert_string_equal(t[1].container_id, "ctr9");
+    assert_string_equal(t[1].node_id, "n2");
+    assert_string_equal(t[1].addr, "10.0.1.5"); /* on cass-net, without the prefix */
+    free(t);
+
+    docker_service_info si;
+    assert_int_equal(docker_service_inspect(c, "cass2", &si, &err), ENG_OK);
+    assert_string_equal(si.id, "svc2");
+    assert_string_equal(si.image, "r:5000/c@sha256:feed");
+    assert_int_equal(si.replicas, 1);
+    assert_string_equal(docker_label_get(si.labels, "io.cass-entry.node"), "2");
+    assert_string_equal(si.constraints[0], "node.id==n2");
+    assert_null(si.constraints[1]);
+    docker_service_info_free(&si);
+    assert_int_equal(docker_service_inspect(c, "cass9", &si, &err), ENG_ERR_HTTP);
+    assert_true(docker_not_found(&err));
+    eng_client_free(c);
+    fake_stop(f);
+}
+
+/* ---- transport errors ---- */
+
+static void test_unreachable(void **state)
+{
+    (void)state;
+    eng_error err = {0};
+    eng_config cfg;
+    eng_client *c;
+    assert_int_equal(eng_config_for_host(&cfg, "unix:///nonexistent/docker.sock", NULL, &err),
+                     ENG_OK);
+    assert_int_equal(eng_client_new(&cfg, &c, &err), ENG_OK);
+    assert_int_equal(eng_client_connect(c, &err), ENG_ERR_UNREACHABLE);
+    assert_non_null(strstr(err.message, "unix:///nonexistent/docker.sock"));
+    assert_non_null(strstr(err.message, "cannot connect"));
+    /* a typed call says the same */
+    assert_int_equal(docker_ping(c, NULL, &err), ENG_ERR_UNREACHABLE);
+    eng_client_free(c);
+
+    /* nothing listens on port 1 of the loopback */
+    assert_int_equal(eng_config_for_host(&cfg, "tcp://127.0.0.1:1", NULL, &err), ENG_OK);
+    assert_int_equal(eng_client_new(&cfg, &c, &err), ENG_OK);
+    assert_int_equal(eng_client_connect(c, &err), ENG_ERR_UNREACHABLE);
+    assert_non_null(strstr(err.message, "tcp://127.0.0.1:1"));
+    eng_client_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_is_the_unix_socket),
+        cmocka_unit_test(test_unix_and_tcp_hosts),
+        cmocka_unit_test(test_bad_hosts),
+        cmocka_unit_test(test_tls_settings),
+        cmocka_unit_test(test_api_version_setting),
+        cmocka_unit_test(test_version_cmp),
+        cmocka_unit_test(test_negotiate),
+        cmocka_unit_test(test_header_value),
+        cmocka_unit_test(test_base64url),
+        cmocka_unit_test(test_registry_of_image),
+        cmocka_unit_test(test_registry_auth_from_config),
+        cmocka_unit_test(test_negotiation_with_fake_daemon),
+        cmocka_unit_test(test_newer_daemon_and_fixed_version),
+        cmocka_unit_test(test_ping_failures),
+        cmocka_unit_test(test_push_sends_auth_always),
+        cmocka_unit_test(test_container_create_body),
+        cmocka_unit_test(test_service_create_body_and_tasks),
+        cmocka_unit_test(test_unreachable),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
