@@ -120,6 +120,10 @@ static bool grow(void **array, size_t *cap, size_t need, size_t elem)
     return true;
 }
 
+/* Deeper documents are refused: it bounds the recursion of the verification and
+ * libyaml's time, which grows with the square of the depth. */
+#define YP_MAX_DEPTH 1000
+
 static size_t add_node(builder *b, yp_kind kind, const yaml_mark_t *start)
 {
     yp_doc *doc = b->doc;
@@ -129,7 +133,7 @@ static size_t add_node(builder *b, yp_kind kind, const yaml_mark_t *start)
     yp_node *n = &doc->nodes[id];
     memset(n, 0, sizeof *n);
     n->kind = kind;
-    n->start = cursor_byte(&b->cursor, start->index);
+    n->start = n->prop_start = cursor_byte(&b->cursor, start->index);
     n->line = start->line;
     n->col = start->column;
     n->parent = b->depth ? b->stack[b->depth - 1].node : YP_NONE;
@@ -145,12 +149,19 @@ static size_t add_node(builder *b, yp_kind kind, const yaml_mark_t *start)
 }
 
 /* The value of a scalar starts after its anchor and tag, so that replacing the
- * value keeps them. */
-static size_t skip_properties(const yp_doc *doc, size_t pos, unsigned long *col)
+ * value keeps them.  An empty value starts right after the last property (not
+ * past the blanks, where a comment may begin). */
+static size_t skip_properties(const yp_doc *doc, size_t pos, size_t end, unsigned long *col)
 {
     while (pos < doc->len && (doc->bytes[pos] == '&' || doc->bytes[pos] == '!')) {
         while (pos < doc->len && !strchr(" \t\r\n", doc->bytes[pos])) pos++, (*col)++;
+        size_t after = pos;
+        unsigned long after_col = *col;
         while (pos < doc->len && doc->bytes[pos] == ' ') pos++, (*col)++;
+        if (pos >= end) { /* nothing but properties */
+            *col = after_col;
+            return after;
+        }
     }
     return pos;
 }
@@ -207,6 +218,7 @@ static yp_status open_collection_node(builder *b, yp_kind kind, const yaml_event
     if (id == YP_NONE ||
         !grow((void **)&b->stack, &b->cap_stack, b->depth + 1, sizeof(open_collection)))
         return YP_ERR_NOMEM;
+    if (b->depth >= YP_MAX_DEPTH) return YP_ERR_PARSE; /* reported by the caller */
     yp_node *n = &b->doc->nodes[id];
     n->flow = flow;
     n->has_tag = tagged;
@@ -223,8 +235,9 @@ static yp_status add_scalar(builder *b, const yaml_event_t *ev)
     yp_node *n = &doc->nodes[id];
     const yaml_char_t *anchor = ev->data.scalar.anchor;
     n->has_tag = ev->data.scalar.tag != NULL;
-    n->start = skip_properties(doc, n->start, &n->col);
+    n->prop_start = n->start;
     n->end = cursor_byte(&b->cursor, ev->end_mark.index);
+    n->start = skip_properties(doc, n->start, n->end, &n->col);
     if (n->end < n->start) n->end = n->start; /* empty value after properties */
     switch (ev->data.scalar.style) {
     case YAML_SINGLE_QUOTED_SCALAR_STYLE: n->style = YPS_SINGLE; break;
@@ -419,6 +432,9 @@ yp_doc *yp_index_build(char *bytes, size_t len, bool allow_duplicates, yp_error 
         }
         yaml_event_type_t type = ev.type;
         st = handle_event(&b, &ev, err);
+        if (st == YP_ERR_PARSE && b.depth >= YP_MAX_DEPTH)
+            yp_fail(err, st, ev.start_mark.line + 1, ev.start_mark.column + 1,
+                    "nested deeper than %d levels", YP_MAX_DEPTH);
         yaml_event_delete(&ev);
         if (st == YP_ERR_NOMEM) yp_fail(err, st, 0, 0, "out of memory");
         if (st != YP_OK || type == YAML_STREAM_END_EVENT) break;

@@ -264,11 +264,16 @@ static bool scalar_reads_as(const yp_node *n, const new_value *v)
     if (n->kind != YPN_SCALAR) return false;
     switch (v->type) {
     case YP_VALUE_BOOL: {
+        static const char *yes[] = { "true", "yes", "on", "y", "1" };
+        static const char *no[] = { "false", "no", "off", "n", "0" };
+        int want = -1; /* the text's truth, or -1: not a boolean at all */
+        for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+            if (strcasecmp(v->text, yes[i]) == 0) want = 1;
+            if (strcasecmp(v->text, no[i]) == 0) want = 0;
+        }
         bool t = strcmp(n->value, "true") == 0;
-        return (t || strcmp(n->value, "false") == 0) && yp_node_type(n) == YPT_BOOL &&
-               (strcasecmp(v->text, "true") == 0 || strcasecmp(v->text, "yes") == 0 ||
-                strcasecmp(v->text, "on") == 0 || strcasecmp(v->text, "y") == 0 ||
-                strcmp(v->text, "1") == 0) == t;
+        return want >= 0 && (t || strcmp(n->value, "false") == 0) &&
+               yp_node_type(n) == YPT_BOOL && want == (int)t;
     }
     case YP_VALUE_NULL:
         return yp_node_type(n) == YPT_NULL;
@@ -318,7 +323,8 @@ static yp_status plan_replace(const yp_doc *doc, size_t target, const new_value 
     bool block;
     yp_status st = render_value(doc, t, flow, col, v, text, &block, err);
     if (st != YP_OK) return st;
-    size_t start = t->start, end = t->end;
+    /* raw YAML replaces the whole node, its tag included; a typed value keeps it */
+    size_t start = v->raw && !t->anchor ? t->prop_start : t->start, end = t->end;
     bool t_is_block = !t->flow && (t->kind == YPN_MAP || t->kind == YPN_SEQ);
     if (key != YP_NONE && (block || t_is_block)) {
         /* the value moves between "key: x" and an indented block below "key:" */
@@ -480,6 +486,13 @@ static yp_status plan_create(const yp_doc *doc, const yp_path *path, size_t pare
     yp_status st;
     const yp_node *p = parent != YP_NONE ? &doc->nodes[parent] : NULL;
 
+    if ((flags & YP_SET_EXISTING) && !(p && p->kind == YPN_MAP && !p->flow)) {
+        /* only a block mapping can hold a template line: never add a key elsewhere */
+        char *where = yp_path_format(path, path->n);
+        st = yp_fail(err, YP_ERR_NOT_FOUND, 0, 0, "%s: not found", where ? where : "?");
+        free(where);
+        return st;
+    }
     if (!p) { /* an empty document */
         size_t at = doc->len;
         if (at > 0 && doc->bytes[at - 1] != '\n') yp_buf_str(&b, doc->eol);
@@ -568,11 +581,12 @@ static yp_status load_value(const char *text, yp_value_type type, new_value *v, 
     }
     v->raw_root = v->raw->n_docs ? v->raw->roots[0] : YP_NONE;
     for (size_t i = 0; i < v->raw->n_nodes; i++)
-        if (v->raw->nodes[i].kind == YPN_ALIAS || v->raw->nodes[i].anchor) {
+        if (v->raw->nodes[i].kind == YPN_ALIAS || v->raw->nodes[i].anchor ||
+            v->raw->nodes[i].has_tag) {
             yp_doc_free(v->raw);
             v->raw = NULL;
-            return yp_fail(err, YP_ERR_VALUE, 0, 0, "anchors and aliases are not supported in "
-                           "a value");
+            return yp_fail(err, YP_ERR_VALUE, 0, 0, "anchors, aliases and tags are not "
+                           "supported in a value");
         }
     return YP_OK;
 }
@@ -705,7 +719,12 @@ typedef struct {
     new_value value;
     char *text;           /* owns the splice text */
     yp_splice sp;
-    bool noop;            /* already holds the value: no splice */
+    bool noop;            /* already holds the value (or skipped): no splice */
+    bool skipped;         /* a YP_SET_EXISTING edit of a key that is not there */
+    size_t held_start;    /* noop: the span of the node that holds the value */
+    size_t held_end;
+    size_t parent_start;  /* a new key: the span of the mapping it goes into, */
+    size_t parent_end;    /* YP_NONE otherwise */
     bool seq_delete;      /* removes a sequence item: later indices shift */
     size_t parent_count;  /* seq_delete: items before */
 } planned;
@@ -723,6 +742,7 @@ static yp_status plan_edit(const yp_doc *doc, const yp_edit *e, planned *p, yp_e
     memset(p, 0, sizeof *p);
     p->edit = e;
     p->value.raw_root = YP_NONE;
+    p->parent_start = p->parent_end = YP_NONE;
     yp_status st = yp_path_parse(e->path, &p->path, err);
     if (st != YP_OK) return st;
     size_t node, depth;
@@ -741,6 +761,8 @@ static yp_status plan_edit(const yp_doc *doc, const yp_edit *e, planned *p, yp_e
     if (st == YP_OK) {
         if (already_holds(doc, node, &p->value)) {
             p->noop = true;
+            p->held_start = doc->nodes[node].prop_start;
+            p->held_end = doc->nodes[node].end;
             return YP_OK;
         }
         return plan_replace(doc, node, &p->value, &p->sp, &p->text, err);
@@ -748,13 +770,17 @@ static yp_status plan_edit(const yp_doc *doc, const yp_edit *e, planned *p, yp_e
     if (st != YP_ERR_NOT_FOUND || p->path.n == 0) return st == YP_ERR_NOT_FOUND ?
         not_found(&p->path, err) : st;
     if (depth + 1 < p->path.n && (e->flags & YP_SET_EXISTING)) {
-        p->noop = true; /* never add a key: skipped */
+        p->noop = p->skipped = true; /* never add a key: skipped */
         return YP_OK;
     }
     st = plan_create(doc, &p->path, node, depth, &p->value, e->flags, &p->sp, &p->text, err);
     if (st == YP_ERR_NOT_FOUND && (e->flags & YP_SET_EXISTING)) {
-        p->noop = true;
+        p->noop = p->skipped = true;
         return YP_OK;
+    }
+    if (st == YP_OK) {
+        p->parent_start = node != YP_NONE ? doc->nodes[node].prop_start : 0;
+        p->parent_end = node != YP_NONE ? doc->nodes[node].end : doc->len;
     }
     return st;
 }
@@ -767,6 +793,33 @@ static bool conflict(const yp_splice *a, const yp_splice *b)
     if (a->start == a->end && b->start < a->start && a->start < b->end) return true;
     if (b->start == b->end && a->start < b->start && b->start < a->end) return true;
     return false;
+}
+
+/* A splice that replaces or removes the whole span [a, b] (a node a new key is
+ * added to): the two edits must not share a pass. */
+static bool encloses(const yp_splice *s, size_t a, size_t b)
+{
+    return a != YP_NONE && s->end > s->start && s->start <= a && s->end >= b;
+}
+
+/* Whether planned edit p may join the pass ps[0..m). */
+static bool fits_pass(const planned *ps, size_t m, const planned *p)
+{
+    for (size_t j = 0; j < m; j++) {
+        const planned *q = &ps[j];
+        if (q->noop) continue;
+        if (p->noop) {
+            /* decided on the document before the pass: only valid when no splice
+             * of the pass touches the node it looked at */
+            if (p->skipped || (q->sp.start <= p->held_end && q->sp.end >= p->held_start))
+                return false;
+            continue;
+        }
+        if (conflict(&q->sp, &p->sp) || encloses(&q->sp, p->parent_start, p->parent_end) ||
+            encloses(&p->sp, q->parent_start, q->parent_end))
+            return false;
+    }
+    return true;
 }
 
 static int by_start(const void *x, const void *y)
@@ -887,10 +940,7 @@ yp_status yp_apply(yp_doc *doc, const yp_edit *edits, size_t n, yp_error *err)
                 if (m) st = YP_OK;
                 break;
             }
-            bool clash = false;
-            for (size_t j = 0; j < m && !p->noop; j++)
-                clash = clash || (!ps[j].noop && conflict(&ps[j].sp, &p->sp));
-            if (clash || (p->seq_delete && m)) {
+            if (!fits_pass(ps, m, p) || (p->seq_delete && m)) {
                 planned_free(p);
                 break;
             }

@@ -26,7 +26,9 @@ typedef struct {
     bool has_tag;
     bool aliased;         /* carries an anchor that some alias refers to */
     size_t start, end;    /* byte span in the document; for block collections the
-                             end is the end of the last child's content */
+                             end is the end of the last child's content.  A scalar's
+                             span starts after its anchor and tag */
+    size_t prop_start;    /* where the node's anchor/tag start (= start without) */
     unsigned long line;   /* 0-based line and character column of start */
     unsigned long col;
     char *value;          /* decoded scalar text (NUL-terminated) */

@@ -49,8 +49,11 @@ typedef struct {
 
 /* How a value given as text is to be written. */
 typedef enum {
-    YP_VALUE_AUTO = 0, /* a string, unless the text resolves to the same type as the
-                          value it replaces (int stays int, bool stays bool ...) */
+    YP_VALUE_AUTO = 0, /* replacing a string (plain or quoted): a string, quoted when
+                          plain would read as something else.  Replacing a typed value
+                          (int, bool, float, null) or adding a key: a text that reads as
+                          the same typed value under YAML 1.1 and 1.2 is written plain
+                          (16 stays an int), anything else as a string */
     YP_VALUE_STRING,   /* always a string: quoted when plain would read otherwise */
     YP_VALUE_INT,      /* must be a YAML integer; written plain */
     YP_VALUE_BOOL,     /* true/false (also accepts yes/no/on/off); written plain */

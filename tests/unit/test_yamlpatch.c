@@ -340,6 +340,81 @@ static void test_multi_document(void **state)
     yp_doc_free(doc);
 }
 
+
+/* ---- batches and the fuzzer's findings ---------------------------------- */
+
+static void apply_expect(const char *in, const yp_edit *edits, size_t n, const char *expected)
+{
+    yp_doc *doc = load(in);
+    yp_error err;
+    if (yp_apply(doc, edits, n, &err) != YP_OK) fail_msg("apply: %s", err.message);
+    assert_bytes(doc, expected);
+    yp_doc_free(doc);
+}
+
+static void test_apply_batches(void **state)
+{
+    (void)state;
+    /* independent edits in one pass */
+    yp_edit two[] = { { .path = "a", .value = "2" }, { .path = "b", .value = "3" } };
+    apply_expect("a: 1\nb: 1\n", two, 2, "a: 2\nb: 3\n");
+    /* an edit that is a no-op only before an earlier edit of the batch */
+    yp_edit back[] = { { .path = "k", .value = "2" }, { .path = "k", .value = "1" } };
+    apply_expect("k: 1\n", back, 2, "k: 1\n");
+    yp_edit recreate[] = { { .path = "a", .remove = true }, { .path = "a.b", .value = "1" } };
+    apply_expect("a:\n  b: 1\nc: 2\n", recreate, 2, "c: 2\na:\n  b: 1\n");
+    /* a key added under a node, then the node replaced */
+    yp_edit under[] = { { .path = "a.c", .value = "2" }, { .path = "a", .value = "5" } };
+    apply_expect("a:\n  b: 1\n", under, 2, "a: 5\n");
+    /* a key created by an earlier edit */
+    yp_edit nested[] = { { .path = "x.y", .value = "1" }, { .path = "x.z", .value = "2" } };
+    apply_expect("a: 1\n", nested, 2, "a: 1\nx:\n  y: 1\n  z: 2\n");
+    /* sequence indices after a delete refer to the shifted sequence */
+    yp_edit shift[] = { { .path = "l[0]", .remove = true }, { .path = "l[0]", .value = "z" } };
+    apply_expect("l: [a, b, c]\n", shift, 2, "l: [z, c]\n");
+    /* all or nothing */
+    yp_doc *doc = load("a: 1\n");
+    yp_error err;
+    yp_edit bad[] = { { .path = "a", .value = "2" }, { .path = "a.b.c", .remove = true } };
+    assert_int_equal(yp_apply(doc, bad, 2, &err), YP_ERR_NOT_FOUND);
+    assert_bytes(doc, "a: 1\n");
+    yp_doc_free(doc);
+}
+
+static void test_fuzz_findings(void **state)
+{
+    (void)state;
+    yp_error err;
+    /* a non-boolean text is an error even when the node is false */
+    assert_int_equal(set_status("k: false\n", "k", "maybe", YP_VALUE_BOOL, &err), YP_ERR_VALUE);
+    /* tags: refused in raw values; a raw value replaces the old node's tag */
+    assert_int_equal(set_status("a: 1\n", "a", "!!str 5", YP_VALUE_YAML, &err), YP_ERR_VALUE);
+    set_expect("a: !!str 1\n", "a", "6", YP_VALUE_YAML, 0, "a: 6\n");
+    set_expect("a: !!str 1\n", "a", "6", YP_VALUE_STRING, 0, "a: !!str \"6\"\n");
+    /* an empty tagged value before a comment */
+    set_expect("k: !!str # c\nj: 1\n", "k", "x", YP_VALUE_STRING, 0, "k: !!str x # c\nj: 1\n");
+    /* YP_SET_EXISTING never adds a key, in any kind of parent */
+    const char *docs[] = { "k:\n", "k: {}\n", "# empty\n" };
+    const char *paths[] = { "k.x", "k.x", "a" };
+    for (size_t i = 0; i < 3; i++) {
+        yp_doc *doc = load(docs[i]);
+        assert_int_equal(yp_set(doc, paths[i], "1", YP_VALUE_AUTO, YP_SET_EXISTING, &err),
+                         YP_ERR_NOT_FOUND);
+        assert_bytes(doc, docs[i]);
+        yp_doc_free(doc);
+    }
+    /* absurd nesting is refused, not a stack overflow */
+    size_t depth = 5000;
+    char *deep = malloc(2 * depth + 2);
+    memset(deep, '[', depth);
+    memset(deep + depth, ']', depth);
+    deep[2 * depth] = '\n';
+    deep[2 * depth + 1] = '\0';
+    assert_null(yp_doc_load(deep, strlen(deep), false, &err));
+    assert_int_equal(err.code, YP_ERR_PARSE);
+    free(deep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +433,8 @@ int main(void)
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_aliases_refused),
         cmocka_unit_test(test_multi_document),
+        cmocka_unit_test(test_apply_batches),
+        cmocka_unit_test(test_fuzz_findings),
     };
     return cmocka_run_group_tests_name("yamlpatch", tests, NULL, NULL);
 }
