@@ -29,6 +29,7 @@ import copy
 import difflib
 import os
 import re
+import shutil
 import sys
 import tempfile
 import traceback
@@ -368,6 +369,8 @@ def run_one(job):
         where = traceback.extract_tb(e.__traceback__)[-1]
         return t.tap.lines + ["not ok - %s: the test crashed: %r at %s:%d"
                               % (t.name, e, os.path.basename(where.filename), where.lineno)]
+    finally:
+        shutil.rmtree(t.tmp, ignore_errors=True)
 
 
 def main():

@@ -222,7 +222,8 @@ def main():
     if harness.RUAMEL_ERROR:
         print("not ok - quoting: %s" % harness.RUAMEL_ERROR)
         return 1
-    tmp = tempfile.mkdtemp(prefix="quoting-")
+    tmpdir = tempfile.TemporaryDirectory(prefix="quoting-")
+    tmp = tmpdir.name
     variants = {"lf": TEMPLATE.encode(), "crlf": TEMPLATE.replace("\n", "\r\n").encode()}
     for variant, data in variants.items():
         case = Case(a.yamlpatch, tmp, data, variant)
@@ -238,6 +239,7 @@ def main():
             tap.check("quoting %s: --type auto ambiguous texts replacing %s read alike under "
                       "YAML 1.1 and 1.2" % (variant, target),
                       check_auto(case, target, AUTO_AMBIGUOUS, "ambiguous"))
+    tmpdir.cleanup()
     print("\n".join(tap.lines))
     return 0
 
