@@ -9,7 +9,7 @@
 # /var/cache/cass-entry/jars).  What cannot be installed is a failure.
 set -uo pipefail
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
+cd "$ROOT" || exit 1
 BUILD_DIR=${BUILD_DIR:-build}
 CONF_DIR=${CASS_CONF_DIR:-$ROOT/../shared/cassandra-conf}
 RUAMEL_VERSION=0.18.17
