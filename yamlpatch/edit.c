@@ -6,6 +6,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
@@ -323,8 +324,16 @@ static yp_status plan_replace(const yp_doc *doc, size_t target, const new_value 
     bool block;
     yp_status st = render_value(doc, t, flow, col, v, text, &block, err);
     if (st != YP_OK) return st;
-    /* raw YAML replaces the whole node, its tag included; a typed value keeps it */
-    size_t start = v->raw && !t->anchor ? t->prop_start : t->start, end = t->end;
+    /* raw YAML replaces the whole node, its tag included (an anchor is kept); a
+     * typed value keeps both */
+    size_t start = v->raw ? t->prop_start : t->start, end = t->end;
+    if (v->raw && t->anchor) {
+        char *anchored = malloc(strlen(t->anchor) + strlen(*text) + 3);
+        if (!anchored) return nomem(err);
+        sprintf(anchored, "&%s %s", t->anchor, *text);
+        free(*text);
+        *text = anchored;
+    }
     bool t_is_block = !t->flow && (t->kind == YPN_MAP || t->kind == YPN_SEQ);
     if (key != YP_NONE && (block || t_is_block)) {
         /* the value moves between "key: x" and an indented block below "key:" */

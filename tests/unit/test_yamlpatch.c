@@ -390,6 +390,7 @@ static void test_fuzz_findings(void **state)
     /* tags: refused in raw values; a raw value replaces the old node's tag */
     assert_int_equal(set_status("a: 1\n", "a", "!!str 5", YP_VALUE_YAML, &err), YP_ERR_VALUE);
     set_expect("a: !!str 1\n", "a", "6", YP_VALUE_YAML, 0, "a: 6\n");
+    set_expect("a: &x !!str 1\n", "a", "6", YP_VALUE_YAML, 0, "a: &x 6\n");
     set_expect("a: !!str 1\n", "a", "6", YP_VALUE_STRING, 0, "a: !!str \"6\"\n");
     /* an empty tagged value before a comment */
     set_expect("k: !!str # c\nj: 1\n", "k", "x", YP_VALUE_STRING, 0, "k: !!str x # c\nj: 1\n");
