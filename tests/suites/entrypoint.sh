@@ -376,6 +376,40 @@ Files $ORIG/cassandra.yaml and $N/conf/cassandra.yaml differ" "$(diff -rq "$ORIG
     rm -rf "$T"/*-"$V"
 done
 
+# ---- waiting for seeds, host limits ---------------------------------------------
+# In this network namespace no name server is reachable, so a name that is in no
+# hosts file never resolves (and nothing leaves the machine).
+new_node seeds 5.0.1 0
+start_s=$(date +%s)
+entry CASSANDRA_SEED_WAIT=2 -- never-resolves-seed.invalid
+took=$(( $(date +%s) - start_s ))
+check "seed wait: an unresolvable seed is a warning, Cassandra still starts" started
+check "seed wait: the warning names the seed and the wait" \
+    grep -q "warning: seed never-resolves-seed.invalid does not resolve after 2s" "$N/err"
+check "seed wait: progress is shown while waiting" grep -q "waiting for seed never-resolves-seed.invalid" "$N/err"
+check "seed wait: bounded by CASSANDRA_SEED_WAIT (took ${took}s)" test "$took" -ge 2 -a "$took" -le 10
+entry CASSANDRA_SEED_WAIT=30 -- "$HOSTNAME_"
+check "seed wait: this node's own name is not waited for" \
+    bash -c "[ $RC -eq 0 ] && ! grep -q 'waiting for seed' '$N/err'"
+entry CASSANDRA_SEED_WAIT=30 -- localhost,127.0.0.1
+check "seed wait: a seed that resolves (localhost) and an IP start at once" \
+    bash -c "[ $RC -eq 0 ] && ! grep -q 'waiting for seed' '$N/err'"
+
+mkdir -p "$N/root/proc/sys/vm"
+echo 65530 >"$N/root/proc/sys/vm/max_map_count"
+entry -- cass1
+check "host limits: vm.max_map_count below 1048575 is one warning line" \
+    bash -c "[ \$(grep -c 'warning: vm.max_map_count is 65530' '$N/err') -eq 1 ]"
+echo 1048575 >"$N/root/proc/sys/vm/max_map_count"
+entry -- cass1
+check "host limits: no warning when vm.max_map_count is as recommended" \
+    bash -c "! grep -q 'vm.max_map_count' '$N/err'"
+( ulimit -n 4096; entry -- cass1; echo "$RC" >"$N/rc" )
+check "host limits: an open-files limit below 100000 is one warning line" \
+    bash -c "[ \$(cat '$N/rc') -eq 0 ] && [ \$(grep -c 'warning: open files limit is 4096' '$N/err') -eq 1 ]"
+( ulimit -l 64; entry -- cass1 )
+check "host limits: a memlock limit is one warning line" grep -q "warning: memlock limit is 64 KiB" "$N/err"
+
 # ---- --probe against a fake CQL server ------------------------------------------
 # The server answers an OPTIONS request (v4: 04 00 SS SS 05 + length 0) with a
 # SUPPORTED frame (84 00 SS SS 06 + uint32 length + [string multimap]), as the
