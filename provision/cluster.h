@@ -1,0 +1,208 @@
+/*
+ * provision/cluster: a Cassandra cluster on one Docker engine, planned and
+ * brought up, inspected and taken down.
+ *
+ * ---- What `up` makes (all labelled, so `status` and `down` find it) ----
+ *   network   <prefix>-net (or --network): a user-defined bridge, so nodes
+ *             reach each other by name;
+ *   volume    <prefix>N-data per node, mounted at /var/lib/cassandra;
+ *   container <prefix>N (host name and DNS alias the same), with the seeds,
+ *             cluster name, num_tokens, DC/rack and the extra environment,
+ *             a memory limit without swap, a stop timeout long enough for
+ *             Cassandra to drain (120 s; Docker's 10 s is not) and the
+ *             restart policy.
+ * Labels: io.cass-entry.cluster=<prefix> on everything; on containers and
+ * volumes io.cass-entry.node=N; on containers the seeds, the cluster name
+ * and whether initial tokens were given.
+ *
+ * ---- The plan ----
+ * The state found on the engine (which nodes exist, run, have a volume) and
+ * the options become a plan, computed without touching the engine
+ * (cluster_plan_make), so the rules can be read in one place and tested:
+ *   - an existing running node is kept as it is, a stopped one is started
+ *     again, and a missing node whose data volume was kept (by `down`) gets
+ *     a new container on it;
+ *   - missing nodes up to -n without a volume are created and bootstrap;
+ *   - nodes beyond -n are left alone (shrinking is a decommission, not done);
+ *   - re-running `up` on a complete, running cluster changes nothing;
+ *   - seeds: --seeds, else those of the existing nodes, else <prefix>1;
+ *   - `--fresh` on a brand-new cluster (no node container and no data
+ *     volume at all): every node is created and started at once, every node
+ *     is a seed, and each gets its own evenly interleaved tokens
+ *     (provision/tokens) as initial_token with auto_bootstrap false.  These
+ *     two settings are given only to a node whose data volume this very run
+ *     creates: that is its first start.  They stay in the container's
+ *     environment, but Cassandra only uses them while the node has no saved
+ *     tokens (after that it logs "Using saved tokens" and never bootstraps),
+ *     and the container can't outlive its volume's data in normal use (the
+ *     volume can't be removed while the container exists; after `down` a new
+ *     container on the old volume gets no initial tokens).
+ *     `--fresh` on an existing cluster adds its new nodes the normal way;
+ *     `--fresh` with data volumes but no containers is refused (that data
+ *     has tokens of its own: start without --fresh).
+ *
+ * ---- The order ----
+ *   1. Nodes with data (running, stopped, or new containers on kept volumes)
+ *      start together: they have their tokens and do not bootstrap.  They
+ *      are waited for with peers that are not started yet allowed to show as
+ *      down (a cluster restarting from its volumes).
+ *   2. New nodes, ONE AT A TIME, each only when the one before is ready
+ *      (never two bootstraps at once), and only when no node of the ring is
+ *      down (a joining node needs every owner of its ranges: refused at once
+ *      with the reason rather than timing out).  Or, with --fresh on a
+ *      brand-new cluster, all together.
+ *
+ * ---- Ready ----
+ * A node is ready when, through exec inside it (the provisioner's host may not
+ * reach the node's network), `cass-entry --probe` exits 0 (CQL answers
+ * OPTIONS with SUPPORTED) and `nodetool status` shows every started node UN
+ * and none joining, leaving, moving (or down, in step 2) in the view of the
+ * first seed (where a joining node learns the ring).  The probe is cheap and
+ * polled every half second; nodetool starts a JVM (with MAX_HEAP_SIZE=128m and
+ * HEAP_NEWSIZE=32m, so it does not take a share of the node's memory) and
+ * runs at most every poll interval, only once the probe answers.  A
+ * container that stops (or is restarted by its policy), or a node not ready
+ * within the timeout, is an error carrying the node's last log lines (Java
+ * stack frames left out).  That node, started by this run, is stopped so it
+ * does not loop in its restart policy, and kept for inspection; nothing that
+ * was running before is touched.  `down` removes it.
+ *
+ * ---- down ----
+ * `nodetool drain` in every running node, then each container is stopped
+ * (with its stop timeout) and removed, then the network; volumes only with
+ * --volumes.  Only objects labelled with the prefix are touched.
+ *
+ * Output: progress lines and the final ring table go to opts->out; nothing
+ * here prints errors, which come back as a cluster_error.
+ */
+#ifndef CASS_PROVISION_CLUSTER_H
+#define CASS_PROVISION_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "provision/docker.h"
+
+/* The exit statuses of cass-provision (its interface; see main.c --help). */
+enum {
+    PROV_EXIT_OK = 0,
+    PROV_EXIT_FAIL = 1,   /* the operation failed: a node not ready, a build error... */
+    PROV_EXIT_USAGE = 2,  /* bad command line */
+    PROV_EXIT_ENGINE = 3, /* the engine can't be reached (socket, TCP, TLS, DOCKER_*) */
+    PROV_EXIT_IMAGE = 4   /* the image is missing (and could not be pulled) */
+};
+
+typedef struct {
+    int exit_code;       /* one of PROV_EXIT_* */
+    char message[8192];  /* first line: what failed; then maybe log lines */
+} cluster_error;
+
+/* Fill err from an engine error, with a prefix saying what was being done.
+ * Unreachable / TLS / config errors get PROV_EXIT_ENGINE. Returns the code. */
+int cluster_fail_engine(cluster_error *err, const eng_error *e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Where a node's data lives in the image (the official image's layout). */
+#define CLUSTER_DATA_DIR "/var/lib/cassandra"
+/* The label keys. */
+#define CLUSTER_LABEL_CLUSTER "io.cass-entry.cluster"
+#define CLUSTER_LABEL_NODE "io.cass-entry.node"
+#define CLUSTER_LABEL_SEEDS "io.cass-entry.seeds"
+#define CLUSTER_LABEL_NAME "io.cass-entry.cluster-name"
+#define CLUSTER_LABEL_TOKENS "io.cass-entry.initial-tokens"
+#define CLUSTER_LABEL_NETWORK "io.cass-entry.network"
+
+enum { CLUSTER_MAX_NODES = 99, CLUSTER_NAME_MAX = 64 };
+
+typedef struct {
+    unsigned nodes;              /* up: the wanted node count (1..CLUSTER_MAX_NODES) */
+    const char *image;           /* up: the node image */
+    const char *prefix;          /* names: <prefix>N, <prefix>N-data, <prefix>-net */
+    const char *network;         /* NULL: <prefix>-net */
+    const char *seeds;           /* NULL: see the plan rules */
+    const char *cluster_name;    /* NULL: the existing cluster's, else "cass-entry" */
+    const char *dc, *rack;       /* NULL: the image's defaults */
+    unsigned num_tokens;         /* 1..1536 */
+    long long memory;            /* bytes per node, 0 = no limit */
+    int stop_timeout;            /* seconds */
+    const char *restart;         /* restart policy ("no", "unless-stopped", ...) */
+    const char *const *env;      /* extra KEY=VALUE, win over the provisioner's */
+    const char *jvm_extra_opts;  /* NULL: none (JVM_EXTRA_OPTS of the node) */
+    bool fresh;                  /* up --fresh */
+    unsigned publish_node;       /* 1-based node whose CQL port is published, 0 = none */
+    const char *publish_ip;      /* "127.0.0.1" */
+    unsigned publish_port;       /* host port, 9042 */
+    int node_timeout_s;          /* readiness time limit per node (all nodes with --fresh) */
+    int poll_s;                  /* nodetool status at most every poll_s seconds */
+    bool volumes;                /* down: remove the data volumes too */
+    FILE *out;                   /* progress lines and tables */
+} cluster_opts;
+
+/* Defaults for every field (nodes 3, prefix "cass", 1.5 GiB, 120 s, ...). */
+void cluster_opts_init(cluster_opts *o);
+
+/* ---- the state found on the engine, and the plan ---- */
+
+typedef struct {
+    unsigned index;              /* N of <prefix>N */
+    bool running;
+    char seeds[1024];            /* its seeds label, "" if none */
+    char cluster_name[CLUSTER_NAME_MAX];
+} cluster_found_node;
+
+typedef struct {
+    cluster_found_node *nodes;   /* existing containers of this prefix, any order */
+    size_t n;
+    bool *volume_exists;         /* [i] for node i+1, i < volumes_n */
+    size_t volumes_n;
+} cluster_found;
+
+typedef enum {
+    NODE_KEEP,    /* exists and runs: nothing to do */
+    NODE_START,   /* exists, stopped: start it */
+    NODE_CREATE   /* does not exist: create (and its volume if missing), start */
+} cluster_node_action;
+
+typedef struct {
+    unsigned index;
+    char name[96];               /* <prefix>N */
+    char volume[112];            /* <prefix>N-data */
+    cluster_node_action action;
+    bool volume_new;             /* NODE_CREATE: the volume is created by this run */
+    bool initial_tokens;         /* --fresh: initial_token + auto_bootstrap false */
+    char **env;                  /* NODE_CREATE: the container's environment, NULL-terminated */
+    char **labels;               /* NODE_CREATE: its labels, NULL-terminated */
+} cluster_node_plan;
+
+typedef struct {
+    char network[128];
+    char seeds[1024];
+    char cluster_name[CLUSTER_NAME_MAX];
+    bool all_at_once;            /* --fresh on a brand-new cluster */
+    cluster_node_plan *nodes;    /* every node 1..max(n, highest existing), by index */
+    size_t n;
+    char notes[4][256];          /* things the user should know ("--fresh ignored: ...") */
+    size_t n_notes;
+} cluster_plan;
+
+/* The plan for `up` from the options and what exists.  Pure: no engine.
+ * Errors (PROV_EXIT_USAGE / PROV_EXIT_FAIL) for options that contradict the
+ * existing cluster (another cluster name, --fresh over old data volumes). */
+int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster_plan *plan,
+                      cluster_error *err);
+void cluster_plan_free(cluster_plan *plan);
+
+/* ---- the commands ---- */
+
+/* `up`: see the top of this file.  Ends with the ring table on o->out. */
+int cluster_up(eng_client *c, const cluster_opts *o, cluster_error *err);
+
+/* `status`: the ring table of the cluster named by o->prefix, seen from its
+ * first running node, plus a line per container that is not running. */
+int cluster_status(eng_client *c, const cluster_opts *o, cluster_error *err);
+
+/* `down`: see the top of this file. */
+int cluster_down(eng_client *c, const cluster_opts *o, cluster_error *err);
+
+#endif

@@ -1,0 +1,42 @@
+# provision/cluster.mk: cass-provision, the program, over the engine client
+# library of provision/engine.mk.
+#   ring     `nodetool status` parsed, the readiness gate, the ring table
+#   tokens   evenly interleaved Murmur3 initial tokens (up --fresh)
+#   cluster  the plan and its execution: up, status, down
+#   main     the command line: build, push, up, status, down
+# Dynamic only (libcurl and libarchive have no musl builds here): not in
+# STATIC_PROGRAMS.
+PROVISION_SRCS := provision/ring.c provision/tokens.c provision/cluster.c provision/main.c
+PROVISION_OBJS := $(PROVISION_SRCS:%.c=$(B)/obj/%.o)
+
+# Sources name headers from the project root ("provision/ring.h").
+$(PROVISION_OBJS) $(B)/obj/tests/unit/test_ring.o $(B)/obj/tests/unit/test_tokens.o \
+$(B)/obj/tests/unit/test_cluster_plan.o: CPPFLAGS += -I.
+
+# The library by its path: engine.mk is included after this file (the
+# fragments come in name order), so its variables are still empty when this
+# rule's prerequisites are read; recipes are expanded later, so
+# $(PROVISION_ENGINE_LIBS) is fine there.
+$(B)/cass-provision: $(PROVISION_OBJS) $(B)/libprovision-engine.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PROVISION_ENGINE_LIBS)
+
+PROGRAMS += $(B)/cass-provision
+
+$(B)/tests/test_ring: $(B)/obj/tests/unit/test_ring.o $(B)/obj/provision/ring.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+$(B)/tests/test_tokens: $(B)/obj/tests/unit/test_tokens.o $(B)/obj/provision/tokens.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+# The plan alone (cluster_plan_make is pure), but cluster.o carries the
+# engine calls too, so the engine library links in.
+$(B)/tests/test_cluster_plan: $(B)/obj/tests/unit/test_cluster_plan.o $(B)/obj/provision/cluster.o \
+                              $(B)/obj/provision/ring.o $(B)/obj/provision/tokens.o \
+                              $(B)/libprovision-engine.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(PROVISION_ENGINE_LIBS)
+
+UNIT_TESTS += $(B)/tests/test_ring $(B)/tests/test_tokens $(B)/tests/test_cluster_plan

@@ -1,0 +1,478 @@
+/*
+ * cass-provision: build the cass-entry image, push it to a registry, and run
+ * a Cassandra cluster from it, all through the Docker Engine API.
+ *
+ * main reads like the table of contents: parse the command line, connect to
+ * the engine as the docker CLI would (DOCKER_HOST, DOCKER_TLS_VERIFY, ...),
+ * run one command, print its error once.  The work is in provision/cluster
+ * (up, status, down) and provision/docker (build, tag, push).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provision/cluster.h"
+#include "provision/docker.h"
+#include "provision/engine.h"
+
+#define PROG "cass-provision"
+#define DEFAULT_IMAGE "cass-entry:5.0.1"        /* what image/build.sh builds */
+#define DEFAULT_BASE "cass-entry/cassandra:5.0.1"
+#define DEFAULT_REGISTRY "127.0.0.1:5000"
+#define DEFAULT_REPO "cass-entry"               /* the name in the registry */
+
+static const char usage_text[] =
+    "Usage: " PROG " COMMAND [OPTIONS]\n"
+    "\n"
+    "Builds the cass-entry image, pushes it to a registry and runs a Cassandra\n"
+    "cluster from it on a Docker engine, through the Engine API.\n"
+    "\n"
+    "Commands:\n"
+    "  build    build the product image from the repository's Dockerfile\n"
+    "  push     tag the image for the registry and push it; prints the digest\n"
+    "  up       create or complete the cluster; ends with the ring table\n"
+    "  status   the ring table of a running cluster\n"
+    "  down     drain and remove the cluster (data volumes kept)\n"
+    "\n"
+    "build [--context DIR] [--dockerfile FILE] [--base-image IMAGE] [-t IMAGE]...\n"
+    "      [--no-cache] [--quiet]\n"
+    "  --context DIR       build context (default .: the repository's root)\n"
+    "  --base-image IMAGE  BASE_IMAGE build argument (default " DEFAULT_BASE ")\n"
+    "  -t, --tag IMAGE     name of the result, repeatable (default " DEFAULT_IMAGE ")\n"
+    "\n"
+    "push [--image IMAGE] [--registry HOST:PORT] [--repo NAME[:TAG]] [--digest-file FILE]\n"
+    "  --image IMAGE       the local image to push (default " DEFAULT_IMAGE ")\n"
+    "  --registry R        default " DEFAULT_REGISTRY "; credentials, when needed, come\n"
+    "                      from the docker config file (~/.docker/config.json)\n"
+    "  --repo NAME[:TAG]   name in the registry (default " DEFAULT_REPO ":<the image's tag>)\n"
+    "  --digest-file FILE  write REGISTRY/NAME@sha256:... there\n"
+    "\n"
+    "up [-n N] [--image IMAGE] [--registry R] [--fresh] [--seeds LIST] [options]\n"
+    "  -n, --nodes N         nodes wanted (default 3); more than exist are added one\n"
+    "                        at a time, each once the one before is UN and answers CQL\n"
+    "  --image IMAGE         node image (default REGISTRY/" DEFAULT_REPO ":5.0.1, pulled\n"
+    "                        from the registry when missing)\n"
+    "  --fresh               brand-new cluster: all nodes at once, each a seed with its\n"
+    "                        own initial tokens and auto_bootstrap false\n"
+    "  --seeds LIST          seed list (default <prefix>1)\n"
+    "  --cluster-name NAME   (default cass-entry)\n"
+    "  --dc DC, --rack RACK  data centre and rack of new nodes\n"
+    "  --num-tokens T        tokens per node (default 16)\n"
+    "  --memory SIZE         memory limit per node, e.g. 1.5g (default 1.5g; no swap)\n"
+    "  --stop-timeout S      seconds `docker stop` waits (default 120)\n"
+    "  --restart POLICY      no, unless-stopped (default), always, on-failure\n"
+    "  -e, --env KEY=VALUE   extra node environment, repeatable (cass-entry reads\n"
+    "                        CASSANDRA_* and CASSANDRA_CFG_YAML_<KEY>)\n"
+    "  --jvm-extra-opts OPTS JVM_EXTRA_OPTS of the nodes\n"
+    "  --publish[=N[:PORT]]  publish node N's CQL port (default 1) on 127.0.0.1:PORT\n"
+    "                        (default 9042)\n"
+    "  --timeout S           readiness limit per node (default 300)\n"
+    "  --poll S              nodetool status at most every S seconds (default 3)\n"
+    "\n"
+    "Options of up, status and down:\n"
+    "  --prefix P        names: P1..PN, P1-data.., P-net (default cass)\n"
+    "  --network NAME    the bridge network (default <prefix>-net)\n"
+    "  --volumes         down: remove the data volumes too\n"
+    "\n"
+    "The engine is found like the docker CLI finds it: DOCKER_HOST, DOCKER_TLS_VERIFY,\n"
+    "DOCKER_TLS, DOCKER_CERT_PATH, DOCKER_API_VERSION.\n"
+    "\n"
+    "Exit status: 0 done; 1 failed (a node not ready, a build or push error);\n"
+    "2 bad usage; 3 the engine can't be reached; 4 the image is missing.\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, PROG ": ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry '" PROG " --help'.\n");
+    va_end(ap);
+    return PROV_EXIT_USAGE;
+}
+
+static int report(const cluster_error *err)
+{
+    fprintf(stderr, PROG ": error: %s\n", err->message);
+    return err->exit_code ? err->exit_code : PROV_EXIT_FAIL;
+}
+
+/* "1.5g", "1536m", "2G", "1073741824" -> bytes; -1 when malformed. */
+static long long parse_size(const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || v < 0)
+        return -1;
+    double mult = 1;
+    switch (*end) {
+    case 'k': case 'K': mult = 1024.0; end++; break;
+    case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
+    case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
+    default: break;
+    }
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (*end)
+        return -1;
+    return (long long)(v * mult);
+}
+
+static bool parse_uint(const char *s, unsigned max, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v > max || s[0] == '-')
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+/* The engine client from DOCKER_* (a bad value is an engine error: exit 3). */
+static int connect_client(eng_client **c, cluster_error *err)
+{
+    eng_env env;
+    eng_config cfg;
+    eng_error e;
+    eng_env_from_environ(&env);
+    if (eng_config_from_env(&cfg, &env, &e) != ENG_OK ||
+        eng_client_new(&cfg, c, &e) != ENG_OK)
+        return cluster_fail_engine(err, &e, "Docker engine settings");
+    return 0;
+}
+
+/* ---- build ---------------------------------------------------------------- */
+
+static void build_progress(const stream_event *ev, void *ud)
+{
+    bool quiet = *(const bool *)ud;
+    if (!quiet && ev->stream) {
+        fputs(ev->stream, stdout);
+        fflush(stdout);
+    }
+}
+
+static int cmd_build(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"context", required_argument, NULL, 'C'}, {"dockerfile", required_argument, NULL, 'f'},
+        {"base-image", required_argument, NULL, 'b'}, {"tag", required_argument, NULL, 't'},
+        {"no-cache", no_argument, NULL, 'N'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const char *context = ".", *dockerfile = NULL, *base = DEFAULT_BASE;
+    const char *tags[17] = {NULL};
+    size_t n_tags = 0;
+    bool no_cache = false, quiet = false;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "t:qh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'C': context = optarg; break;
+        case 'f': dockerfile = optarg; break;
+        case 'b': base = optarg; break;
+        case 't':
+            if (n_tags == 16)
+                return usage_error("build: at most 16 tags");
+            tags[n_tags++] = optarg;
+            break;
+        case 'N': no_cache = true; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return usage_error("build: bad option");
+        }
+    }
+    if (optind < argc)
+        return usage_error("build: unexpected argument '%s'", argv[optind]);
+    if (n_tags == 0)
+        tags[n_tags++] = DEFAULT_IMAGE;
+    char buildarg[1024];
+    snprintf(buildarg, sizeof buildarg, "BASE_IMAGE=%s", base);
+    const char *buildargs[] = {buildarg, NULL};
+    docker_build_opts bo = {.context_dir = context, .dockerfile = dockerfile, .tags = tags,
+                            .buildargs = buildargs, .no_cache = no_cache,
+                            .progress = build_progress, .ud = &quiet};
+    cluster_error err = {0};
+    eng_client *c = NULL;
+    if (connect_client(&c, &err) != 0)
+        return report(&err);
+    eng_error e;
+    char id[DOCKER_ID_MAX] = "";
+    if (docker_ping(c, NULL, &e) != ENG_OK) {
+        cluster_fail_engine(&err, &e, "the Docker engine does not answer");
+    } else if (docker_image_build(c, &bo, id, sizeof id, &e) != ENG_OK) {
+        cluster_fail_engine(&err, &e, "building %s from %s", tags[0], context);
+    }
+    eng_client_free(c);
+    if (err.message[0])
+        return report(&err);
+    printf("built %s (%s) on %s\n", tags[0], id[0] ? id : "id not reported", base);
+    return 0;
+}
+
+/* ---- push ----------------------------------------------------------------- */
+
+static void push_progress(const stream_event *ev, void *ud)
+{
+    (void)ud;
+    /* One line per layer event that says something ("Pushed", "Layer already
+     * exists"), not the progress bars. */
+    if (ev->status && ev->id && !ev->progress && ev->current < 0) {
+        printf("  %s: %s\n", ev->id, ev->status);
+        fflush(stdout);
+    }
+}
+
+static int cmd_push(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"image", required_argument, NULL, 'i'}, {"registry", required_argument, NULL, 'r'},
+        {"repo", required_argument, NULL, 'R'}, {"digest-file", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const char *image = DEFAULT_IMAGE, *registry = DEFAULT_REGISTRY, *repo_opt = NULL;
+    const char *digest_file = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'i': image = optarg; break;
+        case 'r': registry = optarg; break;
+        case 'R': repo_opt = optarg; break;
+        case 'd': digest_file = optarg; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return usage_error("push: bad option");
+        }
+    }
+    if (optind < argc)
+        return usage_error("push: unexpected argument '%s'", argv[optind]);
+    /* REGISTRY/NAME:TAG; the tag defaults to the local image's */
+    const char *colon = strrchr(image, ':');
+    const char *image_tag = colon && !strchr(colon, '/') ? colon + 1 : "latest";
+    char name[512], repo[768];
+    snprintf(name, sizeof name, "%s", repo_opt ? repo_opt : DEFAULT_REPO);
+    char *tcolon = strrchr(name, ':');
+    const char *tag = image_tag;
+    if (tcolon && !strchr(tcolon, '/')) {
+        *tcolon = '\0';
+        tag = tcolon + 1;
+    }
+    snprintf(repo, sizeof repo, "%s/%s", registry, name);
+
+    cluster_error err = {0};
+    eng_client *c = NULL;
+    if (connect_client(&c, &err) != 0)
+        return report(&err);
+    eng_error e;
+    char digest[DOCKER_ID_MAX] = "";
+    if (docker_ping(c, NULL, &e) != ENG_OK) {
+        cluster_fail_engine(&err, &e, "the Docker engine does not answer");
+    } else if (docker_image_tag(c, image, repo, tag, &e) != ENG_OK) {
+        cluster_fail_engine(&err, &e, "tagging %s as %s:%s", image, repo, tag);
+        if (docker_not_found(&e)) {
+            err.exit_code = PROV_EXIT_IMAGE;
+            snprintf(err.message, sizeof err.message,
+                     "image %s is not on the engine: build it first (" PROG " build)", image);
+        }
+    } else {
+        printf("pushing %s:%s to %s\n", repo, tag, registry);
+        fflush(stdout);
+        if (docker_image_push(c, repo, tag, NULL, push_progress, NULL, digest, sizeof digest,
+                              &e) != ENG_OK) {
+            cluster_fail_engine(&err, &e, "push failed");
+            if (e.code == ENG_ERR_STREAM)
+                snprintf(err.message + strlen(err.message),
+                         sizeof err.message - strlen(err.message),
+                         " (is the registry at %s running and reachable from the engine?)",
+                         registry);
+        }
+    }
+    eng_client_free(c);
+    if (err.message[0])
+        return report(&err);
+    printf("pushed %s:%s\ndigest %s\nimage %s@%s\n", repo, tag, digest, repo, digest);
+    if (digest_file) {
+        FILE *f = fopen(digest_file, "w");
+        if (!f || fprintf(f, "%s@%s\n", repo, digest) < 0 || fclose(f) != 0) {
+            fprintf(stderr, PROG ": error: writing %s: %s\n", digest_file, strerror(errno));
+            return PROV_EXIT_FAIL;
+        }
+    }
+    return 0;
+}
+
+/* ---- up, status, down ----------------------------------------------------- */
+
+enum {
+    OPT_PREFIX = 256, OPT_NETWORK, OPT_IMAGE, OPT_REGISTRY, OPT_FRESH, OPT_SEEDS,
+    OPT_CLUSTER_NAME, OPT_DC, OPT_RACK, OPT_NUM_TOKENS, OPT_MEMORY, OPT_STOP_TIMEOUT,
+    OPT_RESTART, OPT_JVM, OPT_PUBLISH, OPT_TIMEOUT, OPT_POLL, OPT_VOLUMES
+};
+
+static int cmd_cluster(const char *cmd, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"nodes", required_argument, NULL, 'n'}, {"env", required_argument, NULL, 'e'},
+        {"prefix", required_argument, NULL, OPT_PREFIX},
+        {"network", required_argument, NULL, OPT_NETWORK},
+        {"image", required_argument, NULL, OPT_IMAGE},
+        {"registry", required_argument, NULL, OPT_REGISTRY},
+        {"fresh", no_argument, NULL, OPT_FRESH}, {"seeds", required_argument, NULL, OPT_SEEDS},
+        {"cluster-name", required_argument, NULL, OPT_CLUSTER_NAME},
+        {"dc", required_argument, NULL, OPT_DC}, {"rack", required_argument, NULL, OPT_RACK},
+        {"num-tokens", required_argument, NULL, OPT_NUM_TOKENS},
+        {"memory", required_argument, NULL, OPT_MEMORY},
+        {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
+        {"restart", required_argument, NULL, OPT_RESTART},
+        {"jvm-extra-opts", required_argument, NULL, OPT_JVM},
+        {"publish", optional_argument, NULL, OPT_PUBLISH},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"poll", required_argument, NULL, OPT_POLL},
+        {"volumes", no_argument, NULL, OPT_VOLUMES},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    cluster_opts o;
+    cluster_opts_init(&o);
+    bool is_up = strcmp(cmd, "up") == 0, is_down = strcmp(cmd, "down") == 0;
+    const char *registry = DEFAULT_REGISTRY, *image = NULL;
+    const char **env = calloc((size_t)argc + 1, sizeof *env);
+    size_t n_env = 0;
+    if (!env) {
+        fprintf(stderr, PROG ": error: out of memory\n");
+        return PROV_EXIT_FAIL;
+    }
+    int ch, rc = 0;
+    unsigned u;
+    long long size;
+    while (rc == 0 && (ch = getopt_long(argc, argv, "n:e:h", opts, NULL)) != -1) {
+        /* options that only make sense for up, or down, are refused elsewhere */
+        bool up_only = ch == 'n' || ch == 'e' || (ch >= OPT_IMAGE && ch <= OPT_POLL);
+        if ((up_only && !is_up) || (ch == OPT_VOLUMES && !is_down)) {
+            rc = usage_error("this option is not one of %s's", cmd);
+            break;
+        }
+        switch (ch) {
+        case 'n':
+            if (!parse_uint(optarg, CLUSTER_MAX_NODES, &o.nodes) || o.nodes == 0)
+                rc = usage_error("-n '%s': expected a node count from 1 to 99", optarg);
+            break;
+        case 'e': env[n_env++] = optarg; break;
+        case OPT_PREFIX: o.prefix = optarg; break;
+        case OPT_NETWORK: o.network = optarg; break;
+        case OPT_IMAGE: image = optarg; break;
+        case OPT_REGISTRY: registry = optarg; break;
+        case OPT_FRESH: o.fresh = true; break;
+        case OPT_SEEDS: o.seeds = optarg; break;
+        case OPT_CLUSTER_NAME: o.cluster_name = optarg; break;
+        case OPT_DC: o.dc = optarg; break;
+        case OPT_RACK: o.rack = optarg; break;
+        case OPT_NUM_TOKENS:
+            if (!parse_uint(optarg, 1536, &o.num_tokens) || o.num_tokens == 0)
+                rc = usage_error("--num-tokens '%s': expected 1 to 1536", optarg);
+            break;
+        case OPT_MEMORY:
+            size = parse_size(optarg);
+            if (size < 0 || (size > 0 && size < 512LL * 1024 * 1024))
+                rc = usage_error("--memory '%s': expected a size of at least 512m (e.g. 1.5g), "
+                                 "or 0 for no limit",
+                                 optarg);
+            o.memory = size;
+            break;
+        case OPT_STOP_TIMEOUT:
+            if (!parse_uint(optarg, 3600, &u))
+                rc = usage_error("--stop-timeout '%s': expected seconds (0 to 3600)", optarg);
+            o.stop_timeout = (int)u;
+            break;
+        case OPT_RESTART:
+            if (strcmp(optarg, "no") && strcmp(optarg, "always") &&
+                strcmp(optarg, "unless-stopped") && strcmp(optarg, "on-failure"))
+                rc = usage_error("--restart '%s': expected no, always, unless-stopped or "
+                                 "on-failure",
+                                 optarg);
+            o.restart = optarg;
+            break;
+        case OPT_JVM: o.jvm_extra_opts = optarg; break;
+        case OPT_PUBLISH:
+            o.publish_node = 1;
+            if (optarg) {
+                char buf[64];
+                snprintf(buf, sizeof buf, "%s", optarg);
+                char *colon = strchr(buf, ':');
+                if (colon)
+                    *colon = '\0';
+                if ((buf[0] && (!parse_uint(buf, CLUSTER_MAX_NODES, &o.publish_node) ||
+                                o.publish_node == 0)) ||
+                    (colon && (!parse_uint(colon + 1, 65535, &o.publish_port) ||
+                               o.publish_port == 0)))
+                    rc = usage_error("--publish='%s': expected NODE, NODE:PORT or :PORT", optarg);
+                if (!buf[0])
+                    o.publish_node = 1;
+            }
+            break;
+        case OPT_TIMEOUT:
+            if (!parse_uint(optarg, 86400, &u) || u == 0)
+                rc = usage_error("--timeout '%s': expected seconds", optarg);
+            o.node_timeout_s = (int)u;
+            break;
+        case OPT_POLL:
+            if (!parse_uint(optarg, 600, &u) || u == 0)
+                rc = usage_error("--poll '%s': expected seconds", optarg);
+            o.poll_s = (int)u;
+            break;
+        case OPT_VOLUMES: o.volumes = true; break;
+        case 'h': fputs(usage_text, stdout); free(env); return 0;
+        default: rc = PROV_EXIT_USAGE; fprintf(stderr, "Try '" PROG " --help'.\n"); break;
+        }
+    }
+    if (rc == 0 && optind < argc)
+        rc = usage_error("unexpected argument '%s'", argv[optind]);
+    if (rc != 0) {
+        free(env);
+        return rc;
+    }
+    o.env = n_env ? env : NULL;
+    char default_image[512];
+    snprintf(default_image, sizeof default_image, "%s/%s:5.0.1", registry, DEFAULT_REPO);
+    o.image = image ? image : default_image;
+
+    cluster_error err = {0};
+    eng_client *c = NULL;
+    if (connect_client(&c, &err) == 0) {
+        if (is_up)
+            rc = cluster_up(c, &o, &err);
+        else if (is_down)
+            rc = cluster_down(c, &o, &err);
+        else
+            rc = cluster_status(c, &o, &err);
+    }
+    eng_client_free(c);
+    free(env);
+    if (err.message[0])
+        return report(&err);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return PROV_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    /* getopt_long sees the command's own options: argv[1] becomes argv[0] */
+    argc--;
+    argv++;
+    if (!strcmp(cmd, "build"))
+        return cmd_build(argc, argv);
+    if (!strcmp(cmd, "push"))
+        return cmd_push(argc, argv);
+    if (!strcmp(cmd, "up") || !strcmp(cmd, "status") || !strcmp(cmd, "down"))
+        return cmd_cluster(cmd, argc, argv);
+    return usage_error("unknown command '%s' (build, push, up, status, down)", cmd);
+}

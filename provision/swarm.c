@@ -1,0 +1,1769 @@
+/* provision/swarm: the cluster on a Docker swarm, one service per node,
+ * pinned to the host that holds its data.  See swarm.h for the rules. */
+#include "provision/swarm.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "provision/ring.h"
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+
+static int fail(cluster_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(cluster_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    err->exit_code = code;
+    return code;
+}
+
+/* Append text to an error already filled (log lines, hints). */
+static void fail_append(cluster_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void fail_append(cluster_error *err, const char *fmt, ...)
+{
+    size_t used = strlen(err->message);
+    if (used + 2 >= sizeof err->message)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message + used, sizeof err->message - used, fmt, ap);
+    va_end(ap);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pure parts                                                               */
+
+void swarm_opts_init(swarm_opts *o, const cluster_opts *cluster)
+{
+    memset(o, 0, sizeof *o);
+    o->cluster = cluster;
+    o->schedule_timeout_s = 120;
+}
+
+const char *swarm_restart_condition(const char *policy)
+{
+    if (policy && strcmp(policy, "no") == 0)
+        return "none";
+    if (policy && strcmp(policy, "on-failure") == 0)
+        return "on-failure";
+    return "any";
+}
+
+/* Which slot a --place entry names: -1 none, -2 ambiguous. */
+static int match_slot(const swarm_slot *slots, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(slots[i].id, name) == 0)
+            return (int)i;
+    int found = -1;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(slots[i].hostname, name) == 0)
+            found = found == -1 ? (int)i : -2;
+    if (found != -1 || strlen(name) < 4)
+        return found;
+    for (size_t i = 0; i < n; i++)
+        if (starts_with(slots[i].id, name))
+            found = found == -1 ? (int)i : -2;
+    return found;
+}
+
+/* "swarm-0 (down), swarm-1" for messages. */
+static void describe_slots(const swarm_slot *slots, size_t n, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < len; i++) {
+        int k = snprintf(buf + used, len - used, "%s%s%s%s%s", i ? ", " : "", slots[i].hostname,
+                         slots[i].unusable ? " (" : "", slots[i].unusable ? slots[i].unusable : "",
+                         slots[i].unusable ? ")" : "");
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+}
+
+int swarm_choose(swarm_slot *slots, size_t n, const char *const *place, unsigned index,
+                 int data_on, char *why, size_t whylen)
+{
+    char all[512];
+    describe_slots(slots, n, all, sizeof all);
+    if (data_on >= 0) {
+        if ((size_t)data_on >= n) {
+            snprintf(why, whylen, "its data's swarm node is not in the swarm");
+            return -1;
+        }
+        swarm_slot *s = &slots[data_on];
+        if (s->unusable) {
+            snprintf(why, whylen, "its data volume is on swarm node %s, which is %s (data never "
+                                  "moves to another host)",
+                     s->hostname, s->unusable);
+            return -1;
+        }
+        s->load++;
+        return data_on;
+    }
+    size_t n_place = 0;
+    while (place && place[n_place])
+        n_place++;
+    if (n_place > 0) {
+        const char *name = place[(index - 1) % n_place];
+        int k = match_slot(slots, n, name);
+        if (k == -2) {
+            snprintf(why, whylen, "--place '%s' names several swarm nodes (use the node id): %s",
+                     name, all);
+            return -1;
+        }
+        if (k < 0) {
+            snprintf(why, whylen, "--place '%s': no such swarm node (the swarm has: %s)", name,
+                     all);
+            return -1;
+        }
+        if (slots[k].unusable) {
+            snprintf(why, whylen, "--place '%s': swarm node %s is %s", name, slots[k].hostname,
+                     slots[k].unusable);
+            return -1;
+        }
+        slots[k].load++;
+        return k;
+    }
+    int best = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (slots[i].unusable)
+            continue;
+        if (best < 0) {
+            best = (int)i;
+            continue;
+        }
+        const swarm_slot *b = &slots[best], *c = &slots[i];
+        int h = strcmp(c->hostname, b->hostname);
+        if (c->load < b->load ||
+            (c->load == b->load && (h < 0 || (h == 0 && strcmp(c->id, b->id) < 0))))
+            best = (int)i;
+    }
+    if (best < 0) {
+        snprintf(why, whylen, "no swarm node can take it: %s", n ? all : "the swarm has no node");
+        return -1;
+    }
+    slots[best].load++;
+    return best;
+}
+
+bool swarm_constraint_node(char *const *constraints, char *id, size_t len)
+{
+    for (size_t i = 0; constraints && constraints[i]; i++) {
+        const char *c = constraints[i];
+        while (*c == ' ')
+            c++;
+        if (!starts_with(c, "node.id"))
+            continue;
+        c += 7;
+        while (*c == ' ')
+            c++;
+        if (!starts_with(c, "=="))
+            continue;
+        c += 2;
+        while (*c == ' ')
+            c++;
+        size_t l = strcspn(c, " ");
+        if (l == 0 || l >= len)
+            continue;
+        memcpy(id, c, l);
+        id[l] = '\0';
+        return true;
+    }
+    return false;
+}
+
+const docker_task *swarm_current_task(const docker_task *tasks, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(tasks[i].desired_state, "running") == 0)
+            return &tasks[i];
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(tasks[i].desired_state, "ready") == 0)
+            return &tasks[i];
+    return n ? &tasks[0] : NULL;
+}
+
+swarm_task_state swarm_task_judge(const docker_task *t)
+{
+    const char *s = t->state;
+    if (strcmp(s, "running") == 0)
+        return SWARM_TASK_RUNNING;
+    if (strcmp(s, "rejected") == 0)
+        return SWARM_TASK_REJECTED;
+    if (strcmp(s, "failed") == 0 || strcmp(s, "shutdown") == 0 ||
+        strcmp(s, "complete") == 0 || strcmp(s, "orphaned") == 0 || strcmp(s, "remove") == 0)
+        return SWARM_TASK_ENDED;
+    /* The scheduler leaves an unplaceable task "pending" with the reason in
+     * Status.Err ("no suitable node (...)"); a plain pending task has none. */
+    if (strcmp(s, "pending") == 0 && t->error[0])
+        return SWARM_TASK_UNSCHEDULED;
+    return SWARM_TASK_WAIT;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The swarm as found                                                       */
+
+typedef struct {
+    docker_node node;            /* from GET /nodes */
+    eng_client *engine;          /* for exec on this host; NULL when none */
+    bool owned;                  /* made here from --engine (freed at the end) */
+    char engine_host[512];       /* its DOCKER_HOST, "" when none */
+    char unusable[160];          /* "" = a node may be placed here, else why not */
+    unsigned load;               /* nodes of this cluster pinned here */
+} sw_host;
+
+/* One Cassandra node: its service as found, and its life during `up`. */
+typedef struct {
+    unsigned index;
+    char name[DOCKER_NAME_MAX];  /* <prefix>N, the service */
+    char volume[DOCKER_NAME_MAX + 8]; /* <prefix>N-data */
+    const cluster_node_plan *plan; /* up: its plan entry */
+    bool exists;                 /* the service exists */
+    int host;                    /* index in hosts of its swarm node, -1 unknown */
+    char pinned_id[DOCKER_ID_MAX]; /* the node.id of its constraint, "" if none */
+    char seeds[1024];            /* labels of the existing service */
+    char cluster_name[CLUSTER_NAME_MAX];
+    docker_task task;            /* the current task when found or last polled */
+    bool has_task;
+    char addrs[8][64];           /* the addresses its tasks had, newest first: a node
+                                    that is down shows in the ring with an old one */
+    size_t n_addrs;
+    /* up: */
+    bool this_run, started, waiting, probed;
+    char first_task[DOCKER_ID_MAX]; /* the task first seen running, to notice restarts */
+    /* Failures: swarm replaces a rejected or failed task with a new one
+     * (after its restart delay), so the current task alone hides them.  A
+     * failure counts when its task is not among those that had already
+     * failed when the watch began (old_failed). */
+    bool watching;
+    char old_failed[16][DOCKER_ID_MAX];
+    size_t n_old_failed;
+    bool has_failure;            /* a new failure since the watch began */
+    docker_task failure;         /* the newest such task */
+    char last_error[512];        /* the newest rejected/failed task's error, any time */
+    bool ever_ran;               /* some task of it got a container */
+    char ip[64];
+    double t_start, t_unscheduled;
+} sw_node;
+
+typedef struct {
+    eng_client *mgr;
+    const swarm_opts *so;
+    const cluster_opts *o;
+    docker_engine_info info;     /* the manager's */
+    sw_host *hosts;
+    size_t nh;
+    sw_node *svc;                /* the cluster's services as found, by index */
+    size_t nsvc;
+    char network[128];
+    char image[1024];            /* pinned by digest */
+    char subnet[64];             /* of the overlay */
+    double t0;
+    struct ring last;            /* the ring that last passed the gate */
+} sw_ctx;
+
+static void ctx_free(sw_ctx *x)
+{
+    for (size_t i = 0; i < x->nh; i++)
+        if (x->hosts[i].owned)
+            eng_client_free(x->hosts[i].engine);
+    free(x->hosts);
+    free(x->svc);
+    ring_free(&x->last);
+    memset(x, 0, sizeof *x);
+}
+
+static sw_host *host_by_id(sw_ctx *x, const char *id, int *index)
+{
+    for (size_t i = 0; i < x->nh; i++)
+        if (strcmp(x->hosts[i].node.id, id) == 0) {
+            if (index)
+                *index = (int)i;
+            return &x->hosts[i];
+        }
+    if (index)
+        *index = -1;
+    return NULL;
+}
+
+static const char *host_name(const sw_ctx *x, int h)
+{
+    return h >= 0 && (size_t)h < x->nh ? x->hosts[h].node.hostname : "?";
+}
+
+int swarm_detect(eng_client *c, bool *manager, cluster_error *err)
+{
+    docker_engine_info info;
+    eng_error e;
+    *manager = false;
+    if (docker_info(c, &info, &e) != ENG_OK)
+        return cluster_fail_engine(err, &e, "the Docker engine does not answer");
+    if (strcmp(info.local_state, "active") != 0)
+        return 0;
+    if (!info.is_manager)
+        return fail(err, PROV_EXIT_USAGE,
+                    "%s (%s) is a swarm worker: point DOCKER_HOST at a manager of the swarm "
+                    "(docker node ls lists them there)",
+                    eng_client_config(c)->host, info.name);
+    *manager = true;
+    return 0;
+}
+
+/* The swarm's nodes, and an engine client for each one we can reach: the
+ * manager's own, and each --engine, matched by its swarm node id. */
+static int open_swarm(sw_ctx *x, cluster_error *err)
+{
+    eng_error e;
+    if (docker_info(x->mgr, &x->info, &e) != ENG_OK)
+        return cluster_fail_engine(err, &e, "the Docker engine does not answer");
+    if (strcmp(x->info.local_state, "active") != 0 || !x->info.is_manager)
+        return fail(err, PROV_EXIT_USAGE, "%s is not a swarm manager",
+                    eng_client_config(x->mgr)->host);
+    docker_node *nodes = NULL;
+    size_t n = 0;
+    if (docker_node_list(x->mgr, &nodes, &n, &e) != ENG_OK)
+        return cluster_fail_engine(err, &e, "listing the swarm's nodes");
+    x->hosts = calloc(n ? n : 1, sizeof *x->hosts);
+    if (!x->hosts) {
+        free(nodes);
+        return fail(err, PROV_EXIT_FAIL, "out of memory");
+    }
+    x->nh = n;
+    for (size_t i = 0; i < n; i++)
+        x->hosts[i].node = nodes[i];
+    free(nodes);
+
+    sw_host *me = host_by_id(x, x->info.node_id, NULL);
+    if (me) {
+        me->engine = x->mgr;
+        snprintf(me->engine_host, sizeof me->engine_host, "%s", eng_client_config(x->mgr)->host);
+    }
+    for (size_t k = 0; x->so->engines && x->so->engines[k]; k++) {
+        const char *h = x->so->engines[k];
+        eng_config cfg;
+        eng_client *cl = NULL;
+        docker_engine_info info;
+        if (eng_config_for_host(&cfg, h, x->so->env, &e) != ENG_OK)
+            return fail(err, PROV_EXIT_USAGE, "--engine %s: %s", h, e.message);
+        if (eng_client_new(&cfg, &cl, &e) != ENG_OK)
+            return cluster_fail_engine(err, &e, "--engine %s", h);
+        if (docker_info(cl, &info, &e) != ENG_OK) {
+            /* A lost host is no reason to stop: status and down must work
+             * without it.  Its swarm node just has no engine. */
+            fprintf(x->o->out, "note: engine %s does not answer (%s): its swarm node is "
+                               "not reachable for exec\n",
+                    h, e.message);
+            eng_client_free(cl);
+            continue;
+        }
+        sw_host *sh = host_by_id(x, info.node_id, NULL);
+        if (!sh) {
+            eng_client_free(cl);
+            return fail(err, PROV_EXIT_USAGE,
+                        "--engine %s (%s) is not a node of the swarm managed by %s%s", h,
+                        info.name, eng_client_config(x->mgr)->host,
+                        strcmp(info.local_state, "active") ? " (it is in no swarm)" : "");
+        }
+        if (sh->engine) {
+            eng_client_free(cl); /* the same engine twice, or the manager again */
+            continue;
+        }
+        sh->engine = cl;
+        sh->owned = true;
+        snprintf(sh->engine_host, sizeof sh->engine_host, "%s", h);
+    }
+    for (size_t i = 0; i < x->nh; i++) {
+        sw_host *sh = &x->hosts[i];
+        if (strcmp(sh->node.state, "ready") != 0)
+            snprintf(sh->unusable, sizeof sh->unusable, "%s", sh->node.state);
+        else if (strcmp(sh->node.availability, "active") != 0)
+            snprintf(sh->unusable, sizeof sh->unusable, "%s", sh->node.availability);
+        else if (!sh->engine)
+            snprintf(sh->unusable, sizeof sh->unusable, "no engine to reach it: give --engine");
+    }
+    return 0;
+}
+
+static unsigned label_index(char *const *labels)
+{
+    const char *v = docker_label_get(labels, CLUSTER_LABEL_NODE);
+    if (!v || !*v)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (errno || *end || n == 0 || n > CLUSTER_MAX_NODES)
+        return 0;
+    return (unsigned)n;
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+    const sw_node *p = a, *q = b;
+    return (p->index > q->index) - (p->index < q->index);
+}
+
+static bool task_failed(const docker_task *t)
+{
+    /* "shutdown", "orphaned", "complete" are the orchestrator's doing (a
+     * host lost or back, a service removed), not the node's failure. */
+    return strcmp(t->state, "rejected") == 0 || strcmp(t->state, "failed") == 0;
+}
+
+static bool old_failure(const sw_node *nd, const char *id)
+{
+    for (size_t i = 0; i < nd->n_old_failed; i++)
+        if (strcmp(nd->old_failed[i], id) == 0)
+            return true;
+    return false;
+}
+
+/* Refresh a node's current task (and its address on our network), its
+ * addresses, and its failures (see sw_node). */
+static int poll_task(sw_ctx *x, sw_node *nd, eng_error *e)
+{
+    docker_task *tasks = NULL;
+    size_t n = 0;
+    if (docker_task_list(x->mgr, nd->name, x->network[0] ? x->network : NULL, &tasks, &n, e) !=
+        ENG_OK)
+        return -1;
+    const docker_task *t = swarm_current_task(tasks, n);
+    nd->has_task = t != NULL;
+    if (t)
+        nd->task = *t;
+    nd->n_addrs = 0;
+    for (size_t i = 0; i < n && nd->n_addrs < sizeof nd->addrs / sizeof nd->addrs[0]; i++)
+        if (tasks[i].addr[0])
+            snprintf(nd->addrs[nd->n_addrs++], sizeof nd->addrs[0], "%s", tasks[i].addr);
+    nd->has_failure = false;
+    nd->last_error[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        nd->ever_ran |= tasks[i].container_id[0] != '\0';
+        if (!task_failed(&tasks[i]))
+            continue;
+        if (!nd->last_error[0])
+            snprintf(nd->last_error, sizeof nd->last_error, "%s",
+                     tasks[i].error[0] ? tasks[i].error : tasks[i].state);
+        if (!nd->watching) {
+            if (nd->n_old_failed < sizeof nd->old_failed / sizeof nd->old_failed[0])
+                snprintf(nd->old_failed[nd->n_old_failed++], sizeof nd->old_failed[0], "%s",
+                         tasks[i].id);
+        } else if (!nd->has_failure && !old_failure(nd, tasks[i].id)) {
+            nd->has_failure = true; /* tasks come newest first */
+            nd->failure = tasks[i];
+        }
+    }
+    nd->watching = true;
+    free(tasks);
+    return 0;
+}
+
+/* The cluster's services (labelled with the prefix), sorted by node number,
+ * each with its pinned host and current task. */
+static int find_services(sw_ctx *x, cluster_error *err)
+{
+    char filter[160];
+    snprintf(filter, sizeof filter, CLUSTER_LABEL_CLUSTER "=%s", x->o->prefix);
+    const char *filters[] = {filter, NULL};
+    docker_service_info *list = NULL;
+    size_t n = 0;
+    eng_error e;
+    if (docker_service_list(x->mgr, filters, &list, &n, &e) != ENG_OK)
+        return cluster_fail_engine(err, &e, "listing the services of cluster '%s'", x->o->prefix);
+    x->svc = calloc(n ? n : 1, sizeof *x->svc);
+    if (!x->svc) {
+        docker_service_list_free(list, n);
+        return fail(err, PROV_EXIT_FAIL, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned idx = label_index(list[i].labels);
+        if (!idx)
+            continue;
+        sw_node *nd = &x->svc[x->nsvc++];
+        nd->index = idx;
+        nd->exists = true;
+        snprintf(nd->name, sizeof nd->name, "%s", list[i].name);
+        snprintf(nd->volume, sizeof nd->volume, "%s%u-data", x->o->prefix, idx);
+        const char *s = docker_label_get(list[i].labels, CLUSTER_LABEL_SEEDS);
+        snprintf(nd->seeds, sizeof nd->seeds, "%s", s ? s : "");
+        s = docker_label_get(list[i].labels, CLUSTER_LABEL_NAME);
+        snprintf(nd->cluster_name, sizeof nd->cluster_name, "%s", s ? s : "");
+        s = docker_label_get(list[i].labels, CLUSTER_LABEL_NETWORK);
+        if (s && !x->network[0])
+            snprintf(x->network, sizeof x->network, "%s", s);
+        nd->host = -1;
+        if (swarm_constraint_node(list[i].constraints, nd->pinned_id, sizeof nd->pinned_id)) {
+            sw_host *h = host_by_id(x, nd->pinned_id, &nd->host);
+            if (h)
+                h->load++;
+        }
+    }
+    docker_service_list_free(list, n);
+    qsort(x->svc, x->nsvc, sizeof *x->svc, cmp_index);
+    for (size_t i = 0; i < x->nsvc; i++) {
+        sw_node *nd = &x->svc[i];
+        if (poll_task(x, nd, &e) != 0)
+            return cluster_fail_engine(err, &e, "tasks of service %s", nd->name);
+        /* a service without a constraint (made by hand?) is where its task is */
+        if (nd->host < 0 && nd->has_task && nd->task.node_id[0])
+            host_by_id(x, nd->task.node_id, &nd->host);
+    }
+    return 0;
+}
+
+static sw_node *found_svc(sw_ctx *x, unsigned index)
+{
+    for (size_t i = 0; i < x->nsvc; i++)
+        if (x->svc[i].index == index)
+            return &x->svc[i];
+    return NULL;
+}
+
+static bool task_running(const sw_node *nd)
+{
+    return nd->has_task && swarm_task_judge(&nd->task) == SWARM_TASK_RUNNING;
+}
+
+/* The engine where the node's container runs (NULL when we have none). */
+static eng_client *node_engine(sw_ctx *x, const sw_node *nd)
+{
+    int h = -1;
+    if (nd->has_task && nd->task.node_id[0])
+        host_by_id(x, nd->task.node_id, &h);
+    if (h < 0)
+        h = nd->host;
+    return h >= 0 ? x->hosts[h].engine : NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Exec inside a node (on the engine where its task runs)                   */
+
+/* nodetool's own JVM gets a small heap, as on one engine (cluster.c). */
+static const char *const nodetool_env[] = {"MAX_HEAP_SIZE=128m", "HEAP_NEWSIZE=32m", NULL};
+
+enum { PROBE_TIMEOUT_MS = 15000, NODETOOL_TIMEOUT_MS = 120000, DRAIN_TIMEOUT_MS = 300000 };
+
+/* `nodetool ARG` in the container: 0 ok (*out = stdout, malloc'd, if out),
+ * 1 nodetool failed (why), -1 engine error (e). */
+static int nodetool(eng_client *eng, const char *container, const char *arg, long timeout_ms,
+                    char **out, char *why, size_t whylen, eng_error *e)
+{
+    const char *cmd[] = {"nodetool", arg, NULL};
+    docker_exec_result r = {0};
+    if (docker_exec(eng, container, cmd, nodetool_env, NULL, timeout_ms, &r, e) != ENG_OK)
+        return -1;
+    int rc = 0;
+    if (r.exit_code != 0) {
+        const char *text = r.output.both ? r.output.both : "";
+        size_t len = strlen(text);
+        while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+            len--;
+        size_t start = len;
+        while (start > 0 && text[start - 1] != '\n')
+            start--;
+        snprintf(why, whylen, "nodetool %s exited with %d: %.*s", arg, r.exit_code,
+                 (int)(len - start > 300 ? 300 : len - start), text + start);
+        rc = 1;
+    } else if (out) {
+        *out = strdup(r.output.out ? r.output.out : "");
+        if (!*out) {
+            eng_fail(e, ENG_ERR_NOMEM, "out of memory");
+            rc = -1;
+        }
+    }
+    docker_exec_result_free(&r);
+    return rc;
+}
+
+static int ring_of(eng_client *eng, const sw_node *nd, struct ring *ring, char *why,
+                   size_t whylen, eng_error *e)
+{
+    char *text = NULL;
+    int rc = nodetool(eng, nd->task.container_id, "status", NODETOOL_TIMEOUT_MS, &text, why,
+                      whylen, e);
+    if (rc != 0)
+        return rc;
+    char perr[512];
+    if (ring_parse(text, ring, perr, sizeof perr) != 0) {
+        snprintf(why, whylen, "nodetool status of %s: %s", nd->name, perr);
+        free(text);
+        return 1;
+    }
+    free(text);
+    return 0;
+}
+
+static bool stack_frame(const char *line, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    return i > 0 && ((len - i >= 3 && strncmp(line + i, "at ", 3) == 0) ||
+                     (len - i >= 4 && strncmp(line + i, "... ", 4) == 0));
+}
+
+enum { LOG_TAIL = 400, LOG_LINES = 20 };
+
+/* The last log lines of the node's container (Java stack frames left out). */
+static void append_logs(sw_ctx *x, const sw_node *nd, cluster_error *err)
+{
+    eng_client *eng = node_engine(x, nd);
+    if (!eng || !nd->task.container_id[0]) {
+        fail_append(err, "\n(no log of %s: %s)", nd->name,
+                    !eng ? "no engine for its swarm node" : "its task has no container");
+        return;
+    }
+    stream_output out = {0};
+    eng_error e;
+    if (docker_container_logs(eng, nd->task.container_id, LOG_TAIL, &out, &e) != ENG_OK) {
+        fail_append(err, "\n(could not read the log of %s: %s)", nd->name, e.message);
+        return;
+    }
+    const char *text = out.both ? out.both : "";
+    const char *start[LOG_LINES];
+    size_t len[LOG_LINES], n = 0, skipped = 0;
+    for (const char *p = text; *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t l = eol ? (size_t)(eol - p) : strlen(p);
+        if (stack_frame(p, l)) {
+            skipped++;
+        } else {
+            if (n == LOG_LINES) {
+                memmove(start, start + 1, (LOG_LINES - 1) * sizeof start[0]);
+                memmove(len, len + 1, (LOG_LINES - 1) * sizeof len[0]);
+                n--;
+            }
+            start[n] = p;
+            len[n++] = l;
+        }
+        p = eol ? eol + 1 : p + l;
+    }
+    fail_append(err, "\nlast log lines of %s on %s%s:", nd->name, host_name(x, nd->host),
+                skipped ? " (Java stack frames left out)" : "");
+    for (size_t i = 0; i < n; i++)
+        fail_append(err, "\n  | %.*s", (int)(len[i] > 400 ? 400 : len[i]), start[i]);
+    stream_output_free(&out);
+}
+
+/* A service this run created and that failed goes: swarm would retry it
+ * forever.  Its volume (and so any data) stays. */
+static void remove_failed(sw_ctx *x, sw_node *nd, cluster_error *err)
+{
+    if (!nd->this_run)
+        return;
+    eng_error e;
+    if (docker_service_remove(x->mgr, nd->name, &e) != ENG_OK && !docker_not_found(&e)) {
+        fail_append(err, "\nremoving service %s failed too: %s", nd->name, e.message);
+        return;
+    }
+    /* The volume goes too when this run made it and no task ever ran on it
+     * (it is empty); otherwise it may hold data worth a look. */
+    eng_client *eng = nd->host >= 0 ? x->hosts[nd->host].engine : NULL;
+    bool vol_gone = false;
+    if (nd->plan && nd->plan->volume_new && !nd->ever_ran && eng) {
+        double until = now_s() + 30; /* in use until the task is gone */
+        eng_status st;
+        while ((st = docker_volume_remove(eng, nd->volume, false, &e)) != ENG_OK &&
+               docker_conflict(&e) && now_s() < until)
+            sleep_s(1.0);
+        vol_gone = st == ENG_OK || docker_not_found(&e);
+    }
+    fail_append(err, "\nservice %s (created by this run) was removed; volume %s on %s was %s; "
+                     "nothing that ran before was touched",
+                nd->name, nd->volume, host_name(x, nd->host),
+                vol_gone ? "removed too (new and never used)" : "kept");
+}
+
+/* ------------------------------------------------------------------------ */
+/* The readiness gate                                                       */
+
+/* Is the node's task running?  0 yes (container, address filled), 1 not yet
+ * (why), -1 it failed (err filled).  Not exit codes: PROV_EXIT_FAIL is 1. */
+static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_error *err)
+{
+    eng_error e;
+    if (poll_task(x, nd, &e) != 0) {
+        if (docker_not_found(&e))
+            {
+            fail(err, PROV_EXIT_FAIL, "service %s was removed while starting", nd->name);
+            return -1;
+        }
+        cluster_fail_engine(err, &e, "tasks of service %s", nd->name);
+        return -1;
+    }
+    const char *hn = host_name(x, nd->host);
+    if (!nd->has_task) {
+        snprintf(why, whylen, "%s has no task yet", nd->name);
+        return 1;
+    }
+    const docker_task *t = &nd->task;
+    if (nd->has_failure && !(swarm_task_judge(t) == SWARM_TASK_RUNNING &&
+                             strcmp(nd->first_task, t->id) == 0)) {
+        /* rejected or failed since we began to watch; swarm may already be
+         * preparing the next attempt, which would fail the same way */
+        t = &nd->failure;
+        if (strcmp(t->state, "rejected") == 0) {
+            fail(err, PROV_EXIT_FAIL, "%s: swarm node %s rejected its task: %s", nd->name, hn,
+                 t->error[0] ? t->error : t->message);
+            if (strstr(t->error, "image") || strstr(t->error, "manifest") ||
+                strstr(t->error, "pull"))
+                fail_append(err, "\n(every swarm node pulls %s from its registry: it must be "
+                                 "pushed there and that registry reachable from %s)",
+                            x->image, hn);
+        } else {
+            fail(err, PROV_EXIT_FAIL, "%s on %s stopped while starting: task %s%s%s, exit "
+                                      "status %d",
+                 nd->name, hn, t->state, t->error[0] ? ": " : "", t->error, t->exit_code);
+            docker_task cur = nd->task;
+            nd->task = *t; /* its container holds the log */
+            append_logs(x, nd, err);
+            nd->task = cur;
+        }
+        remove_failed(x, nd, err);
+        return -1;
+    }
+    switch (swarm_task_judge(t)) {
+    case SWARM_TASK_RUNNING: {
+        int h;
+        if (!host_by_id(x, t->node_id, &h) || (nd->host >= 0 && h != nd->host)) {
+            /* The constraint makes this impossible; a service edited by hand
+             * could do it, and its data would not be there. */
+            fail(err, PROV_EXIT_FAIL, "%s runs on swarm node %s, not on %s where it was pinned",
+                 nd->name, host_name(x, h), hn);
+            return -1;
+        }
+        if (nd->first_task[0] && strcmp(nd->first_task, t->id) != 0) {
+            fail(err, PROV_EXIT_FAIL,
+                 "%s on %s stopped while starting and swarm restarted it (task %.12s replaced "
+                 "by %.12s)",
+                 nd->name, hn, nd->first_task, t->id);
+            append_logs(x, nd, err);
+            remove_failed(x, nd, err);
+            return -1;
+        }
+        snprintf(nd->first_task, sizeof nd->first_task, "%s", t->id);
+        snprintf(nd->ip, sizeof nd->ip, "%s", t->addr);
+        if (!nd->ip[0]) {
+            snprintf(why, whylen, "%s runs but has no address on %s yet", nd->name, x->network);
+            return 1;
+        }
+        if (!x->hosts[h].engine) {
+            fail(err, PROV_EXIT_USAGE,
+                 "%s runs on swarm node %s, whose engine the provisioner can't reach: give it "
+                 "with --engine",
+                 nd->name, hn);
+            return -1;
+        }
+        return 0;
+    }
+    case SWARM_TASK_REJECTED:
+        fail(err, PROV_EXIT_FAIL, "%s: swarm node %s rejected its task: %s", nd->name, hn,
+             t->error[0] ? t->error : t->message);
+        if (strstr(t->error, "image") || strstr(t->error, "manifest") ||
+            strstr(t->error, "pull"))
+            fail_append(err, "\n(every swarm node pulls %s from its registry: it must be pushed "
+                             "there and that registry reachable from %s)",
+                        x->image, hn);
+        remove_failed(x, nd, err);
+        return -1;
+    case SWARM_TASK_ENDED:
+        fail(err, PROV_EXIT_FAIL, "%s on %s stopped while starting: task %s%s%s, exit status %d",
+             nd->name, hn, t->state, t->error[0] ? ": " : "", t->error, t->exit_code);
+        append_logs(x, nd, err);
+        remove_failed(x, nd, err);
+        return -1;
+    case SWARM_TASK_UNSCHEDULED:
+        if (nd->t_unscheduled == 0)
+            nd->t_unscheduled = now_s();
+        if (now_s() - nd->t_unscheduled > x->so->schedule_timeout_s) {
+            fail(err, PROV_EXIT_FAIL,
+                 "%s: no swarm node accepted its task within %d s: %s (it is pinned to swarm "
+                 "node %s, which is %s)",
+                 nd->name, x->so->schedule_timeout_s, t->error, hn,
+                 nd->host >= 0 ? (x->hosts[nd->host].unusable[0] ? x->hosts[nd->host].unusable
+                                                                 : "ready")
+                               : "not in the swarm");
+            remove_failed(x, nd, err);
+            return -1;
+        }
+        snprintf(why, whylen, "%s: task pending: %s", nd->name, t->error);
+        return 1;
+    case SWARM_TASK_WAIT:
+        nd->t_unscheduled = 0;
+        snprintf(why, whylen, "%s: task %s on %s%s", nd->name, t->state, hn,
+                 strcmp(t->state, "preparing") == 0 ? " (pulling the image)" : "");
+        return 1;
+    }
+    return 1;
+}
+
+/* CQL inside the node: 0 answers, 1 not yet, -1 error (err filled). */
+static int probe(sw_ctx *x, sw_node *nd, cluster_error *err)
+{
+    const char *cmd[] = {"cass-entry", "--probe", NULL};
+    docker_exec_result r = {0};
+    eng_error e;
+    eng_client *eng = node_engine(x, nd);
+    if (docker_exec(eng, nd->task.container_id, cmd, NULL, NULL, PROBE_TIMEOUT_MS, &r, &e) !=
+        ENG_OK) {
+        if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e) || docker_not_found(&e))
+            return 1; /* slow, or between states: check_task decides */
+        cluster_fail_engine(err, &e, "probing %s on %s", nd->name, host_name(x, nd->host));
+        return -1;
+    }
+    int code = r.exit_code;
+    docker_exec_result_free(&r);
+    if (code == 126 || code == 127) {
+        fail(err, PROV_EXIT_FAIL,
+             "%s: `cass-entry --probe` can't run in the container (exit status %d): is %s a "
+             "cass-entry image?",
+             nd->name, code, x->image);
+        return -1;
+    }
+    return code == 0 ? 0 : 1;
+}
+
+static size_t started_addresses(sw_node *nodes, size_t n, const char **addr)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (nodes[i].started && nodes[i].ip[0])
+            addr[k++] = nodes[i].ip;
+    return k;
+}
+
+/* The first seed that is a started node we can exec in, else any such node. */
+static sw_node *seed_node(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds)
+{
+    const char *s = seeds;
+    while (*s) {
+        size_t len = strcspn(s, ",");
+        for (size_t i = 0; i < n; i++)
+            if (nodes[i].started && node_engine(x, &nodes[i]) && nodes[i].task.container_id[0] &&
+                strlen(nodes[i].name) == len && strncmp(nodes[i].name, s, len) == 0)
+                return &nodes[i];
+        s += len;
+        while (*s == ',' || *s == ' ')
+            s++;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (nodes[i].started && node_engine(x, &nodes[i]) && nodes[i].task.container_id[0])
+            return &nodes[i];
+    return NULL;
+}
+
+/* Wait until every `waiting` node runs, answers CQL and the ring in its own
+ * view and the seed's has every started node UN (see ring_ready). */
+static int wait_ready(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds, const char *what,
+                      bool others_may_be_down, cluster_error *err)
+{
+    const cluster_opts *o = x->o;
+    double t_begin = now_s(), next_ring = 0;
+    char why[2048] = "no answer yet";
+    size_t n_wait = 0, n_new = 0;
+    for (size_t i = 0; i < n; i++) {
+        n_wait += nodes[i].waiting;
+        n_new += nodes[i].waiting && nodes[i].this_run;
+    }
+    for (;;) {
+        bool all_probed = true;
+        for (size_t i = 0; i < n; i++) {
+            sw_node *nd = &nodes[i];
+            if (!nd->waiting || nd->probed)
+                continue;
+            int rc = check_task(x, nd, why, sizeof why, err);
+            if (rc < 0)
+                return err->exit_code;
+            if (rc == 1) {
+                all_probed = false;
+                continue;
+            }
+            rc = probe(x, nd, err);
+            if (rc < 0)
+                return err->exit_code;
+            if (rc == 0) {
+                nd->probed = true;
+                if (n_wait > 1 && nd->this_run)
+                    fprintf(o->out, "  %-8s on %-10s CQL answers after %.1f s\n", nd->name,
+                            host_name(x, nd->host), now_s() - nd->t_start);
+            } else {
+                all_probed = false;
+                snprintf(why, sizeof why, "%s does not answer CQL yet", nd->name);
+            }
+        }
+        fflush(o->out);
+        if (all_probed && now_s() >= next_ring) {
+            next_ring = now_s() + o->poll_s;
+            /* a running node may have been restarted meanwhile */
+            for (size_t i = 0; i < n; i++)
+                if (nodes[i].waiting) {
+                    if (check_task(x, &nodes[i], why, sizeof why, err) < 0)
+                        return err->exit_code;
+                }
+            const char *addr[CLUSTER_MAX_NODES + 1];
+            size_t n_addr = started_addresses(nodes, n, addr);
+            bool ready = true;
+            sw_node *seed = seed_node(x, nodes, n, seeds);
+            for (size_t i = 0; i <= n && ready; i++) {
+                sw_node *view = i < n ? &nodes[i] : seed;
+                if (!view || (i < n && !view->waiting) || (i == n && view->waiting))
+                    continue;
+                struct ring ring = {0};
+                eng_error e;
+                int rc = ring_of(node_engine(x, view), view, &ring, why, sizeof why, &e);
+                if (rc < 0) {
+                    if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e) || docker_not_found(&e)) {
+                        snprintf(why, sizeof why, "nodetool status in %s: %s", view->name,
+                                 e.message);
+                        ready = false;
+                        continue;
+                    }
+                    return cluster_fail_engine(err, &e, "nodetool status in %s on %s",
+                                               view->name, host_name(x, view->host));
+                }
+                if (rc == 0) {
+                    char w[900];
+                    if (!ring_ready(&ring, addr, n_addr, others_may_be_down, w, sizeof w)) {
+                        snprintf(why, sizeof why, "in %s's view: %s", view->name, w);
+                        ready = false;
+                        ring_free(&ring);
+                    } else {
+                        ring_free(&x->last);
+                        x->last = ring;
+                    }
+                } else {
+                    ready = false;
+                }
+            }
+            if (ready) {
+                for (size_t i = 0; i < n; i++) {
+                    sw_node *nd = &nodes[i];
+                    if (!nd->waiting)
+                        continue;
+                    nd->waiting = false;
+                    if (n_wait == 1 && nd->this_run)
+                        fprintf(o->out,
+                                "  %-8s on %-10s ready after %5.1f s (UN, CQL answers)   "
+                                "total %6.1f s\n",
+                                nd->name, host_name(x, nd->host), now_s() - nd->t_start,
+                                now_s() - x->t0);
+                }
+                if (n_wait > 1 || n_new == 0)
+                    fprintf(o->out, "  %s: %zu x UN after %.1f s   total %.1f s\n", what, n_addr,
+                            now_s() - t_begin, now_s() - x->t0);
+                fflush(o->out);
+                return 0;
+            }
+        }
+        if (now_s() - t_begin > o->node_timeout_s) {
+            sw_node *culprit = NULL;
+            for (size_t i = 0; i < n; i++)
+                if (nodes[i].waiting && (!culprit || (!nodes[i].probed && culprit->probed)))
+                    culprit = &nodes[i];
+            fail(err, PROV_EXIT_FAIL, "%s%s%s: not ready within %d s (--timeout): %s",
+                 culprit ? culprit->name : what, culprit ? " on " : "",
+                 culprit ? host_name(x, culprit->host) : "", o->node_timeout_s, why);
+            if (culprit) {
+                append_logs(x, culprit, err);
+                remove_failed(x, culprit, err);
+            }
+            return err->exit_code;
+        }
+        sleep_s(1.0);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The ring table, with the host of each node                               */
+
+static void print_ring(sw_ctx *x, struct ring *r, sw_node *nodes, size_t n, FILE *f)
+{
+    const char *hostcol[CLUSTER_MAX_NODES + 16] = {0};
+    size_t rows = r->count < CLUSTER_MAX_NODES + 16 ? r->count : CLUSTER_MAX_NODES + 16;
+    /* Current addresses first; then a node not found by its current one
+     * (down: the ring keeps its last address) by the addresses of its older
+     * tasks, on rows no other node claimed (overlay addresses get reused). */
+    bool *named = calloc(n ? n : 1, sizeof *named);
+    for (size_t i = 0; named && i < n; i++)
+        if (nodes[i].ip[0])
+            named[i] = ring_name(r, nodes[i].ip, nodes[i].name);
+    for (size_t i = 0; named && i < n; i++)
+        for (size_t k = 0; !named[i] && k < nodes[i].n_addrs; k++) {
+            const struct ring_node *row = ring_find(r, nodes[i].addrs[k]);
+            if (row && !row->name[0])
+                named[i] = ring_name(r, nodes[i].addrs[k], nodes[i].name);
+        }
+    free(named);
+    ring_sort(r);
+    int w_dc = 10, w_name = 4, w_host = 4, w_addr = 7, w_load = 4, w_tok = 6, w_owns = 4,
+        w_id = 7;
+    for (size_t i = 0; i < rows; i++) {
+        const struct ring_node *rn = &r->nodes[i];
+        hostcol[i] = "-";
+        for (size_t k = 0; k < n; k++)
+            if (rn->name[0] && strcmp(rn->name, nodes[k].name) == 0)
+                hostcol[i] = host_name(x, nodes[k].host);
+#define WIDEN(w, s) do { int l_ = (int)strlen(s); if (l_ > (w)) (w) = l_; } while (0)
+        WIDEN(w_dc, rn->dc);
+        WIDEN(w_name, rn->name);
+        WIDEN(w_host, hostcol[i]);
+        WIDEN(w_addr, rn->address);
+        WIDEN(w_load, rn->load);
+        WIDEN(w_tok, rn->tokens);
+        WIDEN(w_owns, rn->owns);
+        WIDEN(w_id, rn->host_id);
+#undef WIDEN
+    }
+    fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-2s  %-*s  %*s  %*s  %-*s  %s\n", w_dc, "Datacenter",
+            w_name, "Node", w_host, "Host", w_addr, "Address", "St", w_load, "Load", w_tok,
+            "Tokens", w_owns, "Owns", w_id, "Host ID", "Rack");
+    for (size_t i = 0; i < rows; i++) {
+        const struct ring_node *rn = &r->nodes[i];
+        fprintf(f, "%-*s  %-*s  %-*s  %-*s  %c%c  %-*s  %*s  %*s  %-*s  %s\n", w_dc, rn->dc,
+                w_name, rn->name[0] ? rn->name : "-", w_host, hostcol[i], w_addr, rn->address,
+                rn->status, rn->state, w_load, rn->load, w_tok, rn->tokens, w_owns, rn->owns,
+                w_id, rn->host_id, rn->rack);
+    }
+    fflush(f);
+}
+
+/* ------------------------------------------------------------------------ */
+/* up                                                                       */
+
+/* The image by digest: as given when it names one, else resolved through
+ * the manager from the registry (GET /distribution/{name}/json), which is
+ * also the check that the registry has it. */
+static int pin_image(sw_ctx *x, cluster_error *err)
+{
+    const char *img = x->o->image;
+    if (strstr(img, "@sha256:")) {
+        snprintf(x->image, sizeof x->image, "%s", img);
+        return 0;
+    }
+    for (const char *p = img; *p; p++)
+        if (!(((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+               strchr("._-/:", *p))))
+            return fail(err, PROV_EXIT_USAGE, "--image '%s': not an image reference", img);
+    char registry[256];
+    eng_registry_of_image(img, registry, sizeof registry);
+    char *auth = NULL;
+    eng_error e;
+    if (eng_registry_auth(NULL, registry, &auth, NULL, &e) != ENG_OK)
+        return cluster_fail_engine(err, &e, "credentials for %s", registry);
+    char hdr[4096];
+    int hl = snprintf(hdr, sizeof hdr, "X-Registry-Auth: %s", auth);
+    explicit_bzero(auth, strlen(auth));
+    free(auth);
+    if (hl < 0 || (size_t)hl >= sizeof hdr)
+        return fail(err, PROV_EXIT_FAIL, "credentials for %s: too long", registry);
+    const char *headers[] = {hdr, NULL};
+    char path[1200];
+    snprintf(path, sizeof path, "/distribution/%s/json", img);
+    eng_request_opts ro = {.headers = headers};
+    eng_response r = {0};
+    eng_status st = eng_request(x->mgr, "GET", path, &ro, &r, &e);
+    explicit_bzero(hdr, sizeof hdr);
+    const char *digest = NULL;
+    if (st == ENG_OK)
+        digest = json_string_value(json_object_get(json_object_get(r.json, "Descriptor"), "digest"));
+    if (st != ENG_OK || !digest || !starts_with(digest, "sha256:")) {
+        int code = st == ENG_ERR_UNREACHABLE ? PROV_EXIT_ENGINE : PROV_EXIT_IMAGE;
+        fail(err, code,
+             "image %s: the swarm manager can't find it in registry %s (%s); every swarm node "
+             "pulls it from there: push it first (cass-provision push --registry %s), to a "
+             "registry all swarm nodes reach",
+             img, registry, st != ENG_OK ? e.message : "no digest in the answer", registry);
+        eng_response_clear(&r);
+        return err->exit_code;
+    }
+    /* repo:tag@digest: readable, and the digest is what counts */
+    snprintf(x->image, sizeof x->image, "%s@%s", img, digest);
+    eng_response_clear(&r);
+    return 0;
+}
+
+/* The overlay network, created (attachable, labelled) when missing, and
+ * its subnet (cass-entry listens on the address inside it). */
+static int ensure_network(sw_ctx *x, cluster_error *err)
+{
+    docker_network_info info;
+    eng_error e;
+    if (docker_network_inspect(x->mgr, x->network, &info, &e) == ENG_OK) {
+        if (strcmp(info.driver, "overlay") != 0)
+            return fail(err, PROV_EXIT_USAGE,
+                        "network %s exists with driver %s: the nodes of a swarm need an overlay "
+                        "network (choose another with --network)",
+                        x->network, info.driver);
+    } else if (!docker_not_found(&e)) {
+        return cluster_fail_engine(err, &e, "looking for network %s", x->network);
+    } else {
+        char l1[160];
+        snprintf(l1, sizeof l1, CLUSTER_LABEL_CLUSTER "=%s", x->o->prefix);
+        const char *labels[] = {l1, NULL};
+        docker_network_spec spec = {.name = x->network, .driver = "overlay", .attachable = true,
+                                    .labels = labels};
+        if (docker_network_create(x->mgr, &spec, NULL, 0, &e) != ENG_OK)
+            return cluster_fail_engine(err, &e, "creating overlay network %s", x->network);
+        fprintf(x->o->out, "network %s created (overlay, attachable)\n", x->network);
+    }
+    char *esc = eng_escape(x->network);
+    if (!esc)
+        return fail(err, PROV_EXIT_FAIL, "out of memory");
+    char path[512];
+    snprintf(path, sizeof path, "/networks/%s", esc);
+    free(esc);
+    eng_response r = {0};
+    if (eng_json(x->mgr, "GET", path, NULL, &r, &e) != ENG_OK) {
+        eng_response_clear(&r);
+        return cluster_fail_engine(err, &e, "inspecting network %s", x->network);
+    }
+    const char *subnet = json_string_value(json_object_get(
+        json_array_get(json_object_get(json_object_get(r.json, "IPAM"), "Config"), 0), "Subnet"));
+    snprintf(x->subnet, sizeof x->subnet, "%s", subnet ? subnet : "");
+    eng_response_clear(&r);
+    return 0;
+}
+
+/* Where each node's data volume already is: data_on[i] for node i+1 is the
+ * host index, -1 nowhere (that we can see), -2 on several hosts. */
+static int find_volumes(sw_ctx *x, unsigned max_index, int *data_on, cluster_error *err)
+{
+    for (unsigned i = 1; i <= max_index; i++) {
+        data_on[i - 1] = -1;
+        char vol[112];
+        snprintf(vol, sizeof vol, "%s%u-data", x->o->prefix, i);
+        for (size_t h = 0; h < x->nh; h++) {
+            if (!x->hosts[h].engine)
+                continue;
+            bool exists = false;
+            eng_error e;
+            if (docker_volume_exists(x->hosts[h].engine, vol, &exists, &e) != ENG_OK)
+                return cluster_fail_engine(err, &e, "looking for volume %s on %s", vol,
+                                           x->hosts[h].node.hostname);
+            if (exists)
+                data_on[i - 1] = data_on[i - 1] == -1 ? (int)h : -2;
+        }
+    }
+    return 0;
+}
+
+/* Create the node's volume on its host (labelled), then its service, pinned
+ * there. */
+static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
+{
+    const cluster_opts *o = x->o;
+    sw_host *h = &x->hosts[nd->host];
+    eng_error e;
+    char l1[160], l2[64];
+    snprintf(l1, sizeof l1, CLUSTER_LABEL_CLUSTER "=%s", o->prefix);
+    snprintf(l2, sizeof l2, CLUSTER_LABEL_NODE "=%u", nd->index);
+    const char *vlabels[] = {l1, l2, NULL};
+    if (docker_volume_create(h->engine, nd->volume, vlabels, &e) != ENG_OK)
+        return cluster_fail_engine(err, &e, "creating volume %s on %s", nd->volume,
+                                   h->node.hostname);
+
+    /* The environment of the plan, plus the overlay's subnet as the listen
+     * subnet (the container also has a docker_gwbridge address, which only
+     * works on its own host), unless the user set one. */
+    size_t ne = 0, nl = 0;
+    while (nd->plan->env && nd->plan->env[ne])
+        ne++;
+    while (nd->plan->labels && nd->plan->labels[nl])
+        nl++;
+    const char **env = calloc(ne + 2, sizeof *env);
+    const char **labels = calloc(nl + 2, sizeof *labels);
+    if (!env || !labels) {
+        free(env);
+        free(labels);
+        return fail(err, PROV_EXIT_FAIL, "out of memory");
+    }
+    bool has_subnet = false;
+    for (size_t i = 0; i < ne; i++) {
+        env[i] = nd->plan->env[i];
+        has_subnet |= starts_with(env[i], "CASSANDRA_LISTEN_SUBNET=");
+    }
+    char subnet_env[96];
+    if (!has_subnet && x->subnet[0]) {
+        snprintf(subnet_env, sizeof subnet_env, "CASSANDRA_LISTEN_SUBNET=%s", x->subnet);
+        env[ne++] = subnet_env;
+    }
+    for (size_t i = 0; i < nl; i++)
+        labels[i] = nd->plan->labels[i];
+    char hostlabel[DOCKER_NAME_MAX + 40];
+    snprintf(hostlabel, sizeof hostlabel, SWARM_LABEL_HOST "=%s", h->node.hostname);
+    labels[nl] = hostlabel;
+
+    char constraint[DOCKER_ID_MAX + 16];
+    snprintf(constraint, sizeof constraint, "node.id==%s", h->node.id);
+    const char *constraints[] = {constraint, NULL};
+    const char *aliases[] = {nd->name, NULL};
+    docker_mount mount = {.source = nd->volume, .target = CLUSTER_DATA_DIR};
+    docker_service_spec spec = {
+        .name = nd->name,
+        .image = x->image,
+        .hostname = nd->name,
+        .env = env,
+        .labels = labels,
+        .memory = o->memory,
+        .stop_timeout = o->stop_timeout,
+        .constraints = constraints,
+        .network = x->network,
+        .aliases = aliases,
+        .mounts = &mount,
+        .n_mounts = 1,
+        .health = DOCKER_HEALTH_NONE,
+        .restart_condition = swarm_restart_condition(o->restart),
+        .dnsrr = true,
+    };
+    eng_status st = docker_service_create(x->mgr, &spec, NULL, 0, &e);
+    free(env);
+    free(labels);
+    if (st != ENG_OK) {
+        if (docker_conflict(&e))
+            return fail(err, PROV_EXIT_FAIL,
+                        "creating service %s: a service of that name appeared meanwhile (%s)",
+                        nd->name, e.message);
+        return cluster_fail_engine(err, &e, "creating service %s", nd->name);
+    }
+    nd->exists = true;
+    nd->this_run = true;
+    nd->started = true;
+    nd->waiting = true;
+    nd->probed = false;
+    nd->first_task[0] = '\0';
+    nd->watching = true; /* a new service: every failure is this run's */
+    nd->n_old_failed = 0;
+    nd->t_start = now_s();
+    nd->t_unscheduled = 0;
+    return 0;
+}
+
+int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
+{
+    const cluster_opts *o = so->cluster;
+    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = now_s()};
+    cluster_plan plan = {0};
+    cluster_found found = {0};
+    sw_node *nodes = NULL;
+    int *data_on = NULL;
+    int rc;
+    if (o->publish_node > 0)
+        return fail(err, PROV_EXIT_USAGE,
+                    "--publish is for one engine; on a swarm, clients join the attachable "
+                    "overlay network (docker run --network %s-net ...)",
+                    o->prefix);
+    if ((rc = open_swarm(&x, err)) != 0)
+        goto out;
+    snprintf(x.network, sizeof x.network, "%s", o->network ? o->network : "");
+    if ((rc = find_services(&x, err)) != 0)
+        goto out;
+    if (o->network)
+        snprintf(x.network, sizeof x.network, "%s", o->network);
+    else if (!x.network[0])
+        snprintf(x.network, sizeof x.network, "%s-net", o->prefix);
+
+    /* What exists, in provision/cluster's terms, for its plan. */
+    unsigned max_index = o->nodes;
+    for (size_t i = 0; i < x.nsvc; i++)
+        if (x.svc[i].index > max_index)
+            max_index = x.svc[i].index;
+    data_on = calloc(max_index, sizeof *data_on);
+    found.nodes = calloc(x.nsvc ? x.nsvc : 1, sizeof *found.nodes);
+    found.volume_exists = calloc(max_index, sizeof *found.volume_exists);
+    if (!data_on || !found.nodes || !found.volume_exists) {
+        rc = fail(err, PROV_EXIT_FAIL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < x.nsvc; i++) {
+        cluster_found_node *fn = &found.nodes[found.n++];
+        fn->index = x.svc[i].index;
+        fn->running = task_running(&x.svc[i]);
+        snprintf(fn->seeds, sizeof fn->seeds, "%s", x.svc[i].seeds);
+        snprintf(fn->cluster_name, sizeof fn->cluster_name, "%s", x.svc[i].cluster_name);
+    }
+    if ((rc = find_volumes(&x, max_index, data_on, err)) != 0)
+        goto out;
+    found.volumes_n = max_index;
+    for (unsigned i = 0; i < max_index; i++)
+        found.volume_exists[i] = data_on[i] != -1;
+    cluster_opts po = *o;
+    po.network = x.network;
+    if ((rc = cluster_plan_make(&po, &found, &plan, err)) != 0)
+        goto out;
+
+    /* Every new node's host, chosen before anything is created. */
+    swarm_slot *slots = calloc(x.nh ? x.nh : 1, sizeof *slots);
+    nodes = calloc(plan.n ? plan.n : 1, sizeof *nodes);
+    if (!slots || !nodes) {
+        free(slots);
+        rc = fail(err, PROV_EXIT_FAIL, "out of memory");
+        goto out;
+    }
+    for (size_t h = 0; h < x.nh; h++) {
+        slots[h].id = x.hosts[h].node.id;
+        slots[h].hostname = x.hosts[h].node.hostname;
+        slots[h].unusable = x.hosts[h].unusable[0] ? x.hosts[h].unusable : NULL;
+        slots[h].load = x.hosts[h].load;
+    }
+    for (size_t i = 0; i < plan.n; i++) {
+        const cluster_node_plan *np = &plan.nodes[i];
+        sw_node *nd = &nodes[i];
+        sw_node *f = found_svc(&x, np->index);
+        if (f)
+            *nd = *f;
+        nd->plan = np;
+        nd->index = np->index;
+        snprintf(nd->name, sizeof nd->name, "%s", np->name);
+        snprintf(nd->volume, sizeof nd->volume, "%s", np->volume);
+        if (np->action != NODE_CREATE)
+            continue;
+        int d = data_on[np->index - 1];
+        if (d == -2) {
+            free(slots);
+            rc = fail(err, PROV_EXIT_FAIL,
+                      "volume %s exists on several swarm nodes: which one holds %s's data is "
+                      "not clear; remove the stale one (docker volume rm on its host)",
+                      np->volume, np->name);
+            goto out;
+        }
+        char why[1024];
+        int k = swarm_choose(slots, x.nh, so->place, np->index, d, why, sizeof why);
+        if (k < 0) {
+            free(slots);
+            rc = fail(err, PROV_EXIT_FAIL, "%s: %s", np->name, why);
+            goto out;
+        }
+        nd->host = k;
+        if (d >= 0 && so->place && so->place[0])
+            fprintf(o->out, "note: %s goes back to %s, where its data volume is (--place not "
+                            "used for it)\n",
+                    np->name, host_name(&x, k));
+    }
+    free(slots);
+    for (size_t i = 0; i < plan.n_notes; i++)
+        fprintf(o->out, "note: %s\n", plan.notes[i]);
+    if (strstr(x.o->image, "127.0.0.1") || strstr(x.o->image, "localhost"))
+        fprintf(o->out, "note: image %s: on a swarm of several hosts, a registry on the "
+                        "loopback is each host's own\n",
+                x.o->image);
+
+    if ((rc = pin_image(&x, err)) != 0)
+        goto out;
+
+    size_t n_keep = 0, n_start = 0, n_create = 0;
+    for (size_t i = 0; i < plan.n; i++) {
+        n_keep += plan.nodes[i].action == NODE_KEEP;
+        n_start += plan.nodes[i].action == NODE_START;
+        n_create += plan.nodes[i].action == NODE_CREATE;
+    }
+    fprintf(o->out, "cluster '%s' (%s) on the swarm of %s (%zu nodes): %zu running, %zu not "
+                    "running, %zu to create%s\n",
+            o->prefix, plan.cluster_name, eng_client_config(mgr)->host, x.nh, n_keep, n_start,
+            n_create, plan.all_at_once ? " all at once (--fresh)" : "");
+    fprintf(o->out, "image %s\n", x.image);
+    for (size_t i = 0; i < plan.n; i++)
+        fprintf(o->out, "  %-8s on %-10s %s\n", nodes[i].name, host_name(&x, nodes[i].host),
+                plan.nodes[i].action == NODE_KEEP    ? "running"
+                : plan.nodes[i].action == NODE_START ? "exists, not running"
+                : plan.nodes[i].volume_new           ? "to create"
+                                                     : "to create on its kept data volume");
+    fflush(o->out);
+
+    if ((rc = ensure_network(&x, err)) != 0)
+        goto out;
+
+    /* 1. Nodes with data: running ones, services whose task is not running
+     *    (swarm restarts it on its host, unless that host is gone), new
+     *    services on kept volumes.  They have their tokens: they may start
+     *    together, and peers not up yet may show as down meanwhile. */
+    size_t n_restart = 0;
+    for (size_t i = 0; i < plan.n; i++) {
+        sw_node *nd = &nodes[i];
+        const cluster_node_plan *np = nd->plan;
+        nd->t_start = now_s();
+        if (np->action == NODE_KEEP) {
+            nd->started = true;
+            snprintf(nd->ip, sizeof nd->ip, "%s", nd->task.addr);
+            /* a node on a host we can't exec in counts in the ring only */
+            nd->waiting = node_engine(&x, nd) != NULL;
+            nd->probed = !nd->waiting;
+            n_restart++;
+        } else if (np->action == NODE_START) {
+            if (nd->host >= 0 && x.hosts[nd->host].unusable[0] &&
+                strcmp(x.hosts[nd->host].node.state, "ready") != 0) {
+                rc = fail(err, PROV_EXIT_FAIL,
+                          "%s: its swarm node %s is %s; the service stays pinned there (its data "
+                          "is there) and starts again when %s is back; nothing was changed",
+                          nd->name, host_name(&x, nd->host), x.hosts[nd->host].node.state,
+                          host_name(&x, nd->host));
+                goto out;
+            }
+            fprintf(o->out, "  %-8s on %-10s task %s: waiting for swarm to run it again\n",
+                    nd->name, host_name(&x, nd->host), nd->has_task ? nd->task.state : "none");
+            nd->started = true;
+            nd->waiting = true;
+            n_restart++;
+        } else if (np->action == NODE_CREATE && !np->volume_new) {
+            if ((rc = create_service(&x, nd, err)) != 0)
+                goto out;
+            fprintf(o->out, "  %-8s on %-10s created on its kept volume, with its data\n",
+                    nd->name, host_name(&x, nd->host));
+            n_restart++;
+        }
+    }
+    fflush(o->out);
+    if (n_restart > 0 &&
+        (rc = wait_ready(&x, nodes, plan.n, plan.seeds, "nodes with data", true, err)) != 0)
+        goto out;
+
+    /* 2. New nodes: all at once with --fresh on a brand-new cluster, else one
+     *    at a time, each gated on the ring. */
+    if (plan.all_at_once) {
+        for (size_t i = 0; i < plan.n; i++) {
+            if ((rc = create_service(&x, &nodes[i], err)) != 0)
+                goto out;
+            fprintf(o->out, "  %-8s on %-10s created\n", nodes[i].name,
+                    host_name(&x, nodes[i].host));
+        }
+        fprintf(o->out, "  %zu nodes started at once: every one a seed, its own %u tokens, no "
+                        "bootstrap\n",
+                plan.n, o->num_tokens);
+        fflush(o->out);
+        if ((rc = wait_ready(&x, nodes, plan.n, plan.seeds, "ring", false, err)) != 0)
+            goto out;
+    } else {
+        bool first_new = true;
+        for (size_t i = 0; i < plan.n; i++) {
+            sw_node *nd = &nodes[i];
+            if (nd->plan->action != NODE_CREATE || !nd->plan->volume_new)
+                continue;
+            if (first_new && n_restart > 0) {
+                const char *addr[CLUSTER_MAX_NODES + 1];
+                size_t n_addr = started_addresses(nodes, plan.n, addr);
+                char why[900];
+                if (x.last.count > 0 && !ring_ready(&x.last, addr, n_addr, false, why, sizeof why)) {
+                    rc = fail(err, PROV_EXIT_FAIL,
+                              "cannot add %s: %s; a joining node needs every node of the ring up "
+                              "(consistent range movement): bring the missing node back, or "
+                              "remove it from the ring (nodetool removenode)",
+                              nd->name, why);
+                    goto out;
+                }
+            }
+            first_new = false;
+            if ((rc = create_service(&x, nd, err)) != 0)
+                goto out;
+            fprintf(o->out, "  %-8s on %-10s created (volume %s new), starting\n", nd->name,
+                    host_name(&x, nd->host), nd->volume);
+            fflush(o->out);
+            if ((rc = wait_ready(&x, nodes, plan.n, plan.seeds, nd->name, false, err)) != 0)
+                goto out;
+        }
+    }
+    if (x.last.count == 0) {
+        rc = fail(err, PROV_EXIT_FAIL, "cluster '%s': no ring was read (no node could be "
+                                       "reached through its engine)",
+                  o->prefix);
+        goto out;
+    }
+    fprintf(o->out, "\n");
+    print_ring(&x, &x.last, nodes, plan.n, o->out);
+    fprintf(o->out, "\ncluster '%s' ready: %zu nodes on %zu swarm nodes in %.1f s\n", o->prefix,
+            plan.n, x.nh, now_s() - x.t0);
+    rc = 0;
+out:
+    fflush(o->out);
+    free(nodes);
+    free(data_on);
+    free(found.nodes);
+    free(found.volume_exists);
+    cluster_plan_free(&plan);
+    ctx_free(&x);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* status                                                                   */
+
+int swarm_status(eng_client *mgr, const swarm_opts *so, cluster_error *err)
+{
+    const cluster_opts *o = so->cluster;
+    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = now_s()};
+    int rc;
+    if ((rc = open_swarm(&x, err)) != 0 || (rc = find_services(&x, err)) != 0)
+        goto out;
+    if (x.nsvc == 0) {
+        rc = fail(err, PROV_EXIT_FAIL, "no cluster '%s' on the swarm of %s (no service labelled "
+                                       "%s=%s)",
+                  o->prefix, eng_client_config(mgr)->host, CLUSTER_LABEL_CLUSTER, o->prefix);
+        goto out;
+    }
+    sw_node *view = NULL;
+    for (size_t i = 0; i < x.nsvc; i++) {
+        sw_node *nd = &x.svc[i];
+        if (task_running(nd)) {
+            snprintf(nd->ip, sizeof nd->ip, "%s", nd->task.addr);
+            if (!view && node_engine(&x, nd))
+                view = nd;
+            continue;
+        }
+        const sw_host *h = nd->host >= 0 ? &x.hosts[nd->host] : NULL;
+        fprintf(o->out, "%-8s on %-10s not running: task %s%s%s%s%s%s%s\n", nd->name,
+                host_name(&x, nd->host), nd->has_task ? nd->task.state : "none",
+                nd->has_task && nd->task.error[0] ? " (" : "",
+                nd->has_task ? nd->task.error : "", nd->has_task && nd->task.error[0] ? ")" : "",
+                nd->last_error[0] ? "; last failure: " : "", nd->last_error,
+                h && strcmp(h->node.state, "ready") != 0 ? "; its swarm node is down" : "");
+    }
+    if (!view) {
+        rc = fail(err, PROV_EXIT_FAIL, "no node of cluster '%s' is running where the "
+                                       "provisioner can reach its engine",
+                  o->prefix);
+        goto out;
+    }
+    struct ring ring = {0};
+    char why[1024];
+    eng_error e;
+    rc = ring_of(node_engine(&x, view), view, &ring, why, sizeof why, &e);
+    if (rc < 0) {
+        rc = cluster_fail_engine(err, &e, "nodetool status in %s", view->name);
+        goto out;
+    }
+    if (rc > 0) {
+        rc = fail(err, PROV_EXIT_FAIL, "%s: %s", view->name, why);
+        goto out;
+    }
+    print_ring(&x, &ring, x.svc, x.nsvc, o->out);
+    size_t up = 0;
+    for (size_t i = 0; i < ring.count; i++)
+        up += ring.nodes[i].status == 'U' && ring.nodes[i].state == 'N';
+    rc = 0;
+    if (up != ring.count || up < x.nsvc)
+        rc = fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", o->prefix, up,
+                  x.nsvc > ring.count ? x.nsvc : ring.count);
+    ring_free(&ring);
+out:
+    fflush(o->out);
+    ctx_free(&x);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* down                                                                     */
+
+/* Names of the networks or volumes labelled for the cluster on an engine. */
+static int list_labelled(eng_client *c, const char *prefix, const char *what, char ***names,
+                         size_t *n, eng_error *e)
+{
+    *names = NULL;
+    *n = 0;
+    char filter[160];
+    snprintf(filter, sizeof filter, CLUSTER_LABEL_CLUSTER "=%s", prefix);
+    json_t *f = json_pack("{s:[s]}", "label", filter);
+    char *fs = f ? json_dumps(f, JSON_COMPACT) : NULL;
+    json_decref(f);
+    char *esc = fs ? eng_escape(fs) : NULL;
+    free(fs);
+    if (!esc)
+        return eng_fail(e, ENG_ERR_NOMEM, "out of memory");
+    char path[512];
+    snprintf(path, sizeof path, "/%s?filters=%s", what, esc);
+    free(esc);
+    eng_response r = {0};
+    if (eng_json(c, "GET", path, NULL, &r, e) != ENG_OK) {
+        eng_response_clear(&r);
+        return e->code;
+    }
+    json_t *arr = json_is_array(r.json) ? r.json : json_object_get(r.json, "Volumes");
+    size_t cnt = json_is_array(arr) ? json_array_size(arr) : 0;
+    char **v = calloc(cnt + 1, sizeof *v);
+    for (size_t i = 0; v && i < cnt; i++) {
+        const char *name = json_string_value(json_object_get(json_array_get(arr, i), "Name"));
+        if (name && !(v[*n] = strdup(name)))
+            break;
+        *n += name != NULL;
+    }
+    eng_response_clear(&r);
+    if (!v)
+        return eng_fail(e, ENG_ERR_NOMEM, "out of memory");
+    *names = v;
+    return ENG_OK;
+}
+
+static void free_names(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
+{
+    const cluster_opts *o = so->cluster;
+    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = now_s()};
+    int rc;
+    bool incomplete = false;
+    if ((rc = open_swarm(&x, err)) != 0 || (rc = find_services(&x, err)) != 0)
+        goto out;
+    /* 1. drain the running nodes */
+    for (size_t i = 0; i < x.nsvc; i++) {
+        sw_node *nd = &x.svc[i];
+        eng_client *eng = node_engine(&x, nd);
+        if (!task_running(nd))
+            continue;
+        if (!eng) {
+            fprintf(o->out, "  %-8s on %-10s warning: not drained (no engine to reach it)\n",
+                    nd->name, host_name(&x, nd->host));
+            continue;
+        }
+        double t = now_s();
+        char why[1024];
+        eng_error e;
+        int r = nodetool(eng, nd->task.container_id, "drain", DRAIN_TIMEOUT_MS, NULL, why,
+                         sizeof why, &e);
+        if (r == 0)
+            fprintf(o->out, "  %-8s on %-10s drained in %.1f s\n", nd->name,
+                    host_name(&x, nd->host), now_s() - t);
+        else
+            fprintf(o->out, "  %-8s on %-10s warning: not drained (%s); stopping it anyway\n",
+                    nd->name, host_name(&x, nd->host), r < 0 ? e.message : why);
+        fflush(o->out);
+    }
+    /* 2. remove the services: swarm stops each task within its grace period */
+    for (size_t i = 0; i < x.nsvc; i++) {
+        eng_error e;
+        if (docker_service_remove(mgr, x.svc[i].name, &e) != ENG_OK && !docker_not_found(&e)) {
+            rc = cluster_fail_engine(err, &e, "removing service %s", x.svc[i].name);
+            goto out;
+        }
+        fprintf(o->out, "  %-8s on %-10s service removed\n", x.svc[i].name,
+                host_name(&x, x.svc[i].host));
+    }
+    fflush(o->out);
+    /* 3. wait for their containers to go from every engine we reach (the
+     *    volumes and the network are in use until then) */
+    char filter[160];
+    snprintf(filter, sizeof filter, CLUSTER_LABEL_CLUSTER "=%s", o->prefix);
+    const char *filters[] = {filter, NULL};
+    double deadline = now_s() + (o->stop_timeout > 0 ? o->stop_timeout : 10) + 60;
+    for (size_t h = 0; h < x.nh; h++) {
+        sw_host *sh = &x.hosts[h];
+        if (!sh->engine)
+            continue;
+        for (;;) {
+            docker_container_summary *list = NULL;
+            size_t n = 0;
+            eng_error e;
+            if (docker_container_list(sh->engine, filters, true, &list, &n, &e) != ENG_OK) {
+                fprintf(o->out, "  warning: listing containers on %s: %s\n", sh->node.hostname,
+                        e.message);
+                incomplete = true;
+                break;
+            }
+            docker_container_list_free(list, n);
+            if (n == 0)
+                break;
+            if (now_s() > deadline) {
+                fprintf(o->out, "  warning: %zu container(s) of cluster '%s' still on %s\n", n,
+                        o->prefix, sh->node.hostname);
+                incomplete = true;
+                break;
+            }
+            sleep_s(1.0);
+        }
+    }
+    /* 4. the network (swarm scope: through the manager) */
+    char **names = NULL;
+    size_t nn = 0;
+    eng_error e;
+    if (list_labelled(mgr, o->prefix, "networks", &names, &nn, &e) != ENG_OK) {
+        rc = cluster_fail_engine(err, &e, "listing the networks of cluster '%s'", o->prefix);
+        goto out;
+    }
+    for (size_t i = 0; i < nn; i++) {
+        /* endpoints of removed tasks linger for a few seconds */
+        double until = now_s() + 60;
+        eng_status st;
+        while ((st = docker_network_remove(mgr, names[i], &e)) != ENG_OK &&
+               !docker_not_found(&e) && now_s() < until)
+            sleep_s(2.0);
+        if (st != ENG_OK && !docker_not_found(&e)) {
+            fprintf(o->out, "  warning: network %s not removed: %s\n", names[i], e.message);
+            incomplete = true;
+        } else {
+            fprintf(o->out, "  network %s removed\n", names[i]);
+        }
+    }
+    free_names(names, nn);
+    /* 5. the volumes, on every engine we reach, when asked */
+    for (size_t h = 0; o->volumes && h < x.nh; h++) {
+        sw_host *sh = &x.hosts[h];
+        if (!sh->engine) {
+            fprintf(o->out, "  warning: %s: no engine to reach it: its volumes stay\n",
+                    sh->node.hostname);
+            incomplete = true;
+            continue;
+        }
+        if (list_labelled(sh->engine, o->prefix, "volumes", &names, &nn, &e) != ENG_OK) {
+            fprintf(o->out, "  warning: volumes on %s: %s\n", sh->node.hostname, e.message);
+            incomplete = true;
+            continue;
+        }
+        for (size_t i = 0; i < nn; i++) {
+            double until = now_s() + 30;
+            eng_status st;
+            while ((st = docker_volume_remove(sh->engine, names[i], false, &e)) != ENG_OK &&
+                   docker_conflict(&e) && now_s() < until)
+                sleep_s(1.0);
+            if (st != ENG_OK && !docker_not_found(&e)) {
+                fprintf(o->out, "  warning: volume %s on %s not removed: %s\n", names[i],
+                        sh->node.hostname, e.message);
+                incomplete = true;
+            } else {
+                fprintf(o->out, "  volume %s on %s removed\n", names[i], sh->node.hostname);
+            }
+        }
+        free_names(names, nn);
+    }
+    fprintf(o->out, "cluster '%s' down in %.1f s%s\n", o->prefix, now_s() - x.t0,
+            o->volumes ? "" : " (data volumes kept; --volumes removes them)");
+    rc = incomplete ? fail(err, PROV_EXIT_FAIL, "cluster '%s': down did not remove everything "
+                                                "(see the warnings above)",
+                           o->prefix)
+                    : 0;
+out:
+    fflush(o->out);
+    ctx_free(&x);
+    return rc;
+}

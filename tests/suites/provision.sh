@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# tests/suites/provision.sh: cass-provision against the real local engine and a
+# real docker-registry this suite starts on a port of its own.  Prints TAP.
+#
+#   build (through the API) and a build that fails; push, checked in the
+#   registry's own /v2/ catalog, tags and manifest digest; `up` pulling the
+#   image from the registry; up 3, status, re-run (nothing changes), add a
+#   node (up -n 4); a node that fails its start; down (volumes kept) and
+#   down --volumes; up --fresh (initial tokens checked against an independent
+#   computation, the nodes' own tokens, auto_bootstrap) and a node added to
+#   it later; --publish from the host; error paths: unreachable daemon, image
+#   missing, --fresh over old data, a stopped registry.
+#
+# Everything it creates (containers, networks, volumes labelled with its own
+# prefixes, image tags, the registry and its storage) is removed on exit,
+# even on failure.  Nodes use the fast start flags (ring delay 5 s, no wait
+# for gossip to settle).
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+BUILD_DIR=${BUILD_DIR:-build}
+PROV=$BUILD_DIR/cass-provision
+RUN_ID=pt$$
+P=$RUN_ID            # the sequential cluster: pt<pid>1..
+PF=${RUN_ID}f        # the --fresh cluster
+TAG=cass-entry:provision-test-$$
+BASE=cass-entry/cassandra:$(sed -n 's/^CASSANDRA_VERSION=//p' image/build-cassandra.sh)
+FAST="-Dcassandra.ring_delay_ms=5000 -Dcassandra.skip_wait_for_gossip_to_settle=0"
+TIMEOUT=${PROVISION_SUITE_NODE_TIMEOUT:-400}
+
+ok()     { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+fatal()  { not_ok "$*"; exit 1; }
+show()   { sed 's/^/# /' "$@" | tail -n 40; }
+# check WHAT COMMAND...: ok when the command succeeds
+check()  { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+tmp=$(mktemp -d)
+REG_PID=
+# shellcheck disable=SC2317  # run by the trap
+cleanup() {
+    local pre
+    for pre in "$P" "$PF"; do
+        docker ps -aq --filter "label=io.cass-entry.cluster=$pre" | xargs -r docker rm -fv >/dev/null 2>&1
+        docker network ls -q --filter "label=io.cass-entry.cluster=$pre" | xargs -r docker network rm >/dev/null 2>&1
+        docker volume ls -q --filter "label=io.cass-entry.cluster=$pre" | xargs -r docker volume rm >/dev/null 2>&1
+    done
+    docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "(^$TAG\$|/cass-entry:$RUN_ID\$)" \
+        | xargs -r docker rmi >/dev/null 2>&1
+    [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# up ARGS...: cass-provision up with the suite's defaults; output in $tmp/out
+up() { "$PROV" up --image "$IMAGE" --jvm-extra-opts "$FAST" --timeout "$TIMEOUT" "$@" >"$tmp/out" 2>&1; }
+ids() { docker ps -aq --no-trunc --filter "label=io.cass-entry.cluster=$1" | sort; }
+started_at() { ids "$1" | xargs -r docker inspect -f '{{.Name}} {{.State.StartedAt}}' 2>/dev/null | sort; }
+# un_rows FILE: how many ring-table rows are UN
+un_rows() { grep -cE '^\S+\s+\S+\s+\S+\s+UN\s' "$1"; }
+
+# ---- preconditions
+[ "$(id -u)" -eq 0 ] || fatal "the provision suite needs root (dockerd, registry)"
+[ -x "$PROV" ] || fatal "$PROV was not built (run make)"
+command -v docker-registry >/dev/null || fatal "docker-registry is not installed (image/install-deps.sh installs it)"
+image/dockerd.sh >"$tmp/dockerd.log" 2>&1 || { show "$tmp/dockerd.log"; fatal "no Docker engine (image/dockerd.sh failed)"; }
+
+if command -v shellcheck >/dev/null; then
+    check "shellcheck clean: provision.sh, bench/provision.sh, this suite, the capture script" \
+        shellcheck provision.sh bench/provision.sh tests/suites/provision.sh tests/unit/data/capture-nodetool-status.sh
+else
+    not_ok "shellcheck is not installed (image/install-deps.sh installs it)"
+fi
+
+# ---- command line
+"$PROV" --help >"$tmp/help" 2>&1
+check "--help exits 0 and names every command" \
+    bash -c "grep -q build '$tmp/help' && grep -q push '$tmp/help' && grep -q 'up ' '$tmp/help' && grep -q status '$tmp/help' && grep -q down '$tmp/help'"
+"$PROV" up -n 0 >"$tmp/out" 2>&1; rc=$?
+check "up -n 0: usage error, exit 2 ($(head -1 "$tmp/out"))" [ "$rc" -eq 2 ]
+"$PROV" frobnicate >"$tmp/out" 2>&1; rc=$?
+check "unknown command: exit 2" [ "$rc" -eq 2 ]
+"$PROV" status --fresh >"$tmp/out" 2>&1; rc=$?
+check "an option of up given to status: exit 2" [ "$rc" -eq 2 ]
+
+# ---- registry (provision.sh's own step, on a port of ours)
+PORT=$(free_port)
+REG=127.0.0.1:$PORT
+PROVISION_REGISTRY_DIR=$tmp/registry PROVISION_REGISTRY_LOG=$tmp/registry.log \
+    ./provision.sh registry --registry "$REG" >"$tmp/reg.out" 2>&1 || { show "$tmp/reg.out" "$tmp/registry.log"; fatal "provision.sh registry: no registry on $REG"; }
+REG_PID=$(cat "$tmp/registry-$PORT.pid")
+check "provision.sh registry: docker-registry answers on $REG without auth (pid $REG_PID)" \
+    curl -sf "http://$REG/v2/" -o /dev/null
+
+# ---- build through the API
+if [ -z "$(docker images -q "$BASE")" ] || [ ! -x build/static/cass-entry ]; then
+    echo "# $BASE or the static binaries missing: image/build.sh"
+    image/build.sh >"$tmp/build.sh.log" 2>&1 || { show "$tmp/build.sh.log"; fatal "image/build.sh failed"; }
+fi
+t=$SECONDS
+if "$PROV" build -t "$TAG" --base-image "$BASE" >"$tmp/build.out" 2>&1; then
+    ok "build: $TAG from the repository's Dockerfile on $BASE in $((SECONDS - t)) s"
+else
+    show "$tmp/build.out"; fatal "build of $TAG failed"
+fi
+check "build: progress lines shown (Step N/M), the image has cass-entry as ENTRYPOINT" \
+    bash -c "grep -q '^Step 1/' '$tmp/build.out' && docker image inspect -f '{{json .Config.Entrypoint}}' '$TAG' | grep -q /usr/local/bin/cass-entry"
+
+mkdir -p "$tmp/badctx"
+printf 'FROM %s\nRUN echo provision-suite-fails >&2; exit 3\n' "$BASE" >"$tmp/badctx/Dockerfile"
+"$PROV" build --context "$tmp/badctx" -t "cass-entry:provision-bad-$$" >"$tmp/out" 2>&1; rc=$?
+check "build failing in a RUN (HTTP 200 stream with an error): exit 1, daemon's message ($(grep error "$tmp/out" | head -1 | cut -c1-150))" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'non-zero code: 3' '$tmp/out'"
+docker rmi "cass-entry:provision-bad-$$" >/dev/null 2>&1
+
+# ---- push, checked in the registry
+if "$PROV" push --image "$TAG" --registry "$REG" --repo "cass-entry:$RUN_ID" --digest-file "$tmp/digest" >"$tmp/push.out" 2>&1; then
+    ok "push: $REG/cass-entry:$RUN_ID"
+else
+    show "$tmp/push.out"; fatal "push to $REG failed"
+fi
+digest=$(sed -n 's/^digest //p' "$tmp/push.out")
+curl -s "http://$REG/v2/_catalog" >"$tmp/catalog"
+curl -s "http://$REG/v2/cass-entry/tags/list" >"$tmp/tags"
+reg_digest=$(curl -sI -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$REG/v2/cass-entry/manifests/$RUN_ID" | tr -d '\r' | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')
+check "registry /v2/_catalog lists cass-entry: $(cat "$tmp/catalog")" grep -q '"cass-entry"' "$tmp/catalog"
+check "registry tags/list has $RUN_ID: $(cat "$tmp/tags")" grep -q "\"$RUN_ID\"" "$tmp/tags"
+check "the digest printed ($digest) is the registry's manifest digest, and in --digest-file" \
+    bash -c "[ -n '$digest' ] && [ '$digest' = '$reg_digest' ] && grep -qx '$REG/cass-entry@$digest' '$tmp/digest'"
+
+# ---- errors before anything is created
+IMAGE=$REG/cass-entry:$RUN_ID
+DOCKER_HOST=unix:///nonexistent "$PROV" up -n 1 --prefix "$P" --image "$IMAGE" >"$tmp/out" 2>&1; rc=$?
+check "unreachable daemon (unix:///nonexistent): exit 3, names the socket ($(head -1 "$tmp/out" | cut -c1-140))" \
+    bash -c "[ $rc -eq 3 ] && grep -q 'unix:///nonexistent' '$tmp/out'"
+DOCKER_HOST=tcp://127.0.0.1:$(free_port) "$PROV" status --prefix "$P" >"$tmp/out" 2>&1; rc=$?
+check "unreachable daemon (tcp, nothing listening): exit 3" [ "$rc" -eq 3 ]
+"$PROV" up -n 1 --prefix "$P" --image "cass-entry:no-such-tag-$$" >"$tmp/out" 2>&1; rc=$?
+check "image missing locally: exit 4 ($(head -1 "$tmp/out" | cut -c1-140))" \
+    bash -c "[ $rc -eq 4 ] && grep -q 'not on the engine' '$tmp/out'"
+"$PROV" up -n 1 --prefix "$P" --image "$REG/cass-entry:no-such-tag" >"$tmp/out" 2>&1; rc=$?
+check "image missing locally and in the registry: exit 4 ($(head -1 "$tmp/out" | cut -c1-140))" \
+    bash -c "[ $rc -eq 4 ] && grep -q 'pulling it failed' '$tmp/out'"
+check "nothing was created by the failed commands" \
+    bash -c "[ -z \"\$(docker ps -aq --filter label=io.cass-entry.cluster=$P)\" ] && [ -z \"\$(docker network ls -q --filter label=io.cass-entry.cluster=$P)\" ]"
+
+# ---- up 3, from the registry (the local tag is removed: up pulls it)
+docker rmi "$IMAGE" >/dev/null 2>&1
+t=$SECONDS
+if up -n 3 --prefix "$P" --cluster-name "suite $RUN_ID"; then
+    ok "up -n 3 in $((SECONDS - t)) s"
+    show "$tmp/out"
+else
+    show "$tmp/out"; fatal "up -n 3 failed"
+fi
+cp "$tmp/out" "$tmp/up3"
+check "up pulled the missing image from the registry" grep -q "pulling it from $REG" "$tmp/up3"
+check "a progress line per node with its time" bash -c "[ \$(grep -c 'ready after' '$tmp/up3') -eq 3 ]"
+check "the final ring table: 3 rows UN, named ${P}1..3" \
+    bash -c "[ \$(grep -cE '^\S+\s+${P}[123]\s+\S+\s+UN\s' '$tmp/up3') -eq 3 ]"
+for i in 1 2 3; do
+    docker exec "$P$i" cass-entry --probe >/dev/null 2>&1 || echo "$P$i" >>"$tmp/noprobe"
+done
+check "every node answers CQL (cass-entry --probe inside each)" test ! -s "$tmp/noprobe"
+docker exec "$P"1 cqlsh -e "SELECT cluster_name FROM system.local" "$P"1 >"$tmp/cql" 2>&1
+check "cqlsh through the network: cluster_name is 'suite $RUN_ID'" grep -q "suite $RUN_ID" "$tmp/cql"
+docker inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.Config.StopTimeout}} {{.HostConfig.RestartPolicy.Name}} {{range .Mounts}}{{.Name}}:{{.Destination}}{{end}} {{index .Config.Labels "io.cass-entry.node"}} {{index .Config.Labels "io.cass-entry.seeds"}}' "$P"2 >"$tmp/insp"
+check "node 2: 1.5 GiB, no swap, stop timeout 120 s, unless-stopped, ${P}2-data, labels ($(cat "$tmp/insp"))" \
+    grep -qx "1610612736 1610612736 120 unless-stopped ${P}2-data:/var/lib/cassandra 2 ${P}1" "$tmp/insp"
+check "network ${P}-net is a labelled bridge" \
+    bash -c "[ \"\$(docker network inspect -f '{{.Driver}} {{index .Labels \"io.cass-entry.cluster\"}}' ${P}-net)\" = 'bridge $P' ]"
+
+# ---- status
+"$PROV" status --prefix "$P" >"$tmp/status" 2>&1; rc=$?
+check "status: exit 0, 3 rows UN" bash -c "[ $rc -eq 0 ] && [ $(un_rows "$tmp/status") -eq 3 ]"
+show "$tmp/status"
+
+# ---- re-run: nothing changes
+before=$(started_at "$P")
+up -n 3 --prefix "$P"; rc=$?
+after=$(started_at "$P")
+check "re-run of up -n 3: exit 0, nothing created or restarted" \
+    bash -c "[ $rc -eq 0 ] && grep -q '3 running, 0 to start, 0 to create' '$tmp/out' && [ '$before' = '$after' ]"
+
+# ---- add a node
+before=$(started_at "$P")
+t=$SECONDS
+up -n 4 --prefix "$P"; rc=$?
+cp "$tmp/out" "$tmp/up4"
+check "up -n 4 adds ${P}4 in $((SECONDS - t)) s: 4 rows UN" \
+    bash -c "[ $rc -eq 0 ] && [ \$(grep -cE '^\S+\s+${P}[1234]\s+\S+\s+UN\s' '$tmp/up4') -eq 4 ]"
+[ "$rc" -eq 0 ] || show "$tmp/up4"
+after=$(started_at "$P" | grep -v "/${P}4 ")
+check "up -n 4 left ${P}1..3 as they were" [ "$before" = "$after" ]
+
+# ---- a node that fails its start
+before=$(started_at "$P")
+t=$SECONDS
+up -n 5 --prefix "$P" -e CASSANDRA_LISTEN_ADDRESS=256.1.1.1; rc=$?
+cp "$tmp/out" "$tmp/up5"
+show "$tmp/up5"
+check "a node that fails its start: exit 1 in $((SECONDS - t)) s, message names ${P}5 and quotes its log" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'error: ${P}5' '$tmp/up5' && grep -q '| cass-entry: CASSANDRA_LISTEN_ADDRESS' '$tmp/up5'"
+after=$(started_at "$P" | grep -v "/${P}5 ")
+check "...and ${P}1..4 are left running as they were" \
+    bash -c "[ '$before' = '$after' ] && [ \$(docker ps -q --filter label=io.cass-entry.cluster=$P | wc -l) -eq 4 ]"
+check "...and ${P}5 is stopped and kept for inspection" \
+    bash -c "[ \"\$(docker inspect -f '{{.State.Running}}' ${P}5)\" = false ]"
+"$PROV" status --prefix "$P" >"$tmp/status" 2>&1; rc=$?
+check "status with a stopped node: exit 1, says so, still prints 4 rows UN" \
+    bash -c "[ $rc -eq 1 ] && grep -q '^${P}5 .*exited' '$tmp/status' && [ $(un_rows "$tmp/status") -eq 4 ]"
+
+# ---- down
+t=$SECONDS
+"$PROV" down --prefix "$P" >"$tmp/down" 2>&1; rc=$?
+show "$tmp/down"
+check "down: exit 0 in $((SECONDS - t)) s, each running node drained" \
+    bash -c "[ $rc -eq 0 ] && [ \$(grep -c 'drained in' '$tmp/down') -eq 4 ]"
+check "down removed every container and the network" \
+    bash -c "[ -z \"\$(docker ps -aq --filter label=io.cass-entry.cluster=$P)\" ] && ! docker network inspect ${P}-net >/dev/null 2>&1"
+check "down kept the 5 data volumes" \
+    bash -c "[ \$(docker volume ls -q --filter label=io.cass-entry.cluster=$P | wc -l) -eq 5 ]"
+"$PROV" up -n 3 --fresh --prefix "$P" --image "$IMAGE" >"$tmp/out" 2>&1; rc=$?
+check "up --fresh over kept data volumes: refused, exit 1, nothing created" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'brand-new' '$tmp/out' && [ -z \"\$(docker ps -aq --filter label=io.cass-entry.cluster=$P)\" ]"
+"$PROV" down --prefix "$P" --volumes >"$tmp/down" 2>&1; rc=$?
+check "down --volumes removes the volumes" \
+    bash -c "[ $rc -eq 0 ] && [ -z \"\$(docker volume ls -q --filter label=io.cass-entry.cluster=$P)\" ]"
+
+# ---- up --fresh, with the CQL port published
+PUB=$(free_port)
+t=$SECONDS
+if up -n 3 --fresh --prefix "$PF" --publish="1:$PUB"; then
+    ok "up --fresh -n 3 in $((SECONDS - t)) s"
+    show "$tmp/out"
+else
+    show "$tmp/out"; fatal "up --fresh -n 3 failed"
+fi
+cp "$tmp/out" "$tmp/fresh"
+check "--fresh: nodes started at once, ring 3 x UN" \
+    bash -c "grep -q 'started at once' '$tmp/fresh' && [ \$(grep -cE '^\S+\s+${PF}[123]\s+\S+\s+UN\s' '$tmp/fresh') -eq 3 ]"
+# The tokens, computed here independently: k-th of 48 = -2^63 + floor(k*2^64/48);
+# node i (0-based) owns k = i, i+3, ..., each node's tokens as the node reports them.
+for i in 0 1 2; do
+    python3 -c "n,t,i=3,16,$i; print('\n'.join(str(-2**63 + (k*2**64)//(n*t)) for k in range(i, n*t, n)))" >"$tmp/want$i"
+    docker exec -e MAX_HEAP_SIZE=128m -e HEAP_NEWSIZE=32m "$PF$((i + 1))" nodetool info -T 2>/dev/null \
+        | sed -n 's/^Token *: *//p' | sort -n >"$tmp/got$i"
+    sort -n "$tmp/want$i" -o "$tmp/want$i"
+    docker exec "$PF$((i + 1))" sed -n 's/^auto_bootstrap: //p' /etc/cassandra/cassandra.yaml >"$tmp/ab$i"
+done
+check "--fresh: each node runs with exactly its 16 evenly interleaved tokens" \
+    bash -c "for i in 0 1 2; do [ -s '$tmp/got'\$i ] && cmp -s '$tmp/want'\$i '$tmp/got'\$i || exit 1; done"
+check "--fresh: auto_bootstrap false on the initial nodes, every node a seed" \
+    bash -c "[ \"\$(cat '$tmp/ab0' '$tmp/ab1' '$tmp/ab2' | sort -u)\" = false ] && [ \"\$(docker inspect -f '{{index .Config.Labels \"io.cass-entry.seeds\"}}' ${PF}2)\" = '${PF}1,${PF}2,${PF}3' ]"
+python3 - "$PUB" >"$tmp/pub" 2>&1 <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(bytes([4, 0, 0, 0, 5, 0, 0, 0, 0]))   # OPTIONS, protocol v4
+h = s.recv(9)
+print("reply", h.hex())
+sys.exit(0 if len(h) == 9 and h[0] == 0x84 and h[4] == 6 else 1)
+EOF
+rc=$?
+check "--publish=1:$PUB: CQL OPTIONS from the host answers SUPPORTED ($(cat "$tmp/pub"))" [ "$rc" -eq 0 ]
+check "--publish binds 127.0.0.1 only" \
+    bash -c "docker port ${PF}1 9042 | grep -qx '127.0.0.1:$PUB'"
+
+t=$SECONDS
+up -n 4 --fresh --prefix "$PF"; rc=$?
+cp "$tmp/out" "$tmp/fresh4"
+check "a node added to a --fresh cluster joins normally (bootstrap, no initial_token): 4 x UN in $((SECONDS - t)) s" \
+    bash -c "[ $rc -eq 0 ] && grep -q 'join one at a time' '$tmp/fresh4' && [ \$(grep -cE '^\S+\s+${PF}[1234]\s+\S+\s+UN\s' '$tmp/fresh4') -eq 4 ] && ! docker inspect -f '{{json .Config.Env}}' ${PF}4 | grep -q INITIAL_TOKEN"
+[ "$rc" -eq 0 ] || show "$tmp/fresh4"
+"$PROV" down --prefix "$PF" --volumes >"$tmp/down" 2>&1; rc=$?
+check "down --volumes of the --fresh cluster" \
+    bash -c "[ $rc -eq 0 ] && [ -z \"\$(docker ps -aq --filter label=io.cass-entry.cluster=$PF)\" ] && [ -z \"\$(docker volume ls -q --filter label=io.cass-entry.cluster=$PF)\" ]"
+
+# ---- a stopped registry (last: the registry goes away)
+kill "$REG_PID" 2>/dev/null
+REG_PID=
+for _ in $(seq 1 50); do curl -sf "http://$REG/v2/" -o /dev/null || break; sleep 0.1; done
+"$PROV" push --image "$TAG" --registry "$REG" --repo "cass-entry:$RUN_ID" >"$tmp/out" 2>&1; rc=$?
+check "push to a stopped registry: exit 1, the daemon's reason and the registry named ($(grep error "$tmp/out" | cut -c1-200))" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'connection refused' '$tmp/out' && grep -q 'registry at $REG' '$tmp/out'"
+exit 0

@@ -1,0 +1,296 @@
+/*
+ * Unit tests for the plan of provision/cluster (cluster_plan_make): what `up`
+ * does given what exists on the engine, without an engine.  The rules come
+ * from cluster.h and issue 5 (sequential by default, --fresh only for a
+ * brand-new cluster, re-run changes nothing, add a node, kept volumes...).
+ * Expected tokens come from the definition (the first token of node 1 is
+ * -2^63; node 2 of 2 x 1 starts at 0), not from provision/tokens.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provision/cluster.h"
+
+/* The value of KEY in a NULL-terminated KEY=VALUE list, NULL if absent. */
+static const char *env_get(char **env, const char *key)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; env && env[i]; i++)
+        if (strncmp(env[i], key, n) == 0 && env[i][n] == '=')
+            return env[i] + n + 1;
+    return NULL;
+}
+
+static size_t count_commas(const char *s)
+{
+    size_t n = 0;
+    for (; s && *s; s++)
+        n += *s == ',';
+    return n;
+}
+
+/* What the engine "has": nodes (index, running) and volumes 1..nvol. */
+struct world {
+    cluster_found_node nodes[8];
+    bool vol[8];
+    cluster_found found;
+};
+
+static void world_init(struct world *w, size_t nvol)
+{
+    memset(w, 0, sizeof *w);
+    w->found.nodes = w->nodes;
+    w->found.volume_exists = w->vol;
+    w->found.volumes_n = nvol;
+}
+
+static void world_node(struct world *w, unsigned index, bool running, const char *seeds,
+                       const char *name)
+{
+    cluster_found_node *n = &w->nodes[w->found.n++];
+    n->index = index;
+    n->running = running;
+    snprintf(n->seeds, sizeof n->seeds, "%s", seeds);
+    snprintf(n->cluster_name, sizeof n->cluster_name, "%s", name);
+    w->vol[index - 1] = true; /* a container has its volume */
+}
+
+static void test_brand_new_sequential(void **state)
+{
+    (void)state;
+    cluster_opts o;
+    cluster_opts_init(&o);
+    struct world w;
+    world_init(&w, 3);
+    cluster_plan p;
+    cluster_error err;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    assert_int_equal(p.n, 3);
+    assert_false(p.all_at_once);
+    assert_string_equal(p.seeds, "cass1");
+    assert_string_equal(p.network, "cass-net");
+    assert_string_equal(p.cluster_name, "cass-entry");
+    for (size_t i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "cass%zu", i + 1);
+        assert_string_equal(p.nodes[i].name, name);
+        assert_int_equal(p.nodes[i].action, NODE_CREATE);
+        assert_true(p.nodes[i].volume_new);
+        assert_false(p.nodes[i].initial_tokens);
+        assert_string_equal(env_get(p.nodes[i].env, "CASSANDRA_SEEDS"), "cass1");
+        assert_string_equal(env_get(p.nodes[i].env, "CASSANDRA_NUM_TOKENS"), "16");
+        assert_null(env_get(p.nodes[i].env, "CASSANDRA_CFG_YAML_INITIAL_TOKEN"));
+        assert_null(env_get(p.nodes[i].env, "CASSANDRA_CFG_YAML_AUTO_BOOTSTRAP"));
+    }
+    assert_string_equal(p.nodes[1].volume, "cass2-data");
+    cluster_plan_free(&p);
+}
+
+static void test_fresh_brand_new(void **state)
+{
+    (void)state;
+    cluster_opts o;
+    cluster_opts_init(&o);
+    o.fresh = true;
+    struct world w;
+    world_init(&w, 3);
+    cluster_plan p;
+    cluster_error err;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    assert_true(p.all_at_once);
+    assert_string_equal(p.seeds, "cass1,cass2,cass3");
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(p.nodes[i].initial_tokens);
+        const char *t = env_get(p.nodes[i].env, "CASSANDRA_CFG_YAML_INITIAL_TOKEN");
+        assert_non_null(t);
+        assert_int_equal(count_commas(t), 15); /* 16 tokens */
+        assert_string_equal(env_get(p.nodes[i].env, "CASSANDRA_CFG_YAML_AUTO_BOOTSTRAP"),
+                            "false");
+    }
+    /* node 1 starts at the bottom of the ring */
+    assert_true(strncmp(env_get(p.nodes[0].env, "CASSANDRA_CFG_YAML_INITIAL_TOKEN"),
+                        "-9223372036854775808,", 21) == 0);
+    cluster_plan_free(&p);
+
+    /* 2 nodes x 1 token: node 2's only token is 0 (half the ring) */
+    o.nodes = 2;
+    o.num_tokens = 1;
+    world_init(&w, 2);
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    assert_string_equal(env_get(p.nodes[1].env, "CASSANDRA_CFG_YAML_INITIAL_TOKEN"), "0");
+    cluster_plan_free(&p);
+}
+
+static void test_rerun_and_add(void **state)
+{
+    (void)state;
+    cluster_opts o;
+    cluster_opts_init(&o);
+    struct world w;
+    world_init(&w, 4);
+    world_node(&w, 2, true, "cass1", "prod");
+    world_node(&w, 1, true, "cass1", "prod");
+    world_node(&w, 3, true, "cass1", "prod");
+    cluster_plan p;
+    cluster_error err;
+    /* re-run: everything kept */
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    assert_int_equal(p.n, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(p.nodes[i].action, NODE_KEEP);
+    assert_string_equal(p.cluster_name, "prod"); /* the existing cluster's */
+    cluster_plan_free(&p);
+    /* add one: the existing seeds and name go to the new node */
+    o.nodes = 4;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    assert_int_equal(p.n, 4);
+    assert_int_equal(p.nodes[3].action, NODE_CREATE);
+    assert_true(p.nodes[3].volume_new);
+    assert_string_equal(env_get(p.nodes[3].env, "CASSANDRA_CLUSTER_NAME"), "prod");
+    assert_string_equal(env_get(p.nodes[3].env, "CASSANDRA_SEEDS"), "cass1");
+    cluster_plan_free(&p);
+    /* --fresh on an existing cluster: the new node bootstraps, with a note */
+    o.fresh = true;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    assert_false(p.all_at_once);
+    assert_false(p.nodes[3].initial_tokens);
+    assert_int_equal(p.n_notes, 1);
+    assert_non_null(strstr(p.notes[0], "one at a time"));
+    cluster_plan_free(&p);
+}
+
+static void test_stopped_kept_beyond(void **state)
+{
+    (void)state;
+    cluster_opts o;
+    cluster_opts_init(&o);
+    o.nodes = 3;
+    struct world w;
+    world_init(&w, 5);
+    world_node(&w, 1, true, "cass1", "c");
+    world_node(&w, 2, false, "cass1", "c");
+    world_node(&w, 5, true, "cass1", "c");
+    w.vol[2] = true; /* cass3's volume kept by an earlier `down` */
+    cluster_plan p;
+    cluster_error err;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    /* 1 keep, 2 start, 3 create on its kept volume, 4 not wanted, 5 left alone */
+    assert_int_equal(p.n, 4);
+    assert_int_equal(p.nodes[0].action, NODE_KEEP);
+    assert_int_equal(p.nodes[1].action, NODE_START);
+    assert_int_equal(p.nodes[2].action, NODE_CREATE);
+    assert_false(p.nodes[2].volume_new);
+    assert_int_equal(p.nodes[3].index, 5);
+    assert_int_equal(p.nodes[3].action, NODE_KEEP);
+    assert_int_equal(p.n_notes, 1);
+    assert_non_null(strstr(p.notes[0], "cass5 exists beyond -n 3"));
+    cluster_plan_free(&p);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    cluster_opts o;
+    cluster_opts_init(&o);
+    struct world w;
+    cluster_plan p;
+    cluster_error err;
+
+    /* --fresh over a kept data volume */
+    world_init(&w, 3);
+    w.vol[1] = true;
+    o.fresh = true;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), PROV_EXIT_FAIL);
+    assert_non_null(strstr(err.message, "cass2-data"));
+    assert_null(p.nodes);
+
+    /* --fresh with a num_tokens override that would not match the tokens */
+    world_init(&w, 3);
+    const char *env[] = {"CASSANDRA_NUM_TOKENS=8", NULL};
+    o.env = env;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), PROV_EXIT_USAGE);
+    assert_non_null(strstr(err.message, "--num-tokens"));
+    o.env = NULL;
+    o.fresh = false;
+
+    /* another cluster name than the running cluster's */
+    world_init(&w, 3);
+    world_node(&w, 1, true, "cass1", "prod");
+    o.cluster_name = "test";
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), PROV_EXIT_USAGE);
+    assert_non_null(strstr(err.message, "'prod'"));
+    o.cluster_name = NULL;
+
+    /* bad prefix, bad -e, --publish beyond the cluster */
+    world_init(&w, 3);
+    o.prefix = "-x";
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), PROV_EXIT_USAGE);
+    o.prefix = "cass";
+    const char *bad_env[] = {"NOEQUALS", NULL};
+    o.env = bad_env;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), PROV_EXIT_USAGE);
+    assert_non_null(strstr(err.message, "NOEQUALS"));
+    o.env = NULL;
+    o.publish_node = 4;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), PROV_EXIT_USAGE);
+}
+
+static void test_env_overrides_and_options(void **state)
+{
+    (void)state;
+    cluster_opts o;
+    cluster_opts_init(&o);
+    o.nodes = 1;
+    o.prefix = "db";
+    o.network = "mynet";
+    o.seeds = "db1,other";
+    o.dc = "east";
+    o.rack = "r7";
+    o.jvm_extra_opts = "-Dx=1";
+    const char *env[] = {"CASSANDRA_SEEDS=override", "EXTRA=a=b", NULL};
+    o.env = env;
+    struct world w;
+    world_init(&w, 1);
+    cluster_plan p;
+    cluster_error err;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    char **e = p.nodes[0].env;
+    assert_string_equal(p.network, "mynet");
+    assert_string_equal(p.nodes[0].name, "db1");
+    assert_string_equal(env_get(e, "CASSANDRA_SEEDS"), "override"); /* -e wins */
+    assert_string_equal(env_get(e, "EXTRA"), "a=b");
+    assert_string_equal(env_get(e, "CASSANDRA_DC"), "east");
+    assert_string_equal(env_get(e, "CASSANDRA_RACK"), "r7");
+    assert_string_equal(env_get(e, "JVM_EXTRA_OPTS"), "-Dx=1");
+    /* one CASSANDRA_SEEDS only, not the provisioner's and the user's */
+    size_t seeds = 0;
+    for (size_t i = 0; e[i]; i++)
+        seeds += strncmp(e[i], "CASSANDRA_SEEDS=", 16) == 0;
+    assert_int_equal(seeds, 1);
+    /* labels: the cluster, the node, the seeds the plan chose */
+    assert_string_equal(env_get(p.nodes[0].labels, CLUSTER_LABEL_CLUSTER), "db");
+    assert_string_equal(env_get(p.nodes[0].labels, CLUSTER_LABEL_NODE), "1");
+    assert_string_equal(env_get(p.nodes[0].labels, CLUSTER_LABEL_SEEDS), "db1,other");
+    assert_string_equal(env_get(p.nodes[0].labels, CLUSTER_LABEL_NETWORK), "mynet");
+    cluster_plan_free(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_brand_new_sequential),
+        cmocka_unit_test(test_fresh_brand_new),
+        cmocka_unit_test(test_rerun_and_add),
+        cmocka_unit_test(test_stopped_kept_beyond),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_env_overrides_and_options),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
