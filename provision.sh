@@ -30,6 +30,28 @@
 #   --publish             publish cass1's CQL port on 127.0.0.1:9042
 #   --skip-build          steps 3, 5, 6, 7 only: use the images already built
 #   -- ARGS...            passed to `cass-provision up` as they are
+# Several hosts (Docker swarm mode; the nodes become services, each pinned to
+# the swarm node that holds its data, on an attachable overlay network):
+#   --swarm HOST          deploy on the swarm whose manager's engine is HOST (a
+#                         DOCKER_HOST value, e.g. tcp://10.0.0.5:2376 with the
+#                         usual DOCKER_TLS_VERIFY/DOCKER_CERT_PATH); --registry
+#                         must then be an address every swarm node can pull from
+#                         (and trusts), not the loopback
+#   --engine HOST         the engine of another swarm node, repeatable: the
+#                         provisioner checks each node through exec where it runs
+#   --place LIST          swarm nodes (host names or ids) for the new nodes, in
+#                         turn (default: spread over the swarm)
+#   --push-engine HOST    the engine that pushes to --registry (default this
+#                         machine's); the image is copied to it first (docker
+#                         save | load), e.g. a host that trusts that registry
+#   --demo-multihost      the original topology on this machine, for real:
+#                         tests/multihost/topology.sh makes three engines in
+#                         network namespaces, "infra" (registry
+#                         192.168.99.100:5000), "swarm-0" (manager) and "swarm-1"
+#                         (worker); the image is pushed from infra and the
+#                         cluster spread over swarm-0 and swarm-1.  With status
+#                         and down too (`down --demo-multihost` also removes the
+#                         topology).
 # Other commands:
 #   down [--volumes]      `cass-provision down`
 #   status                `cass-provision status`
@@ -105,6 +127,10 @@ esac
 skip_build=
 up_args=()
 down_args=()
+SWARM=
+PUSH_ENGINE=
+DEMO=
+swarm_args=()   # --engine and --place, for up, status and down
 while [ $# -gt 0 ]; do
     case $1 in
         -n | --nodes) [ $# -ge 2 ] || die "$1 needs a value"; NODES=$2; shift 2 ;;
@@ -112,6 +138,11 @@ while [ $# -gt 0 ]; do
         --fresh | --publish) up_args+=("$1"); shift ;;
         --skip-build) skip_build=1; shift ;;
         --volumes) down_args+=("$1"); shift ;;
+        --swarm) [ $# -ge 2 ] || die "$1 needs a value"; SWARM=$2; shift 2 ;;
+        --engine) [ $# -ge 2 ] || die "$1 needs a value"; swarm_args+=("$1" "$2"); shift 2 ;;
+        --place) [ $# -ge 2 ] || die "$1 needs a value"; up_args+=("$1" "$2"); shift 2 ;;
+        --push-engine) [ $# -ge 2 ] || die "$1 needs a value"; PUSH_ENGINE=$2; shift 2 ;;
+        --demo-multihost) DEMO=1; shift ;;
         --) shift; up_args+=("$@"); break ;;
         -h | --help) usage; exit 0 ;;
         *) die "unknown option $1 (see $0 --help)" ;;
@@ -122,6 +153,27 @@ case $REGISTRY in *:*) ;; *) die "--registry $REGISTRY: expected HOST:PORT" ;; e
 
 [ "$(id -u)" -eq 0 ] || die "run as root (it installs packages and starts dockerd)"
 
+# The demonstration topology: its engines and registry, as topology.sh
+# reports them (`env`), after making them (`up`) for the up command.
+TOPOLOGY=tests/multihost/topology.sh
+demo_topology() {
+    local topo_env
+    topo_env=$("$TOPOLOGY" "$1") || return 1
+    topo() { sed -n "s/^$1=//p" <<<"$topo_env"; }
+    REGISTRY=$(topo MH_REGISTRY) SWARM=$(topo MH_SWARM0) PUSH_ENGINE=$(topo MH_INFRA)
+    swarm_args+=(--engine "$(topo MH_SWARM1)")
+}
+if [ -n "$DEMO" ]; then
+    [ -z "$SWARM$PUSH_ENGINE" ] || die "--demo-multihost makes its own swarm: no --swarm or --push-engine with it"
+    [ "$cmd" = up ] || demo_topology env
+fi
+check_swarm_registry() {
+    case ${REGISTRY%:*} in
+        127.* | localhost) die "--swarm: the registry $REGISTRY is each swarm node's own loopback: give --registry an address every swarm node reaches" ;;
+    esac
+}
+[ -z "$SWARM" ] || check_swarm_registry
+
 case $cmd in
     registry)
         ensure_registry
@@ -129,6 +181,14 @@ case $cmd in
     down | status)
         image/dockerd.sh
         build_provisioner
+        if [ -n "$SWARM" ]; then
+            rc=0
+            DOCKER_HOST=$SWARM "$PROVISION" "$cmd" "${down_args[@]}" "${swarm_args[@]}" || rc=$?
+            if [ -n "$DEMO" ] && [ "$cmd" = down ]; then
+                "$TOPOLOGY" down || rc=1
+            fi
+            exit $rc
+        fi
         exec "$PROVISION" "$cmd" "${down_args[@]}" ;;
 esac
 
@@ -143,7 +203,10 @@ step() {  # NAME COMMAND...: one step, timed
 
 step "packages" image/install-deps.sh
 step "engine" image/dockerd.sh
-step "registry" ensure_registry
+if [ -n "$DEMO" ]; then
+    step "topology (engines infra, swarm-0, swarm-1 in network namespaces)" demo_topology up
+fi
+[ -n "$SWARM" ] || step "registry" ensure_registry
 if [ -z "$skip_build" ]; then
     # stdout of build.sh is the image's name
     IMAGE=$(image/build.sh) || die "image/build.sh failed"
@@ -153,7 +216,24 @@ else
     IMAGE=cass-entry:$VERSION
 fi
 step "provisioner" build_provisioner
-step "push" "$PROVISION" push --image "$IMAGE" --registry "$REGISTRY"
 TAG=${IMAGE##*:}
-step "up" "$PROVISION" up -n "$NODES" --image "$REGISTRY/cass-entry:$TAG" "${up_args[@]}"
-say "done in $((SECONDS - start)) s: $NODES node(s) from $REGISTRY/cass-entry:$TAG"
+if [ -z "$SWARM" ]; then
+    step "push" "$PROVISION" push --image "$IMAGE" --registry "$REGISTRY"
+    step "up" "$PROVISION" up -n "$NODES" --image "$REGISTRY/cass-entry:$TAG" "${up_args[@]}"
+    say "done in $((SECONDS - start)) s: $NODES node(s) from $REGISTRY/cass-entry:$TAG"
+    exit 0
+fi
+# On a swarm: push from PUSH_ENGINE (the image copied there first), then the
+# services, pinned to the digest the push returned.
+digest_file=$(mktemp)
+trap 'rm -f "$digest_file"' EXIT
+if [ -n "$PUSH_ENGINE" ]; then
+    copy_image() { docker save "$IMAGE" | docker -H "$PUSH_ENGINE" load >/dev/null; }
+    step "copy the image to $PUSH_ENGINE" copy_image
+fi
+step "push" env ${PUSH_ENGINE:+DOCKER_HOST="$PUSH_ENGINE"} "$PROVISION" push --image "$IMAGE" \
+    --registry "$REGISTRY" --digest-file "$digest_file"
+PINNED=$(cat "$digest_file")
+step "up" env DOCKER_HOST="$SWARM" "$PROVISION" up -n "$NODES" --image "$PINNED" \
+    "${swarm_args[@]}" "${up_args[@]}"
+say "done in $((SECONDS - start)) s: $NODES node(s) on the swarm of $SWARM from $PINNED"

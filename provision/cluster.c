@@ -693,7 +693,8 @@ static int check_running(run_ctx *x, live_node *ln, cluster_error *err)
     return rc;
 }
 
-/* Probe CQL inside the node: 0 answered, 1 not yet, else an error code. */
+/* Probe CQL inside the node: 0 answered, 1 not yet, -1 error (err filled).
+ * Not an exit code: PROV_EXIT_FAIL is 1 too, and would read as "not yet". */
 static int probe(run_ctx *x, live_node *ln, cluster_error *err)
 {
     const char *cmd[] = {"cass-entry", "--probe", NULL};
@@ -702,15 +703,18 @@ static int probe(run_ctx *x, live_node *ln, cluster_error *err)
     if (docker_exec(x->c, ln->plan->name, cmd, NULL, NULL, PROBE_TIMEOUT_MS, &r, &e) != ENG_OK) {
         if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e))
             return 1; /* slow, or the container is between states: check_running decides */
-        return cluster_fail_engine(err, &e, "probing %s", ln->plan->name);
+        cluster_fail_engine(err, &e, "probing %s", ln->plan->name);
+        return -1;
     }
     int code = r.exit_code;
     docker_exec_result_free(&r);
-    if (code == 126 || code == 127)
-        return fail(err, PROV_EXIT_FAIL,
-                    "%s: `cass-entry --probe` can't run in the container (exit status %d): is "
-                    "%s a cass-entry image?",
-                    ln->plan->name, code, x->o->image);
+    if (code == 126 || code == 127) {
+        fail(err, PROV_EXIT_FAIL,
+             "%s: `cass-entry --probe` can't run in the container (exit status %d): is %s a "
+             "cass-entry image?",
+             ln->plan->name, code, x->o->image);
+        return -1;
+    }
     return code == 0 ? 0 : 1;
 }
 
@@ -770,8 +774,8 @@ static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, clu
             if (check_running(x, ln, err) != 0)
                 return err->exit_code;
             int rc = probe(x, ln, err);
-            if (rc > 1)
-                return rc;
+            if (rc < 0)
+                return err->exit_code;
             if (rc == 0) {
                 ln->probed = true;
                 if (n_wait > 1 && ln->this_run)

@@ -3,10 +3,12 @@
 #   ring     `nodetool status` parsed, the readiness gate, the ring table
 #   tokens   evenly interleaved Murmur3 initial tokens (up --fresh)
 #   cluster  the plan and its execution: up, status, down
+#   swarm    the same on a swarm (one service per node, pinned to its host)
 #   main     the command line: build, push, up, status, down
 # Dynamic only (libcurl and libarchive have no musl builds here): not in
 # STATIC_PROGRAMS.
-PROVISION_SRCS := provision/ring.c provision/tokens.c provision/cluster.c provision/main.c
+PROVISION_SRCS := provision/ring.c provision/tokens.c provision/cluster.c provision/swarm.c \
+                  provision/main.c
 PROVISION_OBJS := $(PROVISION_SRCS:%.c=$(B)/obj/%.o)
 
 # Sources name headers from the project root ("provision/ring.h").

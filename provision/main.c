@@ -5,7 +5,8 @@
  * main reads like the table of contents: parse the command line, connect to
  * the engine as the docker CLI would (DOCKER_HOST, DOCKER_TLS_VERIFY, ...),
  * run one command, print its error once.  The work is in provision/cluster
- * (up, status, down) and provision/docker (build, tag, push).
+ * (up, status, down on one engine), provision/swarm (the same on a swarm, when
+ * DOCKER_HOST is a swarm manager) and provision/docker (build, tag, push).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include "provision/cluster.h"
 #include "provision/docker.h"
 #include "provision/engine.h"
+#include "provision/swarm.h"
 
 #define PROG "cass-provision"
 #define DEFAULT_IMAGE "cass-entry:5.0.1"        /* what image/build.sh builds */
@@ -72,6 +74,19 @@ static const char usage_text[] =
     "                        (default 9042)\n"
     "  --timeout S           readiness limit per node (default 300)\n"
     "  --poll S              nodetool status at most every S seconds (default 3)\n"
+    "\n"
+    "On a swarm (DOCKER_HOST is a swarm manager), each node is a service pinned to\n"
+    "one swarm node, on an attachable overlay network; the image must be pinned by\n"
+    "digest or resolvable in a registry every swarm node reaches:\n"
+    "  --engine HOST         DOCKER_HOST of another swarm node's engine, repeatable:\n"
+    "                        nodes are checked through exec where they run, so only\n"
+    "                        swarm nodes whose engine is known (and the manager) get\n"
+    "                        Cassandra nodes (up, status, down)\n"
+    "  --place LIST          swarm nodes (host name or id), comma-separated, for new\n"
+    "                        nodes in turn (default: spread, the fewest nodes first);\n"
+    "                        a node whose data volume exists goes back to its host\n"
+    "  --schedule-timeout S  how long a task may wait for a swarm node (default 120)\n"
+    "  --no-swarm            on a swarm manager, run plain containers on it instead\n"
     "\n"
     "Options of up, status and down:\n"
     "  --prefix P        names: P1..PN, P1-data.., P-net (default cass)\n"
@@ -309,8 +324,21 @@ static int cmd_push(int argc, char **argv)
 enum {
     OPT_PREFIX = 256, OPT_NETWORK, OPT_IMAGE, OPT_REGISTRY, OPT_FRESH, OPT_SEEDS,
     OPT_CLUSTER_NAME, OPT_DC, OPT_RACK, OPT_NUM_TOKENS, OPT_MEMORY, OPT_STOP_TIMEOUT,
-    OPT_RESTART, OPT_JVM, OPT_PUBLISH, OPT_TIMEOUT, OPT_POLL, OPT_VOLUMES
+    OPT_RESTART, OPT_JVM, OPT_PUBLISH, OPT_TIMEOUT, OPT_POLL, OPT_VOLUMES,
+    OPT_ENGINE, OPT_PLACE, OPT_SCHEDULE_TIMEOUT, OPT_NO_SWARM
 };
+
+/* "a,b,,c" -> {"a", "b", "c", NULL} in place (buf is modified); at most max. */
+static size_t split_list(char *buf, const char **out, size_t max)
+{
+    size_t n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", ", &save); tok && n < max;
+         tok = strtok_r(NULL, ", ", &save))
+        out[n++] = tok;
+    out[n] = NULL;
+    return n;
+}
 
 static int cmd_cluster(const char *cmd, int argc, char **argv)
 {
@@ -332,9 +360,20 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"poll", required_argument, NULL, OPT_POLL},
         {"volumes", no_argument, NULL, OPT_VOLUMES},
+        {"engine", required_argument, NULL, OPT_ENGINE},
+        {"place", required_argument, NULL, OPT_PLACE},
+        {"schedule-timeout", required_argument, NULL, OPT_SCHEDULE_TIMEOUT},
+        {"no-swarm", no_argument, NULL, OPT_NO_SWARM},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     cluster_opts o;
     cluster_opts_init(&o);
+    swarm_opts so;
+    swarm_opts_init(&so, &o);
+    enum { MAX_ENGINES = 64, MAX_PLACE = CLUSTER_MAX_NODES };
+    const char *engines[MAX_ENGINES + 1] = {NULL}, *place[MAX_PLACE + 1] = {NULL};
+    char place_buf[4096] = "";
+    size_t n_engines = 0;
+    bool no_swarm = false;
     bool is_up = strcmp(cmd, "up") == 0, is_down = strcmp(cmd, "down") == 0;
     const char *registry = DEFAULT_REGISTRY, *image = NULL;
     const char **env = calloc((size_t)argc + 1, sizeof *env);
@@ -348,7 +387,8 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
     long long size;
     while (rc == 0 && (ch = getopt_long(argc, argv, "n:e:h", opts, NULL)) != -1) {
         /* options that only make sense for up, or down, are refused elsewhere */
-        bool up_only = ch == 'n' || ch == 'e' || (ch >= OPT_IMAGE && ch <= OPT_POLL);
+        bool up_only = ch == 'n' || ch == 'e' || (ch >= OPT_IMAGE && ch <= OPT_POLL) ||
+                       ch == OPT_PLACE || ch == OPT_SCHEDULE_TIMEOUT;
         if ((up_only && !is_up) || (ch == OPT_VOLUMES && !is_down)) {
             rc = usage_error("this option is not one of %s's", cmd);
             break;
@@ -422,6 +462,24 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
             o.poll_s = (int)u;
             break;
         case OPT_VOLUMES: o.volumes = true; break;
+        case OPT_ENGINE:
+            if (n_engines == MAX_ENGINES)
+                rc = usage_error("--engine: at most %d engines", MAX_ENGINES);
+            else
+                engines[n_engines++] = optarg;
+            break;
+        case OPT_PLACE:
+            snprintf(place_buf, sizeof place_buf, "%s", optarg);
+            if (split_list(place_buf, place, MAX_PLACE) == 0)
+                rc = usage_error("--place '%s': expected swarm node names or ids, comma-separated",
+                                 optarg);
+            break;
+        case OPT_SCHEDULE_TIMEOUT:
+            if (!parse_uint(optarg, 86400, &u) || u == 0)
+                rc = usage_error("--schedule-timeout '%s': expected seconds", optarg);
+            so.schedule_timeout_s = (int)u;
+            break;
+        case OPT_NO_SWARM: no_swarm = true; break;
         case 'h': fputs(usage_text, stdout); free(env); return 0;
         default: rc = PROV_EXIT_USAGE; fprintf(stderr, "Try '" PROG " --help'.\n"); break;
         }
@@ -437,10 +495,28 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
     snprintf(default_image, sizeof default_image, "%s/%s:5.0.1", registry, DEFAULT_REPO);
     o.image = image ? image : default_image;
 
+    eng_env envs;
+    eng_env_from_environ(&envs);
+    so.env = &envs;
+    so.engines = engines;
+    so.place = place[0] ? place : NULL;
+
     cluster_error err = {0};
     eng_client *c = NULL;
-    if (connect_client(&c, &err) == 0) {
-        if (is_up)
+    bool manager = false;
+    if (connect_client(&c, &err) == 0 && (no_swarm || swarm_detect(c, &manager, &err) == 0)) {
+        if (!manager && (n_engines > 0 || so.place))
+            rc = usage_error("--engine and --place are for a swarm, and %s is %s",
+                             eng_client_config(c)->host,
+                             no_swarm ? "used without swarm mode (--no-swarm)"
+                                      : "not a swarm manager");
+        else if (manager && is_up)
+            rc = swarm_up(c, &so, &err);
+        else if (manager && is_down)
+            rc = swarm_down(c, &so, &err);
+        else if (manager)
+            rc = swarm_status(c, &so, &err);
+        else if (is_up)
             rc = cluster_up(c, &o, &err);
         else if (is_down)
             rc = cluster_down(c, &o, &err);

@@ -238,7 +238,6 @@ typedef struct {
     docker_node node;            /* from GET /nodes */
     eng_client *engine;          /* for exec on this host; NULL when none */
     bool owned;                  /* made here from --engine (freed at the end) */
-    char engine_host[512];       /* its DOCKER_HOST, "" when none */
     char unusable[160];          /* "" = a node may be placed here, else why not */
     unsigned load;               /* nodes of this cluster pinned here */
 } sw_host;
@@ -249,7 +248,6 @@ typedef struct {
     char name[DOCKER_NAME_MAX];  /* <prefix>N, the service */
     char volume[DOCKER_NAME_MAX + 8]; /* <prefix>N-data */
     const cluster_node_plan *plan; /* up: its plan entry */
-    bool exists;                 /* the service exists */
     int host;                    /* index in hosts of its swarm node, -1 unknown */
     char pinned_id[DOCKER_ID_MAX]; /* the node.id of its constraint, "" if none */
     char seeds[1024];            /* labels of the existing service */
@@ -365,10 +363,8 @@ static int open_swarm(sw_ctx *x, cluster_error *err)
     free(nodes);
 
     sw_host *me = host_by_id(x, x->info.node_id, NULL);
-    if (me) {
+    if (me)
         me->engine = x->mgr;
-        snprintf(me->engine_host, sizeof me->engine_host, "%s", eng_client_config(x->mgr)->host);
-    }
     for (size_t k = 0; x->so->engines && x->so->engines[k]; k++) {
         const char *h = x->so->engines[k];
         eng_config cfg;
@@ -401,14 +397,17 @@ static int open_swarm(sw_ctx *x, cluster_error *err)
         }
         sh->engine = cl;
         sh->owned = true;
-        snprintf(sh->engine_host, sizeof sh->engine_host, "%s", h);
     }
     for (size_t i = 0; i < x->nh; i++) {
         sw_host *sh = &x->hosts[i];
         if (strcmp(sh->node.state, "ready") != 0)
             snprintf(sh->unusable, sizeof sh->unusable, "%s", sh->node.state);
         else if (strcmp(sh->node.availability, "active") != 0)
-            snprintf(sh->unusable, sizeof sh->unusable, "%s", sh->node.availability);
+            snprintf(sh->unusable, sizeof sh->unusable, "%s (availability %s)",
+                     strcmp(sh->node.availability, "pause") == 0   ? "paused"
+                     : strcmp(sh->node.availability, "drain") == 0 ? "drained"
+                                                                     : "not active",
+                     sh->node.availability);
         else if (!sh->engine)
             snprintf(sh->unusable, sizeof sh->unusable, "no engine to reach it: give --engine");
     }
@@ -512,7 +511,6 @@ static int find_services(sw_ctx *x, cluster_error *err)
             continue;
         sw_node *nd = &x->svc[x->nsvc++];
         nd->index = idx;
-        nd->exists = true;
         snprintf(nd->name, sizeof nd->name, "%s", list[i].name);
         snprintf(nd->volume, sizeof nd->volume, "%s%u-data", x->o->prefix, idx);
         const char *s = docker_label_get(list[i].labels, CLUSTER_LABEL_SEEDS);
@@ -1256,7 +1254,6 @@ static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
                         nd->name, e.message);
         return cluster_fail_engine(err, &e, "creating service %s", nd->name);
     }
-    nd->exists = true;
     nd->this_run = true;
     nd->started = true;
     nd->waiting = true;

@@ -1,0 +1,404 @@
+#!/usr/bin/env bash
+# Checks pass their values as arguments and cleanup runs from the trap.
+# shellcheck disable=SC2317
+# tests/suites/multihost.sh: the provisioner on Docker swarm mode, on the
+# original topology reproduced for real on this machine (issue 6).
+#
+# tests/multihost/topology.sh builds three Docker engines, each a dockerd in
+# its own network namespace with its own address, data root and host name:
+# infra (the registry at 192.168.99.100:5000), swarm-0 (swarm manager) and
+# swarm-1 (worker), on a bridge in a namespace of its own.  Then, with
+# cass-provision pointed at swarm-0 (DOCKER_HOST) and told swarm-1's engine
+# (--engine, for exec):
+#   1. push: the product image into the infra registry (its catalog, tags and
+#      digest checked in the registry itself);
+#   2. up -n 3: three services spread over swarm-0 and swarm-1, each pinned by
+#      a node.id constraint, image by digest, dnsrr, memory limit, 120 s stop
+#      grace period, data volume on its host; the ring shows 3 x UN with the
+#      host of each node;
+#   3. rows written at QUORUM (RF 3) through a node on swarm-0 read back at
+#      QUORUM through the node on swarm-1; re-running up changes nothing;
+#   4. a host lost: swarm-1's engine stopped: its node (the only one there)
+#      shows DN, nothing is rescheduled elsewhere, the two others serve QUORUM
+#      reads and writes, status and up fail naming the node and its host and
+#      change nothing; swarm-1's engine started again: the same node (same
+#      host id, same volume) is UN again and has the rows;
+#   5. errors: an image the registry does not have (rejected task), a
+#      --place naming no node, a paused node: clear messages, exit != 0,
+#      the running cluster untouched;
+#   6. a fourth node added, spread to the host with fewer nodes;
+#   7. down --volumes removes services, network, volumes on both hosts.
+# The topology is torn down at the end, also on failure or interruption, and
+# the suite checks that nothing of it is left.
+#
+# Network traffic stays inside the namespaces the topology creates; the host
+# only talks to the engines through their unix sockets.  Needs root.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$PWD
+BUILD_DIR=${BUILD_DIR:-build}
+PROV=$ROOT/$BUILD_DIR/cass-provision
+TOPO=$ROOT/tests/multihost/topology.sh
+FAST_OPTS="-Dcassandra.ring_delay_ms=5000 -Dcassandra.skip_wait_for_gossip_to_settle=0"
+MEM=1.5g
+NODE_TIMEOUT=${MH_NODE_TIMEOUT:-600}
+TMP=$(mktemp -d)
+
+ok()      { echo "ok - $*"; }
+not_ok()  { echo "not ok - $*"; }
+fatal()   { not_ok "$*"; exit 1; }
+comment() { sed 's/^/#   /' | head -n "${1:-30}"; }
+check()   { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+
+TOPO_MADE=
+cleanup() {
+    local rc=$?
+    if [ -n "$TOPO_MADE" ]; then
+        "$TOPO" down >"$TMP/down.log" 2>&1 || comment <"$TMP/down.log"
+    fi
+    rm -rf "$TMP"
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- preconditions ----------------------------------------------------------------
+[ "$(id -u)" -eq 0 ] || fatal "the multihost suite needs root (network namespaces, dockerd)"
+for t in ip unshare dockerd docker docker-registry curl; do
+    command -v "$t" >/dev/null || fatal "$t is missing (image/install-deps.sh installs the test dependencies)"
+done
+[ -x "$PROV" ] || fatal "$PROV was not built (run make)"
+if command -v shellcheck >/dev/null; then
+    if shellcheck "$TOPO" tests/suites/multihost.sh bench/multihost.sh >"$TMP/sc" 2>&1; then
+        ok "shellcheck clean: topology.sh, multihost.sh, bench/multihost.sh"
+    else
+        comment <"$TMP/sc"; not_ok "shellcheck findings"
+    fi
+else
+    not_ok "shellcheck is missing (image/install-deps.sh installs it)"
+fi
+if ! IMAGE=$(image/build.sh 2>"$TMP/build.err" | tail -n 1) || [ -z "$IMAGE" ]; then
+    comment <"$TMP/build.err"
+    fatal "image/build.sh could not build the product image"
+fi
+ok "product image $IMAGE (image/build.sh)"
+
+# ---- the topology -------------------------------------------------------------------
+"$TOPO" down >/dev/null 2>&1 # what an interrupted earlier run may have left
+TOPO_MADE=1
+t0=$SECONDS
+if ! "$TOPO" up >"$TMP/topo.env" 2>"$TMP/topo.err"; then
+    comment <"$TMP/topo.err"
+    fatal "topology.sh up failed"
+fi
+# shellcheck disable=SC1091 # written just above
+. "$TMP/topo.env"
+ok "topology up in $((SECONDS - t0))s: infra, swarm-0, swarm-1 engines; registry $MH_REGISTRY"
+dk() { local e=$1; shift; docker -H "$("$TOPO" sock "$e")" "$@"; }
+
+names=$(for e in infra swarm-0 swarm-1; do dk "$e" info --format '{{.Name}} {{.DockerRootDir}}'; done)
+addrs=$(for e in infra swarm-0 swarm-1; do ip -n "cmh-$e" -4 -o addr show eth0 | awk '{print $4}'; done | tr '\n' ' ')
+if [ "$(echo "$names" | awk '{print $1}' | tr '\n' ' ')" = "infra swarm-0 swarm-1 " ] &&
+   [ "$(echo "$names" | awk '{print $2}' | sort -u | wc -l)" = 3 ] &&
+   [ "$addrs" = "192.168.99.100/24 192.168.99.101/24 192.168.99.102/24 " ]; then
+    ok "three engines: host names infra, swarm-0, swarm-1; own data roots; addresses $addrs"
+else
+    echo "$names $addrs" | comment; not_ok "three distinct engines"
+fi
+nodes=$(dk swarm-0 node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}' | sort | tr '\n' ';')
+check "one swarm: swarm-0 manager (leader), swarm-1 worker, both ready [$nodes]" \
+    test "$nodes" = "swarm-0 Ready Leader;swarm-1 Ready ;"
+if ip netns exec cmh-swarm-1 curl -fsS -m 10 "http://$MH_REGISTRY/v2/" >/dev/null; then
+    ok "the registry answers on $MH_REGISTRY from swarm-1's namespace (over the bridge)"
+else
+    not_ok "registry $MH_REGISTRY not reachable from swarm-1"
+fi
+
+# ---- 1. push from swarm-0 into the infra registry ------------------------------------
+t0=$SECONDS
+"$TOPO" load swarm-0 "$IMAGE" 2>"$TMP/load.err" || { comment <"$TMP/load.err"; fatal "could not copy $IMAGE into swarm-0's engine"; }
+ok "image $IMAGE copied into swarm-0's engine (save/load) in $((SECONDS - t0))s"
+TAG=${IMAGE##*:}
+t0=$SECONDS
+if DOCKER_HOST=$MH_SWARM0 "$PROV" push --image "$IMAGE" --registry "$MH_REGISTRY" \
+       --digest-file "$TMP/digest" >"$TMP/push.out" 2>&1; then
+    ok "1 push: cass-provision push (DOCKER_HOST=swarm-0) to $MH_REGISTRY in $((SECONDS - t0))s"
+else
+    comment <"$TMP/push.out"; fatal "1 push failed"
+fi
+PINNED=$(cat "$TMP/digest")
+reg() { ip netns exec cmh-infra curl -fsS -m 10 "$@"; }
+catalog=$(reg "http://$MH_REGISTRY/v2/_catalog")
+tags=$(reg "http://$MH_REGISTRY/v2/cass-entry/tags/list")
+regdigest=$(reg -I -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+                "http://$MH_REGISTRY/v2/cass-entry/manifests/$TAG" | tr -d '\r' |
+            sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: //p')
+if [[ $catalog == *'"cass-entry"'* ]] && [[ $tags == *"\"$TAG\""* ]] &&
+   [ -n "$regdigest" ] && [ "$PINNED" = "$MH_REGISTRY/cass-entry@$regdigest" ]; then
+    ok "1 push: the registry lists cass-entry:$TAG, its manifest digest is the one push reported ($regdigest)"
+else
+    echo "catalog $catalog tags $tags registry digest $regdigest pinned $PINNED" | comment
+    not_ok "1 push: registry content"
+fi
+
+# ---- 2. up -n 3 -----------------------------------------------------------------------
+export DOCKER_HOST=$MH_SWARM0
+ENG=(--engine "$MH_SWARM1")
+UPOPTS=(--image "$PINNED" --memory "$MEM" --jvm-extra-opts "$FAST_OPTS" --timeout "$NODE_TIMEOUT")
+t0=$SECONDS
+if "$PROV" up -n 3 "${UPOPTS[@]}" "${ENG[@]}" >"$TMP/up.out" 2>&1; then
+    ok "2 up -n 3 on the swarm in $((SECONDS - t0))s"
+    comment 40 <"$TMP/up.out"
+else
+    comment 60 <"$TMP/up.out"
+    fatal "2 up -n 3 failed"
+fi
+svc_host() {  # SERVICE: the host name of the swarm node its running task is on
+    dk swarm-0 service ps --filter desired-state=running --format '{{.Node}}' "$1" 2>/dev/null | head -n 1
+}
+placement=$(for i in 1 2 3; do echo "cass$i=$(svc_host "cass$i")"; done | tr '\n' ' ')
+on0=$(grep -o '=swarm-0' <<<"$placement" | wc -l)
+on1=$(grep -o '=swarm-1' <<<"$placement" | wc -l)
+check "2 spread over both hosts: $placement(2 on one, 1 on the other)" test "$on0:$on1" = "2:1" -o "$on0:$on1" = "1:2"
+# The equivalent of the original `docker ps` on each host.
+ps0=$(dk swarm-0 ps --format '{{.Names}}' | grep -c '^cass[0-9]\.')
+ps1=$(dk swarm-1 ps --format '{{.Names}}' | grep -c '^cass[0-9]\.')
+check "2 docker ps: $ps0 node container(s) on swarm-0, $ps1 on swarm-1" test "$ps0:$ps1" = "$on0:$on1"
+LONE=   # the node alone on its host, for the host-loss test
+LONE_HOST=
+for i in 1 2 3; do
+    h=$(svc_host "cass$i")
+    if [ "$(grep -o "=$h " <<<"$placement" | wc -l)" = 1 ]; then LONE=cass$i LONE_HOST=$h; fi
+done
+spec_ok=1
+for i in 1 2 3; do
+    h=$(svc_host "cass$i")
+    nid=$(dk swarm-0 node inspect -f '{{.ID}}' "$h")
+    got=$(dk swarm-0 service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}|{{.Spec.EndpointSpec.Mode}}|{{.Spec.TaskTemplate.Placement.Constraints}}|{{.Spec.TaskTemplate.Resources.Limits.MemoryBytes}}|{{.Spec.TaskTemplate.ContainerSpec.StopGracePeriod}}|{{range .Spec.TaskTemplate.ContainerSpec.Mounts}}{{.Source}}:{{.Target}}{{end}}|{{.Spec.TaskTemplate.RestartPolicy.Condition}}|{{.Spec.Mode.Replicated.Replicas}}' "cass$i")
+    # (the template prints the grace period as a Go duration)
+    want="$PINNED|dnsrr|[node.id==$nid]|1610612736|2m0s|cass$i-data:/var/lib/cassandra|any|1"
+    # the image may carry the tag before the digest
+    got_norm=$(sed "s|^$MH_REGISTRY/cass-entry:[^@|]*@|$MH_REGISTRY/cass-entry@|" <<<"$got")
+    if [ "$got_norm" != "$want" ]; then
+        spec_ok=
+        echo "cass$i: $got" | comment; echo "want:  $want" | comment
+    fi
+    vol=$(dk "$h" volume ls -q --filter "name=cass$i-data")
+    [ "$vol" = "cass$i-data" ] || { spec_ok=; echo "cass$i-data not on $h" | comment; }
+done
+check "2 each service: image pinned by the pushed digest, dnsrr, node.id==<its host>, 1.5 GiB limit, 120 s stop grace, volume cassN-data on its host, restart any, 1 replica" test -n "$spec_ok"
+unrows=$(grep -cE '^datacenter1 +cass[123] +swarm-[01] +[0-9.]+ +UN ' "$TMP/up.out")
+check "2 the final ring table of up: 3 x UN, each with its host" test "$unrows" = 3
+
+# ---- 3. QUORUM across hosts ------------------------------------------------------------
+ctr_of() {  # SERVICE -> "ENGINE CONTAINER" of its running task
+    local e c
+    for e in swarm-0 swarm-1; do
+        c=$(dk "$e" ps -q --filter "label=com.docker.swarm.service.name=$1" 2>/dev/null | head -n 1)
+        [ -n "$c" ] && { echo "$e $c"; return 0; }
+    done
+    return 1
+}
+cql() {  # SERVICE CQL: cqlsh inside the node's container, against the node itself
+    local where
+    where=$(ctr_of "$1") || { echo "no running container of $1"; return 1; }
+    # shellcheck disable=SC2086 # "ENGINE CONTAINER"
+    set -- "$1" "$2" $where
+    dk "$3" exec "$4" cqlsh "$1" --request-timeout=30 -e "$2" 2>&1 | grep -v '^WARNING: cqlsh was built'
+}
+rows_of() { awk -F'|' '/^ *[0-9]+ \| / { gsub(/ /, "", $1); gsub(/^ +| +$/, "", $2); print $1, $2 }' | sort; }
+nodetool_in() {  # SERVICE ARGS...
+    local where
+    where=$(ctr_of "$1") || return 1
+    shift
+    # shellcheck disable=SC2086
+    set -- $where "$@"
+    local e=$1 c=$2
+    shift 2
+    dk "$e" exec -e MAX_HEAP_SIZE=128m -e HEAP_NEWSIZE=32m "$c" nodetool "$@"
+}
+host_of_addr_state() {  # VIEW_SERVICE HOSTID -> "UN"/"DN"... of the row with that host id
+    nodetool_in "$1" status 2>/dev/null | awk -v id="$2" '$0 ~ id { print $1 }'
+}
+hostid_of() {  # SERVICE: its host id (as it reports itself)
+    nodetool_in "$1" info 2>/dev/null | sed -n 's/^ID *: *//p'
+}
+
+OTHER=   # a node on the host that is not the writer's
+WRITER=cass1
+for i in 2 3; do [ "$(svc_host "cass$i")" != "$(svc_host cass1)" ] && OTHER=cass$i; done
+want_rows=$(for i in $(seq 1 20); do echo "$i row-$i"; done | sort)
+ins=$(for i in $(seq 1 20); do printf "INSERT INTO mh.rows (id, v) VALUES (%d, 'row-%d'); " "$i" "$i"; done)
+ins=${ins% } # cqlsh -e takes a blank after the last ';' for an empty statement
+out=$(cql "$WRITER" "CREATE KEYSPACE mh WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}; CREATE TABLE mh.rows (id int PRIMARY KEY, v text); CONSISTENCY QUORUM; $ins")
+if ! grep -qiE 'error|exception' <<<"$out"; then
+    ok "3 cqlsh in $WRITER (on $(svc_host $WRITER)): keyspace mh (RF 3), 20 rows written at QUORUM"
+else
+    echo "$out" | comment; not_ok "3 writing through $WRITER"
+fi
+got=$(cql "$OTHER" "CONSISTENCY QUORUM; SELECT id, v FROM mh.rows;" | rows_of)
+check "3 read back at QUORUM through $OTHER on the other host ($(svc_host "$OTHER")): the 20 rows" test "$got" = "$want_rows"
+
+ids_before=$(dk swarm-0 service ls -q --filter label=io.cass-entry.cluster=cass | sort | tr '\n' ' ')
+tasks_before=$(for i in 1 2 3; do dk swarm-0 service ps -q --filter desired-state=running "cass$i"; done | tr '\n' ' ')
+if "$PROV" up -n 3 "${UPOPTS[@]}" "${ENG[@]}" >"$TMP/rerun.out" 2>&1 &&
+   grep -q '3 running, 0 not running, 0 to create' "$TMP/rerun.out" &&
+   [ "$ids_before" = "$(dk swarm-0 service ls -q --filter label=io.cass-entry.cluster=cass | sort | tr '\n' ' ')" ] &&
+   [ "$tasks_before" = "$(for i in 1 2 3; do dk swarm-0 service ps -q --filter desired-state=running "cass$i"; done | tr '\n' ' ')" ]; then
+    ok "3 up again: exit 0, '3 running, 0 to create', same services and tasks"
+else
+    comment <"$TMP/rerun.out"; not_ok "3 up again changed something or failed"
+fi
+
+# ---- 4. a host lost ------------------------------------------------------------------------
+if [ -z "$LONE" ] || [ "$LONE_HOST" != swarm-1 ]; then
+    not_ok "4 host loss: needs a node alone on swarm-1 (placement: $placement)"
+else
+    SURV=()
+    for i in 1 2 3; do [ "cass$i" != "$LONE" ] && SURV+=("cass$i"); done
+    LONE_ID=$(hostid_of "$LONE")
+    LONE_VOL_CREATED=$(dk swarm-1 volume inspect -f '{{.CreatedAt}}' "$LONE-data")
+    t0=$SECONDS
+    "$TOPO" stop-engine swarm-1 2>"$TMP/stop.err" || comment <"$TMP/stop.err"
+    ok "4 swarm-1's engine stopped in $((SECONDS - t0))s ($LONE, host id ${LONE_ID:0:8}, ran there alone)"
+    st=
+    deadline=$((SECONDS + 180))
+    while [ $SECONDS -lt $deadline ]; do
+        st=$(host_of_addr_state "${SURV[0]}" "$LONE_ID")
+        [ "$st" = DN ] && break
+        sleep 3
+    done
+    check "4 $LONE shows DN in ${SURV[0]}'s nodetool status (after $((SECONDS - t0))s)" test "$st" = DN
+    # Give swarm time to notice the node down and do whatever it would do.
+    deadline=$((SECONDS + 120))
+    while [ $SECONDS -lt $deadline ]; do
+        [ "$(dk swarm-0 node inspect -f '{{.Status.State}}' swarm-1)" = down ] && break
+        sleep 2
+    done
+    sleep 15
+    tasks=$(dk swarm-0 service ps --format '{{.Node}}|{{.DesiredState}}|{{.CurrentState}}|{{.Error}}' "$LONE")
+    elsewhere=$(dk swarm-0 ps -a -q --filter "label=com.docker.swarm.service.name=$LONE")
+    running_elsewhere=$(grep -E '^swarm-0\|' <<<"$tasks")
+    if [ "$(dk swarm-0 node inspect -f '{{.Status.State}}' swarm-1)" = down ] &&
+       [ -z "$elsewhere" ] && [ -z "$running_elsewhere" ]; then
+        ok "4 swarm marks swarm-1 down; nothing rescheduled: no task or container of $LONE on swarm-0 ($(grep -m1 'Pending' <<<"$tasks" | cut -d'|' -f3,4 | tr -s ' '))"
+    else
+        echo "$tasks" | comment; not_ok "4 $LONE was rescheduled (containers on swarm-0: ${elsewhere:-none})"
+    fi
+    got=$(cql "${SURV[0]}" "CONSISTENCY QUORUM; SELECT id, v FROM mh.rows;" | rows_of)
+    check "4 QUORUM read through ${SURV[0]} with $LONE down: the 20 rows" test "$got" = "$want_rows"
+    got=$(cql "${SURV[1]}" "CONSISTENCY QUORUM; SELECT id, v FROM mh.rows;" | rows_of)
+    check "4 QUORUM read through ${SURV[1]} with $LONE down: the 20 rows" test "$got" = "$want_rows"
+    out=$(cql "${SURV[1]}" "CONSISTENCY QUORUM; INSERT INTO mh.rows (id, v) VALUES (21, 'row-21');")
+    if ! grep -qiE 'error|exception|unavailable' <<<"$out"; then ok "4 QUORUM write through ${SURV[1]} with $LONE down (row 21)"
+    else echo "$out" | comment; not_ok "4 QUORUM write with $LONE down"; fi
+    "$PROV" status "${ENG[@]}" >"$TMP/st.out" 2>&1; rc=$?
+    if [ $rc -ne 0 ] && grep -q "$LONE .*swarm-1.*not running" "$TMP/st.out" &&
+       grep -qE "^datacenter1 +$LONE +swarm-1 .* DN " "$TMP/st.out"; then
+        ok "4 status: exit $rc, $LONE on swarm-1 not running, DN in the ring table"
+    else
+        comment <"$TMP/st.out"; not_ok "4 status with swarm-1 down (exit $rc)"
+    fi
+    svc_before=$(dk swarm-0 service inspect -f '{{.ID}} {{.Version.Index}}' cass1 cass2 cass3 | tr '\n' ' ')
+    "$PROV" up -n 3 "${UPOPTS[@]}" "${ENG[@]}" >"$TMP/up-lost.out" 2>&1; rc=$?
+    if [ $rc -ne 0 ] && grep -q "$LONE: its swarm node swarm-1 is down" "$TMP/up-lost.out" &&
+       [ "$svc_before" = "$(dk swarm-0 service inspect -f '{{.ID}} {{.Version.Index}}' cass1 cass2 cass3 | tr '\n' ' ')" ]; then
+        ok "4 up with swarm-1 down: exit $rc, names $LONE and swarm-1, no service changed"
+    else
+        comment <"$TMP/up-lost.out"; not_ok "4 up with swarm-1 down (exit $rc)"
+    fi
+
+    t0=$SECONDS
+    "$TOPO" start-engine swarm-1 2>"$TMP/start.err" || comment <"$TMP/start.err"
+    rc=1
+    deadline=$((SECONDS + NODE_TIMEOUT))
+    while [ $SECONDS -lt $deadline ]; do
+        "$PROV" status "${ENG[@]}" >"$TMP/st2.out" 2>&1 && { rc=0; break; }
+        sleep 5
+    done
+    if [ $rc -eq 0 ]; then
+        ok "4 swarm-1's engine started again: status shows 3 x UN after $((SECONDS - t0))s"
+    else
+        comment <"$TMP/st2.out"; not_ok "4 the cluster did not come back within ${NODE_TIMEOUT}s"
+    fi
+    new_id=$(hostid_of "$LONE")
+    where=$(ctr_of "$LONE")
+    mount=$(dk "${where%% *}" inspect -f '{{range .Mounts}}{{.Name}}{{end}}' "${where#* }" 2>/dev/null)
+    vol_created=$(dk swarm-1 volume inspect -f '{{.CreatedAt}}' "$LONE-data" 2>/dev/null)
+    if [ "${where%% *}" = swarm-1 ] && [ -n "$new_id" ] && [ "$new_id" = "$LONE_ID" ] &&
+       [ "$mount" = "$LONE-data" ] && [ "$vol_created" = "$LONE_VOL_CREATED" ]; then
+        ok "4 the same node: $LONE on swarm-1 again, same host id ${new_id:0:8}, on its own volume $LONE-data (created $vol_created)"
+    else
+        not_ok "4 $LONE after the return: engine ${where%% *}, host id '$new_id' (was '$LONE_ID'), mount '$mount', volume created '$vol_created' (was '$LONE_VOL_CREATED')"
+    fi
+    want21=$(printf '%s\n21 row-21\n' "$want_rows" | sort)
+    got=$(cql "$LONE" "CONSISTENCY QUORUM; SELECT id, v FROM mh.rows;" | rows_of)
+    check "4 QUORUM read through $LONE after its return: all 21 rows" test "$got" = "$want21"
+fi
+
+# ---- 5. errors ------------------------------------------------------------------------------
+state_of_cluster() {
+    for i in 1 2 3; do dk swarm-0 service ps -q --filter desired-state=running "cass$i"; done | tr '\n' ' '
+}
+before=$(state_of_cluster)
+BAD="$MH_REGISTRY/cass-entry@sha256:$(printf '0%.0s' $(seq 64))"
+"$PROV" up -n 4 --image "$BAD" --memory "$MEM" --timeout 300 "${ENG[@]}" >"$TMP/bad.out" 2>&1; rc=$?
+if [ $rc -ne 0 ] && grep -q 'cass4: swarm node swarm-[01] rejected its task: No such image' "$TMP/bad.out" &&
+   ! dk swarm-0 service inspect cass4 >/dev/null 2>&1 &&
+   [ -z "$(dk swarm-0 volume ls -q --filter name=cass4-data)$(dk swarm-1 volume ls -q --filter name=cass4-data)" ] &&
+   [ "$(state_of_cluster)" = "$before" ]; then
+    ok "5 an image the registry lacks: exit $rc, '$(grep -o 'cass4: swarm node swarm-[01] rejected its task' "$TMP/bad.out")'; cass4 and its new volume removed; cass1-3 untouched"
+else
+    comment <"$TMP/bad.out"; not_ok "5 rejected task (exit $rc)"
+fi
+"$PROV" up -n 4 --image "$PINNED" --place nowhere "${ENG[@]}" >"$TMP/place.out" 2>&1; rc=$?
+if [ $rc -ne 0 ] && grep -q "cass4: --place 'nowhere': no such swarm node" "$TMP/place.out" &&
+   ! dk swarm-0 service inspect cass4 >/dev/null 2>&1; then
+    ok "5 --place naming no swarm node: exit $rc, nothing created"
+else
+    comment <"$TMP/place.out"; not_ok "5 --place nowhere (exit $rc)"
+fi
+dk swarm-0 node update --availability pause swarm-1 >/dev/null
+"$PROV" up -n 4 --image "$PINNED" --place swarm-1 "${ENG[@]}" >"$TMP/pause.out" 2>&1; rc=$?
+dk swarm-0 node update --availability active swarm-1 >/dev/null
+if [ $rc -ne 0 ] && grep -q "cass4: --place 'swarm-1': swarm node swarm-1 is paused" "$TMP/pause.out" &&
+   ! dk swarm-0 service inspect cass4 >/dev/null 2>&1 && [ "$(state_of_cluster)" = "$before" ]; then
+    ok "5 --place on a paused swarm node: exit $rc, names swarm-1, nothing created, nothing changed"
+else
+    comment <"$TMP/pause.out"; not_ok "5 --place swarm-1 while paused (exit $rc)"
+fi
+
+# ---- 6. add a node ---------------------------------------------------------------------------
+fewer=swarm-1
+[ "$(grep -c "=swarm-0" <<<"$(for i in 1 2 3; do echo "=$(svc_host "cass$i")"; done)")" -lt 2 ] && fewer=swarm-0
+t0=$SECONDS
+if "$PROV" up -n 4 "${UPOPTS[@]}" "${ENG[@]}" >"$TMP/up4.out" 2>&1 &&
+   [ "$(svc_host cass4)" = "$fewer" ] &&
+   [ "$(grep -cE '^datacenter1 +cass[1-4] +swarm-[01] +[0-9.]+ +UN ' "$TMP/up4.out")" = 4 ] &&
+   [ "$(state_of_cluster)" = "$before" ]; then
+    ok "6 up -n 4: cass4 joined on $fewer (the host with fewer nodes) in $((SECONDS - t0))s; 4 x UN; cass1-3 untouched"
+else
+    comment 40 <"$TMP/up4.out"; not_ok "6 up -n 4 (cass4 on $(svc_host cass4), wanted $fewer)"
+fi
+
+# ---- 7. down --------------------------------------------------------------------------------
+t0=$SECONDS
+if "$PROV" down --volumes "${ENG[@]}" >"$TMP/down.out" 2>&1; then
+    left=$(dk swarm-0 service ls -q; dk swarm-0 network ls -q --filter name=cass-net
+           for e in swarm-0 swarm-1; do dk "$e" ps -aq; dk "$e" volume ls -q; done)
+    if [ -z "$left" ]; then
+        ok "7 down --volumes in $((SECONDS - t0))s: no service, network, container or volume left on either host"
+    else
+        echo "$left" | comment; not_ok "7 down left objects behind"
+    fi
+else
+    comment <"$TMP/down.out"; not_ok "7 down --volumes failed"
+fi
+
+# ---- the topology goes, and nothing of it stays ------------------------------------------------
+"$TOPO" down >"$TMP/topo-down.out" 2>&1 || comment <"$TMP/topo-down.out"
+TOPO_MADE=
+left=$( { ip netns list | grep -E '^cmh-'; ls -d /run/cass-multihost /var/lib/cass-multihost /sys/fs/cgroup/*/cmh-* 2>/dev/null
+          pgrep -f 'cass-multihost' ; } 2>/dev/null)
+if [ -z "$left" ]; then ok "topology down: no namespace, engine, registry, cgroup or state directory left"
+else echo "$left" | comment; not_ok "topology down left: $(echo "$left" | tr '\n' ' ')"; fi
