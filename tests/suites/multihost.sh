@@ -362,8 +362,15 @@ if [ $rc -ne 0 ] && [ -n "$failhost" ] && grep -q 'last log lines of cass4 on sw
 else
     comment 40 <"$TMP/fail.out"; not_ok "5 a node that fails its start (exit $rc)"
 fi
-# its volume was kept (the container ran on it); not wanted for what follows
-[ -z "$failhost" ] || dk "$failhost" volume rm cass4-data >/dev/null 2>&1
+# Its volume was kept (a container ran on it); not wanted for what follows.
+# It is in use until swarm has removed the failed task's container.
+if [ -n "$failhost" ]; then
+    deadline=$((SECONDS + 120))
+    until dk "$failhost" volume rm cass4-data >/dev/null 2>&1 || [ $SECONDS -ge $deadline ]; do sleep 2; done
+    if dk "$failhost" volume inspect cass4-data >/dev/null 2>&1; then
+        not_ok "5 could not remove the kept volume cass4-data on $failhost"
+    fi
+fi
 "$PROV" up -n 4 --image "$PINNED" --place nowhere "${ENG[@]}" >"$TMP/place.out" 2>&1; rc=$?
 if [ $rc -ne 0 ] && grep -q "cass4: --place 'nowhere': no such swarm node" "$TMP/place.out" &&
    ! dk swarm-0 service inspect cass4 >/dev/null 2>&1; then
