@@ -1,5 +1,6 @@
 /* configure.c: see configure.h. */
 #include "configure.h"
+#include "errmsg.h"
 
 #include "../yamlpatch/udiff.h"
 #include "../yamlpatch/yamlpatch.h"
@@ -16,17 +17,6 @@
 #include <unistd.h>
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 static char *join_path(const char *dir, const char *name)
 {
@@ -110,10 +100,10 @@ static int yaml_error(char *err, size_t errlen, const char *file, const settings
                       const yp_error *ye)
 {
     if (ye->line)
-        return fail(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s (from %s)", file, ye->line,
-                    ye->column, ye->message, e ? e->origin : "the file");
-    return fail(err, errlen, SETTINGS_EX_CONFIG, "%s: %s (from %s)", file, ye->message,
-                e ? e->origin : "the file");
+        return errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s (from %s)", file, ye->line,
+                      ye->column, ye->message, e ? e->origin : "the file");
+    return errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s: %s (from %s)", file, ye->message,
+                  e ? e->origin : "the file");
 }
 
 static yp_edit to_yp_edit(const settings_edit *e)
@@ -141,7 +131,8 @@ static int apply_edits(yp_doc *doc, const char *file, const settings_edit *es, s
     yp_edit *edits = calloc(n ? n : 1, sizeof *edits);
     bool *used = calloc(n ? n : 1, sizeof *used);
     int rc = 0;
-    if (!olds || !have || !edits || !used) rc = fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    if (!olds || !have || !edits || !used)
+        rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
     size_t k = 0;
     yp_error ye;
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -292,16 +283,17 @@ static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, c
     char *path = join_path(plan->source_dir, "cassandra.yaml"), *bytes;
     size_t len;
     yp_error ye;
-    if (!path) return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    if (!path)
+        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
     if (yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
         free(path);
-        return fail(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
+        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
     }
     yp_doc *doc = yp_doc_load(bytes, len, false, &ye);
     int rc = 0;
     if (!doc) {
-        rc = fail(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path, ye.line, ye.column,
-                  ye.message);
+        rc = errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path, ye.line, ye.column,
+                    ye.message);
     } else {
         rc = apply_edits(doc, path, s->edits, s->n_edits, plan, err, errlen);
         if (rc == 0) rc = choose_snitch(doc, s, data_dir, plan, err, errlen);
@@ -310,12 +302,13 @@ static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, c
         size_t new_len;
         const char *nb = yp_doc_bytes(doc, &new_len);
         char *copy = malloc(new_len + 1);
-        if (!copy) rc = fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        if (!copy)
+            rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
         else {
             memcpy(copy, nb, new_len);
             copy[new_len] = '\0';
             if (add_change(plan, plan->conf_dir, "cassandra.yaml", bytes, len, copy, new_len))
-                rc = fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+                rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
             bytes = NULL;
         }
     }
@@ -331,13 +324,15 @@ static int plan_rackdc(const settings *s, conf_plan *plan, char *err, size_t err
     char *path = join_path(plan->source_dir, "cassandra-rackdc.properties"), *bytes = NULL;
     size_t len = 0;
     yp_error ye;
-    if (!path) return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    if (!path)
+        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
     if (access(path, F_OK) == 0 && yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
         free(path);
-        return fail(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
+        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
     }
     free(path);
-    if (!bytes && !(bytes = strdup(""))) return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    if (!bytes && !(bytes = strdup("")))
+        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
     /* yp_file_read's buffer is not NUL-terminated: copy exactly len bytes */
     char *text = strndup(bytes, len);
     const struct { const char *key; const settings_value *v; } props[] = {
@@ -352,7 +347,7 @@ static int plan_rackdc(const settings *s, conf_plan *plan, char *err, size_t err
     }
     if (!text || add_change(plan, plan->conf_dir, "cassandra-rackdc.properties", bytes, len, text,
                             strlen(text)))
-        return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
     return 0;
 }
 
@@ -366,7 +361,7 @@ int configure_plan(const settings *s, const char *runtime_dir, const char *data_
     plan->conf_dir = strdup(why ? runtime_dir : s->conf_dir);
     plan->copy_reason = why ? strdup(why) : NULL;
     if (!plan->source_dir || !plan->conf_dir || (why && !plan->copy_reason))
-        return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
     if (why)
         plan_log(plan, "%s is %s: the configuration is copied to %s and CASSANDRA_CONF points "
                  "there", s->conf_dir, why, runtime_dir);
@@ -402,21 +397,24 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 static int copy_tree(const char *from, const char *to, char *err, size_t errlen)
 {
     if (mkdir(to, 0755) != 0 && errno != EEXIST)
-        return fail(err, errlen, CONFIGURE_EX_IOERR, "%s: cannot create: %s", to, strerror(errno));
+        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s: cannot create: %s", to,
+                      strerror(errno));
     DIR *d = opendir(from);
-    if (!d) return fail(err, errlen, CONFIGURE_EX_IOERR, "%s: %s", from, strerror(errno));
+    if (!d)
+        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s: %s", from, strerror(errno));
     struct dirent *e;
     int rc = 0;
     while (rc == 0 && (e = readdir(d))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         char *src = join_path(from, e->d_name), *dst = join_path(to, e->d_name);
         struct stat st;
-        if (!src || !dst) rc = fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        if (!src || !dst)
+            rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
         else if (stat(src, &st) != 0) rc = 0; /* a dangling link: nothing to copy */
         else if (S_ISDIR(st.st_mode)) rc = copy_tree(src, dst, err, errlen);
         else if (S_ISREG(st.st_mode) && copy_file(src, dst, st.st_mode) != 0)
-            rc = fail(err, errlen, CONFIGURE_EX_IOERR, "%s: cannot copy to %s: %s", src, dst,
-                      strerror(errno));
+            rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s: cannot copy to %s: %s", src, dst,
+                        strerror(errno));
         free(src);
         free(dst);
     }
@@ -443,11 +441,12 @@ int configure_apply(const conf_plan *plan, char *err, size_t errlen)
         if (access(c->path, F_OK) != 0) {
             /* a file the conf dir lacked (rackdc): create it */
             FILE *f = fopen(c->path, "w");
-            if (!f) return fail(err, errlen, CONFIGURE_EX_IOERR, "%s: %s", c->path, strerror(errno));
+            if (!f)
+                return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s: %s", c->path, strerror(errno));
             fclose(f);
         }
         if (yp_file_replace(c->path, c->after, c->after_len, &how, &ye) != YP_OK)
-            return fail(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
+            return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
     }
     return 0;
 }
@@ -548,24 +547,26 @@ int configure_probe_target(const char *conf_dir, const char *runtime_dir, char *
                            size_t hostlen, unsigned *port, char *err, size_t errlen)
 {
     char *path = join_path(runtime_dir, "cassandra.yaml");
-    if (!path) return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    if (!path)
+        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
     if (access(path, R_OK) != 0) {
         free(path);
         path = join_path(conf_dir, "cassandra.yaml");
-        if (!path) return fail(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        if (!path)
+            return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
     }
     char *bytes, *value = NULL;
     size_t len;
     yp_error ye;
     if (yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
         free(path);
-        return fail(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
+        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
     }
     yp_doc *doc = yp_doc_load(bytes, len, true, &ye);
     free(bytes);
     if (!doc) {
-        int rc = fail(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path, ye.line,
-                      ye.column, ye.message);
+        int rc = errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path, ye.line, ye.column,
+                        ye.message);
         free(path);
         return rc;
     }

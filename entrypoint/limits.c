@@ -2,11 +2,11 @@
  * limits: the container's memory and cpu limits (see limits.h for the rules).
  */
 #include "limits.h"
+#include "errmsg.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,18 +17,6 @@
 /* cgroup v1 reports "no limit" as LONG_MAX rounded down to the page size,
  * whose exact value depends on the page size; anything this large is no limit. */
 #define V1_UNLIMITED_FLOOR (UINT64_C(1) << 62)
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 /* "<root><rel>", with root "" / NULL meaning the real root. */
 static int root_path(char *buf, size_t len, const char *root, const char *rel)
@@ -208,8 +196,8 @@ static int v2_dir(const char *dir, struct found *fd, char *err, size_t errlen)
     if (read_small(path, val, sizeof val) == 0 && strcmp(val, "max") != 0) {
         uint64_t v;
         if (!parse_u64(val, &v))
-            return fail(err, errlen, EX_DATAERR, "%s: not a byte count or \"max\": \"%s\"",
-                        path, val);
+            return errmsg(err, errlen, EX_DATAERR, "%s: not a byte count or \"max\": \"%s\"", path,
+                          val);
         if (v > 0 && (fd->mem == 0 || v < fd->mem))
             fd->mem = v;
     }
@@ -221,8 +209,8 @@ static int v2_dir(const char *dir, struct found *fd, char *err, size_t errlen)
             *sp = '\0';
         if (strcmp(val, "max") != 0) {
             if (!parse_i64(val, &q) || q <= 0 || (sp && (!parse_i64(sp + 1, &p) || p <= 0)))
-                return fail(err, errlen, EX_DATAERR,
-                            "%s: expected \"QUOTA PERIOD\" or \"max PERIOD\"", path);
+                return errmsg(err, errlen, EX_DATAERR,
+                              "%s: expected \"QUOTA PERIOD\" or \"max PERIOD\"", path);
             keep_cpu(fd, q, p);
         }
     }
@@ -296,7 +284,7 @@ static int read_v1(const char *base, const struct cg_paths *cg, struct found *fd
         snprintf(path, sizeof path, "%s/memory.limit_in_bytes", dir);
         if (read_small(path, val, sizeof val) == 0) {
             if (!parse_u64(val, &v))
-                return fail(err, errlen, EX_DATAERR, "%s: not a byte count: \"%s\"", path, val);
+                return errmsg(err, errlen, EX_DATAERR, "%s: not a byte count: \"%s\"", path, val);
             if (v > 0 && v < V1_UNLIMITED_FLOOR)
                 fd->mem = v;
         }
@@ -313,14 +301,14 @@ static int read_v1(const char *base, const struct cg_paths *cg, struct found *fd
         snprintf(path, sizeof path, "%s/cpu.cfs_quota_us", dir);
         if (read_small(path, val, sizeof val) == 0) {
             if (!parse_i64(val, &q))
-                return fail(err, errlen, EX_DATAERR, "%s: not a number: \"%s\"", path, val);
+                return errmsg(err, errlen, EX_DATAERR, "%s: not a number: \"%s\"", path, val);
             if (q > 0) {
                 snprintf(path, sizeof path, "%s/cpu.cfs_period_us", dir);
                 if (read_small(path, val, sizeof val) != 0)
-                    return fail(err, errlen, EX_OSFILE, "%s: %s (a cpu quota is set)", path,
-                                strerror(errno));
+                    return errmsg(err, errlen, EX_OSFILE, "%s: %s (a cpu quota is set)", path,
+                                  strerror(errno));
                 if (!parse_i64(val, &p) || p <= 0)
-                    return fail(err, errlen, EX_DATAERR, "%s: not a period: \"%s\"", path, val);
+                    return errmsg(err, errlen, EX_DATAERR, "%s: not a period: \"%s\"", path, val);
                 keep_cpu(fd, q, p);
             }
         }
@@ -336,7 +324,7 @@ static int read_memtotal(const char *root, uint64_t *out, char *err, size_t errl
     char path[PATH_MAX], line[256];
     *out = 0;
     if (root_path(path, sizeof path, root, "/proc/meminfo") < 0)
-        return fail(err, errlen, EX_USAGE, "root path too long");
+        return errmsg(err, errlen, EX_USAGE, "root path too long");
     FILE *f = fopen(path, "re");
     if (!f)
         return 0;
@@ -346,8 +334,8 @@ static int read_memtotal(const char *root, uint64_t *out, char *err, size_t errl
         if (sscanf(line, "MemTotal: %llu %7s", &kb, unit) >= 1) {
             fclose(f);
             if (strcmp(unit, "kB") != 0 || kb == 0)
-                return fail(err, errlen, EX_DATAERR, "%s: unexpected MemTotal line: %s", path,
-                            line);
+                return errmsg(err, errlen, EX_DATAERR, "%s: unexpected MemTotal line: %s", path,
+                              line);
             *out = (uint64_t)kb * 1024;
             return 0;
         }
@@ -391,11 +379,11 @@ int limits_read(const char *root, int online_cpus, struct limits *out, char *err
     memset(out, 0, sizeof *out);
     char base[PATH_MAX], probe[PATH_MAX + 32];
     if (root_path(base, sizeof base, root, "/sys/fs/cgroup") < 0)
-        return fail(err, errlen, EX_USAGE, "root path too long: %s", root);
+        return errmsg(err, errlen, EX_USAGE, "root path too long: %s", root);
 
     struct cg_paths *cg = malloc(sizeof *cg);
     if (!cg)
-        return fail(err, errlen, EX_OSERR, "out of memory");
+        return errmsg(err, errlen, EX_OSERR, "out of memory");
     read_proc_cgroup(root, cg);
 
     struct found fd = {0, 0, 0};
@@ -444,9 +432,9 @@ int limits_read(const char *root, int online_cpus, struct limits *out, char *err
     } else {
         char mi[PATH_MAX];
         root_path(mi, sizeof mi, root, "/proc/meminfo");
-        return fail(err, errlen, EX_OSFILE,
-                    "cannot tell the memory size: no MemTotal in %s and no cgroup memory limit",
-                    mi);
+        return errmsg(err, errlen, EX_OSFILE,
+                      "cannot tell the memory size: no MemTotal in %s and no cgroup memory limit",
+                      mi);
     }
 
     /* CPUs: the machine's count, lowered by a cgroup quota. */

@@ -2,28 +2,16 @@
  * version: the installed Cassandra version and its JVM options (see version.h).
  */
 #include "version.h"
+#include "errmsg.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 static bool file_in(const char *dir, const char *name)
 {
@@ -119,10 +107,11 @@ int version_detect(const char *conf_dir, const char *cassandra_home, struct cass
     else if (file_in(conf_dir, "cassandra-env.sh") || file_in(conf_dir, "cassandra.yaml"))
         from_conf(out, 2, "2.x", "no jvm*.options");
     else
-        return fail(err, errlen, EX_CONFIG,
-                    "%s: no Cassandra configuration here (no cassandra.yaml, cassandra-env.sh "
-                    "or jvm options file) and no apache-cassandra-*.jar in %s/lib",
-                    conf_dir, cassandra_home && *cassandra_home ? cassandra_home : "$CASSANDRA_HOME");
+        return errmsg(err, errlen, EX_CONFIG,
+                      "%s: no Cassandra configuration here (no cassandra.yaml, cassandra-env.sh "
+                      "or jvm options file) and no apache-cassandra-*.jar in %s/lib",
+                      conf_dir,
+                      cassandra_home && *cassandra_home ? cassandra_home : "$CASSANDRA_HOME");
     return 0;
 }
 
@@ -169,7 +158,7 @@ static int scan_file(const char *conf_dir, const char *name, int major, struct j
             *missing = true;
             return 0;
         }
-        return fail(err, errlen, EX_NOINPUT, "%s: %s", path, strerror(errno));
+        return errmsg(err, errlen, EX_NOINPUT, "%s: %s", path, strerror(errno));
     }
     char line[4096];
     while (fgets(line, sizeof line, f)) {
@@ -241,7 +230,7 @@ static int java_from_release(const char *java_home, int *major, char *err, size_
     snprintf(path, sizeof path, "%s/release", java_home);
     FILE *f = fopen(path, "re");
     if (!f)
-        return fail(err, errlen, EX_OSFILE, "%s: %s", path, strerror(errno));
+        return errmsg(err, errlen, EX_OSFILE, "%s: %s", path, strerror(errno));
     int found = 0;
     while (!found && fgets(line, sizeof line, f)) {
         if (strncmp(line, "JAVA_VERSION=", 13) != 0)
@@ -257,7 +246,7 @@ static int java_from_release(const char *java_home, int *major, char *err, size_
         }
     }
     fclose(f);
-    return found ? 0 : fail(err, errlen, EX_OSFILE, "%s: no JAVA_VERSION line", path);
+    return found ? 0 : errmsg(err, errlen, EX_OSFILE, "%s: no JAVA_VERSION line", path);
 }
 
 int version_java_major(const char *java_home, const char *path, int *major, char *err,
@@ -283,5 +272,5 @@ int version_java_major(const char *java_home, const char *path, int *major, char
         }
         p += l + (p[l] == ':');
     }
-    return fail(err, errlen, EX_OSFILE, "no JAVA_HOME and no java on PATH");
+    return errmsg(err, errlen, EX_OSFILE, "no JAVA_HOME and no java on PATH");
 }

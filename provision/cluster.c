@@ -9,15 +9,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "provision/clock.h"
+#include "provision/nodeexec.h"
 #include "provision/ring.h"
 #include "provision/tokens.h"
 
 /* ------------------------------------------------------------------------ */
 /* Small helpers                                                            */
 
-static int fail(cluster_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(cluster_error *err, int code, const char *fmt, ...)
+int cluster_fail(cluster_error *err, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -38,13 +38,10 @@ int cluster_fail_engine(cluster_error *err, const eng_error *e, const char *fmt,
                 e->code == ENG_ERR_CONFIG)
                    ? PROV_EXIT_ENGINE
                    : PROV_EXIT_FAIL;
-    return fail(err, code, "%s: %s", what, e->message);
+    return cluster_fail(err, code, "%s: %s", what, e->message);
 }
 
-/* Append a line to an error message already filled (log lines, hints). */
-static void fail_append(cluster_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void fail_append(cluster_error *err, const char *fmt, ...)
+void cluster_fail_append(cluster_error *err, const char *fmt, ...)
 {
     size_t used = strlen(err->message);
     if (used + 2 >= sizeof err->message)
@@ -53,20 +50,6 @@ static void fail_append(cluster_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->message + used, sizeof err->message - used, fmt, ap);
     va_end(ap);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
 }
 
 /* A growable NULL-terminated string list. */
@@ -222,7 +205,7 @@ static int plan_node_spec(const cluster_opts *o, cluster_plan *p, cluster_node_p
                                  sizeof terr) < 0) {
             free(buf);
             strv_free_list(env.v);
-            return fail(err, PROV_EXIT_USAGE, "initial tokens for %s: %s", np->name, terr);
+            return cluster_fail(err, PROV_EXIT_USAGE, "initial tokens for %s: %s", np->name, terr);
         } else {
             strv_addf(&env, "CASSANDRA_CFG_YAML_INITIAL_TOKEN=%s", buf);
             free(buf);
@@ -241,7 +224,7 @@ static int plan_node_spec(const cluster_opts *o, cluster_plan *p, cluster_node_p
     if (env.nomem || labels.nomem) {
         strv_free_list(env.v);
         strv_free_list(labels.v);
-        return fail(err, PROV_EXIT_FAIL, "out of memory");
+        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     np->env = env.v;
     np->labels = labels.v;
@@ -253,20 +236,20 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
 {
     memset(p, 0, sizeof *p);
     if (!valid_prefix(o->prefix))
-        return fail(err, PROV_EXIT_USAGE,
-                    "--prefix '%s': use 1 to 40 letters, digits, '-', '_' or '.', starting "
-                    "with a letter or digit",
-                    o->prefix);
+        return cluster_fail(err, PROV_EXIT_USAGE,
+                            "--prefix '%s': use 1 to 40 letters, digits, '-', '_' or '.', starting "
+                            "with a letter or digit",
+                            o->prefix);
     if (o->nodes < 1 || o->nodes > CLUSTER_MAX_NODES)
-        return fail(err, PROV_EXIT_USAGE, "-n %u: the node count must be 1 to %d", o->nodes,
-                    CLUSTER_MAX_NODES);
+        return cluster_fail(err, PROV_EXIT_USAGE, "-n %u: the node count must be 1 to %d", o->nodes,
+                            CLUSTER_MAX_NODES);
     if (o->num_tokens < 1 || o->num_tokens > TOKENS_MAX_PER_NODE)
-        return fail(err, PROV_EXIT_USAGE, "--num-tokens %u: must be 1 to %d", o->num_tokens,
-                    TOKENS_MAX_PER_NODE);
+        return cluster_fail(err, PROV_EXIT_USAGE, "--num-tokens %u: must be 1 to %d", o->num_tokens,
+                            TOKENS_MAX_PER_NODE);
     for (size_t i = 0; o->env && o->env[i]; i++) {
         const char *eq = strchr(o->env[i], '=');
         if (!eq || eq == o->env[i])
-            return fail(err, PROV_EXIT_USAGE, "-e '%s': expected KEY=VALUE", o->env[i]);
+            return cluster_fail(err, PROV_EXIT_USAGE, "-e '%s': expected KEY=VALUE", o->env[i]);
     }
     if (o->network)
         snprintf(p->network, sizeof p->network, "%s", o->network);
@@ -285,10 +268,11 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
     }
     const char *existing_name = first && first->cluster_name[0] ? first->cluster_name : NULL;
     if (o->cluster_name && existing_name && strcmp(o->cluster_name, existing_name) != 0)
-        return fail(err, PROV_EXIT_USAGE,
-                    "--cluster-name '%s': the existing cluster '%s' is named '%s' (every node "
-                    "of a cluster must have the same name)",
-                    o->cluster_name, o->prefix, existing_name);
+        return cluster_fail(
+            err, PROV_EXIT_USAGE,
+            "--cluster-name '%s': the existing cluster '%s' is named '%s' (every node "
+            "of a cluster must have the same name)",
+            o->cluster_name, o->prefix, existing_name);
     snprintf(p->cluster_name, sizeof p->cluster_name, "%s",
              o->cluster_name ? o->cluster_name : existing_name ? existing_name : "cass-entry");
 
@@ -300,11 +284,12 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
             old_volume = i;
         }
     if (o->fresh && found->n == 0 && any_volume)
-        return fail(err, PROV_EXIT_FAIL,
-                    "--fresh starts a brand-new cluster, but volume %s%u-data already exists "
-                    "(it holds a node's data and tokens): run `up` without --fresh to start "
-                    "that data again, or remove it first with `down --volumes`",
-                    o->prefix, old_volume);
+        return cluster_fail(
+            err, PROV_EXIT_FAIL,
+            "--fresh starts a brand-new cluster, but volume %s%u-data already exists "
+            "(it holds a node's data and tokens): run `up` without --fresh to start "
+            "that data again, or remove it first with `down --volumes`",
+            o->prefix, old_volume);
     p->all_at_once = o->fresh && found->n == 0;
 
     if (o->seeds && o->seeds[0])
@@ -317,8 +302,8 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
             int k = snprintf(p->seeds + used, sizeof p->seeds - used, "%s%s%u", i > 1 ? "," : "",
                              o->prefix, i);
             if (k < 0 || (size_t)k >= sizeof p->seeds - used)
-                return fail(err, PROV_EXIT_USAGE, "the seed list of %u nodes is too long",
-                            o->nodes);
+                return cluster_fail(err, PROV_EXIT_USAGE, "the seed list of %u nodes is too long",
+                                    o->nodes);
             used += (size_t)k;
         }
     } else
@@ -327,15 +312,15 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
     if (p->all_at_once) {
         for (size_t i = 0; o->env && o->env[i]; i++)
             if (strncmp(o->env[i], "CASSANDRA_NUM_TOKENS=", 21) == 0)
-                return fail(err, PROV_EXIT_USAGE,
-                            "--fresh computes initial tokens for --num-tokens %u: set the "
-                            "count with --num-tokens, not -e CASSANDRA_NUM_TOKENS",
-                            o->num_tokens);
+                return cluster_fail(err, PROV_EXIT_USAGE,
+                                    "--fresh computes initial tokens for --num-tokens %u: set the "
+                                    "count with --num-tokens, not -e CASSANDRA_NUM_TOKENS",
+                                    o->num_tokens);
     }
 
     p->nodes = calloc(max_index, sizeof *p->nodes);
     if (!p->nodes)
-        return fail(err, PROV_EXIT_FAIL, "out of memory");
+        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
     bool creates = false;
     for (unsigned i = 1; i <= max_index; i++) {
         const cluster_found_node *f = found_node(found, i);
@@ -369,8 +354,8 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
     if (o->publish_node > 0) {
         if (o->publish_node > max_index) {
             cluster_plan_free(p);
-            return fail(err, PROV_EXIT_USAGE, "--publish=%u: the cluster has %u nodes",
-                        o->publish_node, max_index);
+            return cluster_fail(err, PROV_EXIT_USAGE, "--publish=%u: the cluster has %u nodes",
+                                o->publish_node, max_index);
         }
         for (size_t k = 0; k < p->n; k++)
             if (p->nodes[k].index == o->publish_node && p->nodes[k].action != NODE_CREATE)
@@ -403,7 +388,7 @@ static void found_free(cluster_found *f)
 }
 
 /* The index N of "<prefix>N" from the node label; 0 when it is not one. */
-static unsigned label_index(char *const *labels)
+unsigned cluster_label_index(char *const *labels)
 {
     const char *v = docker_label_get(labels, CLUSTER_LABEL_NODE);
     if (!v || !*v)
@@ -438,11 +423,11 @@ static int find_cluster(eng_client *c, const cluster_opts *o, unsigned wanted, c
     f->nodes = calloc(n ? n : 1, sizeof *f->nodes);
     if (!f->nodes) {
         docker_container_list_free(list, n);
-        return fail(err, PROV_EXIT_FAIL, "out of memory");
+        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     unsigned max_index = wanted;
     for (size_t i = 0; i < n; i++) {
-        unsigned idx = label_index(list[i].labels);
+        unsigned idx = cluster_label_index(list[i].labels);
         if (!idx)
             continue; /* labelled for the cluster but not a node: not ours to plan */
         cluster_found_node *fn = &f->nodes[f->n++];
@@ -460,7 +445,7 @@ static int find_cluster(eng_client *c, const cluster_opts *o, unsigned wanted, c
     f->volume_exists = calloc(max_index ? max_index : 1, sizeof *f->volume_exists);
     if (!f->volume_exists) {
         found_free(f);
-        return fail(err, PROV_EXIT_FAIL, "out of memory");
+        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     f->volumes_n = max_index;
     for (unsigned i = 1; i <= max_index; i++) {
@@ -489,10 +474,11 @@ static int ensure_image(eng_client *c, const cluster_opts *o, cluster_error *err
     char registry[256];
     eng_registry_of_image(o->image, registry, sizeof registry);
     if (strcmp(registry, "docker.io") == 0)
-        return fail(err, PROV_EXIT_IMAGE,
-                    "image %s is not on the engine (%s): build it first (cass-provision build, "
-                    "or image/build.sh)",
-                    o->image, eng_client_config(c)->host);
+        return cluster_fail(
+            err, PROV_EXIT_IMAGE,
+            "image %s is not on the engine (%s): build it first (cass-provision build, "
+            "or image/build.sh)",
+            o->image, eng_client_config(c)->host);
     /* repo:tag -> repo, tag; a digest reference is pulled as a whole */
     char repo[512];
     snprintf(repo, sizeof repo, "%s", o->image);
@@ -506,76 +492,15 @@ static int ensure_image(eng_client *c, const cluster_opts *o, cluster_error *err
     fprintf(o->out, "image %s is not on the engine: pulling it from %s\n", o->image, registry);
     fflush(o->out);
     if (docker_image_pull(c, repo, tag, NULL, NULL, NULL, &e) != ENG_OK)
-        return fail(err, PROV_EXIT_IMAGE, "image %s is not on the engine and pulling it failed: %s",
-                    o->image, e.message);
+        return cluster_fail(err, PROV_EXIT_IMAGE,
+                            "image %s is not on the engine and pulling it failed: %s", o->image,
+                            e.message);
     return 0;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Exec inside a node                                                       */
-
-/* Small heap for nodetool's own JVM.  cassandra-env.sh (which nodetool
- * sources) insists on MAX_HEAP_SIZE and HEAP_NEWSIZE set as a pair; nodetool
- * then uses -Xmx$MAX_HEAP_SIZE and discards the rest.  Given explicitly, so a
- * node started with -e MAX_HEAP_SIZE=8G does not lend nodetool its heap. */
-static const char *const nodetool_env[] = {"MAX_HEAP_SIZE=128m", "HEAP_NEWSIZE=32m", NULL};
-
-enum { PROBE_TIMEOUT_MS = 15000, NODETOOL_TIMEOUT_MS = 120000, DRAIN_TIMEOUT_MS = 300000 };
 /* The probe is a static binary answering in milliseconds: poll it often, so
  * the gate adds little to each node's own start time. */
 #define PROBE_INTERVAL_S 0.5
-
-/* Run `nodetool ARG` in the node; *out gets its stdout (malloc'd) on exit 0.
- * Returns 0 on success, 1 when nodetool ran and failed (why in `why`), or -1
- * on an engine error (in e). */
-static int nodetool(eng_client *c, const char *node, const char *arg, long timeout_ms, char **out,
-                    char *why, size_t whylen, eng_error *e)
-{
-    const char *cmd[] = {"nodetool", arg, NULL};
-    docker_exec_result r = {0};
-    if (docker_exec(c, node, cmd, nodetool_env, NULL, timeout_ms, &r, e) != ENG_OK)
-        return -1;
-    int rc = 0;
-    if (r.exit_code != 0) {
-        /* the last line says why (e.g. "nodetool: Failed to connect to ...") */
-        const char *text = r.output.both ? r.output.both : "";
-        size_t len = strlen(text);
-        while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-            len--;
-        size_t start = len;
-        while (start > 0 && text[start - 1] != '\n')
-            start--;
-        snprintf(why, whylen, "nodetool %s exited with %d: %.*s", arg, r.exit_code,
-                 (int)(len - start > 300 ? 300 : len - start), text + start);
-        rc = 1;
-    } else if (out) {
-        *out = strdup(r.output.out ? r.output.out : "");
-        if (!*out) {
-            eng_fail(e, ENG_ERR_NOMEM, "out of memory");
-            rc = -1;
-        }
-    }
-    docker_exec_result_free(&r);
-    return rc;
-}
-
-/* The ring as `node` sees it.  0 ok, 1 not available yet (why), -1 engine error. */
-static int ring_of(eng_client *c, const char *node, struct ring *ring, char *why, size_t whylen,
-                   eng_error *e)
-{
-    char *text = NULL;
-    int rc = nodetool(c, node, "status", NODETOOL_TIMEOUT_MS, &text, why, whylen, e);
-    if (rc != 0)
-        return rc;
-    char perr[512];
-    if (ring_parse(text, ring, perr, sizeof perr) != 0) {
-        snprintf(why, whylen, "nodetool status of %s: %s", node, perr);
-        free(text);
-        return 1;
-    }
-    free(text);
-    return 0;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Nodes at run time                                                        */
@@ -601,55 +526,6 @@ typedef struct {
     struct ring last;  /* the ring that last passed the gate (printed at the end) */
 } run_ctx;
 
-/* Is this log line a Java stack frame ("\tat ...", "\t... 12 more")?  The
- * excerpt skips them: the exception's own line says more. */
-static bool stack_frame(const char *line, size_t len)
-{
-    size_t i = 0;
-    while (i < len && (line[i] == ' ' || line[i] == '\t'))
-        i++;
-    return i > 0 && ((len - i >= 3 && strncmp(line + i, "at ", 3) == 0) ||
-                     (len - i >= 4 && strncmp(line + i, "... ", 4) == 0));
-}
-
-enum { LOG_TAIL = 400, LOG_LINES = 20 };
-
-/* Add the node's last log lines (stack frames left out) to the error. */
-static void append_logs(run_ctx *x, const char *node, cluster_error *err)
-{
-    stream_output out = {0};
-    eng_error e;
-    if (docker_container_logs(x->c, node, LOG_TAIL, &out, &e) != ENG_OK) {
-        fail_append(err, "\n(could not read the log of %s: %s)", node, e.message);
-        return;
-    }
-    const char *text = out.both ? out.both : "";
-    /* the start of each of the last LOG_LINES lines that are not frames */
-    const char *start[LOG_LINES];
-    size_t len[LOG_LINES], n = 0, skipped = 0;
-    for (const char *p = text; *p;) {
-        const char *eol = strchr(p, '\n');
-        size_t l = eol ? (size_t)(eol - p) : strlen(p);
-        if (stack_frame(p, l)) {
-            skipped++;
-        } else {
-            if (n == LOG_LINES) {
-                memmove(start, start + 1, (LOG_LINES - 1) * sizeof start[0]);
-                memmove(len, len + 1, (LOG_LINES - 1) * sizeof len[0]);
-                n--;
-            }
-            start[n] = p;
-            len[n++] = l;
-        }
-        p = eol ? eol + 1 : p + l;
-    }
-    fail_append(err, "\nlast log lines of %s%s:", node,
-                skipped ? " (Java stack frames left out)" : "");
-    for (size_t i = 0; i < n; i++)
-        fail_append(err, "\n  | %.*s", (int)(len[i] > 400 ? 400 : len[i]), start[i]);
-    stream_output_free(&out);
-}
-
 /* A node that failed is stopped when this run started it, so it does not
  * loop in its restart policy; it is kept so its log can be read. */
 static void stop_failed(run_ctx *x, live_node *ln, cluster_error *err)
@@ -658,11 +534,12 @@ static void stop_failed(run_ctx *x, live_node *ln, cluster_error *err)
         return;
     eng_error e;
     if (docker_container_stop(x->c, ln->plan->name, 30, &e) == ENG_OK)
-        fail_append(err, "\n%s was stopped and kept for inspection (docker logs %s); "
-                         "`cass-provision down` removes it",
-                    ln->plan->name, ln->plan->name);
+        cluster_fail_append(err,
+                            "\n%s was stopped and kept for inspection (docker logs %s); "
+                            "`cass-provision down` removes it",
+                            ln->plan->name, ln->plan->name);
     else
-        fail_append(err, "\nstopping %s failed too: %s", ln->plan->name, e.message);
+        cluster_fail_append(err, "\nstopping %s failed too: %s", ln->plan->name, e.message);
 }
 
 /* Is the container still running?  Fills its address on our network. */
@@ -679,12 +556,12 @@ static int check_running(run_ctx *x, live_node *ln, cluster_error *err)
     if (info.running && !info.restarting && ln->restarts < 0)
         ln->restarts = info.restart_count;
     if (!info.running || info.restarting || restarted) {
-        rc = fail(err, PROV_EXIT_FAIL,
-                  "%s stopped while starting: container %s%s, exit status %d%s%s%s",
-                  ln->plan->name, info.status, restarted ? " (restarted by its policy)" : "",
-                  info.exit_code, info.oom_killed ? " (killed: out of memory)" : "",
-                  info.error[0] ? ", " : "", info.error);
-        append_logs(x, ln->plan->name, err);
+        rc = cluster_fail(
+            err, PROV_EXIT_FAIL, "%s stopped while starting: container %s%s, exit status %d%s%s%s",
+            ln->plan->name, info.status, restarted ? " (restarted by its policy)" : "",
+            info.exit_code, info.oom_killed ? " (killed: out of memory)" : "",
+            info.error[0] ? ", " : "", info.error);
+        node_append_logs(x->c, ln->plan->name, ln->plan->name, err);
         stop_failed(x, ln, err);
     } else {
         snprintf(ln->ip, sizeof ln->ip, "%s", info.ip);
@@ -697,25 +574,26 @@ static int check_running(run_ctx *x, live_node *ln, cluster_error *err)
  * Not an exit code: PROV_EXIT_FAIL is 1 too, and would read as "not yet". */
 static int probe(run_ctx *x, live_node *ln, cluster_error *err)
 {
-    const char *cmd[] = {"cass-entry", "--probe", NULL};
-    docker_exec_result r = {0};
     eng_error e;
-    if (docker_exec(x->c, ln->plan->name, cmd, NULL, NULL, PROBE_TIMEOUT_MS, &r, &e) != ENG_OK) {
-        if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e))
-            return 1; /* slow, or the container is between states: check_running decides */
-        cluster_fail_engine(err, &e, "probing %s", ln->plan->name);
+    int code = 0;
+    switch (node_probe(x->c, ln->plan->name, &code, &e)) {
+    case NODE_PROBE_ANSWERS:
+        return 0;
+    case NODE_PROBE_NOT_YET:
+        return 1;
+    case NODE_PROBE_CANT_RUN:
+        cluster_fail(err, PROV_EXIT_FAIL,
+                     "%s: `cass-entry --probe` can't run in the container (exit status %d): is %s "
+                     "a cass-entry image?",
+                     ln->plan->name, code, x->o->image);
         return -1;
+    case NODE_PROBE_ERROR:
+        break;
     }
-    int code = r.exit_code;
-    docker_exec_result_free(&r);
-    if (code == 126 || code == 127) {
-        fail(err, PROV_EXIT_FAIL,
-             "%s: `cass-entry --probe` can't run in the container (exit status %d): is %s a "
-             "cass-entry image?",
-             ln->plan->name, code, x->o->image);
-        return -1;
-    }
-    return code == 0 ? 0 : 1;
+    if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e))
+        return 1; /* slow, or the container is between states: check_running decides */
+    cluster_fail_engine(err, &e, "probing %s", ln->plan->name);
+    return -1;
 }
 
 /* Every started node's address, for ring_ready. */
@@ -758,7 +636,7 @@ static live_node *seed_node(run_ctx *x)
 static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, cluster_error *err)
 {
     const cluster_opts *o = x->o;
-    double t_begin = now_s(), next_ring = 0;
+    double t_begin = clock_now_s(), next_ring = 0;
     char why[1024] = "no answer yet";
     size_t n_wait = 0, n_new = 0;
     for (size_t i = 0; i < x->n; i++) {
@@ -780,15 +658,15 @@ static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, clu
                 ln->probed = true;
                 if (n_wait > 1 && ln->this_run)
                     fprintf(o->out, "  %-8s CQL answers after %.1f s\n", ln->plan->name,
-                            now_s() - ln->t_start);
+                            clock_now_s() - ln->t_start);
             } else {
                 all_probed = false;
                 snprintf(why, sizeof why, "%s does not answer CQL yet", ln->plan->name);
             }
         }
         fflush(o->out);
-        if (all_probed && now_s() >= next_ring) {
-            next_ring = now_s() + o->poll_s;
+        if (all_probed && clock_now_s() >= next_ring) {
+            next_ring = clock_now_s() + o->poll_s;
             const char *addr[CLUSTER_MAX_NODES + 1];
             size_t n_addr = started_addresses(x, addr);
             /* The first seed's view: a joining node learns the ring from the
@@ -798,7 +676,9 @@ static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, clu
             bool ready = false;
             struct ring ring = {0};
             eng_error e;
-            int rc = view ? ring_of(x->c, view->plan->name, &ring, why, sizeof why, &e) : 1;
+            int rc = view ? node_ring(x->c, view->plan->name, view->plan->name, &ring, why,
+                                      sizeof why, &e)
+                          : 1;
             if (rc < 0)
                 return cluster_fail_engine(err, &e, "nodetool status in %s", view->plan->name);
             if (rc == 0) {
@@ -819,30 +699,31 @@ static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, clu
                         continue;
                     ln->waiting = false;
                     if (n_wait == 1 && ln->this_run)
-                        fprintf(o->out, "  %-8s ready after %5.1f s (UN, CQL answers)   total %6.1f s\n",
-                                ln->plan->name, now_s() - ln->t_start, now_s() - x->t0);
+                        fprintf(o->out,
+                                "  %-8s ready after %5.1f s (UN, CQL answers)   total %6.1f s\n",
+                                ln->plan->name, clock_now_s() - ln->t_start, clock_now_s() - x->t0);
                 }
                 if (n_wait > 1 || n_new == 0)
                     fprintf(o->out, "  %s: %zu x UN after %.1f s   total %.1f s\n", what, n_addr,
-                            now_s() - t_begin, now_s() - x->t0);
+                            clock_now_s() - t_begin, clock_now_s() - x->t0);
                 fflush(o->out);
                 return 0;
             }
         }
-        if (now_s() - t_begin > o->node_timeout_s) {
+        if (clock_now_s() - t_begin > o->node_timeout_s) {
             live_node *culprit = NULL;
             for (size_t i = 0; i < x->n; i++)
                 if (x->nodes[i].waiting && (!culprit || (!x->nodes[i].probed && culprit->probed)))
                     culprit = &x->nodes[i];
-            fail(err, PROV_EXIT_FAIL, "%s: not ready within %d s (--timeout): %s",
-                 culprit ? culprit->plan->name : what, o->node_timeout_s, why);
+            cluster_fail(err, PROV_EXIT_FAIL, "%s: not ready within %d s (--timeout): %s",
+                         culprit ? culprit->plan->name : what, o->node_timeout_s, why);
             if (culprit) {
-                append_logs(x, culprit->plan->name, err);
+                node_append_logs(x->c, culprit->plan->name, culprit->plan->name, err);
                 stop_failed(x, culprit, err);
             }
             return err->exit_code;
         }
-        sleep_s(PROBE_INTERVAL_S);
+        clock_sleep_s(PROBE_INTERVAL_S);
     }
 }
 
@@ -883,7 +764,7 @@ static int create_node(run_ctx *x, live_node *ln, cluster_error *err)
     };
     if (docker_container_create(x->c, &spec, NULL, 0, &e) != ENG_OK) {
         if (docker_not_found(&e))
-            return fail(err, PROV_EXIT_IMAGE, "creating %s: %s", np->name, e.message);
+            return cluster_fail(err, PROV_EXIT_IMAGE, "creating %s: %s", np->name, e.message);
         return cluster_fail_engine(err, &e, "creating %s", np->name);
     }
     return 0;
@@ -892,13 +773,14 @@ static int create_node(run_ctx *x, live_node *ln, cluster_error *err)
 static int start_node(run_ctx *x, live_node *ln, cluster_error *err)
 {
     eng_error e;
-    ln->t_start = now_s();
+    ln->t_start = clock_now_s();
     if (docker_container_start(x->c, ln->plan->name, NULL, &e) != ENG_OK) {
         /* e.g. the published port is taken: the container exists but never ran */
         cluster_fail_engine(err, &e, "starting %s", ln->plan->name);
         if (ln->this_run)
-            fail_append(err, "\n%s was kept (never started); `cass-provision down` removes it",
-                        ln->plan->name);
+            cluster_fail_append(err,
+                                "\n%s was kept (never started); `cass-provision down` removes it",
+                                ln->plan->name);
         return err->exit_code;
     }
     ln->started = true;
@@ -912,7 +794,7 @@ static int start_node(run_ctx *x, live_node *ln, cluster_error *err)
 static int print_ring(run_ctx *x, cluster_error *err)
 {
     if (x->last.count == 0)
-        return fail(err, PROV_EXIT_FAIL, "cluster '%s': no ring was read", x->o->prefix);
+        return cluster_fail(err, PROV_EXIT_FAIL, "cluster '%s': no ring was read", x->o->prefix);
     for (size_t i = 0; i < x->n; i++)
         if (x->nodes[i].ip[0])
             ring_name(&x->last, x->nodes[i].ip, x->nodes[i].plan->name);
@@ -954,7 +836,7 @@ static int connect_engine(eng_client *c, cluster_error *err)
 
 int cluster_up(eng_client *c, const cluster_opts *o, cluster_error *err)
 {
-    run_ctx x = {.c = c, .o = o, .t0 = now_s()};
+    run_ctx x = {.c = c, .o = o, .t0 = clock_now_s()};
     cluster_found found = {0};
     cluster_plan plan = {0};
     int rc;
@@ -973,7 +855,7 @@ int cluster_up(eng_client *c, const cluster_opts *o, cluster_error *err)
     x.nodes = calloc(plan.n ? plan.n : 1, sizeof *x.nodes);
     if (!x.nodes) {
         cluster_plan_free(&plan);
-        return fail(err, PROV_EXIT_FAIL, "out of memory");
+        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     for (size_t i = 0; i < plan.n; i++)
         x.nodes[i].plan = &plan.nodes[i];
@@ -1006,7 +888,7 @@ int cluster_up(eng_client *c, const cluster_opts *o, cluster_error *err)
         if (np->action == NODE_KEEP) {
             ln->started = true;
             ln->waiting = true;
-            ln->t_start = now_s();
+            ln->t_start = clock_now_s();
             n_restart++;
         } else if (np->action == NODE_START || (np->action == NODE_CREATE && !np->volume_new)) {
             ln->this_run = true;
@@ -1054,11 +936,12 @@ int cluster_up(eng_client *c, const cluster_opts *o, cluster_error *err)
                 size_t n_addr = started_addresses(&x, addr);
                 char why[900];
                 if (!ring_ready(&x.last, addr, n_addr, false, why, sizeof why)) {
-                    rc = fail(err, PROV_EXIT_FAIL,
-                              "cannot add %s: %s; a joining node needs every node of the ring "
-                              "up (consistent range movement): start the missing node again, "
-                              "or remove it from the ring (nodetool removenode)",
-                              ln->plan->name, why);
+                    rc = cluster_fail(
+                        err, PROV_EXIT_FAIL,
+                        "cannot add %s: %s; a joining node needs every node of the ring "
+                        "up (consistent range movement): start the missing node again, "
+                        "or remove it from the ring (nodetool removenode)",
+                        ln->plan->name, why);
                     goto out;
                 }
             }
@@ -1078,7 +961,7 @@ int cluster_up(eng_client *c, const cluster_opts *o, cluster_error *err)
     rc = print_ring(&x, err);
     if (rc == 0) {
         fprintf(o->out, "\ncluster '%s' ready: %zu nodes in %.1f s\n", o->prefix, x.n,
-                now_s() - x.t0);
+                clock_now_s() - x.t0);
         if (o->publish_node > 0 && o->publish_node <= x.n &&
             x.nodes[o->publish_node - 1].plan->action == NODE_CREATE)
             fprintf(o->out, "CQL of %s published on %s:%u\n",
@@ -1126,11 +1009,11 @@ static int list_nodes(eng_client *c, const cluster_opts *o, node_row **rows, siz
     *rows = calloc(ln ? ln : 1, sizeof **rows);
     if (!*rows) {
         docker_container_list_free(list, ln);
-        return fail(err, PROV_EXIT_FAIL, "out of memory");
+        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     for (size_t i = 0; i < ln; i++) {
         node_row *r = &(*rows)[*n];
-        r->index = label_index(list[i].labels);
+        r->index = cluster_label_index(list[i].labels);
         if (!r->index)
             continue;
         snprintf(r->name, sizeof r->name, "%s", list[i].name);
@@ -1156,8 +1039,9 @@ int cluster_status(eng_client *c, const cluster_opts *o, cluster_error *err)
         return rc;
     if (n == 0) {
         free(rows);
-        return fail(err, PROV_EXIT_FAIL, "no cluster '%s' on %s (no container labelled %s=%s)",
-                    o->prefix, eng_client_config(c)->host, CLUSTER_LABEL_CLUSTER, o->prefix);
+        return cluster_fail(err, PROV_EXIT_FAIL,
+                            "no cluster '%s' on %s (no container labelled %s=%s)", o->prefix,
+                            eng_client_config(c)->host, CLUSTER_LABEL_CLUSTER, o->prefix);
     }
     const node_row *view = NULL;
     for (size_t i = 0; i < n && !view; i++)
@@ -1168,19 +1052,19 @@ int cluster_status(eng_client *c, const cluster_opts *o, cluster_error *err)
             fprintf(o->out, "%-8s %s (%s)\n", rows[i].name, rows[i].state, rows[i].status);
     if (!view) {
         free(rows);
-        return fail(err, PROV_EXIT_FAIL, "no node of cluster '%s' is running", o->prefix);
+        return cluster_fail(err, PROV_EXIT_FAIL, "no node of cluster '%s' is running", o->prefix);
     }
     struct ring ring = {0};
     char why[1024];
     eng_error e;
-    rc = ring_of(c, view->name, &ring, why, sizeof why, &e);
+    rc = node_ring(c, view->name, view->name, &ring, why, sizeof why, &e);
     if (rc < 0) {
         free(rows);
         return cluster_fail_engine(err, &e, "nodetool status in %s", view->name);
     }
     if (rc > 0) {
         free(rows);
-        return fail(err, PROV_EXIT_FAIL, "%s: %s", view->name, why);
+        return cluster_fail(err, PROV_EXIT_FAIL, "%s: %s", view->name, why);
     }
     for (size_t i = 0; i < n; i++) {
         docker_container_info info = {0};
@@ -1199,55 +1083,30 @@ int cluster_status(eng_client *c, const cluster_opts *o, cluster_error *err)
         up += ring.nodes[i].status == 'U' && ring.nodes[i].state == 'N';
     rc = 0;
     if (up != ring.count || up < n)
-        rc = fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", o->prefix, up, n);
+        rc = cluster_fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", o->prefix, up,
+                          n);
     ring_free(&ring);
     free(rows);
     return rc;
 }
 
-/* Names of the networks or volumes labelled for the cluster.  docker.h has no
- * list-by-label call for these, so the engine is asked directly. */
-static int list_labelled(eng_client *c, const cluster_opts *o, const char *what, strv *names,
-                         cluster_error *err)
+/* Names of the networks or volumes (kind) labelled for the cluster. */
+static int list_labelled(eng_client *c, const cluster_opts *o, const char *kind, char ***names,
+                         size_t *n, cluster_error *err)
 {
     char filter[160];
     cluster_label_filter(o, filter, sizeof filter);
-    json_t *f = json_pack("{s:[s]}", "label", filter);
-    char *fs = f ? json_dumps(f, JSON_COMPACT) : NULL;
-    json_decref(f);
-    char *esc = fs ? eng_escape(fs) : NULL;
-    free(fs);
-    if (!esc)
-        return fail(err, PROV_EXIT_FAIL, "out of memory");
-    char path[512];
-    snprintf(path, sizeof path, "/%s?filters=%s", what, esc);
-    free(esc);
-    eng_response r = {0};
+    const char *filters[] = {filter, NULL};
     eng_error e;
-    if (eng_json(c, "GET", path, NULL, &r, &e) != ENG_OK) {
-        eng_response_clear(&r);
-        return cluster_fail_engine(err, &e, "listing the %s of cluster '%s'", what, o->prefix);
-    }
-    /* /networks answers an array; /volumes {"Volumes": [...]} */
-    json_t *arr = json_is_array(r.json) ? r.json : json_object_get(r.json, "Volumes");
-    size_t i;
-    json_t *item;
-    json_array_foreach(arr, i, item)
-    {
-        const char *name = json_string_value(json_object_get(item, "Name"));
-        if (name)
-            strv_add(names, strdup(name));
-    }
-    eng_response_clear(&r);
-    if (names->nomem)
-        return fail(err, PROV_EXIT_FAIL, "out of memory");
+    if (docker_names_by_label(c, kind, filters, names, n, &e) != ENG_OK)
+        return cluster_fail_engine(err, &e, "listing the %s of cluster '%s'", kind, o->prefix);
     return 0;
 }
 
 int cluster_down(eng_client *c, const cluster_opts *o, cluster_error *err)
 {
     int rc;
-    double t0 = now_s();
+    double t0 = clock_now_s();
     if ((rc = connect_engine(c, err)) != 0)
         return rc;
     node_row *rows;
@@ -1259,12 +1118,13 @@ int cluster_down(eng_client *c, const cluster_opts *o, cluster_error *err)
     for (size_t i = 0; i < n; i++) {
         if (strcmp(rows[i].state, "running") != 0)
             continue;
-        double t = now_s();
+        double t = clock_now_s();
         char why[1024];
         eng_error e;
-        int r = nodetool(c, rows[i].name, "drain", DRAIN_TIMEOUT_MS, NULL, why, sizeof why, &e);
+        int r = node_nodetool(c, rows[i].name, "drain", NODE_DRAIN_TIMEOUT_MS, NULL, why,
+                              sizeof why, &e);
         if (r == 0)
-            fprintf(o->out, "  %-8s drained in %.1f s\n", rows[i].name, now_s() - t);
+            fprintf(o->out, "  %-8s drained in %.1f s\n", rows[i].name, clock_now_s() - t);
         else
             fprintf(o->out, "  %-8s warning: not drained (%s); stopping it anyway\n",
                     rows[i].name, r < 0 ? e.message : why);
@@ -1288,34 +1148,36 @@ int cluster_down(eng_client *c, const cluster_opts *o, cluster_error *err)
     }
     free(rows);
     /* 3. the network(s), then the volumes when asked */
-    strv nets = {0}, vols = {0};
-    if ((rc = list_labelled(c, o, "networks", &nets, err)) != 0)
+    char **nets = NULL, **vols = NULL;
+    size_t n_nets = 0, n_vols = 0;
+    if ((rc = list_labelled(c, o, "networks", &nets, &n_nets, err)) != 0)
         goto out;
-    for (size_t i = 0; i < nets.n; i++) {
+    for (size_t i = 0; i < n_nets; i++) {
         eng_error e;
-        if (docker_network_remove(c, nets.v[i], &e) != ENG_OK && !docker_not_found(&e)) {
-            rc = cluster_fail_engine(err, &e, "removing network %s", nets.v[i]);
+        if (docker_network_remove(c, nets[i], &e) != ENG_OK && !docker_not_found(&e)) {
+            rc = cluster_fail_engine(err, &e, "removing network %s", nets[i]);
             goto out;
         }
-        fprintf(o->out, "  network %s removed\n", nets.v[i]);
+        fprintf(o->out, "  network %s removed\n", nets[i]);
     }
-    if ((rc = list_labelled(c, o, "volumes", &vols, err)) != 0)
+    if ((rc = list_labelled(c, o, "volumes", &vols, &n_vols, err)) != 0)
         goto out;
-    for (size_t i = 0; o->volumes && i < vols.n; i++) {
+    for (size_t i = 0; o->volumes && i < n_vols; i++) {
         eng_error e;
-        if (docker_volume_remove(c, vols.v[i], false, &e) != ENG_OK && !docker_not_found(&e)) {
-            rc = cluster_fail_engine(err, &e, "removing volume %s", vols.v[i]);
+        if (docker_volume_remove(c, vols[i], false, &e) != ENG_OK && !docker_not_found(&e)) {
+            rc = cluster_fail_engine(err, &e, "removing volume %s", vols[i]);
             goto out;
         }
-        fprintf(o->out, "  volume %s removed\n", vols.v[i]);
+        fprintf(o->out, "  volume %s removed\n", vols[i]);
     }
-    if (!o->volumes && vols.n > 0)
+    if (!o->volumes && n_vols > 0)
         fprintf(o->out, "  %zu data volume(s) kept (%s1-data...); `down --volumes` removes them\n",
-                vols.n, o->prefix);
-    fprintf(o->out, "cluster '%s' down in %.1f s (%zu node(s))\n", o->prefix, now_s() - t0, n);
+                n_vols, o->prefix);
+    fprintf(o->out, "cluster '%s' down in %.1f s (%zu node(s))\n", o->prefix, clock_now_s() - t0,
+            n);
 out:
     fflush(o->out);
-    strv_free_list(nets.v);
-    strv_free_list(vols.v);
+    docker_names_free(nets);
+    docker_names_free(vols);
     return rc;
 }

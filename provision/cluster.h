@@ -98,10 +98,23 @@ typedef struct {
     char message[8192];  /* first line: what failed; then maybe log lines */
 } cluster_error;
 
+/* Fill err (message from fmt, exit code `code`).  Returns code. */
+int cluster_fail(cluster_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Append text to an error already filled (log lines, hints); what does not
+ * fit is dropped. */
+void cluster_fail_append(cluster_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Fill err from an engine error, with a prefix saying what was being done.
  * Unreachable / TLS / config errors get PROV_EXIT_ENGINE. Returns the code. */
 int cluster_fail_engine(cluster_error *err, const eng_error *e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The node number in a container's or service's CLUSTER_LABEL_NODE label
+ * (1 to CLUSTER_MAX_NODES), or 0 when it has none or a bad one. */
+unsigned cluster_label_index(char *const *labels);
 
 /* Where a node's data lives in the image (the official image's layout). */
 #define CLUSTER_DATA_DIR "/var/lib/cassandra"

@@ -2,13 +2,14 @@
 # library of provision/engine.mk.
 #   ring     `nodetool status` parsed, the readiness gate, the ring table
 #   tokens   evenly interleaved Murmur3 initial tokens (up --fresh)
+#   nodeexec nodetool, the CQL probe and log excerpts inside a node (exec)
 #   cluster  the plan and its execution: up, status, down
 #   swarm    the same on a swarm (one service per node, pinned to its host)
 #   main     the command line: build, push, up, status, down
 # Dynamic only (libcurl and libarchive have no musl builds here): not in
 # STATIC_PROGRAMS.
-PROVISION_SRCS := provision/ring.c provision/tokens.c provision/cluster.c provision/swarm.c \
-                  provision/main.c
+PROVISION_SRCS := provision/ring.c provision/tokens.c provision/nodeexec.c provision/cluster.c \
+                  provision/swarm.c provision/main.c
 PROVISION_OBJS := $(PROVISION_SRCS:%.c=$(B)/obj/%.o)
 
 # Sources name headers from the project root ("provision/ring.h").
@@ -36,6 +37,7 @@ $(B)/tests/test_tokens: $(B)/obj/tests/unit/test_tokens.o $(B)/obj/provision/tok
 # The plan alone (cluster_plan_make is pure), but cluster.o carries the
 # engine calls too, so the engine library links in.
 $(B)/tests/test_cluster_plan: $(B)/obj/tests/unit/test_cluster_plan.o $(B)/obj/provision/cluster.o \
+                              $(B)/obj/provision/nodeexec.o \
                               $(B)/obj/provision/ring.o $(B)/obj/provision/tokens.o \
                               $(B)/libprovision-engine.a
 	@mkdir -p $(dir $@)

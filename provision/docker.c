@@ -218,11 +218,14 @@ const char *docker_label_get(char *const *labels, const char *key)
     return NULL;
 }
 
-/* Simple request with an owned path (freed here). */
+/* Simple request with an owned path (freed here; NULL means out of memory).
+ * *resp is always left safe to clear. */
 static eng_status call(eng_client *c, const char *method, char *path, json_t *body,
                        eng_response *resp, eng_error *err)
 {
     if (!path) {
+        if (resp)
+            memset(resp, 0, sizeof *resp);
         json_decref(body);
         return nomem(err);
     }
@@ -311,6 +314,29 @@ static bool query_add_json(char **q, const char *name, json_t *j)
     bool ok = s && query_add(q, name, s);
     free(s);
     return ok;
+}
+
+/* path (owned, freed here) with filters={"label":[...]} added when there are
+ * label filters; NULL when out of memory. */
+static char *with_label_filters(char *path, const char *const *label_filters)
+{
+    if (path && label_filters && label_filters[0] &&
+        !query_add_json(&path, "filters", json_pack("{s:o}", "label", jarray(label_filters))))
+        path = (free(path), NULL);
+    return path;
+}
+
+/* GET path (owned, freed here), which answers a JSON array: *r holds it
+ * (eng_response_clear it), *cnt is its length.  On error *r is cleared. */
+static eng_status get_array(eng_client *c, char *path, eng_response *r, size_t *cnt, eng_error *err)
+{
+    eng_status st = call(c, "GET", path, NULL, r, err);
+    if (st != ENG_OK) {
+        eng_response_clear(r);
+        return st;
+    }
+    *cnt = json_is_array(r->json) ? json_array_size(r->json) : 0;
+    return ENG_OK;
 }
 
 eng_status docker_image_build(eng_client *c, const docker_build_opts *o, char *image_id,
@@ -838,18 +864,11 @@ eng_status docker_container_list(eng_client *c, const char *const *label_filters
     *out = NULL;
     *n = 0;
     char *p = strdup(all ? "/containers/json?all=1" : "/containers/json?all=0");
-    if (p && label_filters && label_filters[0]) {
-        json_t *f = json_pack("{s:o}", "label", jarray(label_filters));
-        if (!query_add_json(&p, "filters", f))
-            p = (free(p), NULL);
-    }
     eng_response r;
-    eng_status st = call(c, "GET", p, NULL, &r, err);
-    if (st != ENG_OK) {
-        eng_response_clear(&r);
+    size_t cnt;
+    eng_status st = get_array(c, with_label_filters(p, label_filters), &r, &cnt, err);
+    if (st != ENG_OK)
         return wrap(err, st, "list containers");
-    }
-    size_t cnt = json_is_array(r.json) ? json_array_size(r.json) : 0;
     docker_container_summary *l = calloc(cnt ? cnt : 1, sizeof *l);
     if (!l) {
         eng_response_clear(&r);
@@ -979,12 +998,10 @@ eng_status docker_node_list(eng_client *c, docker_node **out, size_t *n, eng_err
     *out = NULL;
     *n = 0;
     eng_response r;
-    eng_status st = eng_json(c, "GET", "/nodes", NULL, &r, err);
-    if (st != ENG_OK) {
-        eng_response_clear(&r);
+    size_t cnt;
+    eng_status st = get_array(c, strdup("/nodes"), &r, &cnt, err);
+    if (st != ENG_OK)
         return wrap(err, st, "list swarm nodes");
-    }
-    size_t cnt = json_is_array(r.json) ? json_array_size(r.json) : 0;
     docker_node *l = calloc(cnt ? cnt : 1, sizeof *l);
     if (!l) {
         eng_response_clear(&r);
@@ -1143,22 +1160,52 @@ void docker_service_info_free(docker_service_info *info)
     info->labels = info->constraints = NULL;
 }
 
+eng_status docker_names_by_label(eng_client *c, const char *kind, const char *const *label_filters,
+                                 char ***names, size_t *n, eng_error *err)
+{
+    *names = NULL;
+    *n = 0;
+    char *p = with_label_filters(fmt("/%s?", kind), label_filters);
+    eng_response r;
+    eng_status st = call(c, "GET", p, NULL, &r, err);
+    if (st != ENG_OK) {
+        eng_response_clear(&r);
+        return wrap(err, st, "list %s", kind);
+    }
+    /* /networks answers an array; /volumes {"Volumes": [...]} */
+    json_t *arr = json_is_array(r.json) ? r.json : json_object_get(r.json, "Volumes");
+    size_t cnt = json_is_array(arr) ? json_array_size(arr) : 0;
+    char **v = calloc(cnt + 1, sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; v && i < cnt; i++) {
+        const char *name = jstr(json_array_get(arr, i), "Name");
+        if (name && !(v[k++] = strdup(name)))
+            v = (strlist_free(v), NULL);
+    }
+    eng_response_clear(&r);
+    if (!v)
+        return nomem(err);
+    *names = v;
+    *n = k;
+    return ENG_OK;
+}
+
+void docker_names_free(char **names)
+{
+    strlist_free(names);
+}
+
 eng_status docker_service_list(eng_client *c, const char *const *label_filters,
                                docker_service_info **out, size_t *n, eng_error *err)
 {
     *out = NULL;
     *n = 0;
-    char *p = strdup("/services?");
-    if (p && label_filters && label_filters[0] &&
-        !query_add_json(&p, "filters", json_pack("{s:o}", "label", jarray(label_filters))))
-        p = (free(p), NULL);
     eng_response r;
-    eng_status st = call(c, "GET", p, NULL, &r, err);
-    if (st != ENG_OK) {
-        eng_response_clear(&r);
+    size_t cnt;
+    eng_status st =
+        get_array(c, with_label_filters(strdup("/services?"), label_filters), &r, &cnt, err);
+    if (st != ENG_OK)
         return wrap(err, st, "list services");
-    }
-    size_t cnt = json_is_array(r.json) ? json_array_size(r.json) : 0;
     docker_service_info *l = calloc(cnt ? cnt : 1, sizeof *l);
     for (size_t i = 0; l && i < cnt; i++)
         if (!service_from_json(json_array_get(r.json, i), &l[i])) {
@@ -1213,12 +1260,10 @@ eng_status docker_task_list(eng_client *c, const char *service, const char *netw
     if (p && !query_add_json(&p, "filters", f))
         p = (free(p), NULL);
     eng_response r;
-    eng_status st = call(c, "GET", p, NULL, &r, err);
-    if (st != ENG_OK) {
-        eng_response_clear(&r);
+    size_t cnt;
+    eng_status st = get_array(c, p, &r, &cnt, err);
+    if (st != ENG_OK)
         return wrap(err, st, "tasks of service %s", service);
-    }
-    size_t cnt = json_is_array(r.json) ? json_array_size(r.json) : 0;
     docker_task *l = calloc(cnt ? cnt : 1, sizeof *l);
     if (!l) {
         eng_response_clear(&r);

@@ -287,6 +287,13 @@ eng_status docker_container_list(eng_client *c, const char *const *label_filters
                                  docker_container_summary **out, size_t *n, eng_error *err);
 void docker_container_list_free(docker_container_summary *list, size_t n);
 
+/* GET /networks or /volumes (kind "networks" or "volumes") with
+ * filters={"label":[...]}: the names of those carrying every label filter.
+ * *names is NULL-terminated, *n names long (free with docker_names_free). */
+eng_status docker_names_by_label(eng_client *c, const char *kind, const char *const *label_filters,
+                                 char ***names, size_t *n, eng_error *err);
+void docker_names_free(char **names);
+
 /* The value of label `key` in a "key=value" list, NULL if absent. */
 const char *docker_label_get(char *const *labels, const char *key);
 

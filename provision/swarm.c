@@ -3,56 +3,17 @@
 #include "provision/swarm.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "provision/clock.h"
+#include "provision/nodeexec.h"
 #include "provision/ring.h"
 
 /* ------------------------------------------------------------------------ */
 /* Small helpers                                                            */
-
-static int fail(cluster_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(cluster_error *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    err->exit_code = code;
-    return code;
-}
-
-/* Append text to an error already filled (log lines, hints). */
-static void fail_append(cluster_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void fail_append(cluster_error *err, const char *fmt, ...)
-{
-    size_t used = strlen(err->message);
-    if (used + 2 >= sizeof err->message)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message + used, sizeof err->message - used, fmt, ap);
-    va_end(ap);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -330,10 +291,11 @@ int swarm_detect(eng_client *c, bool *manager, cluster_error *err)
     if (strcmp(info.local_state, "active") != 0)
         return 0;
     if (!info.is_manager)
-        return fail(err, PROV_EXIT_USAGE,
-                    "%s (%s) is a swarm worker: point DOCKER_HOST at a manager of the swarm "
-                    "(docker node ls lists them there)",
-                    eng_client_config(c)->host, info.name);
+        return cluster_fail(
+            err, PROV_EXIT_USAGE,
+            "%s (%s) is a swarm worker: point DOCKER_HOST at a manager of the swarm "
+            "(docker node ls lists them there)",
+            eng_client_config(c)->host, info.name);
     *manager = true;
     return 0;
 }
@@ -346,8 +308,8 @@ static int open_swarm(sw_ctx *x, cluster_error *err)
     if (docker_info(x->mgr, &x->info, &e) != ENG_OK)
         return cluster_fail_engine(err, &e, "the Docker engine does not answer");
     if (strcmp(x->info.local_state, "active") != 0 || !x->info.is_manager)
-        return fail(err, PROV_EXIT_USAGE, "%s is not a swarm manager",
-                    eng_client_config(x->mgr)->host);
+        return cluster_fail(err, PROV_EXIT_USAGE, "%s is not a swarm manager",
+                            eng_client_config(x->mgr)->host);
     docker_node *nodes = NULL;
     size_t n = 0;
     if (docker_node_list(x->mgr, &nodes, &n, &e) != ENG_OK)
@@ -355,7 +317,7 @@ static int open_swarm(sw_ctx *x, cluster_error *err)
     x->hosts = calloc(n ? n : 1, sizeof *x->hosts);
     if (!x->hosts) {
         free(nodes);
-        return fail(err, PROV_EXIT_FAIL, "out of memory");
+        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     x->nh = n;
     for (size_t i = 0; i < n; i++)
@@ -371,7 +333,7 @@ static int open_swarm(sw_ctx *x, cluster_error *err)
         eng_client *cl = NULL;
         docker_engine_info info;
         if (eng_config_for_host(&cfg, h, x->so->env, &e) != ENG_OK)
-            return fail(err, PROV_EXIT_USAGE, "--engine %s: %s", h, e.message);
+            return cluster_fail(err, PROV_EXIT_USAGE, "--engine %s: %s", h, e.message);
         if (eng_client_new(&cfg, &cl, &e) != ENG_OK)
             return cluster_fail_engine(err, &e, "--engine %s", h);
         if (docker_info(cl, &info, &e) != ENG_OK) {
@@ -386,10 +348,10 @@ static int open_swarm(sw_ctx *x, cluster_error *err)
         sw_host *sh = host_by_id(x, info.node_id, NULL);
         if (!sh) {
             eng_client_free(cl);
-            return fail(err, PROV_EXIT_USAGE,
-                        "--engine %s (%s) is not a node of the swarm managed by %s%s", h,
-                        info.name, eng_client_config(x->mgr)->host,
-                        strcmp(info.local_state, "active") ? " (it is in no swarm)" : "");
+            return cluster_fail(err, PROV_EXIT_USAGE,
+                                "--engine %s (%s) is not a node of the swarm managed by %s%s", h,
+                                info.name, eng_client_config(x->mgr)->host,
+                                strcmp(info.local_state, "active") ? " (it is in no swarm)" : "");
         }
         if (sh->engine) {
             eng_client_free(cl); /* the same engine twice, or the manager again */
@@ -412,19 +374,6 @@ static int open_swarm(sw_ctx *x, cluster_error *err)
             snprintf(sh->unusable, sizeof sh->unusable, "no engine to reach it: give --engine");
     }
     return 0;
-}
-
-static unsigned label_index(char *const *labels)
-{
-    const char *v = docker_label_get(labels, CLUSTER_LABEL_NODE);
-    if (!v || !*v)
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(v, &end, 10);
-    if (errno || *end || n == 0 || n > CLUSTER_MAX_NODES)
-        return 0;
-    return (unsigned)n;
 }
 
 static int cmp_index(const void *a, const void *b)
@@ -503,10 +452,10 @@ static int find_services(sw_ctx *x, cluster_error *err)
     x->svc = calloc(n ? n : 1, sizeof *x->svc);
     if (!x->svc) {
         docker_service_list_free(list, n);
-        return fail(err, PROV_EXIT_FAIL, "out of memory");
+        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
-        unsigned idx = label_index(list[i].labels);
+        unsigned idx = cluster_label_index(list[i].labels);
         if (!idx)
             continue;
         sw_node *nd = &x->svc[x->nsvc++];
@@ -567,111 +516,18 @@ static eng_client *node_engine(sw_ctx *x, const sw_node *nd)
 /* ------------------------------------------------------------------------ */
 /* Exec inside a node (on the engine where its task runs)                   */
 
-/* nodetool's own JVM gets a small heap, as on one engine (cluster.c). */
-static const char *const nodetool_env[] = {"MAX_HEAP_SIZE=128m", "HEAP_NEWSIZE=32m", NULL};
-
-enum { PROBE_TIMEOUT_MS = 15000, NODETOOL_TIMEOUT_MS = 120000, DRAIN_TIMEOUT_MS = 300000 };
-
-/* `nodetool ARG` in the container: 0 ok (*out = stdout, malloc'd, if out),
- * 1 nodetool failed (why), -1 engine error (e). */
-static int nodetool(eng_client *eng, const char *container, const char *arg, long timeout_ms,
-                    char **out, char *why, size_t whylen, eng_error *e)
-{
-    const char *cmd[] = {"nodetool", arg, NULL};
-    docker_exec_result r = {0};
-    if (docker_exec(eng, container, cmd, nodetool_env, NULL, timeout_ms, &r, e) != ENG_OK)
-        return -1;
-    int rc = 0;
-    if (r.exit_code != 0) {
-        const char *text = r.output.both ? r.output.both : "";
-        size_t len = strlen(text);
-        while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-            len--;
-        size_t start = len;
-        while (start > 0 && text[start - 1] != '\n')
-            start--;
-        snprintf(why, whylen, "nodetool %s exited with %d: %.*s", arg, r.exit_code,
-                 (int)(len - start > 300 ? 300 : len - start), text + start);
-        rc = 1;
-    } else if (out) {
-        *out = strdup(r.output.out ? r.output.out : "");
-        if (!*out) {
-            eng_fail(e, ENG_ERR_NOMEM, "out of memory");
-            rc = -1;
-        }
-    }
-    docker_exec_result_free(&r);
-    return rc;
-}
-
-static int ring_of(eng_client *eng, const sw_node *nd, struct ring *ring, char *why,
-                   size_t whylen, eng_error *e)
-{
-    char *text = NULL;
-    int rc = nodetool(eng, nd->task.container_id, "status", NODETOOL_TIMEOUT_MS, &text, why,
-                      whylen, e);
-    if (rc != 0)
-        return rc;
-    char perr[512];
-    if (ring_parse(text, ring, perr, sizeof perr) != 0) {
-        snprintf(why, whylen, "nodetool status of %s: %s", nd->name, perr);
-        free(text);
-        return 1;
-    }
-    free(text);
-    return 0;
-}
-
-static bool stack_frame(const char *line, size_t len)
-{
-    size_t i = 0;
-    while (i < len && (line[i] == ' ' || line[i] == '\t'))
-        i++;
-    return i > 0 && ((len - i >= 3 && strncmp(line + i, "at ", 3) == 0) ||
-                     (len - i >= 4 && strncmp(line + i, "... ", 4) == 0));
-}
-
-enum { LOG_TAIL = 400, LOG_LINES = 20 };
-
 /* The last log lines of the node's container (Java stack frames left out). */
 static void append_logs(sw_ctx *x, const sw_node *nd, cluster_error *err)
 {
     eng_client *eng = node_engine(x, nd);
     if (!eng || !nd->task.container_id[0]) {
-        fail_append(err, "\n(no log of %s: %s)", nd->name,
-                    !eng ? "no engine for its swarm node" : "its task has no container");
+        cluster_fail_append(err, "\n(no log of %s: %s)", nd->name,
+                            !eng ? "no engine for its swarm node" : "its task has no container");
         return;
     }
-    stream_output out = {0};
-    eng_error e;
-    if (docker_container_logs(eng, nd->task.container_id, LOG_TAIL, &out, &e) != ENG_OK) {
-        fail_append(err, "\n(could not read the log of %s: %s)", nd->name, e.message);
-        return;
-    }
-    const char *text = out.both ? out.both : "";
-    const char *start[LOG_LINES];
-    size_t len[LOG_LINES], n = 0, skipped = 0;
-    for (const char *p = text; *p;) {
-        const char *eol = strchr(p, '\n');
-        size_t l = eol ? (size_t)(eol - p) : strlen(p);
-        if (stack_frame(p, l)) {
-            skipped++;
-        } else {
-            if (n == LOG_LINES) {
-                memmove(start, start + 1, (LOG_LINES - 1) * sizeof start[0]);
-                memmove(len, len + 1, (LOG_LINES - 1) * sizeof len[0]);
-                n--;
-            }
-            start[n] = p;
-            len[n++] = l;
-        }
-        p = eol ? eol + 1 : p + l;
-    }
-    fail_append(err, "\nlast log lines of %s on %s%s:", nd->name, host_name(x, nd->host),
-                skipped ? " (Java stack frames left out)" : "");
-    for (size_t i = 0; i < n; i++)
-        fail_append(err, "\n  | %.*s", (int)(len[i] > 400 ? 400 : len[i]), start[i]);
-    stream_output_free(&out);
+    char label[520]; /* name (256) " on " host (256) */
+    snprintf(label, sizeof label, "%s on %s", nd->name, host_name(x, nd->host));
+    node_append_logs(eng, nd->task.container_id, label, err);
 }
 
 /* A service this run created and that failed goes: swarm would retry it
@@ -682,7 +538,7 @@ static void remove_failed(sw_ctx *x, sw_node *nd, cluster_error *err)
         return;
     eng_error e;
     if (docker_service_remove(x->mgr, nd->name, &e) != ENG_OK && !docker_not_found(&e)) {
-        fail_append(err, "\nremoving service %s failed too: %s", nd->name, e.message);
+        cluster_fail_append(err, "\nremoving service %s failed too: %s", nd->name, e.message);
         return;
     }
     /* The volume goes too when this run made it and no task ever ran on it
@@ -690,17 +546,18 @@ static void remove_failed(sw_ctx *x, sw_node *nd, cluster_error *err)
     eng_client *eng = nd->host >= 0 ? x->hosts[nd->host].engine : NULL;
     bool vol_gone = false;
     if (nd->plan && nd->plan->volume_new && !nd->ever_ran && eng) {
-        double until = now_s() + 30; /* in use until the task is gone */
+        double until = clock_now_s() + 30; /* in use until the task is gone */
         eng_status st;
         while ((st = docker_volume_remove(eng, nd->volume, false, &e)) != ENG_OK &&
-               docker_conflict(&e) && now_s() < until)
-            sleep_s(1.0);
+               docker_conflict(&e) && clock_now_s() < until)
+            clock_sleep_s(1.0);
         vol_gone = st == ENG_OK || docker_not_found(&e);
     }
-    fail_append(err, "\nservice %s (created by this run) was removed; volume %s on %s was %s; "
-                     "nothing that ran before was touched",
-                nd->name, nd->volume, host_name(x, nd->host),
-                vol_gone ? "removed too (new and never used)" : "kept");
+    cluster_fail_append(err,
+                        "\nservice %s (created by this run) was removed; volume %s on %s was %s; "
+                        "nothing that ran before was touched",
+                        nd->name, nd->volume, host_name(x, nd->host),
+                        vol_gone ? "removed too (new and never used)" : "kept");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -714,7 +571,7 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_
     if (poll_task(x, nd, &e) != 0) {
         if (docker_not_found(&e))
             {
-            fail(err, PROV_EXIT_FAIL, "service %s was removed while starting", nd->name);
+            cluster_fail(err, PROV_EXIT_FAIL, "service %s was removed while starting", nd->name);
             return -1;
         }
         cluster_fail_engine(err, &e, "tasks of service %s", nd->name);
@@ -732,17 +589,19 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_
          * preparing the next attempt, which would fail the same way */
         t = &nd->failure;
         if (strcmp(t->state, "rejected") == 0) {
-            fail(err, PROV_EXIT_FAIL, "%s: swarm node %s rejected its task: %s", nd->name, hn,
-                 t->error[0] ? t->error : t->message);
+            cluster_fail(err, PROV_EXIT_FAIL, "%s: swarm node %s rejected its task: %s", nd->name,
+                         hn, t->error[0] ? t->error : t->message);
             if (strstr(t->error, "image") || strstr(t->error, "manifest") ||
                 strstr(t->error, "pull"))
-                fail_append(err, "\n(every swarm node pulls %s from its registry: it must be "
-                                 "pushed there and that registry reachable from %s)",
-                            x->image, hn);
+                cluster_fail_append(err,
+                                    "\n(every swarm node pulls %s from its registry: it must be "
+                                    "pushed there and that registry reachable from %s)",
+                                    x->image, hn);
         } else {
-            fail(err, PROV_EXIT_FAIL, "%s on %s stopped while starting: task %s%s%s, exit "
-                                      "status %d",
-                 nd->name, hn, t->state, t->error[0] ? ": " : "", t->error, t->exit_code);
+            cluster_fail(err, PROV_EXIT_FAIL,
+                         "%s on %s stopped while starting: task %s%s%s, exit "
+                         "status %d",
+                         nd->name, hn, t->state, t->error[0] ? ": " : "", t->error, t->exit_code);
             docker_task cur = nd->task;
             nd->task = *t; /* its container holds the log */
             append_logs(x, nd, err);
@@ -757,15 +616,17 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_
         if (!host_by_id(x, t->node_id, &h) || (nd->host >= 0 && h != nd->host)) {
             /* The constraint makes this impossible; a service edited by hand
              * could do it, and its data would not be there. */
-            fail(err, PROV_EXIT_FAIL, "%s runs on swarm node %s, not on %s where it was pinned",
-                 nd->name, host_name(x, h), hn);
+            cluster_fail(err, PROV_EXIT_FAIL,
+                         "%s runs on swarm node %s, not on %s where it was pinned", nd->name,
+                         host_name(x, h), hn);
             return -1;
         }
         if (nd->first_task[0] && strcmp(nd->first_task, t->id) != 0) {
-            fail(err, PROV_EXIT_FAIL,
-                 "%s on %s stopped while starting and swarm restarted it (task %.12s replaced "
-                 "by %.12s)",
-                 nd->name, hn, nd->first_task, t->id);
+            cluster_fail(
+                err, PROV_EXIT_FAIL,
+                "%s on %s stopped while starting and swarm restarted it (task %.12s replaced "
+                "by %.12s)",
+                nd->name, hn, nd->first_task, t->id);
             append_logs(x, nd, err);
             remove_failed(x, nd, err);
             return -1;
@@ -777,41 +638,45 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_
             return 1;
         }
         if (!x->hosts[h].engine) {
-            fail(err, PROV_EXIT_USAGE,
-                 "%s runs on swarm node %s, whose engine the provisioner can't reach: give it "
-                 "with --engine",
-                 nd->name, hn);
+            cluster_fail(
+                err, PROV_EXIT_USAGE,
+                "%s runs on swarm node %s, whose engine the provisioner can't reach: give it "
+                "with --engine",
+                nd->name, hn);
             return -1;
         }
         return 0;
     }
     case SWARM_TASK_REJECTED:
-        fail(err, PROV_EXIT_FAIL, "%s: swarm node %s rejected its task: %s", nd->name, hn,
-             t->error[0] ? t->error : t->message);
+        cluster_fail(err, PROV_EXIT_FAIL, "%s: swarm node %s rejected its task: %s", nd->name, hn,
+                     t->error[0] ? t->error : t->message);
         if (strstr(t->error, "image") || strstr(t->error, "manifest") ||
             strstr(t->error, "pull"))
-            fail_append(err, "\n(every swarm node pulls %s from its registry: it must be pushed "
-                             "there and that registry reachable from %s)",
-                        x->image, hn);
+            cluster_fail_append(err,
+                                "\n(every swarm node pulls %s from its registry: it must be pushed "
+                                "there and that registry reachable from %s)",
+                                x->image, hn);
         remove_failed(x, nd, err);
         return -1;
     case SWARM_TASK_ENDED:
-        fail(err, PROV_EXIT_FAIL, "%s on %s stopped while starting: task %s%s%s, exit status %d",
-             nd->name, hn, t->state, t->error[0] ? ": " : "", t->error, t->exit_code);
+        cluster_fail(err, PROV_EXIT_FAIL,
+                     "%s on %s stopped while starting: task %s%s%s, exit status %d", nd->name, hn,
+                     t->state, t->error[0] ? ": " : "", t->error, t->exit_code);
         append_logs(x, nd, err);
         remove_failed(x, nd, err);
         return -1;
     case SWARM_TASK_UNSCHEDULED:
         if (nd->t_unscheduled == 0)
-            nd->t_unscheduled = now_s();
-        if (now_s() - nd->t_unscheduled > x->so->schedule_timeout_s) {
-            fail(err, PROV_EXIT_FAIL,
-                 "%s: no swarm node accepted its task within %d s: %s (it is pinned to swarm "
-                 "node %s, which is %s)",
-                 nd->name, x->so->schedule_timeout_s, t->error, hn,
-                 nd->host >= 0 ? (x->hosts[nd->host].unusable[0] ? x->hosts[nd->host].unusable
-                                                                 : "ready")
-                               : "not in the swarm");
+            nd->t_unscheduled = clock_now_s();
+        if (clock_now_s() - nd->t_unscheduled > x->so->schedule_timeout_s) {
+            cluster_fail(
+                err, PROV_EXIT_FAIL,
+                "%s: no swarm node accepted its task within %d s: %s (it is pinned to swarm "
+                "node %s, which is %s)",
+                nd->name, x->so->schedule_timeout_s, t->error, hn,
+                nd->host >= 0
+                    ? (x->hosts[nd->host].unusable[0] ? x->hosts[nd->host].unusable : "ready")
+                    : "not in the swarm");
             remove_failed(x, nd, err);
             return -1;
         }
@@ -829,27 +694,26 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_
 /* CQL inside the node: 0 answers, 1 not yet, -1 error (err filled). */
 static int probe(sw_ctx *x, sw_node *nd, cluster_error *err)
 {
-    const char *cmd[] = {"cass-entry", "--probe", NULL};
-    docker_exec_result r = {0};
     eng_error e;
-    eng_client *eng = node_engine(x, nd);
-    if (docker_exec(eng, nd->task.container_id, cmd, NULL, NULL, PROBE_TIMEOUT_MS, &r, &e) !=
-        ENG_OK) {
-        if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e) || docker_not_found(&e))
-            return 1; /* slow, or between states: check_task decides */
-        cluster_fail_engine(err, &e, "probing %s on %s", nd->name, host_name(x, nd->host));
+    int code = 0;
+    switch (node_probe(node_engine(x, nd), nd->task.container_id, &code, &e)) {
+    case NODE_PROBE_ANSWERS:
+        return 0;
+    case NODE_PROBE_NOT_YET:
+        return 1;
+    case NODE_PROBE_CANT_RUN:
+        cluster_fail(err, PROV_EXIT_FAIL,
+                     "%s: `cass-entry --probe` can't run in the container (exit status %d): is %s "
+                     "a cass-entry image?",
+                     nd->name, code, x->image);
         return -1;
+    case NODE_PROBE_ERROR:
+        break;
     }
-    int code = r.exit_code;
-    docker_exec_result_free(&r);
-    if (code == 126 || code == 127) {
-        fail(err, PROV_EXIT_FAIL,
-             "%s: `cass-entry --probe` can't run in the container (exit status %d): is %s a "
-             "cass-entry image?",
-             nd->name, code, x->image);
-        return -1;
-    }
-    return code == 0 ? 0 : 1;
+    if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e) || docker_not_found(&e))
+        return 1; /* slow, or between states: check_task decides */
+    cluster_fail_engine(err, &e, "probing %s on %s", nd->name, host_name(x, nd->host));
+    return -1;
 }
 
 static size_t started_addresses(sw_node *nodes, size_t n, const char **addr)
@@ -887,7 +751,7 @@ static int wait_ready(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds, co
                       bool others_may_be_down, cluster_error *err)
 {
     const cluster_opts *o = x->o;
-    double t_begin = now_s(), next_ring = 0;
+    double t_begin = clock_now_s(), next_ring = 0;
     char why[2048] = "no answer yet";
     size_t n_wait = 0, n_new = 0;
     for (size_t i = 0; i < n; i++) {
@@ -914,15 +778,15 @@ static int wait_ready(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds, co
                 nd->probed = true;
                 if (n_wait > 1 && nd->this_run)
                     fprintf(o->out, "  %-8s on %-10s CQL answers after %.1f s\n", nd->name,
-                            host_name(x, nd->host), now_s() - nd->t_start);
+                            host_name(x, nd->host), clock_now_s() - nd->t_start);
             } else {
                 all_probed = false;
                 snprintf(why, sizeof why, "%s does not answer CQL yet", nd->name);
             }
         }
         fflush(o->out);
-        if (all_probed && now_s() >= next_ring) {
-            next_ring = now_s() + o->poll_s;
+        if (all_probed && clock_now_s() >= next_ring) {
+            next_ring = clock_now_s() + o->poll_s;
             /* a running node may have been restarted meanwhile */
             for (size_t i = 0; i < n; i++)
                 if (nodes[i].waiting) {
@@ -939,7 +803,8 @@ static int wait_ready(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds, co
                     continue;
                 struct ring ring = {0};
                 eng_error e;
-                int rc = ring_of(node_engine(x, view), view, &ring, why, sizeof why, &e);
+                int rc = node_ring(node_engine(x, view), view->task.container_id, view->name, &ring,
+                                   why, sizeof why, &e);
                 if (rc < 0) {
                     if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e) || docker_not_found(&e)) {
                         snprintf(why, sizeof why, "nodetool status in %s: %s", view->name,
@@ -974,31 +839,31 @@ static int wait_ready(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds, co
                         fprintf(o->out,
                                 "  %-8s on %-10s ready after %5.1f s (UN, CQL answers)   "
                                 "total %6.1f s\n",
-                                nd->name, host_name(x, nd->host), now_s() - nd->t_start,
-                                now_s() - x->t0);
+                                nd->name, host_name(x, nd->host), clock_now_s() - nd->t_start,
+                                clock_now_s() - x->t0);
                 }
                 if (n_wait > 1 || n_new == 0)
                     fprintf(o->out, "  %s: %zu x UN after %.1f s   total %.1f s\n", what, n_addr,
-                            now_s() - t_begin, now_s() - x->t0);
+                            clock_now_s() - t_begin, clock_now_s() - x->t0);
                 fflush(o->out);
                 return 0;
             }
         }
-        if (now_s() - t_begin > o->node_timeout_s) {
+        if (clock_now_s() - t_begin > o->node_timeout_s) {
             sw_node *culprit = NULL;
             for (size_t i = 0; i < n; i++)
                 if (nodes[i].waiting && (!culprit || (!nodes[i].probed && culprit->probed)))
                     culprit = &nodes[i];
-            fail(err, PROV_EXIT_FAIL, "%s%s%s: not ready within %d s (--timeout): %s",
-                 culprit ? culprit->name : what, culprit ? " on " : "",
-                 culprit ? host_name(x, culprit->host) : "", o->node_timeout_s, why);
+            cluster_fail(err, PROV_EXIT_FAIL, "%s%s%s: not ready within %d s (--timeout): %s",
+                         culprit ? culprit->name : what, culprit ? " on " : "",
+                         culprit ? host_name(x, culprit->host) : "", o->node_timeout_s, why);
             if (culprit) {
                 append_logs(x, culprit, err);
                 remove_failed(x, culprit, err);
             }
             return err->exit_code;
         }
-        sleep_s(1.0);
+        clock_sleep_s(1.0);
     }
 }
 
@@ -1072,7 +937,7 @@ static int pin_image(sw_ctx *x, cluster_error *err)
     for (const char *p = img; *p; p++)
         if (!(((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
                strchr("._-/:", *p))))
-            return fail(err, PROV_EXIT_USAGE, "--image '%s': not an image reference", img);
+            return cluster_fail(err, PROV_EXIT_USAGE, "--image '%s': not an image reference", img);
     char registry[256];
     eng_registry_of_image(img, registry, sizeof registry);
     char *auth = NULL;
@@ -1084,7 +949,7 @@ static int pin_image(sw_ctx *x, cluster_error *err)
     explicit_bzero(auth, strlen(auth));
     free(auth);
     if (hl < 0 || (size_t)hl >= sizeof hdr)
-        return fail(err, PROV_EXIT_FAIL, "credentials for %s: too long", registry);
+        return cluster_fail(err, PROV_EXIT_FAIL, "credentials for %s: too long", registry);
     const char *headers[] = {hdr, NULL};
     char path[1200];
     snprintf(path, sizeof path, "/distribution/%s/json", img);
@@ -1097,11 +962,12 @@ static int pin_image(sw_ctx *x, cluster_error *err)
         digest = json_string_value(json_object_get(json_object_get(r.json, "Descriptor"), "digest"));
     if (st != ENG_OK || !digest || !starts_with(digest, "sha256:")) {
         int code = st == ENG_ERR_UNREACHABLE ? PROV_EXIT_ENGINE : PROV_EXIT_IMAGE;
-        fail(err, code,
-             "image %s: the swarm manager can't find it in registry %s (%s); every swarm node "
-             "pulls it from there: push it first (cass-provision push --registry %s), to a "
-             "registry all swarm nodes reach",
-             img, registry, st != ENG_OK ? e.message : "no digest in the answer", registry);
+        cluster_fail(
+            err, code,
+            "image %s: the swarm manager can't find it in registry %s (%s); every swarm node "
+            "pulls it from there: push it first (cass-provision push --registry %s), to a "
+            "registry all swarm nodes reach",
+            img, registry, st != ENG_OK ? e.message : "no digest in the answer", registry);
         eng_response_clear(&r);
         return err->exit_code;
     }
@@ -1119,10 +985,11 @@ static int ensure_network(sw_ctx *x, cluster_error *err)
     eng_error e;
     if (docker_network_inspect(x->mgr, x->network, &info, &e) == ENG_OK) {
         if (strcmp(info.driver, "overlay") != 0)
-            return fail(err, PROV_EXIT_USAGE,
-                        "network %s exists with driver %s: the nodes of a swarm need an overlay "
-                        "network (choose another with --network)",
-                        x->network, info.driver);
+            return cluster_fail(
+                err, PROV_EXIT_USAGE,
+                "network %s exists with driver %s: the nodes of a swarm need an overlay "
+                "network (choose another with --network)",
+                x->network, info.driver);
     } else if (!docker_not_found(&e)) {
         return cluster_fail_engine(err, &e, "looking for network %s", x->network);
     } else {
@@ -1137,7 +1004,7 @@ static int ensure_network(sw_ctx *x, cluster_error *err)
     }
     char *esc = eng_escape(x->network);
     if (!esc)
-        return fail(err, PROV_EXIT_FAIL, "out of memory");
+        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
     char path[512];
     snprintf(path, sizeof path, "/networks/%s", esc);
     free(esc);
@@ -1204,7 +1071,7 @@ static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
     if (!env || !labels) {
         free(env);
         free(labels);
-        return fail(err, PROV_EXIT_FAIL, "out of memory");
+        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     bool has_subnet = false;
     for (size_t i = 0; i < ne; i++) {
@@ -1249,9 +1116,10 @@ static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
     free(labels);
     if (st != ENG_OK) {
         if (docker_conflict(&e))
-            return fail(err, PROV_EXIT_FAIL,
-                        "creating service %s: a service of that name appeared meanwhile (%s)",
-                        nd->name, e.message);
+            return cluster_fail(
+                err, PROV_EXIT_FAIL,
+                "creating service %s: a service of that name appeared meanwhile (%s)", nd->name,
+                e.message);
         return cluster_fail_engine(err, &e, "creating service %s", nd->name);
     }
     nd->this_run = true;
@@ -1261,7 +1129,7 @@ static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
     nd->first_task[0] = '\0';
     nd->watching = true; /* a new service: every failure is this run's */
     nd->n_old_failed = 0;
-    nd->t_start = now_s();
+    nd->t_start = clock_now_s();
     nd->t_unscheduled = 0;
     return 0;
 }
@@ -1269,17 +1137,17 @@ static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
 int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
 {
     const cluster_opts *o = so->cluster;
-    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = now_s()};
+    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
     cluster_plan plan = {0};
     cluster_found found = {0};
     sw_node *nodes = NULL;
     int *data_on = NULL;
     int rc;
     if (o->publish_node > 0)
-        return fail(err, PROV_EXIT_USAGE,
-                    "--publish is for one engine; on a swarm, clients join the attachable "
-                    "overlay network (docker run --network %s-net ...)",
-                    o->prefix);
+        return cluster_fail(err, PROV_EXIT_USAGE,
+                            "--publish is for one engine; on a swarm, clients join the attachable "
+                            "overlay network (docker run --network %s-net ...)",
+                            o->prefix);
     if ((rc = open_swarm(&x, err)) != 0)
         goto out;
     snprintf(x.network, sizeof x.network, "%s", o->network ? o->network : "");
@@ -1299,7 +1167,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     found.nodes = calloc(x.nsvc ? x.nsvc : 1, sizeof *found.nodes);
     found.volume_exists = calloc(max_index, sizeof *found.volume_exists);
     if (!data_on || !found.nodes || !found.volume_exists) {
-        rc = fail(err, PROV_EXIT_FAIL, "out of memory");
+        rc = cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < x.nsvc; i++) {
@@ -1324,7 +1192,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     nodes = calloc(plan.n ? plan.n : 1, sizeof *nodes);
     if (!slots || !nodes) {
         free(slots);
-        rc = fail(err, PROV_EXIT_FAIL, "out of memory");
+        rc = cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
         goto out;
     }
     for (size_t h = 0; h < x.nh; h++) {
@@ -1348,17 +1216,18 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
         int d = data_on[np->index - 1];
         if (d == -2) {
             free(slots);
-            rc = fail(err, PROV_EXIT_FAIL,
-                      "volume %s exists on several swarm nodes: which one holds %s's data is "
-                      "not clear; remove the stale one (docker volume rm on its host)",
-                      np->volume, np->name);
+            rc = cluster_fail(
+                err, PROV_EXIT_FAIL,
+                "volume %s exists on several swarm nodes: which one holds %s's data is "
+                "not clear; remove the stale one (docker volume rm on its host)",
+                np->volume, np->name);
             goto out;
         }
         char why[1024];
         int k = swarm_choose(slots, x.nh, so->place, np->index, d, why, sizeof why);
         if (k < 0) {
             free(slots);
-            rc = fail(err, PROV_EXIT_FAIL, "%s: %s", np->name, why);
+            rc = cluster_fail(err, PROV_EXIT_FAIL, "%s: %s", np->name, why);
             goto out;
         }
         nd->host = k;
@@ -1408,7 +1277,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     for (size_t i = 0; i < plan.n; i++) {
         sw_node *nd = &nodes[i];
         const cluster_node_plan *np = nd->plan;
-        nd->t_start = now_s();
+        nd->t_start = clock_now_s();
         if (np->action == NODE_KEEP) {
             nd->started = true;
             snprintf(nd->ip, sizeof nd->ip, "%s", nd->task.addr);
@@ -1419,11 +1288,12 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
         } else if (np->action == NODE_START) {
             if (nd->host >= 0 && x.hosts[nd->host].unusable[0] &&
                 strcmp(x.hosts[nd->host].node.state, "ready") != 0) {
-                rc = fail(err, PROV_EXIT_FAIL,
-                          "%s: its swarm node %s is %s; the service stays pinned there (its data "
-                          "is there) and starts again when %s is back; nothing was changed",
-                          nd->name, host_name(&x, nd->host), x.hosts[nd->host].node.state,
-                          host_name(&x, nd->host));
+                rc = cluster_fail(
+                    err, PROV_EXIT_FAIL,
+                    "%s: its swarm node %s is %s; the service stays pinned there (its data "
+                    "is there) and starts again when %s is back; nothing was changed",
+                    nd->name, host_name(&x, nd->host), x.hosts[nd->host].node.state,
+                    host_name(&x, nd->host));
                 goto out;
             }
             fprintf(o->out, "  %-8s on %-10s task %s: waiting for swarm to run it again\n",
@@ -1470,11 +1340,12 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
                 size_t n_addr = started_addresses(nodes, plan.n, addr);
                 char why[900];
                 if (x.last.count > 0 && !ring_ready(&x.last, addr, n_addr, false, why, sizeof why)) {
-                    rc = fail(err, PROV_EXIT_FAIL,
-                              "cannot add %s: %s; a joining node needs every node of the ring up "
-                              "(consistent range movement): bring the missing node back, or "
-                              "remove it from the ring (nodetool removenode)",
-                              nd->name, why);
+                    rc = cluster_fail(
+                        err, PROV_EXIT_FAIL,
+                        "cannot add %s: %s; a joining node needs every node of the ring up "
+                        "(consistent range movement): bring the missing node back, or "
+                        "remove it from the ring (nodetool removenode)",
+                        nd->name, why);
                     goto out;
                 }
             }
@@ -1489,15 +1360,16 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
         }
     }
     if (x.last.count == 0) {
-        rc = fail(err, PROV_EXIT_FAIL, "cluster '%s': no ring was read (no node could be "
-                                       "reached through its engine)",
-                  o->prefix);
+        rc = cluster_fail(err, PROV_EXIT_FAIL,
+                          "cluster '%s': no ring was read (no node could be "
+                          "reached through its engine)",
+                          o->prefix);
         goto out;
     }
     fprintf(o->out, "\n");
     print_ring(&x, &x.last, nodes, plan.n, o->out);
     fprintf(o->out, "\ncluster '%s' ready: %zu nodes on %zu swarm nodes in %.1f s\n", o->prefix,
-            plan.n, x.nh, now_s() - x.t0);
+            plan.n, x.nh, clock_now_s() - x.t0);
     rc = 0;
 out:
     fflush(o->out);
@@ -1516,14 +1388,16 @@ out:
 int swarm_status(eng_client *mgr, const swarm_opts *so, cluster_error *err)
 {
     const cluster_opts *o = so->cluster;
-    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = now_s()};
+    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
     int rc;
     if ((rc = open_swarm(&x, err)) != 0 || (rc = find_services(&x, err)) != 0)
         goto out;
     if (x.nsvc == 0) {
-        rc = fail(err, PROV_EXIT_FAIL, "no cluster '%s' on the swarm of %s (no service labelled "
-                                       "%s=%s)",
-                  o->prefix, eng_client_config(mgr)->host, CLUSTER_LABEL_CLUSTER, o->prefix);
+        rc =
+            cluster_fail(err, PROV_EXIT_FAIL,
+                         "no cluster '%s' on the swarm of %s (no service labelled "
+                         "%s=%s)",
+                         o->prefix, eng_client_config(mgr)->host, CLUSTER_LABEL_CLUSTER, o->prefix);
         goto out;
     }
     sw_node *view = NULL;
@@ -1544,21 +1418,23 @@ int swarm_status(eng_client *mgr, const swarm_opts *so, cluster_error *err)
                 h && strcmp(h->node.state, "ready") != 0 ? "; its swarm node is down" : "");
     }
     if (!view) {
-        rc = fail(err, PROV_EXIT_FAIL, "no node of cluster '%s' is running where the "
-                                       "provisioner can reach its engine",
-                  o->prefix);
+        rc = cluster_fail(err, PROV_EXIT_FAIL,
+                          "no node of cluster '%s' is running where the "
+                          "provisioner can reach its engine",
+                          o->prefix);
         goto out;
     }
     struct ring ring = {0};
     char why[1024];
     eng_error e;
-    rc = ring_of(node_engine(&x, view), view, &ring, why, sizeof why, &e);
+    rc = node_ring(node_engine(&x, view), view->task.container_id, view->name, &ring, why,
+                   sizeof why, &e);
     if (rc < 0) {
         rc = cluster_fail_engine(err, &e, "nodetool status in %s", view->name);
         goto out;
     }
     if (rc > 0) {
-        rc = fail(err, PROV_EXIT_FAIL, "%s: %s", view->name, why);
+        rc = cluster_fail(err, PROV_EXIT_FAIL, "%s: %s", view->name, why);
         goto out;
     }
     print_ring(&x, &ring, x.svc, x.nsvc, o->out);
@@ -1567,8 +1443,8 @@ int swarm_status(eng_client *mgr, const swarm_opts *so, cluster_error *err)
         up += ring.nodes[i].status == 'U' && ring.nodes[i].state == 'N';
     rc = 0;
     if (up != ring.count || up < x.nsvc)
-        rc = fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", o->prefix, up,
-                  x.nsvc > ring.count ? x.nsvc : ring.count);
+        rc = cluster_fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", o->prefix, up,
+                          x.nsvc > ring.count ? x.nsvc : ring.count);
     ring_free(&ring);
 out:
     fflush(o->out);
@@ -1580,55 +1456,19 @@ out:
 /* down                                                                     */
 
 /* Names of the networks or volumes labelled for the cluster on an engine. */
-static int list_labelled(eng_client *c, const char *prefix, const char *what, char ***names,
-                         size_t *n, eng_error *e)
+static eng_status list_labelled(eng_client *c, const char *prefix, const char *kind, char ***names,
+                                size_t *n, eng_error *e)
 {
-    *names = NULL;
-    *n = 0;
     char filter[160];
     snprintf(filter, sizeof filter, CLUSTER_LABEL_CLUSTER "=%s", prefix);
-    json_t *f = json_pack("{s:[s]}", "label", filter);
-    char *fs = f ? json_dumps(f, JSON_COMPACT) : NULL;
-    json_decref(f);
-    char *esc = fs ? eng_escape(fs) : NULL;
-    free(fs);
-    if (!esc)
-        return eng_fail(e, ENG_ERR_NOMEM, "out of memory");
-    char path[512];
-    snprintf(path, sizeof path, "/%s?filters=%s", what, esc);
-    free(esc);
-    eng_response r = {0};
-    if (eng_json(c, "GET", path, NULL, &r, e) != ENG_OK) {
-        eng_response_clear(&r);
-        return e->code;
-    }
-    json_t *arr = json_is_array(r.json) ? r.json : json_object_get(r.json, "Volumes");
-    size_t cnt = json_is_array(arr) ? json_array_size(arr) : 0;
-    char **v = calloc(cnt + 1, sizeof *v);
-    for (size_t i = 0; v && i < cnt; i++) {
-        const char *name = json_string_value(json_object_get(json_array_get(arr, i), "Name"));
-        if (name && !(v[*n] = strdup(name)))
-            break;
-        *n += name != NULL;
-    }
-    eng_response_clear(&r);
-    if (!v)
-        return eng_fail(e, ENG_ERR_NOMEM, "out of memory");
-    *names = v;
-    return ENG_OK;
-}
-
-static void free_names(char **v, size_t n)
-{
-    for (size_t i = 0; v && i < n; i++)
-        free(v[i]);
-    free(v);
+    const char *filters[] = {filter, NULL};
+    return docker_names_by_label(c, kind, filters, names, n, e);
 }
 
 int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
 {
     const cluster_opts *o = so->cluster;
-    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = now_s()};
+    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
     int rc;
     bool incomplete = false;
     if ((rc = open_swarm(&x, err)) != 0 || (rc = find_services(&x, err)) != 0)
@@ -1644,14 +1484,14 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
                     nd->name, host_name(&x, nd->host));
             continue;
         }
-        double t = now_s();
+        double t = clock_now_s();
         char why[1024];
         eng_error e;
-        int r = nodetool(eng, nd->task.container_id, "drain", DRAIN_TIMEOUT_MS, NULL, why,
-                         sizeof why, &e);
+        int r = node_nodetool(eng, nd->task.container_id, "drain", NODE_DRAIN_TIMEOUT_MS, NULL, why,
+                              sizeof why, &e);
         if (r == 0)
             fprintf(o->out, "  %-8s on %-10s drained in %.1f s\n", nd->name,
-                    host_name(&x, nd->host), now_s() - t);
+                    host_name(&x, nd->host), clock_now_s() - t);
         else
             fprintf(o->out, "  %-8s on %-10s warning: not drained (%s); stopping it anyway\n",
                     nd->name, host_name(&x, nd->host), r < 0 ? e.message : why);
@@ -1673,7 +1513,7 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     char filter[160];
     snprintf(filter, sizeof filter, CLUSTER_LABEL_CLUSTER "=%s", o->prefix);
     const char *filters[] = {filter, NULL};
-    double deadline = now_s() + (o->stop_timeout > 0 ? o->stop_timeout : 10) + 60;
+    double deadline = clock_now_s() + (o->stop_timeout > 0 ? o->stop_timeout : 10) + 60;
     for (size_t h = 0; h < x.nh; h++) {
         sw_host *sh = &x.hosts[h];
         if (!sh->engine)
@@ -1691,13 +1531,13 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
             docker_container_list_free(list, n);
             if (n == 0)
                 break;
-            if (now_s() > deadline) {
+            if (clock_now_s() > deadline) {
                 fprintf(o->out, "  warning: %zu container(s) of cluster '%s' still on %s\n", n,
                         o->prefix, sh->node.hostname);
                 incomplete = true;
                 break;
             }
-            sleep_s(1.0);
+            clock_sleep_s(1.0);
         }
     }
     /* 4. the network (swarm scope: through the manager) */
@@ -1710,11 +1550,11 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     }
     for (size_t i = 0; i < nn; i++) {
         /* endpoints of removed tasks linger for a few seconds */
-        double until = now_s() + 60;
+        double until = clock_now_s() + 60;
         eng_status st;
-        while ((st = docker_network_remove(mgr, names[i], &e)) != ENG_OK &&
-               !docker_not_found(&e) && now_s() < until)
-            sleep_s(2.0);
+        while ((st = docker_network_remove(mgr, names[i], &e)) != ENG_OK && !docker_not_found(&e) &&
+               clock_now_s() < until)
+            clock_sleep_s(2.0);
         if (st != ENG_OK && !docker_not_found(&e)) {
             fprintf(o->out, "  warning: network %s not removed: %s\n", names[i], e.message);
             incomplete = true;
@@ -1722,7 +1562,7 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
             fprintf(o->out, "  network %s removed\n", names[i]);
         }
     }
-    free_names(names, nn);
+    docker_names_free(names);
     /* 5. the volumes, on every engine we reach, when asked */
     for (size_t h = 0; o->volumes && h < x.nh; h++) {
         sw_host *sh = &x.hosts[h];
@@ -1738,11 +1578,11 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
             continue;
         }
         for (size_t i = 0; i < nn; i++) {
-            double until = now_s() + 30;
+            double until = clock_now_s() + 30;
             eng_status st;
             while ((st = docker_volume_remove(sh->engine, names[i], false, &e)) != ENG_OK &&
-                   docker_conflict(&e) && now_s() < until)
-                sleep_s(1.0);
+                   docker_conflict(&e) && clock_now_s() < until)
+                clock_sleep_s(1.0);
             if (st != ENG_OK && !docker_not_found(&e)) {
                 fprintf(o->out, "  warning: volume %s on %s not removed: %s\n", names[i],
                         sh->node.hostname, e.message);
@@ -1751,13 +1591,14 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
                 fprintf(o->out, "  volume %s on %s removed\n", names[i], sh->node.hostname);
             }
         }
-        free_names(names, nn);
+        docker_names_free(names);
     }
-    fprintf(o->out, "cluster '%s' down in %.1f s%s\n", o->prefix, now_s() - x.t0,
+    fprintf(o->out, "cluster '%s' down in %.1f s%s\n", o->prefix, clock_now_s() - x.t0,
             o->volumes ? "" : " (data volumes kept; --volumes removes them)");
-    rc = incomplete ? fail(err, PROV_EXIT_FAIL, "cluster '%s': down did not remove everything "
-                                                "(see the warnings above)",
-                           o->prefix)
+    rc = incomplete ? cluster_fail(err, PROV_EXIT_FAIL,
+                                   "cluster '%s': down did not remove everything "
+                                   "(see the warnings above)",
+                                   o->prefix)
                     : 0;
 out:
     fflush(o->out);

@@ -18,67 +18,18 @@
 #include <unistd.h>
 
 #include "../../entrypoint/limits.h"
+#include "testfs.h"
 
 #define GIB (UINT64_C(1) << 30)
 #define MIB (UINT64_C(1) << 20)
 
 /* ---- fake trees ----------------------------------------------------------- */
 
-static void mkdirs(const char *path)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    }
-    mkdir(buf, 0755);
-}
-
-/* Write <root>/<rel>, creating its directories. */
-static void put(const char *root, const char *rel, const char *text)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    char *slash = strrchr(path, '/');
-    *slash = '\0';
-    mkdirs(path);
-    *slash = '/';
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int setup(void **state)
-{
-    char *dir = strdup("/tmp/test_limits.XXXXXX");
-    if (!dir || !mkdtemp(dir))
-        return -1;
-    *state = dir;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    nftw(*state, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    free(*state);
-    return 0;
-}
-
 /* A host of 64 GiB and 8 processors, as /proc shows it inside a container. */
 static void host_proc(const char *root)
 {
-    put(root, "proc/meminfo",
+    testfs_put(
+        root, "proc/meminfo",
         "MemTotal:       67108864 kB\nMemFree:        60000000 kB\nMemAvailable:   61000000 kB\n");
     char cpuinfo[2048] = "";
     for (int i = 0; i < 8; i++) {
@@ -86,7 +37,7 @@ static void host_proc(const char *root)
         snprintf(b, sizeof b, "processor\t: %d\nvendor_id\t: GenuineIntel\nmodel name\t: X\n\n", i);
         strcat(cpuinfo, b);
     }
-    put(root, "proc/cpuinfo", cpuinfo);
+    testfs_put(root, "proc/cpuinfo", cpuinfo);
 }
 
 static void read_ok(const char *root, int online, struct limits *l)
@@ -103,10 +54,10 @@ static void v2_private_namespace(void **state)
 {
     const char *r = *state;
     host_proc(r);
-    put(r, "proc/self/cgroup", "0::/\n");
-    put(r, "sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n");
-    put(r, "sys/fs/cgroup/memory.max", "1073741824\n");
-    put(r, "sys/fs/cgroup/cpu.max", "150000 100000\n");
+    testfs_put(r, "proc/self/cgroup", "0::/\n");
+    testfs_put(r, "sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n");
+    testfs_put(r, "sys/fs/cgroup/memory.max", "1073741824\n");
+    testfs_put(r, "sys/fs/cgroup/cpu.max", "150000 100000\n");
     struct limits l;
     read_ok(r, 0, &l);
     assert_int_equal(l.cgroup_version, 2);
@@ -125,10 +76,10 @@ static void v2_no_limits(void **state)
 {
     const char *r = *state;
     host_proc(r);
-    put(r, "proc/self/cgroup", "0::/\n");
-    put(r, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
-    put(r, "sys/fs/cgroup/memory.max", "max\n");
-    put(r, "sys/fs/cgroup/cpu.max", "max 100000\n");
+    testfs_put(r, "proc/self/cgroup", "0::/\n");
+    testfs_put(r, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
+    testfs_put(r, "sys/fs/cgroup/memory.max", "max\n");
+    testfs_put(r, "sys/fs/cgroup/cpu.max", "max 100000\n");
     struct limits l;
     read_ok(r, 0, &l);
     assert_int_equal(l.cgroup_version, 2);
@@ -146,13 +97,13 @@ static void v2_host_namespace_and_ancestors(void **state)
 {
     const char *r = *state;
     host_proc(r);
-    put(r, "proc/self/cgroup", "0::/kubepods/pod1/ctr\n");
-    put(r, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
-    put(r, "sys/fs/cgroup/kubepods/pod1/ctr/memory.max", "2147483648\n");
-    put(r, "sys/fs/cgroup/kubepods/pod1/ctr/cpu.max", "max 100000\n");
-    put(r, "sys/fs/cgroup/kubepods/pod1/memory.max", "1610612736\n"); /* 1.5G */
-    put(r, "sys/fs/cgroup/kubepods/pod1/cpu.max", "300000 100000\n");
-    put(r, "sys/fs/cgroup/kubepods/memory.max", "max\n");
+    testfs_put(r, "proc/self/cgroup", "0::/kubepods/pod1/ctr\n");
+    testfs_put(r, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
+    testfs_put(r, "sys/fs/cgroup/kubepods/pod1/ctr/memory.max", "2147483648\n");
+    testfs_put(r, "sys/fs/cgroup/kubepods/pod1/ctr/cpu.max", "max 100000\n");
+    testfs_put(r, "sys/fs/cgroup/kubepods/pod1/memory.max", "1610612736\n"); /* 1.5G */
+    testfs_put(r, "sys/fs/cgroup/kubepods/pod1/cpu.max", "300000 100000\n");
+    testfs_put(r, "sys/fs/cgroup/kubepods/memory.max", "max\n");
     struct limits l;
     read_ok(r, 0, &l);
     assert_int_equal(l.mem_bytes, 1536 * MIB);
@@ -160,8 +111,8 @@ static void v2_host_namespace_and_ancestors(void **state)
     assert_int_equal(l.cpus, 3);
 
     /* A leaf lower than its parents is the one that counts. */
-    put(r, "sys/fs/cgroup/kubepods/pod1/ctr/memory.max", "805306368\n"); /* 768M */
-    put(r, "sys/fs/cgroup/kubepods/pod1/ctr/cpu.max", "100000 100000\n");
+    testfs_put(r, "sys/fs/cgroup/kubepods/pod1/ctr/memory.max", "805306368\n"); /* 768M */
+    testfs_put(r, "sys/fs/cgroup/kubepods/pod1/ctr/cpu.max", "100000 100000\n");
     read_ok(r, 0, &l);
     assert_int_equal(l.mem_bytes, 768 * MIB);
     assert_string_equal(l.mem_reason, "cgroup v2 memory.max 768M");
@@ -175,14 +126,14 @@ static void v2_fallback_to_mount_root(void **state)
 {
     const char *r = *state;
     host_proc(r);
-    put(r, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
-    put(r, "sys/fs/cgroup/memory.max", "536870912\n");
-    put(r, "proc/self/cgroup", "0::/system.slice/docker-0123.scope\n");
+    testfs_put(r, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
+    testfs_put(r, "sys/fs/cgroup/memory.max", "536870912\n");
+    testfs_put(r, "proc/self/cgroup", "0::/system.slice/docker-0123.scope\n");
     struct limits l;
     read_ok(r, 0, &l);
     assert_int_equal(l.mem_bytes, 512 * MIB);
 
-    put(r, "proc/self/cgroup", "0::/../../elsewhere\n");
+    testfs_put(r, "proc/self/cgroup", "0::/../../elsewhere\n");
     read_ok(r, 0, &l);
     assert_int_equal(l.mem_bytes, 512 * MIB);
 
@@ -199,9 +150,9 @@ static void v2_limit_above_memtotal(void **state)
 {
     const char *r = *state;
     host_proc(r);
-    put(r, "proc/self/cgroup", "0::/\n");
-    put(r, "sys/fs/cgroup/cgroup.controllers", "memory\n");
-    put(r, "sys/fs/cgroup/memory.max", "137438953472\n"); /* 128 GiB on a 64 GiB host */
+    testfs_put(r, "proc/self/cgroup", "0::/\n");
+    testfs_put(r, "sys/fs/cgroup/cgroup.controllers", "memory\n");
+    testfs_put(r, "sys/fs/cgroup/memory.max", "137438953472\n"); /* 128 GiB on a 64 GiB host */
     struct limits l;
     read_ok(r, 0, &l);
     assert_int_equal(l.mem_bytes, 64 * GIB);
@@ -213,9 +164,9 @@ static void v2_quota_without_period(void **state)
 {
     const char *r = *state;
     host_proc(r);
-    put(r, "proc/self/cgroup", "0::/\n");
-    put(r, "sys/fs/cgroup/cgroup.controllers", "cpu\n");
-    put(r, "sys/fs/cgroup/cpu.max", "250000\n"); /* the kernel's default period 100000 */
+    testfs_put(r, "proc/self/cgroup", "0::/\n");
+    testfs_put(r, "sys/fs/cgroup/cgroup.controllers", "cpu\n");
+    testfs_put(r, "sys/fs/cgroup/cpu.max", "250000\n"); /* the kernel's default period 100000 */
     struct limits l;
     read_ok(r, 0, &l);
     assert_int_equal(l.cpus, 3);
@@ -227,17 +178,17 @@ static void v2_garbage_is_an_error(void **state)
 {
     const char *r = *state;
     host_proc(r);
-    put(r, "proc/self/cgroup", "0::/\n");
-    put(r, "sys/fs/cgroup/cgroup.controllers", "memory\n");
-    put(r, "sys/fs/cgroup/memory.max", "lots\n");
+    testfs_put(r, "proc/self/cgroup", "0::/\n");
+    testfs_put(r, "sys/fs/cgroup/cgroup.controllers", "memory\n");
+    testfs_put(r, "sys/fs/cgroup/memory.max", "lots\n");
     struct limits l;
     char err[256] = "";
     assert_int_equal(limits_read(r, 0, &l, err, sizeof err), EX_DATAERR);
     assert_non_null(strstr(err, "sys/fs/cgroup/memory.max"));
     assert_non_null(strstr(err, "lots"));
 
-    put(r, "sys/fs/cgroup/memory.max", "max\n");
-    put(r, "sys/fs/cgroup/cpu.max", "half 100000\n");
+    testfs_put(r, "sys/fs/cgroup/memory.max", "max\n");
+    testfs_put(r, "sys/fs/cgroup/cpu.max", "half 100000\n");
     err[0] = '\0';
     assert_int_equal(limits_read(r, 0, &l, err, sizeof err), EX_DATAERR);
     assert_non_null(strstr(err, "cpu.max"));
@@ -256,11 +207,11 @@ static void v1_limits_in_container_dir(void **state)
 {
     const char *r = *state;
     host_proc(r);
-    put(r, "proc/self/cgroup", V1_CGROUP);
-    put(r, "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
-    put(r, "sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes", "2147483648\n");
-    put(r, "sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us", "50000\n");
-    put(r, "sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us", "100000\n");
+    testfs_put(r, "proc/self/cgroup", V1_CGROUP);
+    testfs_put(r, "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
+    testfs_put(r, "sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes", "2147483648\n");
+    testfs_put(r, "sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us", "50000\n");
+    testfs_put(r, "sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us", "100000\n");
     struct limits l;
     read_ok(r, 0, &l);
     assert_int_equal(l.cgroup_version, 1);
@@ -277,10 +228,10 @@ static void v1_docker_view(void **state)
 {
     const char *r = *state;
     host_proc(r);
-    put(r, "proc/self/cgroup", V1_CGROUP);
-    put(r, "sys/fs/cgroup/memory/memory.limit_in_bytes", "1073741824\n");
-    put(r, "sys/fs/cgroup/cpu/cpu.cfs_quota_us", "200000\n");
-    put(r, "sys/fs/cgroup/cpu/cpu.cfs_period_us", "100000\n");
+    testfs_put(r, "proc/self/cgroup", V1_CGROUP);
+    testfs_put(r, "sys/fs/cgroup/memory/memory.limit_in_bytes", "1073741824\n");
+    testfs_put(r, "sys/fs/cgroup/cpu/cpu.cfs_quota_us", "200000\n");
+    testfs_put(r, "sys/fs/cgroup/cpu/cpu.cfs_period_us", "100000\n");
     struct limits l;
     read_ok(r, 0, &l);
     assert_int_equal(l.mem_bytes, GIB);
@@ -293,10 +244,10 @@ static void v1_unlimited_and_hierarchical(void **state)
 {
     const char *r = *state;
     host_proc(r);
-    put(r, "proc/self/cgroup", "4:memory:/\n3:cpu,cpuacct:/\n");
-    put(r, "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
-    put(r, "sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us", "-1\n");
-    put(r, "sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us", "100000\n");
+    testfs_put(r, "proc/self/cgroup", "4:memory:/\n3:cpu,cpuacct:/\n");
+    testfs_put(r, "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
+    testfs_put(r, "sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us", "-1\n");
+    testfs_put(r, "sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us", "100000\n");
     struct limits l;
     read_ok(r, 0, &l);
     assert_int_equal(l.cgroup_version, 1);
@@ -306,13 +257,13 @@ static void v1_unlimited_and_hierarchical(void **state)
     assert_int_equal(l.cpu_quota_us, 0);
 
     /* 64K pages round LONG_MAX differently: still no limit. */
-    put(r, "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854710272\n");
+    testfs_put(r, "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854710272\n");
     read_ok(r, 0, &l);
     assert_int_equal(l.cgroup_mem_bytes, 0);
 
-    put(r, "sys/fs/cgroup/memory/memory.stat",
-        "cache 0\nrss 0\nhierarchical_memory_limit 3221225472\n"
-        "hierarchical_memsw_limit 9223372036854771712\ntotal_cache 0\n");
+    testfs_put(r, "sys/fs/cgroup/memory/memory.stat",
+               "cache 0\nrss 0\nhierarchical_memory_limit 3221225472\n"
+               "hierarchical_memsw_limit 9223372036854771712\ntotal_cache 0\n");
     read_ok(r, 0, &l);
     assert_int_equal(l.mem_bytes, 3 * GIB);
     assert_string_equal(l.mem_reason, "cgroup v1 memory.limit_in_bytes 3.0G");
@@ -322,7 +273,7 @@ static void v1_garbage_is_an_error(void **state)
 {
     const char *r = *state;
     host_proc(r);
-    put(r, "sys/fs/cgroup/memory/memory.limit_in_bytes", "-5\n");
+    testfs_put(r, "sys/fs/cgroup/memory/memory.limit_in_bytes", "-5\n");
     struct limits l;
     char err[256] = "";
     assert_int_equal(limits_read(r, 0, &l, err, sizeof err), EX_DATAERR);
@@ -342,8 +293,8 @@ static void online_count_is_used_and_lowered_by_quota(void **state)
     assert_int_equal(l.cgroup_version, 0);
     assert_string_equal(l.cpu_reason, "3 online cpus");
 
-    put(r, "sys/fs/cgroup/cgroup.controllers", "cpu\n");
-    put(r, "sys/fs/cgroup/cpu.max", "800000 100000\n"); /* 8 cpus of quota, 3 usable */
+    testfs_put(r, "sys/fs/cgroup/cgroup.controllers", "cpu\n");
+    testfs_put(r, "sys/fs/cgroup/cpu.max", "800000 100000\n"); /* 8 cpus of quota, 3 usable */
     read_ok(r, 3, &l);
     assert_int_equal(l.cpus, 3);
     assert_string_equal(l.cpu_reason, "3 online cpus");
@@ -352,12 +303,12 @@ static void online_count_is_used_and_lowered_by_quota(void **state)
 static void cpuinfo_counted_like_cassandra_env(void **state)
 {
     const char *r = *state;
-    put(r, "proc/meminfo", "MemTotal: 1048576 kB\n");
+    testfs_put(r, "proc/meminfo", "MemTotal: 1048576 kB\n");
     /* egrep -c 'processor([[:space:]]+):.*': an ARM-style file, and lines that
      * only mention the word do not count. */
-    put(r, "proc/cpuinfo",
-        "processor\t: 0\nBogoMIPS\t: 50.00\n\nprocessor\t: 1\n\nprocessor : 2\n"
-        "model name\t: some processor\nprocessors: 9\n");
+    testfs_put(r, "proc/cpuinfo",
+               "processor\t: 0\nBogoMIPS\t: 50.00\n\nprocessor\t: 1\n\nprocessor : 2\n"
+               "model name\t: some processor\nprocessors: 9\n");
     struct limits l;
     read_ok(r, 0, &l);
     assert_int_equal(l.online_cpus, 3);
@@ -382,8 +333,8 @@ static void nothing_known_is_an_error(void **state)
     assert_non_null(strstr(err, "/proc/meminfo"));
 
     /* A cgroup limit alone is enough. */
-    put(r, "sys/fs/cgroup/cgroup.controllers", "memory\n");
-    put(r, "sys/fs/cgroup/memory.max", "1073741824\n");
+    testfs_put(r, "sys/fs/cgroup/cgroup.controllers", "memory\n");
+    testfs_put(r, "sys/fs/cgroup/memory.max", "1073741824\n");
     read_ok(r, 1, &l);
     assert_int_equal(l.mem_bytes, GIB);
     assert_int_equal(l.mem_total_bytes, 0);
@@ -392,7 +343,7 @@ static void nothing_known_is_an_error(void **state)
 static void bad_meminfo_is_an_error(void **state)
 {
     const char *r = *state;
-    put(r, "proc/meminfo", "MemTotal:       12345 MB\n");
+    testfs_put(r, "proc/meminfo", "MemTotal:       12345 MB\n");
     struct limits l;
     char err[256] = "";
     assert_int_equal(limits_read(r, 1, &l, err, sizeof err), EX_DATAERR);
@@ -444,22 +395,26 @@ static void format_size(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(v2_private_namespace, setup, teardown),
-        cmocka_unit_test_setup_teardown(v2_no_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(v2_host_namespace_and_ancestors, setup, teardown),
-        cmocka_unit_test_setup_teardown(v2_fallback_to_mount_root, setup, teardown),
-        cmocka_unit_test_setup_teardown(v2_limit_above_memtotal, setup, teardown),
-        cmocka_unit_test_setup_teardown(v2_quota_without_period, setup, teardown),
-        cmocka_unit_test_setup_teardown(v2_garbage_is_an_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(v1_limits_in_container_dir, setup, teardown),
-        cmocka_unit_test_setup_teardown(v1_docker_view, setup, teardown),
-        cmocka_unit_test_setup_teardown(v1_unlimited_and_hierarchical, setup, teardown),
-        cmocka_unit_test_setup_teardown(v1_garbage_is_an_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(online_count_is_used_and_lowered_by_quota, setup, teardown),
-        cmocka_unit_test_setup_teardown(cpuinfo_counted_like_cassandra_env, setup, teardown),
-        cmocka_unit_test_setup_teardown(nothing_known_is_an_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_meminfo_is_an_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(root_with_trailing_slash, setup, teardown),
+        cmocka_unit_test_setup_teardown(v2_private_namespace, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(v2_no_limits, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(v2_host_namespace_and_ancestors, testfs_setup,
+                                        testfs_teardown),
+        cmocka_unit_test_setup_teardown(v2_fallback_to_mount_root, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(v2_limit_above_memtotal, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(v2_quota_without_period, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(v2_garbage_is_an_error, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(v1_limits_in_container_dir, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(v1_docker_view, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(v1_unlimited_and_hierarchical, testfs_setup,
+                                        testfs_teardown),
+        cmocka_unit_test_setup_teardown(v1_garbage_is_an_error, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(online_count_is_used_and_lowered_by_quota, testfs_setup,
+                                        testfs_teardown),
+        cmocka_unit_test_setup_teardown(cpuinfo_counted_like_cassandra_env, testfs_setup,
+                                        testfs_teardown),
+        cmocka_unit_test_setup_teardown(nothing_known_is_an_error, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(bad_meminfo_is_an_error, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(root_with_trailing_slash, testfs_setup, testfs_teardown),
         cmocka_unit_test(real_root),
         cmocka_unit_test(format_size),
     };

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "entrypoint/privileges.h"
+#include "testfs.h"
 
 enum { CASS_UID = 999, CASS_GID = 999 };
 
@@ -45,17 +46,6 @@ static void make_tmp(char *buf, size_t cap)
     assert_non_null(mkdtemp(buf));
     /* mkdtemp makes it 0700; a child that dropped to 999 must get in. */
     assert_int_equal(chmod(buf, 0755), 0);
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(path);
-}
-
-static void rm_tree(const char *dir)
-{
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void join(char *buf, size_t cap, const char *dir, const char *rel)
@@ -182,7 +172,7 @@ static void test_lookup_by_name(void **state)
     assert_int_equal(ids.uid, 998);
     const gid_t want_cass[] = { 998, 4 };
     assert_groups(&ids, 2, want_cass);
-    rm_tree(root);
+    testfs_rm_tree(root);
 }
 
 static void test_lookup_by_number(void **state)
@@ -217,7 +207,7 @@ static void test_lookup_by_number(void **state)
     /* Out of range or -1 is not a uid. */
     assert_int_equal(priv_lookup(root, "4294967295", "1", &ids, &err), PRIV_ERR_LOOKUP);
     assert_int_equal(priv_lookup(root, "99999999999999999999", "1", &ids, &err), PRIV_ERR_LOOKUP);
-    rm_tree(root);
+    testfs_rm_tree(root);
 }
 
 static void test_lookup_group_override(void **state)
@@ -248,7 +238,7 @@ static void test_lookup_group_override(void **state)
     /* The broken entry is an error only when it is the one asked for. */
     assert_int_equal(priv_lookup(root, "cassandra", "broken", &ids, &err), PRIV_ERR_LOOKUP);
     assert_non_null(strstr(err.message, "group:7:"));
-    rm_tree(root);
+    testfs_rm_tree(root);
 }
 
 static void test_lookup_errors(void **state)
@@ -271,14 +261,14 @@ static void test_lookup_errors(void **state)
     assert_int_equal(priv_lookup(root, NULL, NULL, &ids, &err), PRIV_ERR_LOOKUP);
     /* A NIS compat line is not an account. */
     assert_int_equal(priv_lookup(root, "+nisuser", NULL, &ids, &err), PRIV_ERR_LOOKUP);
-    rm_tree(root);
+    testfs_rm_tree(root);
 
     char empty[PATH_MAX];
     fake_root(empty, sizeof empty, NULL, NULL);
     assert_int_equal(priv_lookup(empty, "cassandra", NULL, &ids, &err), PRIV_ERR_LOOKUP);
     assert_non_null(strstr(err.message, "etc/passwd"));
     assert_non_null(strstr(err.message, strerror(ENOENT)));
-    rm_tree(empty);
+    testfs_rm_tree(empty);
 }
 
 static void test_lookup_without_group_file(void **state)
@@ -296,7 +286,7 @@ static void test_lookup_without_group_file(void **state)
     assert_int_equal(ids.gid, 50);
     assert_int_equal(priv_lookup(root, "cassandra", "audio", &ids, &err), PRIV_ERR_LOOKUP);
     assert_non_null(strstr(err.message, "etc/group"));
-    rm_tree(root);
+    testfs_rm_tree(root);
 }
 
 static void test_lookup_crlf_and_no_final_newline(void **state)
@@ -317,7 +307,7 @@ static void test_lookup_crlf_and_no_final_newline(void **state)
     char slashed[PATH_MAX + 1];
     snprintf(slashed, sizeof slashed, "%s/", root);
     assert_int_equal(priv_lookup(slashed, "cassandra", NULL, &ids, &err), PRIV_OK);
-    rm_tree(root);
+    testfs_rm_tree(root);
 }
 
 static void test_lookup_first_entry_wins_and_names_beat_uids(void **state)
@@ -338,7 +328,7 @@ static void test_lookup_first_entry_wins_and_names_beat_uids(void **state)
     /* The entry named "1234" wins over the earlier entry with uid 1234. */
     assert_int_equal(priv_lookup(root, "1234", NULL, &ids, &err), PRIV_OK);
     assert_int_equal(ids.uid, 5000);
-    rm_tree(root);
+    testfs_rm_tree(root);
 }
 
 static void test_lookup_real_root(void **state)
@@ -421,7 +411,7 @@ static void test_chown_walk(void **state)
     assert_int_equal(again.seen, 11);
     assert_int_equal(again.changed, 0);
     assert_int_equal(again.missing, 1);
-    rm_tree(t);
+    testfs_rm_tree(t);
 }
 
 static void test_chown_top_link_followed_and_errors(void **state)
@@ -452,7 +442,7 @@ static void test_chown_top_link_followed_and_errors(void **state)
     const char *bad[] = { file };
     assert_int_equal(priv_chown_dirs(bad, 1, CASS_UID, CASS_GID, &c, &err), PRIV_ERR_WALK);
     assert_non_null(strstr(err.message, file));
-    rm_tree(t);
+    testfs_rm_tree(t);
 }
 
 /* A conf dir mounted read-only is input only: not owned, left alone, counted,
@@ -487,7 +477,7 @@ static void test_chown_read_only_mount(void **state)
     assert_int_equal(c.changed, 1);    /* data */
     assert_owner(t, "conf/cassandra.yaml", 0, 0);
     assert_owner(t, "data", CASS_UID, CASS_GID);
-    rm_tree(t);
+    testfs_rm_tree(t);
 }
 
 /* ---- running as another user, in a child --------------------------------------------- */
@@ -632,7 +622,7 @@ static void test_become_as_root(void **state)
     assert_string_equal(out, "root=1 uid=999 euid=999 seen=11 changed=9 missing=0\n");
     assert_owner(root, "data/sub/deeper/c.db", CASS_UID, CASS_GID);
     assert_owner(root, "outside/secret", 0, 0);
-    rm_tree(root);
+    testfs_rm_tree(root);
 }
 
 typedef struct {
@@ -691,7 +681,7 @@ static void test_not_root_checks_writable(void **state)
     assert_int_equal(in_child(writable_child, &bn, out, sizeof out), 0);
     assert_true(strncmp(out, want, strlen(want)) == 0);
     assert_non_null(strstr(out, "can't create"));
-    rm_tree(t);
+    testfs_rm_tree(t);
 }
 
 int main(void)

@@ -21,24 +21,15 @@
 #include <string.h>
 
 #include "provision/ring.h"
+#include "testfs.h"
 
+/* A capture from tests/unit/data (or $RING_TEST_DATA), whole. */
 static char *slurp(const char *name)
 {
     const char *dir = getenv("RING_TEST_DATA");
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/unit/data", name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s (run from the repository root, or set RING_TEST_DATA)", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
+    return testfs_slurp(path);
 }
 
 static void parse_file(const char *name, struct ring *r)

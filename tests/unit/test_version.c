@@ -24,59 +24,16 @@
 #include <unistd.h>
 
 #include "../../entrypoint/version.h"
+#include "testfs.h"
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static void mkdirs(const char *path)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    }
-    mkdir(buf, 0755);
-}
-
-static void put(const char *dir, const char *rel, const char *text)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    char *slash = strrchr(path, '/');
-    *slash = '\0';
-    mkdirs(path);
-    *slash = '/';
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        fail_msg("cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
 
 /* Replace the first `from` in <dir>/<name> by `to` (the test's edit of a copy). */
 static void edit(const char *dir, const char *name, const char *from, const char *to)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *text = slurp(path);
+    char *text = testfs_slurp(path);
     char *at = strstr(text, from);
     if (!at)
         fail_msg("%s: \"%s\" not found", path, from);
@@ -114,7 +71,7 @@ static void copy_conf(const char *version, const char *dst)
     DIR *d = opendir(src);
     if (!d)
         fail_msg("cannot open %s", src);
-    mkdirs(dst);
+    testfs_mkdirs(dst);
     struct dirent *e;
     int copied = 0;
     while ((e = readdir(d)) != NULL) {
@@ -122,35 +79,13 @@ static void copy_conf(const char *version, const char *dst)
             continue;
         char from[PATH_MAX + 320];
         snprintf(from, sizeof from, "%s/%s", src, e->d_name);
-        char *text = slurp(from);
-        put(dst, e->d_name, text);
+        char *text = testfs_slurp(from);
+        testfs_put(dst, e->d_name, text);
         free(text);
         copied++;
     }
     closedir(d);
     assert_true(copied > 0);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int setup(void **state)
-{
-    char *dir = strdup("/tmp/test_version.XXXXXX");
-    if (!dir || !mkdtemp(dir))
-        return -1;
-    *state = dir;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    nftw(*state, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    free(*state);
-    return 0;
 }
 
 static void sub(char *buf, size_t len, const char *dir, const char *name)
@@ -309,9 +244,9 @@ static void corpus_g1_switch_per_java(void **state)
 static void active_lines_and_jvm_opts(void **state)
 {
     const char *d = *state;
-    put(d, "jvm-server.options",
-        "# -Xmx8G in a comment\n  -Xmx9G\n#-Xms4G\n-Dsome.flag=1\n-XX:+UseG1GC\n");
-    put(d, "jvm17-server.options", "-XX:MaxGCPauseMillis=300\n");
+    testfs_put(d, "jvm-server.options",
+               "# -Xmx8G in a comment\n  -Xmx9G\n#-Xms4G\n-Dsome.flag=1\n-XX:+UseG1GC\n");
+    testfs_put(d, "jvm17-server.options", "-XX:MaxGCPauseMillis=300\n");
     struct jvm_opts o;
     opts_ok(d, 5, 17, NULL, &o);
     assert_false(o.has_xmx);
@@ -326,7 +261,7 @@ static void active_lines_and_jvm_opts(void **state)
     assert_string_equal(o.xmx_where, "JVM_OPTS");
 
     /* The last -Xmx wins, as in the JVM: the files come after JVM_OPTS. */
-    put(d, "jvm17-server.options", "-Xmx5G\n-Xms5G\n");
+    testfs_put(d, "jvm17-server.options", "-Xmx5G\n-Xms5G\n");
     opts_ok(d, 5, 17, "-Xmx3G -Xms3G", &o);
     assert_string_equal(o.xmx, "5G");
     assert_string_equal(o.xmx_where, "jvm17-server.options");
@@ -340,9 +275,9 @@ static void active_lines_and_jvm_opts(void **state)
 static void g1_test_per_line(void **state)
 {
     const char *d = *state;
-    put(d, "jvm.options", "-XX:-UseG1GC\n-XX:+UseConcMarkSweepGC\n");
-    put(d, "jvm-server.options", "-XX:-UseG1GC\n-XX:+UseConcMarkSweepGC\n");
-    put(d, "jvm11-server.options", "\n");
+    testfs_put(d, "jvm.options", "-XX:-UseG1GC\n-XX:+UseConcMarkSweepGC\n");
+    testfs_put(d, "jvm-server.options", "-XX:-UseG1GC\n-XX:+UseConcMarkSweepGC\n");
+    testfs_put(d, "jvm11-server.options", "\n");
     struct jvm_opts o;
     opts_ok(d, 3, 8, NULL, &o);
     assert_true(o.uses_g1);
@@ -354,8 +289,8 @@ static void g1_test_per_line(void **state)
 static void missing_version_file_is_flagged(void **state)
 {
     const char *d = *state;
-    put(d, "jvm-server.options", "-Xss256k\n");
-    put(d, "jvm17-server.options", "-XX:+UseG1GC\n");
+    testfs_put(d, "jvm-server.options", "-Xss256k\n");
+    testfs_put(d, "jvm17-server.options", "-XX:+UseG1GC\n");
     struct jvm_opts o;
     opts_ok(d, 4, 8, NULL, &o); /* 4.x on Java 8 wants jvm8-server.options */
     assert_string_equal(o.files[1], "jvm8-server.options");
@@ -372,15 +307,15 @@ static void jar_wins_and_is_parsed(void **state)
     char conf[PATH_MAX], home[PATH_MAX];
     sub(conf, sizeof conf, d, "conf");
     sub(home, sizeof home, d, "home");
-    put(conf, "jvm.options", "-XX:+UseConcMarkSweepGC\n"); /* looks like 3.x */
-    put(home, "lib/apache-cassandra-thrift-4.1.7.jar", "");
-    put(home, "lib/apache-cassandra-4.1.7-sources.jar", "");
-    put(home, "lib/jamm-0.3.2.jar", "");
+    testfs_put(conf, "jvm.options", "-XX:+UseConcMarkSweepGC\n"); /* looks like 3.x */
+    testfs_put(home, "lib/apache-cassandra-thrift-4.1.7.jar", "");
+    testfs_put(home, "lib/apache-cassandra-4.1.7-sources.jar", "");
+    testfs_put(home, "lib/jamm-0.3.2.jar", "");
     struct cass_version v;
     detect_ok(conf, home, &v);
     assert_int_equal(v.major, 3); /* no server jar yet: the conf files */
 
-    put(home, "lib/apache-cassandra-4.1.7.jar", "");
+    testfs_put(home, "lib/apache-cassandra-4.1.7.jar", "");
     detect_ok(conf, home, &v);
     assert_int_equal(v.major, 4);
     assert_int_equal(v.minor, 1);
@@ -395,8 +330,8 @@ static void jar_snapshot_and_debian_layout(void **state)
     char conf[PATH_MAX], home[PATH_MAX];
     sub(conf, sizeof conf, d, "conf");
     sub(home, sizeof home, d, "home");
-    mkdirs(conf);
-    put(home, "lib/apache-cassandra-5.1-SNAPSHOT.jar", "");
+    testfs_mkdirs(conf);
+    testfs_put(home, "lib/apache-cassandra-5.1-SNAPSHOT.jar", "");
     struct cass_version v;
     detect_ok(conf, home, &v);
     assert_int_equal(v.major, 5);
@@ -407,7 +342,7 @@ static void jar_snapshot_and_debian_layout(void **state)
     /* The Debian package: /usr/share/cassandra/apache-cassandra-3.11.4.jar. */
     char deb[PATH_MAX];
     sub(deb, sizeof deb, d, "share");
-    put(deb, "apache-cassandra-3.11.4.jar", "");
+    testfs_put(deb, "apache-cassandra-3.11.4.jar", "");
     detect_ok(conf, deb, &v);
     assert_int_equal(v.major, 3);
     assert_int_equal(v.minor, 11);
@@ -424,7 +359,7 @@ static void nothing_there_is_an_error(void **state)
     assert_non_null(strstr(err, "no Cassandra configuration"));
 
     /* A conf dir with only cassandra.yaml: 2.x, as the oldest lines ship. */
-    put(d, "cassandra.yaml", "cluster_name: x\n");
+    testfs_put(d, "cassandra.yaml", "cluster_name: x\n");
     detect_ok(d, NULL, &v);
     assert_int_equal(v.major, 2);
 }
@@ -437,17 +372,18 @@ static void java_release_file(void **state)
     char jdk[PATH_MAX], err[512];
     int major;
     sub(jdk, sizeof jdk, d, "jdk17");
-    put(jdk, "release", "IMPLEMENTOR=\"Debian\"\nJAVA_VERSION=\"17.0.13\"\nOS_NAME=\"Linux\"\n");
+    testfs_put(jdk, "release",
+               "IMPLEMENTOR=\"Debian\"\nJAVA_VERSION=\"17.0.13\"\nOS_NAME=\"Linux\"\n");
     assert_int_equal(version_java_major(jdk, NULL, &major, err, sizeof err), 0);
     assert_int_equal(major, 17);
 
     sub(jdk, sizeof jdk, d, "jdk8");
-    put(jdk, "release", "JAVA_VERSION=\"1.8.0_402\"\n");
+    testfs_put(jdk, "release", "JAVA_VERSION=\"1.8.0_402\"\n");
     assert_int_equal(version_java_major(jdk, NULL, &major, err, sizeof err), 0);
     assert_int_equal(major, 8);
 
     sub(jdk, sizeof jdk, d, "jdk21");
-    put(jdk, "release", "JAVA_VERSION=\"21\"\n");
+    testfs_put(jdk, "release", "JAVA_VERSION=\"21\"\n");
     assert_int_equal(version_java_major(jdk, NULL, &major, err, sizeof err), 0);
     assert_int_equal(major, 21);
 
@@ -464,10 +400,10 @@ static void java_on_path(void **state)
     char jdk[PATH_MAX], bin[PATH_MAX], link[PATH_MAX + 16], target[PATH_MAX + 16],
         path[3 * PATH_MAX], err[512];
     sub(jdk, sizeof jdk, d, "jvm/java-11");
-    put(jdk, "release", "JAVA_VERSION=\"11.0.25\"\n");
-    put(jdk, "bin/java", "#!/bin/sh\n");
+    testfs_put(jdk, "release", "JAVA_VERSION=\"11.0.25\"\n");
+    testfs_put(jdk, "bin/java", "#!/bin/sh\n");
     sub(bin, sizeof bin, d, "usr/bin");
-    mkdirs(bin);
+    testfs_mkdirs(bin);
     snprintf(link, sizeof link, "%s/java", bin);
     snprintf(target, sizeof target, "%s/bin/java", jdk);
     assert_int_equal(symlink(target, link), 0);
@@ -483,18 +419,20 @@ static void java_on_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(corpus_versions_from_conf, setup, teardown),
-        cmocka_unit_test_setup_teardown(corpus_gc_and_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(corpus_edited_heap_flags, setup, teardown),
-        cmocka_unit_test_setup_teardown(corpus_g1_switch_per_java, setup, teardown),
-        cmocka_unit_test_setup_teardown(active_lines_and_jvm_opts, setup, teardown),
-        cmocka_unit_test_setup_teardown(g1_test_per_line, setup, teardown),
-        cmocka_unit_test_setup_teardown(missing_version_file_is_flagged, setup, teardown),
-        cmocka_unit_test_setup_teardown(jar_wins_and_is_parsed, setup, teardown),
-        cmocka_unit_test_setup_teardown(jar_snapshot_and_debian_layout, setup, teardown),
-        cmocka_unit_test_setup_teardown(nothing_there_is_an_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(java_release_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(java_on_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(corpus_versions_from_conf, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(corpus_gc_and_files, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(corpus_edited_heap_flags, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(corpus_g1_switch_per_java, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(active_lines_and_jvm_opts, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(g1_test_per_line, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(missing_version_file_is_flagged, testfs_setup,
+                                        testfs_teardown),
+        cmocka_unit_test_setup_teardown(jar_wins_and_is_parsed, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(jar_snapshot_and_debian_layout, testfs_setup,
+                                        testfs_teardown),
+        cmocka_unit_test_setup_teardown(nothing_there_is_an_error, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(java_release_file, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(java_on_path, testfs_setup, testfs_teardown),
     };
     return cmocka_run_group_tests_name("version", tests, NULL, NULL);
 }
