@@ -1478,6 +1478,100 @@ static bool addresses(resolver *r)
     return ok;
 }
 
+/* CASSANDRA_* names read by someone other than cass-entry: Cassandra's own
+ * scripts (bin/cassandra, cassandra.in.sh, cassandra-env.sh of every release
+ * line) and the official image's Dockerfile.  Not typos. */
+static const char *const FOREIGN_VARS[] = {
+    "CASSANDRA_HOME",     "CASSANDRA_INCLUDE",          "CASSANDRA_LOG_DIR",
+    "CASSANDRA_HEAPDUMP_DIR", "CASSANDRA_LIBJEMALLOC",  "CASSANDRA_JDK_UNSUPPORTED",
+    "CASSANDRA_USE_JDK11", "CASSANDRA_VERSION",         "CASSANDRA_SHA512",
+    "CASSANDRA_GPG_KEYS",  NULL};
+
+/* What the platform sets for a peer named "cassandra": Kubernetes service
+ * variables (CASSANDRA_SERVICE_HOST, CASSANDRA_PORT_9042_TCP_ADDR...) and
+ * legacy Docker links (CASSANDRA_NAME, CASSANDRA_ENV_*, CASSANDRA_PORT_*). */
+static const char *const SERVICE_LINK_PREFIXES[] = {"CASSANDRA_SERVICE_", "CASSANDRA_PORT",
+                                                    "CASSANDRA_NAME", "CASSANDRA_ENV_", NULL};
+
+/* Levenshtein distance of a and b, capped: anything above `cap` is cap + 1. */
+static size_t edit_distance(const char *a, const char *b, size_t cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return cap + 1;
+    if ((la > lb ? la - lb : lb - la) > cap)
+        return cap + 1;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb] > cap ? cap + 1 : row[lb];
+}
+
+/* Is NAME (without "=value") one cass-entry or Cassandra reads? */
+static bool known_variable(const char *name, size_t len)
+{
+    if (len >= strlen(CFG_PREFIX) && strncmp(name, CFG_PREFIX, strlen(CFG_PREFIX)) == 0)
+        return true;
+    for (int id = 0; id < V_COUNT; id++) {
+        size_t n = strlen(VARS[id].name);
+        if (len >= n && strncmp(name, VARS[id].name, n) == 0 &&
+            (len == n || (len == n + 5 && strncmp(name + n, "_FILE", 5) == 0)))
+            return true;
+    }
+    for (const char *const *f = FOREIGN_VARS; *f; f++)
+        if (strlen(*f) == len && strncmp(name, *f, len) == 0)
+            return true;
+    for (const char *const *f = SERVICE_LINK_PREFIXES; *f; f++)
+        if (len >= strlen(*f) && strncmp(name, *f, strlen(*f)) == 0)
+            return true;
+    return false;
+}
+
+/* A note for each CASSANDRA_* variable that nothing reads (a typo such as
+ * CASSANDRA_SEED, or another image's variable), with the closest known name.
+ * A warning, never an error: an unknown variable changes nothing. */
+static bool unknown_variables(resolver *r)
+{
+    for (char *const *e = r->in->envp; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
+        if (len < 10 || strncmp(*e, "CASSANDRA_", 10) != 0 || known_variable(*e, len))
+            continue;
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), *e);
+        const char *closest = NULL;
+        size_t best = 3;
+        for (int id = 0; id < V_COUNT; id++) {
+            size_t d = edit_distance(name, VARS[id].name, 2);
+            if (d < best) {
+                best = d;
+                closest = VARS[id].name;
+            }
+        }
+        char hint[160] = "";
+        if (closest)
+            snprintf(hint, sizeof hint, " (did you mean %s?)", closest);
+        if (!note(r, "warning: %s is set but neither cass-entry nor Cassandra reads it%s", name,
+                  hint))
+            return false;
+    }
+    return true;
+}
+
 bool settings_resolve(const settings_input *in, settings *s, settings_error *err)
 {
     if (in->facts == NULL)
@@ -1505,7 +1599,7 @@ bool settings_resolve(const settings_input *in, settings *s, settings_error *err
         ok = copy ? slot_set(&r, V_SEEDS, copy, "the seed list argument", false, false)
                   : oom(err);
     }
-    ok = ok && read_cfg_yaml(&r) && read_sets(&r);
+    ok = ok && read_cfg_yaml(&r) && read_sets(&r) && unknown_variables(&r);
 
     /* 4. the values, checked, then the edits in a fixed order. */
     ok = ok && plain_values(&r);

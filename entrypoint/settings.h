@@ -197,7 +197,8 @@ typedef struct {
     settings_value dc, rack;   /* CASSANDRA_DC / CASSANDRA_RACK, trimmed */
     settings_value max_heap_size, heap_newsize; /* for cassandra-env.sh */
     unsigned seed_wait;        /* CASSANDRA_SEED_WAIT seconds (default 60) */
-    char **notes;              /* why each address was chosen, one line each, for the log */
+    char **notes;              /* for the log, one line each: why each address was chosen;
+                                  "warning: ..." for a CASSANDRA_* variable nothing reads */
     size_t n_notes;
 
     /* Kept between the two steps. */

@@ -314,6 +314,12 @@ Files $ORIG/cassandra.yaml and $N/conf/cassandra.yaml differ" "$(diff -rq "$ORIG
     check "$V: dry-run: no runtime copy, no chown" \
         bash -c "[ ! -e '$N/runtime/conf' ] && [ \$(stat -c %u '$N/data') -eq 0 ]"
 
+    # ---- a mistyped variable: a warning with the name meant, and nothing else changes ----
+    new_node "typo-$V" "$V" "$scenario"
+    entry CASSANDRA_SEED=cass9 -- --dry-run
+    check "$V: CASSANDRA_SEED (a typo): exit 0, one warning naming CASSANDRA_SEEDS, seeds not taken from it" \
+        bash -c "[ $RC -eq 0 ] && grep -qx 'cass-entry: warning: CASSANDRA_SEED is set but neither cass-entry nor Cassandra reads it (did you mean CASSANDRA_SEEDS?)' '$N/err' && ! grep -q cass9 '$N/out'"
+
     # ---- a read-only bind-mounted conf dir: input only ----
     new_node "ro-$V" "$V" "$scenario"
     mkdir -p "$N/mnt"

@@ -535,6 +535,60 @@ static void test_listen_subnet(void **state)
                    "CASSANDRA_LISTEN_SUBNET");
 }
 
+/* The notes that are warnings about unknown variables, as one string. */
+static void unknown_warnings(const settings *s, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < s->n_notes; i++)
+        if (strstr(s->notes[i], "neither cass-entry nor Cassandra reads it")) {
+            strncat(buf, s->notes[i], len - strlen(buf) - 1);
+            strncat(buf, "\n", len - strlen(buf) - 1);
+        }
+}
+
+static void test_unknown_variables_warned(void **state)
+{
+    (void)state;
+    settings s;
+    settings_error err;
+    char got[2048];
+    /* Typos get the closest name; another image's variable gets none. */
+    assert_true(run(NONE,
+                    L("CASSANDRA_SEED=cass1", "CASSANDRA_CLUSTERNAME=x", "CASSANDRA_PASSWORD=p",
+                      "CASSANDRA_LISTEN_ADRESS=10.0.0.1"),
+                    &s, &err));
+    unknown_warnings(&s, got, sizeof got);
+    assert_string_equal(
+        got, "warning: CASSANDRA_SEED is set but neither cass-entry nor Cassandra reads it "
+             "(did you mean CASSANDRA_SEEDS?)\n"
+             "warning: CASSANDRA_CLUSTERNAME is set but neither cass-entry nor Cassandra reads "
+             "it (did you mean CASSANDRA_CLUSTER_NAME?)\n"
+             "warning: CASSANDRA_PASSWORD is set but neither cass-entry nor Cassandra reads it\n"
+             "warning: CASSANDRA_LISTEN_ADRESS is set but neither cass-entry nor Cassandra "
+             "reads it (did you mean CASSANDRA_LISTEN_ADDRESS?)\n");
+    /* A warning changes nothing: the typo'd seed list is not used. */
+    expect_edit(&s, SEEDS, "172.18.0.2");
+    settings_free(&s);
+
+    /* Known names: ours, their _FILE forms, CASSANDRA_CFG_YAML_*, Cassandra's
+     * own script variables, and what Kubernetes and Docker links set. */
+    char *file = temp_file("dc9\n");
+    char dc_file[128];
+    snprintf(dc_file, sizeof dc_file, "CASSANDRA_DC_FILE=%s", file);
+    assert_true(run(NONE,
+                    L("CASSANDRA_SEEDS=cass1", dc_file, "CASSANDRA_CFG_YAML_CONCURRENT_READS=64",
+                      "CASSANDRA_HOME=/opt/cassandra", "CASSANDRA_CONF=/etc/cassandra",
+                      "CASSANDRA_LOG_DIR=/var/log/cassandra", "CASSANDRA_VERSION=5.0.1",
+                      "CASSANDRA_SERVICE_HOST=10.96.0.7", "CASSANDRA_PORT_9042_TCP_ADDR=10.96.0.7",
+                      "CASSANDRA_NAME=/web/cassandra", "CASSANDRA_ENV_MAX_HEAP_SIZE=1G",
+                      "OTHER_SEED=x"),
+                    &s, &err));
+    unknown_warnings(&s, got, sizeof got);
+    assert_string_equal(got, "");
+    settings_free(&s);
+    drop_file(file);
+}
+
 /* ------------------------------------------------------------------ */
 /* Precedence                                                         */
 
@@ -1097,6 +1151,7 @@ int main(void)
         cmocka_unit_test(test_cfg_yaml_paths),
         cmocka_unit_test(test_secret_paths),
         cmocka_unit_test(test_file_variables),
+        cmocka_unit_test(test_unknown_variables_warned),
         cmocka_unit_test(test_file_values_are_never_shown),
         cmocka_unit_test(test_cfg_yaml_file_form),
         cmocka_unit_test(test_help_and_markdown),
