@@ -15,7 +15,9 @@ set -euo pipefail
 
 IMAGE=cass-entry/base:bookworm
 SUITE=bookworm
-PACKAGES=openjdk-17-jre-headless,python3,procps
+# libjemalloc2: bin/cassandra finds it through ldconfig and preloads it for
+# off-heap allocations, as in the official image.
+PACKAGES=openjdk-17-jre-headless,python3,procps,libjemalloc2
 # Our part of the project-wide cache (other parts keep theirs beside it).
 CACHE=${CASS_ENTRY_CACHE:-/var/cache/cass-entry}/image
 LABEL=cass-entry.inputs

@@ -112,11 +112,12 @@ else
 fi
 
 # ---- the base image
-if docker run --rm "$BASE" sh -c 'java -version 2>&1 | head -1; python3 --version; ps --version' >"$tmp/base.out" 2>&1 \
-   && grep -q '^openjdk version "17' "$tmp/base.out" && grep -q '^Python 3' "$tmp/base.out" && grep -q procps "$tmp/base.out"; then
-    ok "base image runs OpenJDK 17, python3 and procps"
+if docker run --rm "$BASE" sh -c 'java -version 2>&1 | head -1; python3 --version; ps --version; ldconfig -p | grep libjemalloc' >"$tmp/base.out" 2>&1 \
+   && grep -q '^openjdk version "17' "$tmp/base.out" && grep -q '^Python 3' "$tmp/base.out" && grep -q procps "$tmp/base.out" \
+   && grep -q 'libjemalloc\.so' "$tmp/base.out"; then
+    ok "base image runs OpenJDK 17, python3 and procps, and has libjemalloc"
 else
-    sed 's/^/# /' "$tmp/base.out"; not_ok "base image lacks java 17, python3 or procps"
+    sed 's/^/# /' "$tmp/base.out"; not_ok "base image lacks java 17, python3, procps or libjemalloc"
 fi
 
 # ---- the official image's layout
@@ -236,6 +237,13 @@ if docker run --name "$RUN_ID-client" --rm --network "$NET" --user cassandra "$I
     ok "cqlsh from another container reaches $NODE over $NET"
 else
     sed 's/^/# /' "$tmp/cql2.out"; not_ok "cqlsh from another container could not query $NODE"
+fi
+# bin/cassandra preloads jemalloc when it finds it: the JVM must have it mapped.
+if docker exec "$NODE" sh -c 'grep -l libjemalloc /proc/[0-9]*/maps' >"$tmp/jemalloc.out" 2>/dev/null \
+   && ! docker logs "$NODE" 2>&1 | grep -q 'jemalloc shared library could not be preloaded'; then
+    ok "Cassandra runs with jemalloc preloaded ($(head -1 "$tmp/jemalloc.out"))"
+else
+    not_ok "Cassandra does not have jemalloc preloaded"
 fi
 echo "# memory of the node: $(docker stats --no-stream --format '{{.MemUsage}}' "$NODE")"
 # What the node complained about: what an entrypoint or the image could still fix.
