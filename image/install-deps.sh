@@ -21,6 +21,8 @@ PACKAGES=(
   libjansson-dev                       # provisioner: JSON of the Engine API (requests, answers, progress streams)
   libarchive-dev                       # provisioner: the build context sent to POST /build as a tar stream
   docker-registry                      # engine/provision suites: a local registry to push to (own config, no auth)
+  apache2-utils                        # engine suite: htpasswd for a registry that wants credentials
+  golang-docker-credential-helpers pass gnupg  # engine suite: a real credential helper (docker-credential-pass)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

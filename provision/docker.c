@@ -413,6 +413,8 @@ static eng_status registry_stream(eng_client *c, char *path, const char *image,
                                   const char *auth_config, stream_event_fn progress, void *ud,
                                   stream_json *js, eng_error *err)
 {
+    /* first: the caller frees js whatever happens below */
+    stream_json_init(js, progress, ud);
     if (!path)
         return nomem(err);
     char registry[256];
@@ -431,7 +433,6 @@ static eng_status registry_stream(eng_client *c, char *path, const char *image,
         return nomem(err);
     }
     const char *headers[] = {hdr, NULL};
-    stream_json_init(js, progress, ud);
     eng_request_opts ro = {.headers = headers, .on_data = feed_json, .ud = js};
     eng_response r;
     st = eng_request(c, "POST", path, &ro, &r, err);

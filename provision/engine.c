@@ -3,6 +3,7 @@
  * negotiation, registry credentials.  See engine.h for the promises.
  */
 #include "provision/engine.h"
+#include "provision/credhelper.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -914,9 +915,53 @@ eng_status eng_registry_auth(const char *config_path, const char *registry, char
 
     char want[256], have[256];
     normalise_registry(registry ? registry : "docker.io", want, sizeof want);
-    json_t *auths = root ? json_object_get(root, "auths") : NULL;
     const char *key;
     json_t *entry = NULL, *e;
+    /* A credential helper, when the file names one for this registry
+     * (credHelpers) or for all (credsStore), is the only source, as in the
+     * docker CLI: the file's "auths" then hold no secrets. */
+    const char *helper = NULL;
+    json_t *helpers = root ? json_object_get(root, "credHelpers") : NULL;
+    if (json_is_object(helpers)) {
+        json_object_foreach(helpers, key, e) {
+            normalise_registry(key, have, sizeof have);
+            if (strcmp(have, want) == 0 && set(json_string_value(e))) {
+                helper = json_string_value(e);
+                break;
+            }
+        }
+    }
+    if (!helper && root && set(json_string_value(json_object_get(root, "credsStore"))))
+        helper = json_string_value(json_object_get(root, "credsStore"));
+    if (helper) {
+        credhelper_creds hc;
+        /* the server address `docker login` stores under */
+        const char *server = strcmp(want, "docker.io") == 0 ? "https://index.docker.io/v1/" : want;
+        st = credhelper_get(helper, server, ENG_CRED_HELPER_TIMEOUT_MS, &hc, err);
+        if (st == ENG_OK && hc.found) {
+            cred = json_object();
+            if (!cred)
+                st = eng_fail(err, ENG_ERR_NOMEM, "out of memory");
+            else if (hc.identity_token)
+                json_object_set_new(cred, "identitytoken", json_string(hc.secret));
+            else {
+                json_object_set_new(cred, "username", json_string(hc.username));
+                json_object_set_new(cred, "password", json_string(hc.secret));
+            }
+            if (cred) {
+                json_object_set_new(cred, "serveraddress", json_string(registry ? registry : want));
+                if (found)
+                    *found = true;
+            }
+        }
+        credhelper_creds_free(&hc);
+        if (st != ENG_OK) {
+            json_decref(cred);
+            json_decref(root);
+            return st;
+        }
+    }
+    json_t *auths = root && !helper ? json_object_get(root, "auths") : NULL;
     if (json_is_object(auths)) {
         json_object_foreach(auths, key, e) {
             normalise_registry(key, have, sizeof have);

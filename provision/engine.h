@@ -24,7 +24,8 @@
  * case); a client is used by one thread at a time.
  *
  * Registry credentials (X-Registry-Auth) are built here too, from the docker
- * config file's "auths"; they are never put into an error message.
+ * config file's "auths" or its credential helpers; they are never put into an
+ * error message.
  */
 #ifndef PROVISION_ENGINE_H
 #define PROVISION_ENGINE_H
@@ -224,8 +225,13 @@ void eng_registry_of_image(const char *image, char *out, size_t outlen);
  * (base64 user:password), or "username"/"password", or "identitytoken".
  * *found tells whether credentials were used (may be NULL).  An unreadable or
  * malformed file is ENG_ERR_IO/ENG_ERR_CONFIG naming the file, never its
- * content.  Credential helpers (credsStore, credHelpers) are not run.
- * The result is malloc'd. */
+ * content.  A credential helper named for the registry ("credHelpers") or
+ * for all ("credsStore") is run instead of reading "auths", as the docker CLI
+ * does (credhelper.h; ENG_CRED_HELPER_TIMEOUT_MS); its failures are
+ * ENG_ERR_CONFIG naming the helper.  The result is malloc'd. */
+/* A helper may ask an agent (gpg, a keychain): give it time, not forever. */
+#define ENG_CRED_HELPER_TIMEOUT_MS 30000L
+
 eng_status eng_registry_auth(const char *config_path, const char *registry, char **out,
                              bool *found, eng_error *err);
 

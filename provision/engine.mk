@@ -2,12 +2,13 @@
 # static library for cass-provision (provision/*.mk of the cluster logic) and
 # for the engine test driver.
 #   engine   transport: DOCKER_* settings, libcurl, version negotiation, auth
+#   credhelper  registry credentials from docker-credential-* helpers
 #   stream   JSON-lines progress streams, exec/log frames
 #   buildctx the build context as a tar (libarchive), .dockerignore
 #   docker   the typed operations (images, containers, exec, networks, swarm)
 # Programs link $(PROVISION_ENGINE_LIB) $(PROVISION_ENGINE_LIBS).
-PROVISION_ENGINE_SRCS := provision/engine.c provision/stream.c provision/buildctx.c \
-                         provision/docker.c
+PROVISION_ENGINE_SRCS := provision/engine.c provision/credhelper.c provision/stream.c \
+                         provision/buildctx.c provision/docker.c
 PROVISION_ENGINE_OBJS := $(PROVISION_ENGINE_SRCS:%.c=$(B)/obj/%.o)
 PROVISION_ENGINE_LIB  := $(B)/libprovision-engine.a
 PROVISION_ENGINE_LIBS := -lcurl -ljansson -larchive

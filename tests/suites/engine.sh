@@ -42,6 +42,7 @@ show()   { sed 's/^/#   /' "$1" | head -20; }
 tmp=$(mktemp -d)
 REG_PID=
 TLS_PID=
+AUTH_REG_PID=
 PORT=
 REPO=
 cleanup() {
@@ -55,6 +56,8 @@ cleanup() {
     docker ps -aq --filter "label=io.cass-entry.test=$RUN_ID" | xargs -r docker rm -f >/dev/null 2>&1
     [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
     [ -n "$TLS_PID" ] && kill "$TLS_PID" 2>/dev/null && wait "$TLS_PID" 2>/dev/null
+    [ -n "$AUTH_REG_PID" ] && kill "$AUTH_REG_PID" 2>/dev/null && wait "$AUTH_REG_PID" 2>/dev/null
+    [ -d "$tmp/gnupg" ] && GNUPGHOME=$tmp/gnupg gpgconf --kill gpg-agent >/dev/null 2>&1
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -339,6 +342,79 @@ fi
 check "volume created" bash -c "docker volume inspect '$VOL' >/dev/null"
 "$CLI" vol-rm "$VOL" >/dev/null 2>&1
 check "volume removed" bash -c "! docker volume inspect '$VOL' >/dev/null 2>&1"
+
+# ---- a registry that wants credentials: config.json "auths", and a real
+# credential helper (docker-credential-pass over a gpg key made here), as
+# "credsStore" and as "credHelpers"
+AUTH_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+AUTH_REPO=127.0.0.1:$AUTH_PORT/$RUN_ID
+AUTH_PASS='s3cr:et pw'
+for t in htpasswd docker-credential-pass pass gpg gpgconf; do
+    command -v "$t" >/dev/null || fatal "$t is missing (image/install-deps.sh installs it)"
+done
+htpasswd -Bbn alice "$AUTH_PASS" >"$tmp/htpasswd" 2>/dev/null
+mkdir -p "$tmp/auth-registry"
+printf '%s\n' "version: 0.1" "log:" "  level: warn" "storage:" "  filesystem:" \
+    "    rootdirectory: $tmp/auth-registry" "http:" "  addr: 127.0.0.1:$AUTH_PORT" \
+    "auth:" "  htpasswd:" "    realm: cass-entry-test" "    path: $tmp/htpasswd" >"$tmp/auth-registry.yml"
+docker-registry serve "$tmp/auth-registry.yml" >>"$tmp/auth-registry.log" 2>&1 &
+AUTH_REG_PID=$!
+for _ in $(seq 1 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$AUTH_PORT/v2/")" = 401 ] && break
+    sleep 0.1
+done
+check "a registry with htpasswd auth answers 401 without credentials, 200 with them" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' -u "alice:$AUTH_PASS" "http://127.0.0.1:$AUTH_PORT/v2/")" = 200
+auth_tags() { curl -s -u "alice:$AUTH_PASS" "http://127.0.0.1:$AUTH_PORT/v2/$RUN_ID/tags/list"; }
+# push_with TAG CONFIG-JSON: push $AUTH_REPO:TAG with that docker config;
+# output in $tmp/push-TAG.out and .err
+push_with() {
+    mkdir -p "$tmp/cfg-$1"
+    printf '%s\n' "$2" >"$tmp/cfg-$1/config.json"
+    "$CLI" tag "$IMAGE" "$AUTH_REPO" "$1" >/dev/null 2>&1
+    DOCKER_CONFIG=$tmp/cfg-$1 "$CLI" push "$AUTH_REPO" "$1" >"$tmp/push-$1.out" 2>"$tmp/push-$1.err"
+}
+has_tag() { auth_tags | grep -q "\"$1\""; }
+push_with none '{}'; rc=$?
+check "push without credentials: exit $rc, the daemon's reason (no basic auth credentials)" \
+    bash -c '[ "$1" -ne 0 ] && grep -q "\[stream\] push 127.0.0.1:.*no basic auth credentials" "$2"' _ "$rc" "$tmp/push-none.err"
+auth=$(printf 'alice:%s' "$AUTH_PASS" | base64 -w0)
+if push_with auths "{\"auths\":{\"http://127.0.0.1:$AUTH_PORT/v2/\":{\"auth\":\"$auth\"}}}"; then
+    check "push with config.json auths: the registry has the tag" has_tag auths
+else
+    show "$tmp/push-auths.err"; not_ok "push with config.json auths"
+fi
+# A real helper: docker-credential-pass, a password store under a fresh gpg key.
+export GNUPGHOME=$tmp/gnupg PASSWORD_STORE_DIR=$tmp/pass
+mkdir -m 700 "$GNUPGHOME"
+if gpg --batch --passphrase '' --quick-gen-key cass-entry-test@localhost default default never >"$tmp/gpg.log" 2>&1 &&
+   pass init cass-entry-test@localhost >>"$tmp/gpg.log" 2>&1 &&
+   printf '{"ServerURL":"127.0.0.1:%s","Username":"alice","Secret":"%s"}' "$AUTH_PORT" "$AUTH_PASS" |
+       docker-credential-pass store >>"$tmp/gpg.log" 2>&1; then
+    ok "docker-credential-pass holds alice's password for 127.0.0.1:$AUTH_PORT (gpg key and pass store made here)"
+else
+    show "$tmp/gpg.log"; not_ok "setting up docker-credential-pass"
+fi
+if push_with store '{"auths":{},"credsStore":"pass"}'; then
+    check "push with credsStore pass (the real helper): the registry has the tag" has_tag store
+else
+    show "$tmp/push-store.err"; not_ok "push with credsStore pass"
+fi
+if push_with helpers "{\"credsStore\":\"nosuch\",\"credHelpers\":{\"127.0.0.1:$AUTH_PORT\":\"pass\"}}"; then
+    check "push with credHelpers (wins over credsStore): the registry has the tag" has_tag helpers
+else
+    show "$tmp/push-helpers.err"; not_ok "push with credHelpers pass"
+fi
+push_with missing '{"credsStore":"nosuch"}'; rc=$?
+if [ "$rc" -ne 0 ] && grep -q "docker-credential-nosuch.*not on PATH" "$tmp/push-missing.err" && ! has_tag missing; then
+    ok "credsStore naming a helper that is not installed: exit $rc, names docker-credential-nosuch, nothing pushed"
+else
+    show "$tmp/push-missing.err"; not_ok "credsStore naming a missing helper (exit $rc)"
+fi
+check "the password never appears in any output" bash -c '! grep -rqF "$1" "$2"/push-*' _ "$AUTH_PASS" "$tmp"
+gpgconf --kill gpg-agent >/dev/null 2>&1
+unset GNUPGHOME PASSWORD_STORE_DIR
+kill "$AUTH_REG_PID" 2>/dev/null; wait "$AUTH_REG_PID" 2>/dev/null; AUTH_REG_PID=
 
 # ---- push to a stopped registry (last: the registry goes away)
 kill "$REG_PID" 2>/dev/null; wait "$REG_PID" 2>/dev/null; REG_PID=

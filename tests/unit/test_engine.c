@@ -380,8 +380,7 @@ static void test_registry_auth_from_config(void **state)
     write_file(dir, "config.json",
                "{\"auths\":{\"reg.example:443\":{\"username\":\"u\",\"password\":\"p\"},"
                "\"tok.example\":{\"identitytoken\":\"TOKEN\"},"
-               "\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1YnBhc3M=\"}},"
-               "\"credsStore\":\"desktop\"}");
+               "\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1YnBhc3M=\"}}}");
     assert_int_equal(eng_registry_auth(path, "reg.example:443", &out, &found, &err), ENG_OK);
     j = decode_auth(out);
     assert_string_equal(json_string_value(json_object_get(j, "username")), "u");
@@ -401,8 +400,8 @@ static void test_registry_auth_from_config(void **state)
     json_decref(j);
     free(out);
 
-    /* an entry left empty by a credential store: no credentials, still a header */
-    write_file(dir, "config.json", "{\"auths\":{\"127.0.0.1:5000\":{}},\"credsStore\":\"pass\"}");
+    /* an empty entry: no credentials, still a header */
+    write_file(dir, "config.json", "{\"auths\":{\"127.0.0.1:5000\":{}}}");
     assert_int_equal(eng_registry_auth(path, "127.0.0.1:5000", &out, &found, &err), ENG_OK);
     assert_string_equal(out, "e30=");
     assert_false(found);
@@ -419,6 +418,115 @@ static void test_registry_auth_from_config(void **state)
     write_file(dir, "config.json", "{\"auths\":{\"x\":{\"auth\":\"bm9jb2xvbg==\"}}}"); /* "nocolon" */
     assert_int_equal(eng_registry_auth(path, "x", &out, &found, &err), ENG_ERR_CONFIG);
     assert_non_null(strstr(err.message, "user:password"));
+    rm_rf(dir);
+    free(dir);
+}
+
+/* Helpers that speak the docker-credential-helpers protocol, as small
+ * scripts on PATH: "echo" answers with the server address it read as the
+ * user name; "token" an identity token; "none" says it has nothing; "fail"
+ * fails; "garbage" answers with a secret outside the protocol. */
+static void write_helper(const char *dir, const char *name, const char *body)
+{
+    char file[128], path[600];
+    snprintf(file, sizeof file, "docker-credential-%s", name);
+    write_file(dir, file, body);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    assert_int_equal(chmod(path, 0755), 0);
+}
+
+static json_t *auth_with(const char *config_dir, const char *config, const char *registry,
+                         eng_status want, eng_error *err)
+{
+    write_file(config_dir, "config.json", config);
+    char path[600];
+    snprintf(path, sizeof path, "%s/config.json", config_dir);
+    char *out = NULL;
+    bool found = false;
+    memset(err, 0, sizeof *err);
+    assert_int_equal(eng_registry_auth(path, registry, &out, &found, err), want);
+    if (want != ENG_OK) {
+        assert_null(out);
+        return NULL;
+    }
+    json_t *j = decode_auth(out);
+    assert_int_equal(found, json_object_size(j) > 0);
+    free(out);
+    return j;
+}
+
+static void test_registry_auth_from_helpers(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    write_helper(dir, "echo",
+                 "#!/bin/sh\n[ \"$1\" = get ] || exit 3\nread -r server\n"
+                 "printf '{\"ServerURL\":\"%s\",\"Username\":\"%s\",\"Secret\":\"pw:%s\"}\\n' "
+                 "\"$server\" \"$server\" \"$server\"\n");
+    write_helper(dir, "token",
+                 "#!/bin/sh\ncat >/dev/null\necho '{\"ServerURL\":\"x\",\"Username\":\"<token>\","
+                 "\"Secret\":\"IDTOKEN\"}'\n");
+    write_helper(dir, "none", "#!/bin/sh\ncat >/dev/null\necho 'credentials not found in native "
+                              "keychain'\nexit 1\n");
+    write_helper(dir, "fail", "#!/bin/sh\necho 'gpg: decryption failed: No secret key' >&2\n"
+                              "exit 2\n");
+    write_helper(dir, "garbage", "#!/bin/sh\necho 'Secret=hunter2'\n");
+    const char *old_path = getenv("PATH");
+    char *saved = strdup(old_path ? old_path : "/usr/bin:/bin");
+    char path_env[1200];
+    snprintf(path_env, sizeof path_env, "%s:%s", dir, saved);
+    setenv("PATH", path_env, 1);
+    eng_error err;
+
+    /* credsStore: every registry; the helper reads the server address */
+    json_t *j = auth_with(dir, "{\"auths\":{\"127.0.0.1:5000\":{}},\"credsStore\":\"echo\"}",
+                          "127.0.0.1:5000", ENG_OK, &err);
+    assert_string_equal(json_string_value(json_object_get(j, "username")), "127.0.0.1:5000");
+    assert_string_equal(json_string_value(json_object_get(j, "password")), "pw:127.0.0.1:5000");
+    assert_string_equal(json_string_value(json_object_get(j, "serveraddress")), "127.0.0.1:5000");
+    json_decref(j);
+    /* docker.io is asked for under the address `docker login` stores */
+    j = auth_with(dir, "{\"credsStore\":\"echo\"}", "docker.io", ENG_OK, &err);
+    assert_string_equal(json_string_value(json_object_get(j, "username")),
+                        "https://index.docker.io/v1/");
+    json_decref(j);
+    /* credHelpers wins over credsStore for its registry (keys match like auths) */
+    j = auth_with(dir,
+                  "{\"credsStore\":\"echo\",\"credHelpers\":{\"https://tok.example/v2/\":\"token\"}}",
+                  "tok.example", ENG_OK, &err);
+    assert_string_equal(json_string_value(json_object_get(j, "identitytoken")), "IDTOKEN");
+    assert_null(json_object_get(j, "username"));
+    json_decref(j);
+    /* a helper is the only source: "auths" is not read when one applies */
+    j = auth_with(dir,
+                  "{\"auths\":{\"reg:5000\":{\"auth\":\"YWxpY2U6cHc=\"}},"
+                  "\"credHelpers\":{\"reg:5000\":\"none\"}}",
+                  "reg:5000", ENG_OK, &err);
+    assert_int_equal(json_object_size(j), 0);
+    json_decref(j);
+    /* ...and only for its registry */
+    j = auth_with(dir,
+                  "{\"auths\":{\"reg:5000\":{\"auth\":\"YWxpY2U6cHc=\"}},"
+                  "\"credHelpers\":{\"other:5000\":\"fail\"}}",
+                  "reg:5000", ENG_OK, &err);
+    assert_string_equal(json_string_value(json_object_get(j, "username")), "alice");
+    json_decref(j);
+
+    /* failures: named, with the helper's own reason, never the secret */
+    auth_with(dir, "{\"credsStore\":\"fail\"}", "reg:5000", ENG_ERR_CONFIG, &err);
+    assert_non_null(strstr(err.message, "docker-credential-fail get reg:5000: exit status 2"));
+    assert_non_null(strstr(err.message, "No secret key"));
+    auth_with(dir, "{\"credsStore\":\"garbage\"}", "reg:5000", ENG_ERR_CONFIG, &err);
+    assert_non_null(strstr(err.message, "docker-credential-garbage"));
+    assert_null(strstr(err.message, "hunter2"));
+    auth_with(dir, "{\"credsStore\":\"absent\"}", "reg:5000", ENG_ERR_CONFIG, &err);
+    assert_non_null(strstr(err.message, "docker-credential-absent"));
+    assert_non_null(strstr(err.message, "not on PATH"));
+    auth_with(dir, "{\"credsStore\":\"../x\"}", "reg:5000", ENG_ERR_CONFIG, &err);
+    assert_non_null(strstr(err.message, "not a plain name"));
+
+    setenv("PATH", saved, 1);
+    free(saved);
     rm_rf(dir);
     free(dir);
 }
@@ -939,6 +1047,7 @@ int main(void)
         cmocka_unit_test(test_base64url),
         cmocka_unit_test(test_registry_of_image),
         cmocka_unit_test(test_registry_auth_from_config),
+        cmocka_unit_test(test_registry_auth_from_helpers),
         cmocka_unit_test(test_negotiation_with_fake_daemon),
         cmocka_unit_test(test_newer_daemon_and_fixed_version),
         cmocka_unit_test(test_ping_failures),
