@@ -1114,22 +1114,26 @@ int cluster_down(eng_client *c, const cluster_opts *o, cluster_error *err)
     if ((rc = list_nodes(c, o, &rows, &n, err)) != 0)
         return rc;
     /* 1. drain: flush memtables, stop accepting writes, so nothing is left
-     *    to replay from the commit log at the next start */
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(rows[i].state, "running") != 0)
-            continue;
-        double t = clock_now_s();
-        char why[1024];
-        eng_error e;
-        int r = node_nodetool(c, rows[i].name, "drain", NODE_DRAIN_TIMEOUT_MS, NULL, why,
-                              sizeof why, &e);
-        if (r == 0)
-            fprintf(o->out, "  %-8s drained in %.1f s\n", rows[i].name, clock_now_s() - t);
+     *    to replay from the commit log at the next start; all nodes at once */
+    node_drain *drains = calloc(n ? n : 1, sizeof *drains);
+    if (!drains) {
+        free(rows);
+        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+    }
+    size_t n_drains = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rows[i].state, "running") == 0)
+            drains[n_drains++] = (node_drain){.engine = c, .container = rows[i].name};
+    node_drain_all(drains, n_drains, NODE_DRAIN_TIMEOUT_MS);
+    for (size_t i = 0; i < n_drains; i++) {
+        if (drains[i].result == 0)
+            fprintf(o->out, "  %-8s drained in %.1f s\n", drains[i].container, drains[i].seconds);
         else
             fprintf(o->out, "  %-8s warning: not drained (%s); stopping it anyway\n",
-                    rows[i].name, r < 0 ? e.message : why);
-        fflush(o->out);
+                    drains[i].container, drains[i].why);
     }
+    free(drains);
+    fflush(o->out);
     /* 2. stop (the container's own stop timeout) and remove */
     for (size_t i = 0; i < n; i++) {
         eng_error e;

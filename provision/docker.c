@@ -912,6 +912,46 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* POST /containers/{name}/exec: the exec's id in id (DOCKER_ID_MAX). */
+static eng_status exec_create(eng_client *c, const char *container, const char *const *cmd,
+                              const char *const *env, const char *user, bool attach, char *id,
+                              eng_error *err)
+{
+    id[0] = '\0';
+    json_t *b = json_pack("{s:b, s:b, s:b, s:o}", "AttachStdin", 0, "AttachStdout", attach,
+                          "AttachStderr", attach, "Cmd", jarray(cmd));
+    if (b && env)
+        json_object_set_new(b, "Env", jarray(env));
+    if (b && user)
+        json_object_set_new(b, "User", json_string(user));
+    if (!b)
+        return nomem(err);
+    eng_response r;
+    eng_status st = call(c, "POST", obj_path("/containers", container, "/exec"), b, &r, err);
+    if (st == ENG_OK) {
+        jcopy(id, DOCKER_ID_MAX, r.json, "Id");
+        if (!id[0])
+            st = eng_fail(err, ENG_ERR_PROTOCOL, "exec create answered without an Id");
+    }
+    eng_response_clear(&r);
+    return st;
+}
+
+eng_status docker_exec_poll(eng_client *c, const char *exec_id, bool *running, int *exit_code,
+                            eng_error *err)
+{
+    eng_response r;
+    eng_status st = call(c, "GET", obj_path("/exec", exec_id, "/json"), NULL, &r, err);
+    if (st == ENG_OK) {
+        json_t *ec = json_object_get(r.json, "ExitCode");
+        /* ExitCode is null until the process has ended */
+        *running = jbool(r.json, "Running") || !json_is_integer(ec);
+        *exit_code = json_is_integer(ec) ? (int)json_integer_value(ec) : -1;
+    }
+    eng_response_clear(&r);
+    return wrap(err, st, "exec %s", exec_id);
+}
+
 eng_status docker_exec(eng_client *c, const char *container, const char *const *cmd,
                        const char *const *env, const char *user, long timeout_ms,
                        docker_exec_result *out, eng_error *err)
@@ -924,26 +964,8 @@ eng_status docker_exec(eng_client *c, const char *container, const char *const *
         return nomem(err);
     long long start = now_ms();
 
-    json_t *b = json_pack("{s:b, s:b, s:b, s:o}", "AttachStdin", 0, "AttachStdout", 1,
-                          "AttachStderr", 1, "Cmd", jarray(cmd));
-    if (b && env)
-        json_object_set_new(b, "Env", jarray(env));
-    if (b && user)
-        json_object_set_new(b, "User", json_string(user));
-    if (!b) {
-        docker_exec_result_free(out);
-        return nomem(err);
-    }
-    eng_response r;
-    eng_status st = call(c, "POST", obj_path("/containers", container, "/exec"), b, &r, err);
-    char id[DOCKER_ID_MAX] = "";
-    if (st == ENG_OK) {
-        jcopy(id, sizeof id, r.json, "Id");
-        if (!id[0])
-            st = eng_fail(err, ENG_ERR_PROTOCOL, "exec create answered without an Id");
-    }
-    eng_response_clear(&r);
-
+    char id[DOCKER_ID_MAX];
+    eng_status st = exec_create(c, container, cmd, env, user, true, id, err);
     if (st == ENG_OK) {
         json_t *sb = json_pack("{s:b, s:b}", "Detach", 0, "Tty", 0);
         long left = 0;
@@ -962,17 +984,10 @@ eng_status docker_exec(eng_client *c, const char *container, const char *const *
     /* The exit code: the stream's end and the exec's end are not the same
      * instant, so wait a little for Running to turn false. */
     for (int tries = 0; st == ENG_OK; tries++) {
-        st = call(c, "GET", obj_path("/exec", id, "/json"), NULL, &r, err);
-        if (st != ENG_OK)
+        bool running;
+        st = docker_exec_poll(c, id, &running, &out->exit_code, err);
+        if (st != ENG_OK || !running)
             break;
-        bool running = jbool(r.json, "Running");
-        json_t *ec = json_object_get(r.json, "ExitCode");
-        if (!running && json_is_integer(ec)) {
-            out->exit_code = (int)json_integer_value(ec);
-            eng_response_clear(&r);
-            break;
-        }
-        eng_response_clear(&r);
         if (tries >= 100 || (timeout_ms > 0 && now_ms() - start > timeout_ms)) {
             st = eng_fail(err, ENG_ERR_TIMEOUT, "output ended but the command is still running");
             break;
@@ -983,6 +998,18 @@ eng_status docker_exec(eng_client *c, const char *container, const char *const *
         docker_exec_result_free(out);
         out->exit_code = -1;
     }
+    return wrap(err, st, "exec %s in container %s", cmd[0], container);
+}
+
+eng_status docker_exec_detached(eng_client *c, const char *container, const char *const *cmd,
+                                const char *const *env, char *exec_id, eng_error *err)
+{
+    if (!cmd || !cmd[0])
+        return eng_fail(err, ENG_ERR_CONFIG, "exec in %s: no command", container);
+    eng_status st = exec_create(c, container, cmd, env, NULL, false, exec_id, err);
+    if (st == ENG_OK)
+        st = call(c, "POST", obj_path("/exec", exec_id, "/start"),
+                  json_pack("{s:b, s:b}", "Detach", 1, "Tty", 0), NULL, err);
     return wrap(err, st, "exec %s in container %s", cmd[0], container);
 }
 

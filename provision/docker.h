@@ -316,6 +316,17 @@ eng_status docker_exec(eng_client *c, const char *container, const char *const *
                        docker_exec_result *out, eng_error *err);
 void docker_exec_result_free(docker_exec_result *r);
 
+/* Start cmd in a running container and return at once (exec create, start
+ * detached: its output is not kept); exec_id (DOCKER_ID_MAX) is for
+ * docker_exec_poll.  For commands run in several containers at the same time. */
+eng_status docker_exec_detached(eng_client *c, const char *container, const char *const *cmd,
+                                const char *const *env, char *exec_id, eng_error *err);
+
+/* GET /exec/{id}/json: *running until the process has ended, then its
+ * *exit_code (-1 while running). */
+eng_status docker_exec_poll(eng_client *c, const char *exec_id, bool *running, int *exit_code,
+                            eng_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* Swarm mode (multi-host)                                                  */
 

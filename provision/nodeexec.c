@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "provision/clock.h"
 #include "provision/docker.h"
 
 /* Small heap for nodetool's own JVM.  cassandra-env.sh (which nodetool
@@ -72,6 +73,61 @@ node_probe_result node_probe(eng_client *c, const char *container, int *exit_cod
     if (*exit_code == 126 || *exit_code == 127)
         return NODE_PROBE_CANT_RUN;
     return *exit_code == 0 ? NODE_PROBE_ANSWERS : NODE_PROBE_NOT_YET;
+}
+
+void node_drain_all(node_drain *nodes, size_t n, long timeout_ms)
+{
+    const char *cmd[] = {"nodetool", "drain", NULL};
+    char (*ids)[DOCKER_ID_MAX] = calloc(n ? n : 1, sizeof *ids);
+    bool *pending = calloc(n ? n : 1, sizeof *pending);
+    double t0 = clock_now_s();
+    for (size_t i = 0; i < n; i++) {
+        node_drain *d = &nodes[i];
+        d->result = -1;
+        d->why[0] = '\0';
+        d->seconds = 0;
+        eng_error e;
+        if (!ids || !pending) {
+            snprintf(d->why, sizeof d->why, "out of memory");
+        } else if (docker_exec_detached(d->engine, d->container, cmd, nodetool_env, ids[i], &e) !=
+                   ENG_OK) {
+            snprintf(d->why, sizeof d->why, "%s", e.message);
+        } else {
+            pending[i] = true;
+        }
+    }
+    for (size_t left = n; ids && pending && left > 0;) {
+        left = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!pending[i])
+                continue;
+            node_drain *d = &nodes[i];
+            bool running = true;
+            int code = -1;
+            eng_error e;
+            if (docker_exec_poll(d->engine, ids[i], &running, &code, &e) != ENG_OK) {
+                snprintf(d->why, sizeof d->why, "%s", e.message);
+                pending[i] = false;
+            } else if (!running) {
+                d->result = code == 0 ? 0 : 1;
+                if (code != 0)
+                    snprintf(d->why, sizeof d->why, "nodetool drain exited with %d", code);
+                d->seconds = clock_now_s() - t0;
+                pending[i] = false;
+            } else if ((clock_now_s() - t0) * 1000 > (double)timeout_ms) {
+                d->result = 1;
+                snprintf(d->why, sizeof d->why, "nodetool drain still running after %ld s",
+                         timeout_ms / 1000);
+                pending[i] = false;
+            } else {
+                left++;
+            }
+        }
+        if (left > 0)
+            clock_sleep_s(0.5);
+    }
+    free(ids);
+    free(pending);
 }
 
 /* Is this log line a Java stack frame ("\tat ...", "\t... 12 more")? */

@@ -42,6 +42,22 @@ typedef enum {
 /* `cass-entry --probe` in the container. */
 node_probe_result node_probe(eng_client *c, const char *container, int *exit_code, eng_error *e);
 
+/* One node of node_drain_all: where it runs, and how its drain went. */
+typedef struct {
+    eng_client *engine;    /* in: the engine that runs the container */
+    const char *container; /* in: id or name */
+    int result;            /* out: 0 drained, 1 nodetool failed or timed out (why), -1 engine */
+    char why[800];         /* out: for result != 0 (an eng_error message fits) */
+    double seconds;        /* out: from its start to its end */
+} node_drain;
+
+/* `nodetool drain` in every node AT ONCE (exec started detached in each,
+ * then polled), so a cluster goes down in the time of its slowest node, not
+ * the sum.  Each node's result is in its entry; nothing here fails as a
+ * whole.  timeout_ms bounds the wait (a drain still running then is
+ * result 1). */
+void node_drain_all(node_drain *nodes, size_t n, long timeout_ms);
+
 /* Append the container's last log lines to err, after a line
  * "last log lines of LABEL:"; Java stack frames are left out (the
  * exception's own line says more).  When the log can't be read, says so. */

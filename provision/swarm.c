@@ -1473,7 +1473,16 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     bool incomplete = false;
     if ((rc = open_swarm(&x, err)) != 0 || (rc = find_services(&x, err)) != 0)
         goto out;
-    /* 1. drain the running nodes */
+    /* 1. drain the running nodes, all at once, each through its engine */
+    node_drain *drains = calloc(x.nsvc ? x.nsvc : 1, sizeof *drains);
+    sw_node **drained = calloc(x.nsvc ? x.nsvc : 1, sizeof *drained);
+    if (!drains || !drained) {
+        free(drains);
+        free(drained);
+        rc = cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        goto out;
+    }
+    size_t n_drains = 0;
     for (size_t i = 0; i < x.nsvc; i++) {
         sw_node *nd = &x.svc[i];
         eng_client *eng = node_engine(&x, nd);
@@ -1484,19 +1493,22 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
                     nd->name, host_name(&x, nd->host));
             continue;
         }
-        double t = clock_now_s();
-        char why[1024];
-        eng_error e;
-        int r = node_nodetool(eng, nd->task.container_id, "drain", NODE_DRAIN_TIMEOUT_MS, NULL, why,
-                              sizeof why, &e);
-        if (r == 0)
+        drained[n_drains] = nd;
+        drains[n_drains++] = (node_drain){.engine = eng, .container = nd->task.container_id};
+    }
+    node_drain_all(drains, n_drains, NODE_DRAIN_TIMEOUT_MS);
+    for (size_t i = 0; i < n_drains; i++) {
+        const sw_node *nd = drained[i];
+        if (drains[i].result == 0)
             fprintf(o->out, "  %-8s on %-10s drained in %.1f s\n", nd->name,
-                    host_name(&x, nd->host), clock_now_s() - t);
+                    host_name(&x, nd->host), drains[i].seconds);
         else
             fprintf(o->out, "  %-8s on %-10s warning: not drained (%s); stopping it anyway\n",
-                    nd->name, host_name(&x, nd->host), r < 0 ? e.message : why);
-        fflush(o->out);
+                    nd->name, host_name(&x, nd->host), drains[i].why);
     }
+    free(drains);
+    free(drained);
+    fflush(o->out);
     /* 2. remove the services: swarm stops each task within its grace period */
     for (size_t i = 0; i < x.nsvc; i++) {
         eng_error e;

@@ -14,6 +14,9 @@
  *   engine-cli inspect NAME [NETWORK]     "status S running R exit N oom O ip IP"
  *   engine-cli logs NAME TAIL             stdout and stderr, in order
  *   engine-cli exec CONTAINER CMD...      its stdout/stderr; exits with its code
+ *   engine-cli exec-detached CONTAINER CMD...
+ *                                         starts it, prints "started in N ms", then
+ *                                         "exit N" or "still running"
  *                                         (time limit ENGINE_CLI_EXEC_TIMEOUT_MS, 60 s)
  *   engine-cli stop NAME SECONDS | rm NAME
  *   engine-cli net-create NAME | net-rm NAME | vol-create NAME | vol-rm NAME
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "provision/docker.h"
 
@@ -136,6 +140,35 @@ static int run(eng_client *c, int argc, char **argv)
         int code = r.exit_code;
         docker_exec_result_free(&r);
         return code;
+    } else if (strcmp(cmd, "exec-detached") == 0 && argc >= 4) {
+        /* start, say how long starting took, then poll until it ends or
+         * ENGINE_CLI_EXEC_TIMEOUT_MS passes: "exit N" or "still running" */
+        const char *t = getenv("ENGINE_CLI_EXEC_TIMEOUT_MS");
+        long timeout_ms = t && *t ? atol(t) : 60000;
+        char id[DOCKER_ID_MAX];
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (docker_exec_detached(c, argv[2], (const char *const *)argv + 3, NULL, id, &err) !=
+            ENG_OK)
+            return fail(&err);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long start_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        printf("started in %ld ms\n", start_ms);
+        for (long waited = 0;; waited += 100) {
+            bool running;
+            int code;
+            if (docker_exec_poll(c, id, &running, &code, &err) != ENG_OK)
+                return fail(&err);
+            if (!running) {
+                printf("exit %d\n", code);
+                break;
+            }
+            if (waited >= timeout_ms) {
+                printf("still running\n");
+                break;
+            }
+            nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
+        }
     } else if (strcmp(cmd, "stop") == 0 && argc == 4) {
         if (docker_container_stop(c, argv[2], atoi(argv[3]), &err) != ENG_OK)
             return fail(&err);

@@ -290,6 +290,14 @@ if "$CLI" run "$CTR" "$IMAGE" >"$tmp/run.out" 2>"$tmp/run.err"; then
     check "exec: stderr decoded ('$(cat "$tmp/x.err")')" test "$(cat "$tmp/x.err")" = "oops $RUN_ID"
     "$CLI" exec "$CTR" /engine-child say fine "" 0 >"$tmp/y.out" 2>&1
     check "exec: exit code 0" test $? = 0
+    # detached: it returns at once, its end is polled (what `down` drains with)
+    out=$(ENGINE_CLI_EXEC_TIMEOUT_MS=10000 "$CLI" exec-detached "$CTR" /engine-child say a b 5 2>&1)
+    check "exec detached: started, then polled to its end: exit 5 ($(echo "$out" | tr '\n' ' '))" \
+        bash -c '[[ $1 == "started in "*" ms"$'"'"'\n'"'"'"exit 5" ]]' _ "$out"
+    out=$(ENGINE_CLI_EXEC_TIMEOUT_MS=1000 "$CLI" exec-detached "$CTR" /engine-child serve 2>&1)
+    ms=$(echo "$out" | sed -n 's/^started in \([0-9]*\) ms$/\1/p')
+    check "exec detached of a command that never ends: returns in ${ms:-?} ms, polled as still running" \
+        bash -c '[ -n "$1" ] && [ "$1" -lt 1000 ] && [[ $2 == *"still running" ]]' _ "$ms" "$out"
     "$CLI" exec "$CTR" /no-such-program >"$tmp/z.out" 2>&1
     rc=$?
     check "exec of a missing program: 126/127 from the runtime, not an engine error (rc $rc)" \
