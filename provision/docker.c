@@ -420,11 +420,15 @@ static eng_status registry_stream(eng_client *c, char *path, const char *image,
     char registry[256];
     eng_registry_of_image(image, registry, sizeof registry);
     char *auth = NULL;
-    eng_status st = eng_registry_auth(auth_config, registry, &auth, NULL, err);
+    char warning[1024];
+    eng_status st =
+        eng_registry_auth(auth_config, registry, &auth, NULL, warning, sizeof warning, err);
     if (st != ENG_OK) {
         free(path);
         return st;
     }
+    if (warning[0] && progress) /* said where the user sees the push */
+        progress(&(stream_event){.warning = warning, .current = -1, .total = -1}, ud);
     char *hdr = fmt("X-Registry-Auth: %s", auth);
     explicit_bzero(auth, strlen(auth));
     free(auth);
@@ -1121,7 +1125,7 @@ eng_status docker_service_create(eng_client *c, const docker_service_spec *spec,
     char registry[256];
     eng_registry_of_image(spec->image, registry, sizeof registry);
     char *auth = NULL;
-    eng_status st = eng_registry_auth(spec->auth_config, registry, &auth, NULL, err);
+    eng_status st = eng_registry_auth(spec->auth_config, registry, &auth, NULL, NULL, 0, err);
     if (st != ENG_OK) {
         json_decref(b);
         return wrap(err, st, "create service %s", spec->name);

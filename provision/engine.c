@@ -878,12 +878,14 @@ static void wipe_free(char *s)
 }
 
 eng_status eng_registry_auth(const char *config_path, const char *registry, char **out,
-                             bool *found, eng_error *err)
+                             bool *found, char *warning, size_t warning_len, eng_error *err)
 {
     char path[ENG_PATH_MAX];
     *out = NULL;
     if (found)
         *found = false;
+    if (warning && warning_len)
+        warning[0] = '\0';
     if (config_path) {
         copy(path, sizeof path, config_path);
     } else if (set(getenv("DOCKER_CONFIG"))) {
@@ -955,7 +957,13 @@ eng_status eng_registry_auth(const char *config_path, const char *registry, char
             }
         }
         credhelper_creds_free(&hc);
-        if (st != ENG_OK) {
+        if (st == ENG_ERR_CONFIG) {
+            /* the helper failed: no credentials, and the reason for the user */
+            if (warning && warning_len)
+                snprintf(warning, warning_len, "%s; going on without credentials for %s",
+                         err->message, want);
+            st = ENG_OK;
+        } else if (st != ENG_OK) {
             json_decref(cred);
             json_decref(root);
             return st;

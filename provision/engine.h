@@ -227,12 +227,15 @@ void eng_registry_of_image(const char *image, char *out, size_t outlen);
  * malformed file is ENG_ERR_IO/ENG_ERR_CONFIG naming the file, never its
  * content.  A credential helper named for the registry ("credHelpers") or
  * for all ("credsStore") is run instead of reading "auths", as the docker CLI
- * does (credhelper.h; ENG_CRED_HELPER_TIMEOUT_MS); its failures are
- * ENG_ERR_CONFIG naming the helper.  The result is malloc'd. */
+ * does (credhelper.h; ENG_CRED_HELPER_TIMEOUT_MS).  A helper that fails is,
+ * as for the docker CLI, no credentials rather than an error (a push to a
+ * registry without auth must not depend on the user's keychain): the reason
+ * goes to `warning` (may be NULL; "" when there is none) for the caller to
+ * show.  The result is malloc'd. */
 /* A helper may ask an agent (gpg, a keychain): give it time, not forever. */
 #define ENG_CRED_HELPER_TIMEOUT_MS 30000L
 
 eng_status eng_registry_auth(const char *config_path, const char *registry, char **out,
-                             bool *found, eng_error *err);
+                             bool *found, char *warning, size_t warning_len, eng_error *err);
 
 #endif

@@ -242,6 +242,9 @@ static void push_progress(const stream_event *ev, void *ud)
     if (ev->status && ev->id && !ev->progress && ev->current < 0) {
         printf("  %s: %s\n", ev->id, ev->status);
         fflush(stdout);
+    } else if (ev->warning) {
+        fflush(stdout);
+        fprintf(stderr, "cass-provision: warning: %s\n", ev->warning);
     }
 }
 

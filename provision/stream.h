@@ -46,6 +46,8 @@ typedef struct {
     const char *error;      /* errorDetail.message, or error: this line is a failure */
     const char *aux_id;     /* aux.ID (build) */
     const char *aux_digest; /* aux.Digest (push) */
+    const char *warning;    /* not from the daemon: the client's own warning about this
+                               operation (e.g. a credential helper that failed) */
 } stream_event;
 
 typedef void (*stream_event_fn)(const stream_event *ev, void *ud);

@@ -942,8 +942,11 @@ static int pin_image(sw_ctx *x, cluster_error *err)
     eng_registry_of_image(img, registry, sizeof registry);
     char *auth = NULL;
     eng_error e;
-    if (eng_registry_auth(NULL, registry, &auth, NULL, &e) != ENG_OK)
+    char warning[1024];
+    if (eng_registry_auth(NULL, registry, &auth, NULL, warning, sizeof warning, &e) != ENG_OK)
         return cluster_fail_engine(err, &e, "credentials for %s", registry);
+    if (warning[0])
+        fprintf(x->o->out, "warning: %s\n", warning);
     char hdr[4096];
     int hl = snprintf(hdr, sizeof hdr, "X-Registry-Auth: %s", auth);
     explicit_bzero(auth, strlen(auth));

@@ -43,7 +43,9 @@ static int fail(const eng_error *err)
 static void on_progress(const stream_event *ev, void *ud)
 {
     (void)ud;
-    if (ev->stream)
+    if (ev->warning)
+        fprintf(stderr, "engine-cli: warning: %s\n", ev->warning);
+    else if (ev->stream)
         fputs(ev->stream, stderr);
     else if (ev->status && ev->id)
         fprintf(stderr, "%s %s %s\n", ev->id, ev->status, ev->progress ? ev->progress : "");

@@ -352,7 +352,7 @@ static void test_registry_auth_from_config(void **state)
     eng_error err = {0};
 
     /* no file: "{}" */
-    assert_int_equal(eng_registry_auth(path, "127.0.0.1:5000", &out, &found, &err), ENG_OK);
+    assert_int_equal(eng_registry_auth(path, "127.0.0.1:5000", &out, &found, NULL, 0, &err), ENG_OK);
     assert_string_equal(out, "e30=");
     assert_false(found);
     free(out);
@@ -361,7 +361,7 @@ static void test_registry_auth_from_config(void **state)
     write_file(dir, "config.json",
                "{\"auths\":{\"https://127.0.0.1:5000/v2/\":{\"auth\":\"YWxpY2U6czNjcjpldA==\"},"
                "\"other:5000\":{\"auth\":\"Ym9iOng=\"}}}");
-    assert_int_equal(eng_registry_auth(path, "127.0.0.1:5000", &out, &found, &err), ENG_OK);
+    assert_int_equal(eng_registry_auth(path, "127.0.0.1:5000", &out, &found, NULL, 0, &err), ENG_OK);
     assert_true(found);
     json_t *j = decode_auth(out);
     assert_string_equal(json_string_value(json_object_get(j, "username")), "alice");
@@ -371,7 +371,7 @@ static void test_registry_auth_from_config(void **state)
     free(out);
 
     /* another registry: nothing */
-    assert_int_equal(eng_registry_auth(path, "10.0.0.9:5000", &out, &found, &err), ENG_OK);
+    assert_int_equal(eng_registry_auth(path, "10.0.0.9:5000", &out, &found, NULL, 0, &err), ENG_OK);
     assert_string_equal(out, "e30=");
     assert_false(found);
     free(out);
@@ -381,19 +381,19 @@ static void test_registry_auth_from_config(void **state)
                "{\"auths\":{\"reg.example:443\":{\"username\":\"u\",\"password\":\"p\"},"
                "\"tok.example\":{\"identitytoken\":\"TOKEN\"},"
                "\"https://index.docker.io/v1/\":{\"auth\":\"aHViOmh1YnBhc3M=\"}}}");
-    assert_int_equal(eng_registry_auth(path, "reg.example:443", &out, &found, &err), ENG_OK);
+    assert_int_equal(eng_registry_auth(path, "reg.example:443", &out, &found, NULL, 0, &err), ENG_OK);
     j = decode_auth(out);
     assert_string_equal(json_string_value(json_object_get(j, "username")), "u");
     assert_string_equal(json_string_value(json_object_get(j, "password")), "p");
     json_decref(j);
     free(out);
-    assert_int_equal(eng_registry_auth(path, "tok.example", &out, &found, &err), ENG_OK);
+    assert_int_equal(eng_registry_auth(path, "tok.example", &out, &found, NULL, 0, &err), ENG_OK);
     j = decode_auth(out);
     assert_string_equal(json_string_value(json_object_get(j, "identitytoken")), "TOKEN");
     assert_null(json_object_get(j, "password"));
     json_decref(j);
     free(out);
-    assert_int_equal(eng_registry_auth(path, "docker.io", &out, &found, &err), ENG_OK);
+    assert_int_equal(eng_registry_auth(path, "docker.io", &out, &found, NULL, 0, &err), ENG_OK);
     j = decode_auth(out);
     assert_string_equal(json_string_value(json_object_get(j, "username")), "hub");
     assert_string_equal(json_string_value(json_object_get(j, "password")), "hubpass");
@@ -402,21 +402,21 @@ static void test_registry_auth_from_config(void **state)
 
     /* an empty entry: no credentials, still a header */
     write_file(dir, "config.json", "{\"auths\":{\"127.0.0.1:5000\":{}}}");
-    assert_int_equal(eng_registry_auth(path, "127.0.0.1:5000", &out, &found, &err), ENG_OK);
+    assert_int_equal(eng_registry_auth(path, "127.0.0.1:5000", &out, &found, NULL, 0, &err), ENG_OK);
     assert_string_equal(out, "e30=");
     assert_false(found);
     free(out);
 
     /* malformed: an error naming the file, never quoting it */
     write_file(dir, "config.json", "{\"auths\":{\"x\":{\"password\":\"hunter2\" oops}}}");
-    assert_int_equal(eng_registry_auth(path, "x", &out, &found, &err), ENG_ERR_CONFIG);
+    assert_int_equal(eng_registry_auth(path, "x", &out, &found, NULL, 0, &err), ENG_ERR_CONFIG);
     assert_null(out);
     assert_non_null(strstr(err.message, path));
     assert_null(strstr(err.message, "hunter2"));
 
     /* a bad "auth" value */
     write_file(dir, "config.json", "{\"auths\":{\"x\":{\"auth\":\"bm9jb2xvbg==\"}}}"); /* "nocolon" */
-    assert_int_equal(eng_registry_auth(path, "x", &out, &found, &err), ENG_ERR_CONFIG);
+    assert_int_equal(eng_registry_auth(path, "x", &out, &found, NULL, 0, &err), ENG_ERR_CONFIG);
     assert_non_null(strstr(err.message, "user:password"));
     rm_rf(dir);
     free(dir);
@@ -435,6 +435,9 @@ static void write_helper(const char *dir, const char *name, const char *body)
     assert_int_equal(chmod(path, 0755), 0);
 }
 
+/* The credentials for registry under config (decoded), and in `warning`
+ * what eng_registry_auth said about a failed helper. */
+static char warning[1024];
 static json_t *auth_with(const char *config_dir, const char *config, const char *registry,
                          eng_status want, eng_error *err)
 {
@@ -444,7 +447,8 @@ static json_t *auth_with(const char *config_dir, const char *config, const char 
     char *out = NULL;
     bool found = false;
     memset(err, 0, sizeof *err);
-    assert_int_equal(eng_registry_auth(path, registry, &out, &found, err), want);
+    assert_int_equal(
+        eng_registry_auth(path, registry, &out, &found, warning, sizeof warning, err), want);
     if (want != ENG_OK) {
         assert_null(out);
         return NULL;
@@ -512,18 +516,29 @@ static void test_registry_auth_from_helpers(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "username")), "alice");
     json_decref(j);
 
-    /* failures: named, with the helper's own reason, never the secret */
-    auth_with(dir, "{\"credsStore\":\"fail\"}", "reg:5000", ENG_ERR_CONFIG, &err);
-    assert_non_null(strstr(err.message, "docker-credential-fail get reg:5000: exit status 2"));
-    assert_non_null(strstr(err.message, "No secret key"));
-    auth_with(dir, "{\"credsStore\":\"garbage\"}", "reg:5000", ENG_ERR_CONFIG, &err);
-    assert_non_null(strstr(err.message, "docker-credential-garbage"));
-    assert_null(strstr(err.message, "hunter2"));
-    auth_with(dir, "{\"credsStore\":\"absent\"}", "reg:5000", ENG_ERR_CONFIG, &err);
-    assert_non_null(strstr(err.message, "docker-credential-absent"));
-    assert_non_null(strstr(err.message, "not on PATH"));
-    auth_with(dir, "{\"credsStore\":\"../x\"}", "reg:5000", ENG_ERR_CONFIG, &err);
-    assert_non_null(strstr(err.message, "not a plain name"));
+    /* A helper that fails means no credentials, as for the docker CLI (a push
+     * to a registry without auth must still work), and a warning naming the
+     * helper with its own reason, never the secret. */
+    const char *const failing[][3] = {
+        {"{\"credsStore\":\"fail\"}", "docker-credential-fail get reg:5000: exit status 2",
+         "No secret key"},
+        {"{\"credsStore\":\"garbage\"}", "docker-credential-garbage", "not {\"Username\""},
+        {"{\"credsStore\":\"absent\"}", "docker-credential-absent", "not on PATH"},
+        {"{\"credsStore\":\"../x\"}", "'../x'", "not a plain name"},
+    };
+    for (size_t i = 0; i < sizeof failing / sizeof failing[0]; i++) {
+        j = auth_with(dir, failing[i][0], "reg:5000", ENG_OK, &err);
+        assert_int_equal(json_object_size(j), 0);
+        json_decref(j);
+        assert_non_null(strstr(warning, failing[i][1]));
+        assert_non_null(strstr(warning, failing[i][2]));
+        assert_non_null(strstr(warning, "going on without credentials for reg:5000"));
+        assert_null(strstr(warning, "hunter2"));
+    }
+    /* a helper that works leaves no warning */
+    j = auth_with(dir, "{\"credsStore\":\"echo\"}", "reg:5000", ENG_OK, &err);
+    assert_string_equal(warning, "");
+    json_decref(j);
 
     setenv("PATH", saved, 1);
     free(saved);
