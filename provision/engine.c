@@ -6,6 +6,7 @@
 #include "provision/credhelper.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -79,6 +80,8 @@ void eng_env_from_environ(eng_env *env)
     env->cert_path = getenv("DOCKER_CERT_PATH");
     env->api_version = getenv("DOCKER_API_VERSION");
     env->home = getenv("HOME");
+    env->context = getenv("DOCKER_CONTEXT");
+    env->config_dir = getenv("DOCKER_CONFIG");
 }
 
 /* "1.N" (digits '.' digits): what DOCKER_API_VERSION must look like. */
@@ -232,9 +235,127 @@ eng_status eng_config_for_host(eng_config *cfg, const char *host, const eng_env 
     return ENG_OK;
 }
 
+/* The docker config directory: DOCKER_CONFIG, else $HOME/.docker; false
+ * when neither is known. */
+static bool config_dir(const eng_env *env, char *dir, size_t len)
+{
+    int n;
+    if (set(env->config_dir))
+        n = snprintf(dir, len, "%s", env->config_dir);
+    else if (set(env->home))
+        n = snprintf(dir, len, "%s/.docker", env->home);
+    else
+        return false;
+    return n > 0 && (size_t)n < len;
+}
+
+/* The context the CLI would use ("" = none: the DOCKER_* values). */
+static eng_status context_name(const eng_env *env, const char *dir, char *name, size_t len,
+                               eng_error *err)
+{
+    name[0] = '\0';
+    if (set(env->docker_host))
+        return ENG_OK;
+    if (set(env->context)) {
+        copy(name, len, env->context);
+    } else {
+        char path[ENG_PATH_MAX];
+        int pn = snprintf(path, sizeof path, "%s/config.json", dir);
+        if (pn < 0 || (size_t)pn >= sizeof path || access(path, F_OK) != 0)
+            return ENG_OK;
+        json_error_t jerr;
+        json_t *root = json_load_file(path, 0, &jerr);
+        if (!root)
+            return eng_fail(err, ENG_ERR_CONFIG, "%s:%d:%d: not valid JSON", path, jerr.line,
+                            jerr.column);
+        copy(name, len, json_string_value(json_object_get(root, "currentContext")));
+        json_decref(root);
+    }
+    if (strcmp(name, "default") == 0)
+        name[0] = '\0';
+    return ENG_OK;
+}
+
+/* Find context `name` under dir/contexts/meta: its host, whether to skip
+ * verification, and its TLS directory. */
+static eng_status context_endpoint(const char *dir, const char *name, char *host, size_t hostlen,
+                                   bool *skip_verify, char *tls_dir, size_t tlslen, eng_error *err)
+{
+    char meta[ENG_PATH_MAX];
+    int mn = snprintf(meta, sizeof meta, "%s/contexts/meta", dir);
+    if (mn < 0 || (size_t)mn >= sizeof meta)
+        return eng_fail(err, ENG_ERR_CONFIG, "docker config directory too long");
+    DIR *d = opendir(meta);
+    struct dirent *de;
+    bool found = false;
+    while (d && !found && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[ENG_PATH_MAX];
+        int pn = snprintf(path, sizeof path, "%s/%s/meta.json", meta, de->d_name);
+        if (pn < 0 || (size_t)pn >= sizeof path)
+            continue;
+        json_t *root = json_load_file(path, 0, NULL);
+        const char *n = json_string_value(json_object_get(root, "Name"));
+        if (n && strcmp(n, name) == 0) {
+            json_t *ep = json_object_get(json_object_get(root, "Endpoints"), "docker");
+            copy(host, hostlen, json_string_value(json_object_get(ep, "Host")));
+            *skip_verify = json_is_true(json_object_get(ep, "SkipTLSVerify"));
+            int tn = snprintf(tls_dir, tlslen, "%s/contexts/tls/%s/docker", dir, de->d_name);
+            found = tn > 0 && (size_t)tn < tlslen;
+        }
+        json_decref(root);
+    }
+    if (d)
+        closedir(d);
+    if (!found)
+        return eng_fail(err, ENG_ERR_CONFIG, "docker context \"%s\": no such context in %s", name,
+                        meta);
+    if (!host[0])
+        return eng_fail(err, ENG_ERR_CONFIG, "docker context \"%s\": no docker endpoint host",
+                        name);
+    return ENG_OK;
+}
+
 eng_status eng_config_from_env(eng_config *cfg, const eng_env *env, eng_error *err)
 {
-    return eng_config_for_host(cfg, env ? env->docker_host : NULL, env, err);
+    static const eng_env none = {0};
+    if (!env)
+        env = &none;
+    char dir[ENG_PATH_MAX - 64], name[128] = "";
+    if (config_dir(env, dir, sizeof dir)) {
+        eng_status st = context_name(env, dir, name, sizeof name, err);
+        if (st != ENG_OK)
+            return st;
+    }
+    if (!name[0])
+        return eng_config_for_host(cfg, env->docker_host, env, err);
+
+    char host[512], tls_dir[ENG_PATH_MAX - 16];
+    bool skip_verify = false;
+    eng_status st =
+        context_endpoint(dir, name, host, sizeof host, &skip_verify, tls_dir, sizeof tls_dir, err);
+    if (st != ENG_OK)
+        return st;
+    /* A context's own TLS material decides, not the DOCKER_TLS* variables. */
+    char ca[ENG_PATH_MAX], cert[ENG_PATH_MAX];
+    int cn = snprintf(ca, sizeof ca, "%s/ca.pem", tls_dir);
+    int tn = snprintf(cert, sizeof cert, "%s/cert.pem", tls_dir);
+    bool has_tls = cn > 0 && (size_t)cn < sizeof ca && tn > 0 && (size_t)tn < sizeof cert &&
+                   (readable(ca) || readable(cert));
+    eng_env from_context = *env;
+    from_context.docker_host = host;
+    from_context.cert_path = has_tls ? tls_dir : NULL;
+    from_context.tls_verify = has_tls && !skip_verify ? "1" : NULL;
+    from_context.tls = has_tls ? "1" : NULL;
+    st = eng_config_for_host(cfg, host, &from_context, err);
+    if (st != ENG_OK) {
+        char why[sizeof err->message];
+        copy(why, sizeof why, err->message);
+        return eng_fail(err, st, "docker context \"%s\": %s", name, why);
+    }
+    copy(cfg->context, sizeof cfg->context, name);
+    return ENG_OK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -644,10 +765,12 @@ static eng_status perform(eng_client *c, const char *method, const char *url_pat
              * what is wrong with the socket instead. */
             char why[ENG_PATH_MAX + 64];
             unix_socket_problem(cfg->socket_path, why, sizeof why);
+            char from[200] = "DOCKER_HOST selects another";
+            if (cfg->context[0])
+                snprintf(from, sizeof from, "from docker context \"%s\"", cfg->context);
             st = eng_fail(err, ENG_ERR_UNREACHABLE,
-                          "cannot connect to the Docker daemon at %s (is dockerd running? "
-                          "DOCKER_HOST selects another): %s",
-                          cfg->host, cfg->is_unix ? why : detail);
+                          "cannot connect to the Docker daemon at %s (is dockerd running? %s): %s",
+                          cfg->host, from, cfg->is_unix ? why : detail);
         } else if (rc == CURLE_OPERATION_TIMEDOUT) {
             st = eng_fail(err, ENG_ERR_TIMEOUT, "%s %s: no complete answer from %s within %ld ms",
                           method, url_path, cfg->host, o->timeout_ms);

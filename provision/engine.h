@@ -13,6 +13,9 @@
  *   DOCKER_API_VERSION  used as-is when set; otherwise the version is
  *                       negotiated: GET /_ping, header Api-Version, and the
  *                       lower of that and ENG_API_VERSION_MAX is used.
+ *   DOCKER_CONTEXT      without DOCKER_HOST: a docker context (host, TLS
+ *                       files); else the config file's currentContext.
+ *   DOCKER_CONFIG       the docker config directory (default ~/.docker).
  *
  * Requests go to /v<version><path> and come back as an HTTP status plus the
  * parsed JSON body.  Every failure is an eng_error value: what kind (daemon
@@ -77,6 +80,7 @@ typedef struct {
     char cert_file[ENG_PATH_MAX]; /* tls: client certificate, "" if absent */
     char key_file[ENG_PATH_MAX];  /* tls: client key, "" if absent */
     char api_version[16];    /* DOCKER_API_VERSION, "" = negotiate */
+    char context[128];       /* the docker context the endpoint came from, "" = none */
     long connect_timeout_ms; /* default 10000 */
 } eng_config;
 
@@ -89,6 +93,8 @@ typedef struct {
     const char *cert_path;
     const char *api_version;
     const char *home;        /* $HOME, for the default cert path ~/.docker */
+    const char *context;     /* DOCKER_CONTEXT */
+    const char *config_dir;  /* DOCKER_CONFIG (default $HOME/.docker; neither: no file) */
 } eng_env;
 
 /* Fill *env from getenv(). The pointers are the environment's own. */
@@ -97,7 +103,15 @@ void eng_env_from_environ(eng_env *env);
 /* Turn DOCKER_* values into connection settings, as the docker CLI does
  * (see the top of this file).  Fails with ENG_ERR_CONFIG on a scheme other
  * than unix:// or tcp://, an empty socket path, a bad port, an API version
- * that is not "1.N", or TLS verification asked for without a readable ca.pem. */
+ * that is not "1.N", or TLS verification asked for without a readable ca.pem.
+ *
+ * Docker contexts, as the CLI picks them: when DOCKER_HOST is not set, the
+ * context named by DOCKER_CONTEXT, else the config file's "currentContext"
+ * ("default" = the DOCKER_* values).  A context is found by its Name in
+ * <config dir>/contexts/meta/\*\/meta.json: its Endpoints.docker.Host, and TLS
+ * when <config dir>/contexts/tls/<same dir>/docker/ holds ca.pem or a client
+ * certificate (verified unless SkipTLSVerify).  An unknown context, or one
+ * whose host is not unix:// or tcp:// (ssh://), is ENG_ERR_CONFIG naming it. */
 eng_status eng_config_from_env(eng_config *cfg, const eng_env *env, eng_error *err);
 
 /* Same, for an explicit host string ("unix:///run/x.sock", "tcp://10.0.0.2:2375")

@@ -262,6 +262,34 @@ if $tls_ok; then
     out=$(tls good env)
     check "plain HTTP to a TLS port: a clear hint: $out" \
         bash -c '[[ $1 == *"DOCKER_TLS_VERIFY"* ]]' _ "$out"
+    # Docker contexts, made by the real docker CLI: the endpoint and its TLS
+    # files come from the context, picked as the CLI picks it.
+    ctxcfg=$tmp/contexts
+    mkdir -p "$ctxcfg"
+    dctx() { env -u DOCKER_HOST -u DOCKER_CONTEXT DOCKER_CONFIG="$ctxcfg" docker context "$@" >>"$tmp/ctx.log" 2>&1; }
+    viactx() { env -u DOCKER_HOST -u DOCKER_TLS_VERIFY -u DOCKER_CERT_PATH DOCKER_CONFIG="$ctxcfg" DOCKER_API_VERSION=1.41 "$@" "$CLI" ping 2>&1; }
+    if dctx create "$RUN_ID-tls" --docker "host=tcp://127.0.0.1:$TPORT,ca=$t/ca.pem,cert=$t/cert.pem,key=$t/key.pem" &&
+       dctx create "$RUN_ID-skip" --docker "host=tcp://127.0.0.1:$TPORT,ca=$t/otherca.pem,cert=$t/cert.pem,key=$t/key.pem,skip-tls-verify=true" &&
+       dctx create "$RUN_ID-other" --docker "host=tcp://127.0.0.1:$TPORT,ca=$t/otherca.pem,cert=$t/cert.pem,key=$t/key.pem"; then
+        out=$(viactx env DOCKER_CONTEXT="$RUN_ID-tls")
+        check "DOCKER_CONTEXT: the context's host and TLS files (verified): '$out'" test "$out" = "api 1.41 server tls-fake-$RUN_ID"
+        out=$(viactx env DOCKER_CONTEXT="$RUN_ID-other")
+        check "a context whose CA did not sign the server: refused, [tls]: $out" \
+            bash -c '[[ $1 == *"[tls]"* && $1 == *"/contexts/tls/"* ]]' _ "$out"
+        out=$(viactx env DOCKER_CONTEXT="$RUN_ID-skip")
+        check "a context with skip-tls-verify: '$out'" test "$out" = "api 1.41 server tls-fake-$RUN_ID"
+        dctx use "$RUN_ID-tls"
+        out=$(viactx env)
+        check "\`docker context use\` (currentContext) without DOCKER_CONTEXT: '$out'" test "$out" = "api 1.41 server tls-fake-$RUN_ID"
+        out=$(viactx env DOCKER_HOST=unix:///var/run/docker.sock)
+        check "DOCKER_HOST wins over the current context: '$out'" \
+            bash -c '[[ $1 == "api "* && $1 != *tls-fake* ]]' _ "$out"
+        out=$(viactx env DOCKER_CONTEXT=nosuch)
+        check "an unknown DOCKER_CONTEXT: [config] naming it: $out" \
+            bash -c '[[ $1 == *"[config]"* && $1 == *"docker context \"nosuch\": no such context"* ]]' _ "$out"
+    else
+        show "$tmp/ctx.log"; not_ok "docker context create failed"
+    fi
     kill "$TLS_PID" 2>/dev/null; wait "$TLS_PID" 2>/dev/null; TLS_PID=
 else
     [ -f "$tmp/tls.log" ] && show "$tmp/tls.log"

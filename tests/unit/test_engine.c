@@ -329,6 +329,100 @@ static void test_registry_of_image(void **state)
     }
 }
 
+/* A docker context as `docker context create` writes it: meta.json under a
+ * directory named after the context (the CLI uses its sha256; any name
+ * works, the Name inside counts), TLS files beside it when given. */
+static void write_context(const char *cfg_dir, const char *dirname, const char *meta,
+                          const char *tls_files)
+{
+    char d[600], cmd[1400];
+    snprintf(d, sizeof d, "%s/contexts/meta/%s", cfg_dir, dirname);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s/contexts/tls/%s/docker'", d, cfg_dir, dirname);
+    assert_int_equal(system(cmd), 0);
+    write_file(d, "meta.json", meta);
+    for (const char *f = tls_files; f && *f; f += strlen(f) + 1) {
+        char tls[700];
+        snprintf(tls, sizeof tls, "%s/contexts/tls/%s/docker", cfg_dir, dirname);
+        write_file(tls, f, "-----BEGIN CERTIFICATE-----\n");
+    }
+}
+
+static void test_docker_contexts(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    write_context(dir, "aaaa",
+                  "{\"Name\":\"remote\",\"Metadata\":{},\"Endpoints\":{\"docker\":"
+                  "{\"Host\":\"tcp://10.1.2.3:2376\",\"SkipTLSVerify\":false}}}",
+                  "ca.pem\0cert.pem\0key.pem\0");
+    write_context(dir, "bbbb",
+                  "{\"Name\":\"lax\",\"Endpoints\":{\"docker\":"
+                  "{\"Host\":\"tcp://10.1.2.4:2376\",\"SkipTLSVerify\":true}}}",
+                  "ca.pem\0");
+    write_context(
+        dir, "cccc",
+        "{\"Name\":\"sock\",\"Endpoints\":{\"docker\":{\"Host\":\"unix:///run/o.sock\"}}}", NULL);
+    write_context(dir, "dddd",
+                  "{\"Name\":\"over-ssh\",\"Endpoints\":{\"docker\":{\"Host\":\"ssh://me@h\"}}}",
+                  NULL);
+    eng_config cfg;
+    eng_error err = {0};
+
+    /* DOCKER_CONTEXT: host and verified TLS from the context's own files,
+     * whatever DOCKER_TLS_VERIFY/DOCKER_CERT_PATH say */
+    eng_env env = {.context = "remote", .config_dir = dir, .cert_path = "/nonexistent"};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_string_equal(cfg.host, "tcp://10.1.2.3:2376");
+    assert_string_equal(cfg.base_url, "https://10.1.2.3:2376");
+    assert_true(cfg.tls && cfg.tls_verify);
+    assert_non_null(strstr(cfg.ca_file, "/contexts/tls/aaaa/docker/ca.pem"));
+    assert_non_null(strstr(cfg.cert_file, "/contexts/tls/aaaa/docker/cert.pem"));
+    assert_string_equal(cfg.context, "remote");
+    /* SkipTLSVerify: TLS without verification */
+    env = (eng_env){.context = "lax", .config_dir = dir};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_true(cfg.tls && !cfg.tls_verify);
+    /* no TLS files: plain, even with DOCKER_TLS_VERIFY in the environment */
+    env = (eng_env){.context = "sock", .config_dir = dir, .tls_verify = "1"};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_true(cfg.is_unix && !cfg.tls);
+    assert_string_equal(cfg.socket_path, "/run/o.sock");
+
+    /* currentContext of config.json when DOCKER_CONTEXT is not set; HOME's
+     * .docker when DOCKER_CONFIG is not set */
+    write_file(dir, "config.json", "{\"auths\":{},\"currentContext\":\"sock\"}");
+    env = (eng_env){.config_dir = dir};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_string_equal(cfg.socket_path, "/run/o.sock");
+    /* DOCKER_CONTEXT beats currentContext; DOCKER_HOST beats both */
+    env = (eng_env){.config_dir = dir, .context = "lax"};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_string_equal(cfg.host, "tcp://10.1.2.4:2376");
+    env = (eng_env){.config_dir = dir, .context = "lax", .docker_host = "unix:///x.sock"};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_string_equal(cfg.socket_path, "/x.sock");
+    assert_string_equal(cfg.context, "");
+    /* "default" is the DOCKER_* values */
+    env = (eng_env){.config_dir = dir, .context = "default"};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_OK);
+    assert_string_equal(cfg.socket_path, "/var/run/docker.sock");
+
+    /* errors name the context */
+    env = (eng_env){.config_dir = dir, .context = "nosuch"};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "docker context \"nosuch\": no such context in"));
+    env = (eng_env){.config_dir = dir, .context = "over-ssh"};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "docker context \"over-ssh\""));
+    assert_non_null(strstr(err.message, "only unix:// and tcp://"));
+    write_file(dir, "config.json", "{\"currentContext\": oops}");
+    env = (eng_env){.config_dir = dir};
+    assert_int_equal(eng_config_from_env(&cfg, &env, &err), ENG_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "config.json:1:"));
+    rm_rf(dir);
+    free(dir);
+}
+
 /* Decode an X-Registry-Auth value back into JSON. */
 static json_t *decode_auth(const char *value)
 {
@@ -1061,6 +1155,7 @@ int main(void)
         cmocka_unit_test(test_header_value),
         cmocka_unit_test(test_base64url),
         cmocka_unit_test(test_registry_of_image),
+        cmocka_unit_test(test_docker_contexts),
         cmocka_unit_test(test_registry_auth_from_config),
         cmocka_unit_test(test_registry_auth_from_helpers),
         cmocka_unit_test(test_negotiation_with_fake_daemon),
