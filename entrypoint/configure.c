@@ -123,8 +123,8 @@ static bool worth_applying(const settings_edit *e, yp_status have, const char *o
 
 /* Apply the edits as one yamlpatch batch (one re-parse, all or nothing), then
  * log each value that changed. */
-static int apply_edits(yp_doc *doc, const char *file, const settings_edit *es, size_t n,
-                       conf_plan *plan, char *err, size_t errlen)
+static int apply_resolved(yp_doc *doc, const char *file, const settings_edit *es, size_t n,
+                          conf_plan *plan, char *err, size_t errlen)
 {
     char **olds = calloc(n ? n : 1, sizeof *olds);
     yp_status *have = calloc(n ? n : 1, sizeof *have);
@@ -170,6 +170,67 @@ static int apply_edits(yp_doc *doc, const char *file, const settings_edit *es, s
     return rc;
 }
 
+/* Does edit path `p` write `target` or something inside it? */
+static bool path_within(const char *p, const char *target)
+{
+    size_t n = strlen(target);
+    return strncmp(p, target, n) == 0 && (p[n] == '\0' || p[n] == '.' || p[n] == '[');
+}
+
+/* The edits as they apply to this file: a class_name_if_map edit whose key
+ * holds a map becomes KEY.class_name; one that another edit (an override,
+ * later in the list) already writes is dropped.  *owned holds the paths
+ * made here (free them after). */
+static int resolve_class_names(yp_doc *doc, const settings_edit *es, size_t n,
+                               settings_edit *out, size_t *n_out, char **owned)
+{
+    *n_out = 0;
+    for (size_t i = 0; i < n; i++) {
+        settings_edit e = es[i];
+        owned[i] = NULL;
+        if (e.class_name_if_map) {
+            bool is_scalar = true;
+            char *old = NULL;
+            yp_error ye;
+            if (yp_get(doc, e.path, &old, &is_scalar, &ye) == YP_OK && !is_scalar) {
+                size_t len = strlen(e.path) + sizeof ".class_name";
+                if (!(owned[i] = malloc(len))) {
+                    free(old);
+                    return -1;
+                }
+                snprintf(owned[i], len, "%s.class_name", e.path);
+                e.path = owned[i];
+            }
+            free(old);
+            bool overridden = false;
+            for (size_t j = i + 1; j < n && !overridden; j++)
+                overridden = path_within(es[j].path, e.path) || path_within(e.path, es[j].path);
+            if (overridden)
+                continue;
+        }
+        out[(*n_out)++] = e;
+    }
+    return 0;
+}
+
+static int apply_edits(yp_doc *doc, const char *file, const settings_edit *given, size_t n_given,
+                       conf_plan *plan, char *err, size_t errlen)
+{
+    settings_edit *es = calloc(n_given ? n_given : 1, sizeof *es);
+    char **owned = calloc(n_given ? n_given : 1, sizeof *owned);
+    size_t n = 0;
+    if (!es || !owned || resolve_class_names(doc, given, n_given, es, &n, owned) != 0) {
+        for (size_t i = 0; owned && i < n_given; i++) free(owned[i]);
+        free(owned);
+        free(es);
+        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+    }
+    int rc = apply_resolved(doc, file, es, n, plan, err, errlen);
+    for (size_t i = 0; i < n_given; i++) free(owned[i]);
+    free(owned);
+    free(es);
+    return rc;
+}
 static bool edits_path(const settings *s, const char *path)
 {
     for (size_t i = 0; i < s->n_edits; i++)

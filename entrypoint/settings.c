@@ -34,6 +34,8 @@ enum var_id {
     V_CLUSTER_NAME,
     V_NUM_TOKENS,
     V_ENDPOINT_SNITCH,
+    V_AUTHENTICATOR,
+    V_AUTHORIZER,
     V_DC,
     V_RACK,
     V_START_RPC,
@@ -71,6 +73,12 @@ static const settings_variable VARS[V_COUNT] = {
         "Number of tokens of this node (1 to 1536)."},
     [V_ENDPOINT_SNITCH] = {"CASSANDRA_ENDPOINT_SNITCH", NULL, NULL, "endpoint_snitch", false,
         "Snitch class, e.g. GossipingPropertyFileSnitch."},
+    [V_AUTHENTICATOR] = {"CASSANDRA_AUTHENTICATOR", NULL, NULL, "authenticator", false,
+        "Authenticator class, e.g. PasswordAuthenticator (set as authenticator.class_name "
+        "where the file has that form, 5.0+)."},
+    [V_AUTHORIZER] = {"CASSANDRA_AUTHORIZER", NULL, NULL, "authorizer", false,
+        "Authorizer class, e.g. CassandraAuthorizer (authorizer.class_name where the file "
+        "has that form)."},
     [V_DC] = {"CASSANDRA_DC", NULL, NULL, NULL, false,
         "Data center, written as dc= in cassandra-rackdc.properties."},
     [V_RACK] = {"CASSANDRA_RACK", NULL, NULL, NULL, false,
@@ -882,6 +890,20 @@ static bool add_edit(resolver *r, const char *path, const char *value, settings_
 }
 
 /* An edit from a named variable's slot (or its default). */
+/* A Java class name, short (PasswordAuthenticator) or qualified. */
+static bool class_name_value(resolver *r, int id)
+{
+    const char *v = r->slots[id].value;
+    bool ok = (*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') || *v == '_';
+    for (const char *p = v; ok && *p; p++)
+        ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+             *p == '_' || *p == '$' || (*p == '.' && p[1] && p[1] != '.');
+    if (ok)
+        return true;
+    return fail(r->err, SETTINGS_EX_CONFIG, "%s=%s: not a Java class name", r->slots[id].origin,
+                v);
+}
+
 static bool add_slot_edit(resolver *r, int id, const char *value, settings_value_type type,
                           bool if_present, bool secret)
 {
@@ -1610,6 +1632,13 @@ bool settings_resolve(const settings_input *in, settings *s, settings_error *err
     if (ok && r.slots[V_ENDPOINT_SNITCH].value)
         ok = add_slot_edit(&r, V_ENDPOINT_SNITCH, r.slots[V_ENDPOINT_SNITCH].value,
                            SETTINGS_VALUE_STRING, false, false);
+    for (int id = V_AUTHENTICATOR; ok && id <= V_AUTHORIZER; id++)
+        if (r.slots[id].value) {
+            ok = class_name_value(&r, id) &&
+                 add_slot_edit(&r, id, r.slots[id].value, SETTINGS_VALUE_STRING, false, false);
+            if (ok)
+                s->edits[s->n_edits - 1].class_name_if_map = true;
+        }
     ok = ok && int_edit(&r, V_TRANSPORT_PORT, 1, 65535) && int_edit(&r, V_CQL_PORT, 1, 65535);
     if (ok && r.slots[V_START_RPC].value) /* start_rpc exists up to 3.11 only */
         ok = add_slot_edit(&r, V_START_RPC, r.slots[V_START_RPC].value, SETTINGS_VALUE_BOOL,

@@ -163,6 +163,9 @@ typedef struct {
                                   commented-out template line); never add it.
                                   Used for version-specific keys (start_rpc) and
                                   for clearing an _interface/_address twin. */
+    bool class_name_if_map;    /* a pluggable class (authenticator...): where the file
+                                  holds it as a map (5.0+: `authenticator:` then
+                                  `class_name: ...`), set path.class_name instead */
 } settings_edit;
 
 /* One entry of the seed list. */

@@ -491,6 +491,35 @@ test6_user() {
         not_ok "6 user: the node with --user 999 is UN but PID 1's uid/gid are: $ids"
     fi
 }
+test6_auth() {
+    local conf yaml_auth i out=""
+    single t6-auth -e CASSANDRA_AUTHENTICATOR=PasswordAuthenticator \
+        -e CASSANDRA_AUTHORIZER=CassandraAuthorizer || return
+    conf=$(conf_dir_of "$NODE")
+    yaml_auth=$(docker exec "$NODE" sh -c "grep -A1 -E '^(authenticator|authorizer):' '$conf/cassandra.yaml'" 2>&1 | tr '\n' ' ')
+    if [[ $yaml_auth == *"authenticator:   class_name : PasswordAuthenticator"* && $yaml_auth == *"authorizer: CassandraAuthorizer"* ]]; then
+        ok "6 auth: 5.0.1's map form set as authenticator.class_name, authorizer as a scalar ($yaml_auth)"
+    else
+        not_ok "6 auth: cassandra.yaml has: $yaml_auth"
+    fi
+    out=$(docker exec "$NODE" cqlsh "$NODE_IP" -e 'SELECT role FROM system_auth.roles' 2>&1)
+    if grep -q 'AuthenticationFailed' <<<"$out"; then
+        ok "6 auth: the node is UN and wants credentials: cqlsh without them is refused (AuthenticationFailed)"
+    else
+        echo "$out" | tail -n 3 | comment; not_ok "6 auth: cqlsh without credentials was not refused"
+    fi
+    # Cassandra creates the default superuser a few seconds after it starts.
+    for i in $(seq 1 60); do
+        out=$(docker exec "$NODE" cqlsh -u cassandra -p cassandra "$NODE_IP" \
+            -e 'SELECT role, is_superuser FROM system_auth.roles' 2>&1) && grep -q 'cassandra | *True' <<<"$out" && break
+        sleep 2
+    done
+    if grep -q 'cassandra | *True' <<<"$out"; then
+        ok "6 auth: cqlsh as the default superuser reads system_auth.roles (after ~$((i * 2))s)"
+    else
+        echo "$out" | tail -n 3 | comment; not_ok "6 auth: the default superuser could not log in"
+    fi
+}
 test6_bad() {
     local c=$E2E_RUN-t6-bad t0 code took out
     e2e_network "$c-net" t6-bad >/dev/null || { not_ok "6 bad variable: no network"; return; }
@@ -513,6 +542,7 @@ test6_bad() {
 t=$(e2e_now)
 in_scope t6-ro test6_ro_conf
 in_scope t6-user test6_user
+in_scope t6-auth test6_auth
 in_scope t6-bad test6_bad
 timing "single-node tests $(e2e_since "$t")s"
 

@@ -314,6 +314,26 @@ Files $ORIG/cassandra.yaml and $N/conf/cassandra.yaml differ" "$(diff -rq "$ORIG
     check "$V: dry-run: no runtime copy, no chown" \
         bash -c "[ ! -e '$N/runtime/conf' ] && [ \$(stat -c %u '$N/data') -eq 0 ]"
 
+    # ---- authentication: the class where this release line keeps it ----
+    # (a scalar up to 4.1; 5.0 made authenticator a map with class_name, trunk
+    # the authorizer too): read the form from the original file, as a user would
+    new_node "auth-$V" "$V" "$scenario"
+    entry CASSANDRA_AUTHENTICATOR=PasswordAuthenticator CASSANDRA_AUTHORIZER=CassandraAuthorizer -- cass1
+    for key in authenticator authorizer; do
+        want=$([ $key = authenticator ] && echo PasswordAuthenticator || echo CassandraAuthorizer)
+        if "$Y" get "$ORIG/cassandra.yaml" "$key.class_name" >/dev/null 2>&1; then path=$key.class_name; else path=$key; fi
+        check "$V: CASSANDRA_${key^^}: $path = $want" eq "$want" "$(yget "$N/conf/cassandra.yaml" "$path")"
+    done
+    check "$V: auth: exactly the two class lines changed for it (2 out, 2 in)" \
+        bash -c "diff '$ORIG/cassandra.yaml' '$N/conf/cassandra.yaml' | grep -E '^[<>]' | grep -cE 'Authenticator|Authorizer' | grep -qx 4"
+    # an override of the same key wins over the named variable, without a conflict
+    new_node "auth-ovr-$V" "$V" "$scenario"
+    if "$Y" get "$ORIG/cassandra.yaml" authenticator.class_name >/dev/null 2>&1; then ovr=CASSANDRA_CFG_YAML_AUTHENTICATOR__CLASS_NAME; p=authenticator.class_name
+    else ovr=CASSANDRA_CFG_YAML_AUTHENTICATOR; p=authenticator; fi
+    entry CASSANDRA_AUTHENTICATOR=PasswordAuthenticator "$ovr=AllowAllAuthenticator" -- cass1
+    check "$V: $ovr wins over CASSANDRA_AUTHENTICATOR ($p)" \
+        bash -c "[ $RC -eq 0 ] && [ \"\$('$Y' get '$N/conf/cassandra.yaml' $p)\" = AllowAllAuthenticator ]"
+
     # ---- a mistyped variable: a warning with the name meant, and nothing else changes ----
     new_node "typo-$V" "$V" "$scenario"
     entry CASSANDRA_SEED=cass9 -- --dry-run
@@ -363,6 +383,8 @@ Files $ORIG/cassandra.yaml and $N/conf/cassandra.yaml differ" "$(diff -rq "$ORIG
     fail_case "a listen address not of this node" '^cass-entry: CASSANDRA_LISTEN_ADDRESS: 10\.55\.0\.1 ' \
         CASSANDRA_LISTEN_ADDRESS=10.55.0.1 -- cass1
     fail_case "an empty seed list" '^cass-entry: CASSANDRA_SEEDS: .*empty' CASSANDRA_SEEDS=' , ' --
+    fail_case "CASSANDRA_AUTHENTICATOR not a class name" '^cass-entry: CASSANDRA_AUTHENTICATOR=Password Authenticator: not a Java class name' \
+        'CASSANDRA_AUTHENTICATOR=Password Authenticator' -- cass1
     fail_case "CASSANDRA_CQL_PORT_NUMBER=abc" '^cass-entry: CASSANDRA_CQL_PORT_NUMBER: ' \
         CASSANDRA_CQL_PORT_NUMBER=abc -- cass1
     # line 30 becomes "key: @x": '@' is reserved in YAML and cannot start a
