@@ -1,5 +1,6 @@
 /* provision/credhelper: run a docker credential helper.  See credhelper.h. */
 #include "provision/credhelper.h"
+#include "provision/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -55,13 +55,6 @@ static int read_some(int fd, buffer *b)
     b->data[b->len] = '\0';
     explicit_bzero(chunk, sizeof chunk);
     return 1;
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 static void close_all(int *fds, size_t n)
@@ -113,11 +106,11 @@ static eng_status run_helper(const char *program, const char *input, long timeou
 
     struct pollfd p[2] = {{.fd = o[0], .events = POLLIN}, {.fd = e[0], .events = POLLIN}};
     buffer *sink[2] = {out, errout};
-    long deadline = now_ms() + timeout_ms;
+    double deadline = clock_now_s() + (double)timeout_ms / 1000;
     bool timed_out = false, too_long = false, poll_failed = false;
     int open_fds = 2;
     while (open_fds > 0) {
-        long left = deadline - now_ms();
+        long left = (long)((deadline - clock_now_s()) * 1000);
         if (left <= 0) {
             timed_out = true;
             break;

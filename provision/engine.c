@@ -1011,11 +1011,13 @@ eng_status eng_registry_auth(const char *config_path, const char *registry, char
         warning[0] = '\0';
     if (config_path) {
         copy(path, sizeof path, config_path);
-    } else if (set(getenv("DOCKER_CONFIG"))) {
-        snprintf(path, sizeof path, "%s/config.json", getenv("DOCKER_CONFIG"));
     } else {
-        const char *home = getenv("HOME");
-        snprintf(path, sizeof path, "%s/.docker/config.json", set(home) ? home : "/root");
+        eng_env env;
+        char dir[ENG_PATH_MAX - 16];
+        eng_env_from_environ(&env);
+        if (!config_dir(&env, dir, sizeof dir))
+            copy(dir, sizeof dir, "/root/.docker");
+        snprintf(path, sizeof path, "%s/config.json", dir);
     }
 
     json_t *root = NULL;
