@@ -406,20 +406,30 @@ static int cluster_label_filter(const cluster_opts *o, char *buf, size_t len)
     return snprintf(buf, len, CLUSTER_LABEL_CLUSTER "=%s", o->prefix);
 }
 
+/* The cluster's containers, in any state (docker_container_list_free them). */
+static int cluster_containers(eng_client *c, const cluster_opts *o,
+                              docker_container_summary **list, size_t *n, cluster_error *err)
+{
+    char filter[160];
+    cluster_label_filter(o, filter, sizeof filter);
+    const char *filters[] = {filter, NULL};
+    eng_error e;
+    if (docker_container_list(c, filters, true, list, n, &e) != ENG_OK)
+        return cluster_fail_engine(err, &e, "listing the containers of cluster '%s'", o->prefix);
+    return 0;
+}
+
 /* The cluster's containers (any state) and which data volumes exist for
  * nodes 1..max(wanted, highest existing). */
 static int find_cluster(eng_client *c, const cluster_opts *o, unsigned wanted, cluster_found *f,
                         cluster_error *err)
 {
     memset(f, 0, sizeof *f);
-    char filter[160];
-    cluster_label_filter(o, filter, sizeof filter);
-    const char *filters[] = {filter, NULL};
     docker_container_summary *list = NULL;
     size_t n = 0;
-    eng_error e;
-    if (docker_container_list(c, filters, true, &list, &n, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "listing the containers of cluster '%s'", o->prefix);
+    int rc = cluster_containers(c, o, &list, &n, err);
+    if (rc != 0)
+        return rc;
     f->nodes = calloc(n ? n : 1, sizeof *f->nodes);
     if (!f->nodes) {
         docker_container_list_free(list, n);
@@ -451,6 +461,7 @@ static int find_cluster(eng_client *c, const cluster_opts *o, unsigned wanted, c
     for (unsigned i = 1; i <= max_index; i++) {
         char vol[112];
         snprintf(vol, sizeof vol, "%s%u-data", o->prefix, i);
+        eng_error e;
         if (docker_volume_exists(c, vol, &f->volume_exists[i - 1], &e) != ENG_OK) {
             found_free(f);
             return cluster_fail_engine(err, &e, "looking for volume %s", vol);
@@ -996,16 +1007,13 @@ static int cmp_rows(const void *a, const void *b)
 static int list_nodes(eng_client *c, const cluster_opts *o, node_row **rows, size_t *n,
                       cluster_error *err)
 {
-    char filter[160];
-    cluster_label_filter(o, filter, sizeof filter);
-    const char *filters[] = {filter, NULL};
     docker_container_summary *list = NULL;
     size_t ln = 0;
-    eng_error e;
     *rows = NULL;
     *n = 0;
-    if (docker_container_list(c, filters, true, &list, &ln, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "listing the containers of cluster '%s'", o->prefix);
+    int rc = cluster_containers(c, o, &list, &ln, err);
+    if (rc != 0)
+        return rc;
     *rows = calloc(ln ? ln : 1, sizeof **rows);
     if (!*rows) {
         docker_container_list_free(list, ln);
