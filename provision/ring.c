@@ -324,27 +324,39 @@ void ring_sort(struct ring *r)
 
 void ring_print(FILE *f, const struct ring *r)
 {
+    ring_print_hosts(f, r, NULL);
+}
+
+void ring_print_hosts(FILE *f, const struct ring *r, const char *const *hosts)
+{
     /* Column widths: the widest cell or the heading. */
-    int w_dc = 10, w_name = 4, w_addr = 7, w_load = 4, w_tok = 6, w_owns = 4, w_host = 7;
+    int w_dc = 10, w_name = 4, w_host = 4, w_addr = 7, w_load = 4, w_tok = 6, w_owns = 4, w_id = 7;
     for (size_t i = 0; i < r->count; i++) {
         const struct ring_node *n = &r->nodes[i];
 #define WIDEN(w, s) do { int l_ = (int)strlen(s); if (l_ > (w)) (w) = l_; } while (0)
         WIDEN(w_dc, n->dc);
         WIDEN(w_name, n->name);
+        if (hosts)
+            WIDEN(w_host, hosts[i]);
         WIDEN(w_addr, n->address);
         WIDEN(w_load, n->load);
         WIDEN(w_tok, n->tokens);
         WIDEN(w_owns, n->owns);
-        WIDEN(w_host, n->host_id);
+        WIDEN(w_id, n->host_id);
 #undef WIDEN
     }
-    fprintf(f, "%-*s  %-*s  %-*s  %-2s  %-*s  %*s  %*s  %-*s  %s\n", w_dc, "Datacenter", w_name,
-            "Node", w_addr, "Address", "St", w_load, "Load", w_tok, "Tokens", w_owns, "Owns",
-            w_host, "Host ID", "Rack");
+    fprintf(f, "%-*s  %-*s  ", w_dc, "Datacenter", w_name, "Node");
+    if (hosts)
+        fprintf(f, "%-*s  ", w_host, "Host");
+    fprintf(f, "%-*s  %-2s  %-*s  %*s  %*s  %-*s  %s\n", w_addr, "Address", "St", w_load, "Load",
+            w_tok, "Tokens", w_owns, "Owns", w_id, "Host ID", "Rack");
     for (size_t i = 0; i < r->count; i++) {
         const struct ring_node *n = &r->nodes[i];
-        fprintf(f, "%-*s  %-*s  %-*s  %c%c  %-*s  %*s  %*s  %-*s  %s\n", w_dc, n->dc, w_name,
-                n->name[0] ? n->name : "-", w_addr, n->address, n->status, n->state, w_load,
-                n->load, w_tok, n->tokens, w_owns, n->owns, w_host, n->host_id, n->rack);
+        fprintf(f, "%-*s  %-*s  ", w_dc, n->dc, w_name, n->name[0] ? n->name : "-");
+        if (hosts)
+            fprintf(f, "%-*s  ", w_host, hosts[i]);
+        fprintf(f, "%-*s  %c%c  %-*s  %*s  %*s  %-*s  %s\n", w_addr, n->address, n->status,
+                n->state, w_load, n->load, w_tok, n->tokens, w_owns, n->owns, w_id, n->host_id,
+                n->rack);
     }
 }

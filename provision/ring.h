@@ -94,4 +94,8 @@ void ring_sort(struct ring *r);
  * ownership, host id and rack, columns aligned. */
 void ring_print(FILE *f, const struct ring *r);
 
+/* The same table with a "Host" column after "Node": hosts[i] for row i
+ * (the swarm node that runs it, "-" when unknown).  hosts NULL: ring_print. */
+void ring_print_hosts(FILE *f, const struct ring *r, const char *const *hosts);
+
 #endif

@@ -872,8 +872,6 @@ static int wait_ready(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds, co
 
 static void print_ring(sw_ctx *x, struct ring *r, sw_node *nodes, size_t n, FILE *f)
 {
-    const char *hostcol[CLUSTER_MAX_NODES + 16] = {0};
-    size_t rows = r->count < CLUSTER_MAX_NODES + 16 ? r->count : CLUSTER_MAX_NODES + 16;
     /* Current addresses first; then a node not found by its current one
      * (down: the ring keeps its last address) by the addresses of its older
      * tasks, on rows no other node claimed (overlay addresses get reused). */
@@ -889,35 +887,15 @@ static void print_ring(sw_ctx *x, struct ring *r, sw_node *nodes, size_t n, FILE
         }
     free(named);
     ring_sort(r);
-    int w_dc = 10, w_name = 4, w_host = 4, w_addr = 7, w_load = 4, w_tok = 6, w_owns = 4,
-        w_id = 7;
-    for (size_t i = 0; i < rows; i++) {
-        const struct ring_node *rn = &r->nodes[i];
+    const char **hostcol = calloc(r->count ? r->count : 1, sizeof *hostcol);
+    for (size_t i = 0; hostcol && i < r->count; i++) {
         hostcol[i] = "-";
         for (size_t k = 0; k < n; k++)
-            if (rn->name[0] && strcmp(rn->name, nodes[k].name) == 0)
+            if (r->nodes[i].name[0] && strcmp(r->nodes[i].name, nodes[k].name) == 0)
                 hostcol[i] = host_name(x, nodes[k].host);
-#define WIDEN(w, s) do { int l_ = (int)strlen(s); if (l_ > (w)) (w) = l_; } while (0)
-        WIDEN(w_dc, rn->dc);
-        WIDEN(w_name, rn->name);
-        WIDEN(w_host, hostcol[i]);
-        WIDEN(w_addr, rn->address);
-        WIDEN(w_load, rn->load);
-        WIDEN(w_tok, rn->tokens);
-        WIDEN(w_owns, rn->owns);
-        WIDEN(w_id, rn->host_id);
-#undef WIDEN
     }
-    fprintf(f, "%-*s  %-*s  %-*s  %-*s  %-2s  %-*s  %*s  %*s  %-*s  %s\n", w_dc, "Datacenter",
-            w_name, "Node", w_host, "Host", w_addr, "Address", "St", w_load, "Load", w_tok,
-            "Tokens", w_owns, "Owns", w_id, "Host ID", "Rack");
-    for (size_t i = 0; i < rows; i++) {
-        const struct ring_node *rn = &r->nodes[i];
-        fprintf(f, "%-*s  %-*s  %-*s  %-*s  %c%c  %-*s  %*s  %*s  %-*s  %s\n", w_dc, rn->dc,
-                w_name, rn->name[0] ? rn->name : "-", w_host, hostcol[i], w_addr, rn->address,
-                rn->status, rn->state, w_load, rn->load, w_tok, rn->tokens, w_owns, rn->owns,
-                w_id, rn->host_id, rn->rack);
-    }
+    ring_print_hosts(f, r, hostcol); /* out of memory: the table without hosts */
+    free(hostcol);
     fflush(f);
 }
 

@@ -313,6 +313,35 @@ static void test_print(void **state)
     ring_free(&r);
 }
 
+/* With a Host column: after Node, as wide as its widest cell, the other
+ * columns shifted alike on every line. */
+static void test_print_hosts(void **state)
+{
+    (void)state;
+    struct ring r;
+    parse_file("nodetool-status-3nodes.txt", &r);
+    assert_true(ring_name(&r, "172.22.0.3", "cass2"));
+    const char *hosts[] = {"-", "swarm-worker-1", "swarm-0"};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    ring_print_hosts(f, &r, hosts);
+    fclose(f);
+    const char *l2 = strchr(buf, '\n') + 1, *l3 = strchr(l2, '\n') + 1, *l4 = strchr(l3, '\n') + 1;
+    size_t head_host = (size_t)(strstr(buf, "Host ") - buf);
+    size_t head_addr = (size_t)(strstr(buf, "Address") - buf);
+    assert_int_equal((size_t)(strstr(l3, "swarm-worker-1") - l3), head_host);
+    assert_int_equal((size_t)(strstr(l4, "swarm-0") - l4), head_host);
+    /* the host column is as wide as "swarm-worker-1", then two spaces */
+    assert_int_equal(head_addr, head_host + strlen("swarm-worker-1") + 2);
+    assert_int_equal((size_t)(strstr(l2, "172.22.0.2") - l2), head_addr);
+    assert_int_equal((size_t)(strstr(l3, "172.22.0.3") - l3), head_addr);
+    assert_non_null(strstr(l3, "cass2"));
+    free(buf);
+    ring_free(&r);
+}
+
 static void test_sort(void **state)
 {
     (void)state;
@@ -352,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_port_suffix),
         cmocka_unit_test(test_errors_and_noise),
         cmocka_unit_test(test_print),
+        cmocka_unit_test(test_print_hosts),
         cmocka_unit_test(test_sort),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
