@@ -26,7 +26,9 @@
 # Options (up):
 #   -n, --nodes N         node count (default 3)
 #   --registry HOST:PORT  registry (default 127.0.0.1:5000)
-#   --fresh               brand-new cluster: all nodes at once (see cass-provision --help)
+#   --sequential          new nodes one at a time, even on a brand-new cluster
+#                         (which otherwise starts all at once: see cass-provision --help)
+#   --fresh               insist on the all-at-once start (an error over kept data)
 #   --publish             publish cass1's CQL port on 127.0.0.1:9042
 #   --skip-build          steps 3, 5, 6, 7 only: use the images already built
 #   -- ARGS...            passed to `cass-provision up` as they are
@@ -135,7 +137,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         -n | --nodes) [ $# -ge 2 ] || die "$1 needs a value"; NODES=$2; shift 2 ;;
         --registry) [ $# -ge 2 ] || die "$1 needs a value"; REGISTRY=$2; shift 2 ;;
-        --fresh | --publish) up_args+=("$1"); shift ;;
+        --fresh | --sequential | --publish) up_args+=("$1"); shift ;;
         --skip-build) skip_build=1; shift ;;
         --volumes) down_args+=("$1"); shift ;;
         --swarm) [ $# -ge 2 ] || die "$1 needs a value"; SWARM=$2; shift 2 ;;

@@ -105,9 +105,9 @@ run cold "two hosts, cold (swarm-1 pulls the image)" "$MH_SWARM0" "${ENG[@]}"
 # infra's engine is in no swarm: the single-engine provisioner runs there
 DOCKER_HOST=$MH_INFRA docker pull "$PINNED" >/dev/null 2>&1 || die "pulling $PINNED into infra"
 for r in $(seq 1 "$ROUNDS"); do
-    run one "one host, swarm (--place swarm-0), round $r" "$MH_SWARM0" "${ENG[@]}" --place swarm-0
-    run two "two hosts, warm, round $r" "$MH_SWARM0" "${ENG[@]}"
-    run plain "one host, plain engine (infra, bridge network), round $r" "$MH_INFRA"
+    run one "one host, swarm (--place swarm-0), round $r" "$MH_SWARM0" "${ENG[@]}" --place swarm-0 --sequential
+    run two "two hosts, warm, round $r" "$MH_SWARM0" "${ENG[@]}" --sequential
+    run plain "one host, plain engine (infra, bridge network), round $r" "$MH_INFRA" --sequential
     if [ "$FRESH" = 1 ]; then
         run one-fresh "one host, swarm, \`--fresh\`, round $r" "$MH_SWARM0" "${ENG[@]}" --place swarm-0 --fresh
         run two-fresh "two hosts, warm, \`--fresh\`, round $r" "$MH_SWARM0" "${ENG[@]}" --fresh

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # bench/provision.sh: time from nothing (no container, no volume, the image
 # on the engine) to 3 x UN with CQL answering, in one run, three ways:
-#   - `cass-provision up -n 3`: sequential, each node gated on the previous
+#   - `cass-provision up -n 3 --sequential`: each node gated on the previous
 #     one (CQL probe + nodetool status UN);
-#   - `cass-provision up -n 3 --fresh`: all nodes at once with precomputed
+#   - `cass-provision up -n 3 --fresh` (what `up` does by default on a brand-new cluster): all nodes at once with precomputed
 #     tokens and auto_bootstrap false;
 #   - a fixed-sleep script like the original instructions: docker run cass1;
 #     sleep S; docker run cass2; sleep S; docker run cass3; then checked until
@@ -121,7 +121,7 @@ for round in $(seq 1 "$ROUNDS"); do
     say "one node: start to UN ${ONE[-1]} s, ${ONE_CPU[-1]} CPU s"
     # ---- sequential
     wipe
-    provision "up-$round" -n 3
+    provision "up-$round" -n 3 --sequential
     UP+=("$T")
     nodes=()
     for i in 1 2 3; do nodes+=("$(node_time "$P$i")"); done

@@ -26,8 +26,10 @@
  *   - nodes beyond -n are left alone (shrinking is a decommission, not done);
  *   - re-running `up` on a complete, running cluster changes nothing;
  *   - seeds: --seeds, else those of the existing nodes, else <prefix>1;
- *   - `--fresh` on a brand-new cluster (no node container and no data
- *     volume at all): every node is created and started at once, every node
+ *   - a brand-new cluster (no node container and no data volume at all)
+ *     starts all at once unless `--sequential` is given (`--fresh` asks for
+ *     it explicitly and is refused where it cannot be had): every node is
+ *     created and started at once, every node
  *     is a seed, and each gets its own evenly interleaved tokens
  *     (provision/tokens) as initial_token with auto_bootstrap false.  These
  *     two settings are given only to a node whose data volume this very run
@@ -37,7 +39,10 @@
  *     and the container can't outlive its volume's data in normal use (the
  *     volume can't be removed while the container exists; after `down` a new
  *     container on the old volume gets no initial tokens).
- *     `--fresh` on an existing cluster adds its new nodes the normal way;
+ *     An existing cluster adds its new nodes the normal way (with `--fresh`,
+ *     with a note saying so); so does a brand-new cluster whose -e sets
+ *     CASSANDRA_NUM_TOKENS (the interleaved tokens need --num-tokens), with a
+ *     note, and with `--fresh` that is an error;
  *     `--fresh` with data volumes but no containers is refused (that data
  *     has tokens of its own: start without --fresh).
  *
@@ -49,8 +54,8 @@
  *   2. New nodes, ONE AT A TIME, each only when the one before is ready
  *      (never two bootstraps at once), and only when no node of the ring is
  *      down (a joining node needs every owner of its ranges: refused at once
- *      with the reason rather than timing out).  Or, with --fresh on a
- *      brand-new cluster, all together.
+ *      with the reason rather than timing out).  Or, on a brand-new
+ *      cluster, all together.
  *
  * ---- Ready ----
  * A node is ready when, through exec inside it (the provisioner's host may not
@@ -142,7 +147,8 @@ typedef struct {
     const char *restart;         /* restart policy ("no", "unless-stopped", ...) */
     const char *const *env;      /* extra KEY=VALUE, win over the provisioner's */
     const char *jvm_extra_opts;  /* NULL: none (JVM_EXTRA_OPTS of the node) */
-    bool fresh;                  /* up --fresh */
+    bool fresh;                  /* up --fresh: all at once, refused over kept data */
+    bool sequential;             /* up --sequential: new nodes one at a time, always */
     unsigned publish_node;       /* 1-based node whose CQL port is published, 0 = none */
     const char *publish_ip;      /* "127.0.0.1" */
     unsigned publish_port;       /* host port, 9042 */
@@ -192,7 +198,7 @@ typedef struct {
     char network[128];
     char seeds[1024];
     char cluster_name[CLUSTER_NAME_MAX];
-    bool all_at_once;            /* --fresh on a brand-new cluster */
+    bool all_at_once;            /* a brand-new cluster (unless --sequential) */
     cluster_node_plan *nodes;    /* every node 1..max(n, highest existing), by index */
     size_t n;
     char notes[4][256];          /* things the user should know ("--fresh ignored: ...") */

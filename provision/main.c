@@ -55,13 +55,17 @@ static const char usage_text[] =
     "  --repo NAME[:TAG]   name in the registry (default " DEFAULT_REPO ":<the image's tag>)\n"
     "  --digest-file FILE  write REGISTRY/NAME@sha256:... there\n"
     "\n"
-    "up [-n N] [--image IMAGE] [--registry R] [--fresh] [--seeds LIST] [options]\n"
-    "  -n, --nodes N         nodes wanted (default 3); more than exist are added one\n"
-    "                        at a time, each once the one before is UN and answers CQL\n"
+    "up [-n N] [--image IMAGE] [--registry R] [--sequential|--fresh] [--seeds LIST] [options]\n"
+    "  -n, --nodes N         nodes wanted (default 3).  A brand-new cluster (no node, no\n"
+    "                        data volume) starts all at once, each node a seed with its\n"
+    "                        own interleaved initial tokens and auto_bootstrap false;\n"
+    "                        nodes added to an existing cluster join one at a time,\n"
+    "                        each once the one before is UN and answers CQL\n"
     "  --image IMAGE         node image (default REGISTRY/" DEFAULT_REPO ":5.0.1, pulled\n"
     "                        from the registry when missing)\n"
-    "  --fresh               brand-new cluster: all nodes at once, each a seed with its\n"
-    "                        own initial tokens and auto_bootstrap false\n"
+    "  --sequential          new nodes one at a time even on a brand-new cluster\n"
+    "  --fresh               insist on the all-at-once start: an error over kept data\n"
+    "                        volumes or with -e CASSANDRA_NUM_TOKENS\n"
     "  --seeds LIST          seed list (default <prefix>1)\n"
     "  --cluster-name NAME   (default cass-entry)\n"
     "  --dc DC, --rack RACK  data centre and rack of new nodes\n"
@@ -330,7 +334,7 @@ enum {
     OPT_PREFIX = 256, OPT_NETWORK, OPT_IMAGE, OPT_REGISTRY, OPT_FRESH, OPT_SEEDS,
     OPT_CLUSTER_NAME, OPT_DC, OPT_RACK, OPT_NUM_TOKENS, OPT_MEMORY, OPT_STOP_TIMEOUT,
     OPT_RESTART, OPT_JVM, OPT_PUBLISH, OPT_TIMEOUT, OPT_POLL, OPT_VOLUMES,
-    OPT_ENGINE, OPT_PLACE, OPT_SCHEDULE_TIMEOUT, OPT_NO_SWARM
+    OPT_ENGINE, OPT_PLACE, OPT_SCHEDULE_TIMEOUT, OPT_NO_SWARM, OPT_SEQUENTIAL
 };
 
 /* "a,b,,c" -> {"a", "b", "c", NULL} in place (buf is modified); at most max. */
@@ -354,6 +358,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         {"image", required_argument, NULL, OPT_IMAGE},
         {"registry", required_argument, NULL, OPT_REGISTRY},
         {"fresh", no_argument, NULL, OPT_FRESH}, {"seeds", required_argument, NULL, OPT_SEEDS},
+        {"sequential", no_argument, NULL, OPT_SEQUENTIAL},
         {"cluster-name", required_argument, NULL, OPT_CLUSTER_NAME},
         {"dc", required_argument, NULL, OPT_DC}, {"rack", required_argument, NULL, OPT_RACK},
         {"num-tokens", required_argument, NULL, OPT_NUM_TOKENS},
@@ -409,6 +414,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         case OPT_IMAGE: image = optarg; break;
         case OPT_REGISTRY: registry = optarg; break;
         case OPT_FRESH: o.fresh = true; break;
+        case OPT_SEQUENTIAL: o.sequential = true; break;
         case OPT_SEEDS: o.seeds = optarg; break;
         case OPT_CLUSTER_NAME: o.cluster_name = optarg; break;
         case OPT_DC: o.dc = optarg; break;
@@ -491,6 +497,8 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
     }
     if (rc == 0 && optind < argc)
         rc = usage_error("unexpected argument '%s'", argv[optind]);
+    if (rc == 0 && o.fresh && o.sequential)
+        rc = usage_error("--fresh and --sequential ask for opposite starts: give one");
     if (rc != 0) {
         free(env);
         return rc;

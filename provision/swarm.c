@@ -1237,7 +1237,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     fprintf(o->out, "cluster '%s' (%s) on the swarm of %s (%zu nodes): %zu running, %zu not "
                     "running, %zu to create%s\n",
             o->prefix, plan.cluster_name, eng_client_config(mgr)->host, x.nh, n_keep, n_start,
-            n_create, plan.all_at_once ? " all at once (--fresh)" : "");
+            n_create, plan.all_at_once ? " all at once (brand-new cluster)" : "");
     fprintf(o->out, "image %s\n", x.image);
     for (size_t i = 0; i < plan.n; i++)
         fprintf(o->out, "  %-8s on %-10s %s\n", nodes[i].name, host_name(&x, nodes[i].host),
@@ -1295,7 +1295,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
         (rc = wait_ready(&x, nodes, plan.n, plan.seeds, "nodes with data", true, err)) != 0)
         goto out;
 
-    /* 2. New nodes: all at once with --fresh on a brand-new cluster, else one
+    /* 2. New nodes: all at once on a brand-new cluster (not --sequential), else one
      *    at a time, each gated on the ring. */
     if (plan.all_at_once) {
         for (size_t i = 0; i < plan.n; i++) {

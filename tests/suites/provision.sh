@@ -6,9 +6,10 @@
 #   registry's own /v2/ catalog, tags and manifest digest; `up` pulling the
 #   image from the registry; up 3, status, re-run (nothing changes), add a
 #   node (up -n 4); a node that fails its start; down (volumes kept) and
-#   down --volumes; up --fresh (initial tokens checked against an independent
-#   computation, the nodes' own tokens, auto_bootstrap) and a node added to
-#   it later; --publish from the host; error paths: unreachable daemon, image
+#   down --volumes; up on a brand-new cluster without a flag, which starts
+#   all at once (initial tokens checked against an independent computation,
+#   the nodes' own tokens, auto_bootstrap) and a node added to it later;
+#   up --sequential (the one-at-a-time start of the first ring); --publish from the host; error paths: unreachable daemon, image
 #   missing, --fresh over old data, a stopped registry.
 #
 # Everything it creates (containers, networks, volumes labelled with its own
@@ -78,6 +79,9 @@ check "--help exits 0 and names every command" \
     bash -c "grep -q build '$tmp/help' && grep -q push '$tmp/help' && grep -q 'up ' '$tmp/help' && grep -q status '$tmp/help' && grep -q down '$tmp/help'"
 "$PROV" up -n 0 >"$tmp/out" 2>&1; rc=$?
 check "up -n 0: usage error, exit 2 ($(head -1 "$tmp/out"))" [ "$rc" -eq 2 ]
+"$PROV" up --fresh --sequential >"$tmp/out" 2>&1; rc=$?
+check "up --fresh --sequential: usage error, exit 2 ($(head -1 "$tmp/out"))" \
+    bash -c "[ $rc -eq 2 ] && grep -q -- '--sequential' '$tmp/out'"
 "$PROV" frobnicate >"$tmp/out" 2>&1; rc=$?
 check "unknown command: exit 2" [ "$rc" -eq 2 ]
 "$PROV" status --fresh >"$tmp/out" 2>&1; rc=$?
@@ -148,15 +152,15 @@ check "nothing was created by the failed commands" \
 # ---- up 3, from the registry (the local tag is removed: up pulls it)
 docker rmi "$IMAGE" >/dev/null 2>&1
 t=$SECONDS
-if up -n 3 --prefix "$P" --cluster-name "suite $RUN_ID"; then
-    ok "up -n 3 in $((SECONDS - t)) s"
+if up -n 3 --sequential --prefix "$P" --cluster-name "suite $RUN_ID"; then
+    ok "up -n 3 --sequential in $((SECONDS - t)) s"
     show "$tmp/out"
 else
-    show "$tmp/out"; fatal "up -n 3 failed"
+    show "$tmp/out"; fatal "up -n 3 --sequential failed"
 fi
 cp "$tmp/out" "$tmp/up3"
 check "up pulled the missing image from the registry" grep -q "pulling it from $REG" "$tmp/up3"
-check "a progress line per node with its time" bash -c "[ \$(grep -c 'ready after' '$tmp/up3') -eq 3 ]"
+check "--sequential: one at a time, a progress line per node with its time" bash -c "[ \$(grep -c 'ready after' '$tmp/up3') -eq 3 ]"
 check "the final ring table: 3 rows UN, named ${P}1..3" \
     bash -c "[ \$(grep -cE '^\S+\s+${P}[123]\s+\S+\s+UN\s' '$tmp/up3') -eq 3 ]"
 for i in 1 2 3; do
@@ -231,15 +235,15 @@ check "down --volumes removes the volumes" \
 # ---- up --fresh, with the CQL port published
 PUB=$(free_port)
 t=$SECONDS
-if up -n 3 --fresh --prefix "$PF" --publish="1:$PUB"; then
-    ok "up --fresh -n 3 in $((SECONDS - t)) s"
+if up -n 3 --prefix "$PF" --publish="1:$PUB"; then
+    ok "up -n 3 of a brand-new cluster, no flag, in $((SECONDS - t)) s"
     show "$tmp/out"
 else
-    show "$tmp/out"; fatal "up --fresh -n 3 failed"
+    show "$tmp/out"; fatal "up -n 3 of a brand-new cluster failed"
 fi
 cp "$tmp/out" "$tmp/fresh"
-check "--fresh: nodes started at once, ring 3 x UN" \
-    bash -c "grep -q 'started at once' '$tmp/fresh' && [ \$(grep -cE '^\S+\s+${PF}[123]\s+\S+\s+UN\s' '$tmp/fresh') -eq 3 ]"
+check "brand-new cluster without a flag: all at once, nodes started at once, ring 3 x UN" \
+    bash -c "grep -q 'to create all at once (brand-new cluster)' '$tmp/fresh' && grep -q 'started at once' '$tmp/fresh' && [ \$(grep -cE '^\S+\s+${PF}[123]\s+\S+\s+UN\s' '$tmp/fresh') -eq 3 ]"
 # The tokens, computed here independently: k-th of 48 = -2^63 + floor(k*2^64/48);
 # node i (0-based) owns k = i, i+3, ..., each node's tokens as the node reports them.
 for i in 0 1 2; do
@@ -249,9 +253,9 @@ for i in 0 1 2; do
     sort -n "$tmp/want$i" -o "$tmp/want$i"
     docker exec "$PF$((i + 1))" sed -n 's/^auto_bootstrap: //p' /etc/cassandra/cassandra.yaml >"$tmp/ab$i"
 done
-check "--fresh: each node runs with exactly its 16 evenly interleaved tokens" \
+check "brand-new: each node runs with exactly its 16 evenly interleaved tokens" \
     bash -c "for i in 0 1 2; do [ -s '$tmp/got'\$i ] && cmp -s '$tmp/want'\$i '$tmp/got'\$i || exit 1; done"
-check "--fresh: auto_bootstrap false on the initial nodes, every node a seed" \
+check "brand-new: auto_bootstrap false on the initial nodes, every node a seed" \
     bash -c "[ \"\$(cat '$tmp/ab0' '$tmp/ab1' '$tmp/ab2' | sort -u)\" = false ] && [ \"\$(docker inspect -f '{{index .Config.Labels \"io.cass-entry.seeds\"}}' ${PF}2)\" = '${PF}1,${PF}2,${PF}3' ]"
 python3 - "$PUB" >"$tmp/pub" 2>&1 <<'EOF'
 import socket, sys
@@ -269,11 +273,11 @@ check "--publish binds 127.0.0.1 only" \
 t=$SECONDS
 up -n 4 --fresh --prefix "$PF"; rc=$?
 cp "$tmp/out" "$tmp/fresh4"
-check "a node added to a --fresh cluster joins normally (bootstrap, no initial_token): 4 x UN in $((SECONDS - t)) s" \
+check "a node added with --fresh to an existing cluster joins normally (bootstrap, no initial_token): 4 x UN in $((SECONDS - t)) s" \
     bash -c "[ $rc -eq 0 ] && grep -q 'join one at a time' '$tmp/fresh4' && [ \$(grep -cE '^\S+\s+${PF}[1234]\s+\S+\s+UN\s' '$tmp/fresh4') -eq 4 ] && ! docker inspect -f '{{json .Config.Env}}' ${PF}4 | grep -q INITIAL_TOKEN"
 [ "$rc" -eq 0 ] || show "$tmp/fresh4"
 "$PROV" down --prefix "$PF" --volumes >"$tmp/down" 2>&1; rc=$?
-check "down --volumes of the --fresh cluster" \
+check "down --volumes of the brand-new cluster" \
     bash -c "[ $rc -eq 0 ] && [ -z \"\$(docker ps -aq --filter label=io.cass-entry.cluster=$PF)\" ] && [ -z \"\$(docker volume ls -q --filter label=io.cass-entry.cluster=$PF)\" ]"
 
 # ---- a stopped registry (last: the registry goes away)

@@ -1,8 +1,9 @@
 /*
  * Unit tests for the plan of provision/cluster (cluster_plan_make): what `up`
  * does given what exists on the engine, without an engine.  The rules come
- * from cluster.h and issue 5 (sequential by default, --fresh only for a
- * brand-new cluster, re-run changes nothing, add a node, kept volumes...).
+ * from cluster.h and issues 5 and 15 (a brand-new cluster all at once unless
+ * --sequential, --fresh refused where it cannot be had, re-run changes
+ * nothing, add a node one at a time, kept volumes...).
  * Expected tokens come from the definition (the first token of node 1 is
  * -2^63; node 2 of 2 x 1 starts at 0), not from provision/tokens.
  */
@@ -67,6 +68,7 @@ static void test_brand_new_sequential(void **state)
     (void)state;
     cluster_opts o;
     cluster_opts_init(&o);
+    o.sequential = true;
     struct world w;
     world_init(&w, 3);
     cluster_plan p;
@@ -91,6 +93,55 @@ static void test_brand_new_sequential(void **state)
     }
     assert_string_equal(p.nodes[1].volume, "cass2-data");
     cluster_plan_free(&p);
+}
+
+/* No flag: a brand-new cluster starts all at once; kept data, an
+ * -e CASSANDRA_NUM_TOKENS or --sequential make it one at a time. */
+static void test_brand_new_default(void **state)
+{
+    (void)state;
+    cluster_opts o;
+    cluster_opts_init(&o);
+    struct world w;
+    world_init(&w, 3);
+    cluster_plan p;
+    cluster_error err;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    assert_true(p.all_at_once);
+    assert_string_equal(p.seeds, "cass1,cass2,cass3");
+    assert_int_equal(p.n_notes, 0);
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(p.nodes[i].initial_tokens);
+        assert_non_null(env_get(p.nodes[i].env, "CASSANDRA_CFG_YAML_INITIAL_TOKEN"));
+        assert_string_equal(env_get(p.nodes[i].env, "CASSANDRA_CFG_YAML_AUTO_BOOTSTRAP"),
+                            "false");
+    }
+    cluster_plan_free(&p);
+
+    /* a data volume kept by `down`: its node starts on its data, the others
+     * bootstrap one at a time, and that is no error without --fresh */
+    world_init(&w, 3);
+    w.vol[0] = true;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    assert_false(p.all_at_once);
+    assert_string_equal(p.seeds, "cass1");
+    for (size_t i = 0; i < 3; i++)
+        assert_false(p.nodes[i].initial_tokens);
+    assert_false(p.nodes[0].volume_new);
+    cluster_plan_free(&p);
+
+    /* -e CASSANDRA_NUM_TOKENS: one at a time, with a note saying why */
+    world_init(&w, 3);
+    const char *env[] = {"CASSANDRA_NUM_TOKENS=8", NULL};
+    o.env = env;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    assert_false(p.all_at_once);
+    assert_string_equal(p.seeds, "cass1");
+    assert_null(env_get(p.nodes[1].env, "CASSANDRA_CFG_YAML_INITIAL_TOKEN"));
+    assert_int_equal(p.n_notes, 1);
+    assert_non_null(strstr(p.notes[0], "CASSANDRA_NUM_TOKENS"));
+    cluster_plan_free(&p);
+    o.env = NULL;
 }
 
 static void test_fresh_brand_new(void **state)
@@ -286,6 +337,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_brand_new_sequential),
+        cmocka_unit_test(test_brand_new_default),
         cmocka_unit_test(test_fresh_brand_new),
         cmocka_unit_test(test_rerun_and_add),
         cmocka_unit_test(test_stopped_kept_beyond),
