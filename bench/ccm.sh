@@ -70,7 +70,13 @@ if [ ! -f "$DIST/.from-image" ] || [ "$(cat "$DIST/.from-image")" != "$(docker i
     rm -rf "$DIST"
     cid=$(docker create "$IMAGE")
     docker cp "$cid:/opt/cassandra/." "$DIST" >/dev/null || { docker rm "$cid" >/dev/null; die "docker cp of /opt/cassandra failed"; }
+    # The image keeps conf/ in /etc/cassandra (conf is a link to it, as in the
+    # official image); ccm wants it in the install dir, and a binary install
+    # names its version in 0.version.txt (what ccm writes for its downloads).
+    rm -rf "$DIST/conf" "$DIST/data" "$DIST/logs"   # links into the image's own dirs
+    docker cp "$cid:/etc/cassandra/." "$DIST/conf" >/dev/null || { docker rm "$cid" >/dev/null; die "docker cp of /etc/cassandra failed"; }
     docker rm "$cid" >/dev/null
+    echo "$VERSION" >"$DIST/0.version.txt"
     docker image inspect -f '{{.Id}}' "$IMAGE" >"$DIST/.from-image"
 fi
 [ -z "$(docker ps -aq --filter label=io.cass-entry.cluster=cass)" ] \
@@ -105,6 +111,29 @@ cpu_of_containers() {
     awk -v t="$total" 'BEGIN { printf "%.1f", t / 1e9 }'
 }
 
+# cql_options_all ADDR...: each ADDR:9042 answers a CQL OPTIONS with SUPPORTED
+# within 60 s (polled).
+cql_options_all() {
+    python3 - "$@" <<'EOF'
+import socket, sys, time
+deadline = time.time() + 60
+for addr in sys.argv[1:]:
+    while True:
+        try:
+            s = socket.create_connection((addr, 9042), timeout=2)
+            s.sendall(bytes([4, 0, 0, 0, 5, 0, 0, 0, 0]))
+            h = s.recv(9)
+            s.close()
+            if len(h) == 9 and h[0] == 0x84 and h[4] == 6:
+                break
+        except OSError:
+            pass
+        if time.time() > deadline:
+            sys.exit(1)
+        time.sleep(0.2)
+EOF
+}
+
 CCM_T=() CCM_CPU=() OURS_T=() OURS_CPU=() OURS_UN=()
 for r in $(seq 1 "$ROUNDS"); do
     # ---- ccm
@@ -116,11 +145,16 @@ for r in $(seq 1 "$ROUNDS"); do
     ccm populate -n 3 >>"$WORK/ccm-create.log" 2>&1 || die "ccm populate failed"
     sync
     t=$(now)
-    if ! MAX_HEAP_SIZE=$HEAP HEAP_NEWSIZE=200M ccm start --wait-for-binary-proto >"$WORK/ccm-start.log" 2>&1; then
+    # --root: this benchmark runs as root (as provision.sh does); without it
+    # Cassandra's own script refuses to start.
+    if ! MAX_HEAP_SIZE=$HEAP HEAP_NEWSIZE=200M ccm start --root --wait-for-binary-proto >"$WORK/ccm-start.log" 2>&1; then
         tail -20 "$WORK/ccm-start.log" >&2; die "ccm start failed (round $r)"
     fi
+    # Taken at its word only once every node answers CQL OPTIONS itself.
+    cql_options_all 127.0.0.1 127.0.0.2 127.0.0.3 || die "ccm returned but not every node answers CQL (round $r)"
     CCM_T+=("$(since "$t")")
-    mapfile -t pids < <(cat "$CCM_DIR"/bench/node*/cassandra.pid)
+    pids=()
+    for f in "$CCM_DIR"/bench/node*/cassandra.pid; do pids+=("$(tr -d "[:space:]" <"$f")"); done   # no final newline
     CCM_CPU+=("$(cpu_of_pids "${pids[@]}")")
     say "round $r: ccm ${CCM_T[-1]} s, CPU ${CCM_CPU[-1]} s"
     ccm stop >/dev/null 2>&1 || true
