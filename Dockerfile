@@ -6,16 +6,19 @@
 #                -t cass-entry:5.0.1 .                                 # on the locally built base
 #
 # Both bases lay Cassandra out the same way (/opt/cassandra, CASSANDRA_CONF=
-# /etc/cassandra, user cassandra 999, CMD ["cassandra", "-f"]).  The binaries
+# /etc/cassandra, user cassandra 999).  The binaries
 # are static: no shell or library is needed in the image for them to work.
 ARG BASE_IMAGE=cassandra:5.0
 FROM ${BASE_IMAGE}
 
 COPY build/static/cass-entry build/static/yamlpatch /usr/local/bin/
 
-# The official image's CMD (cassandra -f) is kept; `docker run IMAGE cass1`
-# replaces it with a seed list, as the original start.sh took it.
+# Setting ENTRYPOINT clears the CMD inherited from the base image, so it is
+# stated again: `docker run IMAGE` runs `cass-entry cassandra -f`, and
+# `docker run IMAGE cass1` replaces it with a seed list, as the original
+# start.sh took it.
 ENTRYPOINT ["/usr/local/bin/cass-entry"]
+CMD ["cassandra", "-f"]
 
 # Ready = the native transport answers a CQL OPTIONS request.  Give
 # `docker stop` time to drain (e.g. -t 120): Docker's 10 s is not enough.

@@ -214,7 +214,7 @@ if [ -z "$skip_build" ]; then
     IMAGE=$(image/build.sh) || die "image/build.sh failed"
     say "image $IMAGE built"
 else
-    VERSION=$(sed -n 's/^CASSANDRA_VERSION=//p' image/build-cassandra.sh)
+    VERSION=$(cat image/cassandra.version)
     IMAGE=cass-entry:$VERSION
 fi
 step "provisioner" build_provisioner

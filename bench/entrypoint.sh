@@ -31,7 +31,7 @@ SELF=$HERE/$(basename "$0")
 RESULTS=${RESULTS:-$HERE/results-entrypoint.md}
 RUNS=${RUNS:-200}
 RSS_RUNS=${RSS_RUNS:-20}
-CORPUS=${CASS_CONF_CORPUS:-$ROOT/../shared/cassandra-conf}
+CORPUS=$("$ROOT/tests/corpus/locate.sh" 2>&1) || { echo "bench/entrypoint.sh: $CORPUS" >&2; exit 1; }
 VERSION=${BENCH_CONF_VERSION:-5.0.1}
 SRC=$CORPUS/$VERSION/conf
 

@@ -11,12 +11,12 @@
 # (git-ignored).
 #
 # Environment: YAMLPATCH=binary (default: build it), BENCH_RUNS=n (min runs
-# per tool, default 30), CASS_CONF_DIR (default ../shared/cassandra-conf).
+# per tool, default 30), CASS_CONF_CORPUS (the mirror of upstream conf files; see tests/corpus/locate.sh).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 WORK=$ROOT/bench/work
-CONF_DIR=${CASS_CONF_DIR:-$ROOT/../shared/cassandra-conf}
+CONF_DIR=$("$ROOT/tests/corpus/locate.sh" 2>&1) || { echo "bench/yamlpatch.sh: $CONF_DIR" >&2; exit 1; }
 YQ_VERSION=v4.54.3
 RUAMEL_VERSION=0.18.17
 RUNS=${BENCH_RUNS:-30}

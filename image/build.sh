@@ -24,8 +24,8 @@ cd "$(dirname "$0")/.."
 say() { echo "build.sh: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-VERSION=$(sed -n 's/^CASSANDRA_VERSION=//p' image/build-cassandra.sh)
-[ -n "$VERSION" ] || die "no CASSANDRA_VERSION= line in image/build-cassandra.sh"
+VERSION=$(cat image/cassandra.version) || die "cannot read image/cassandra.version"
+[ -n "$VERSION" ] || die "image/cassandra.version is empty"
 BASE=cass-entry/cassandra:$VERSION
 IMAGE=${CASS_ENTRY_IMAGE:-cass-entry:$VERSION}
 

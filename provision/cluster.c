@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cassandra_version.h" /* generated from image/cassandra.version */
 #include "provision/clock.h"
 #include "provision/nodeexec.h"
 #include "provision/ring.h"
@@ -141,7 +142,7 @@ void cluster_opts_init(cluster_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->nodes = 3;
-    o->image = "127.0.0.1:5000/cass-entry:5.0.1";
+    o->image = "127.0.0.1:5000/cass-entry:" CASSANDRA_VERSION;
     o->prefix = "cass";
     o->num_tokens = 16;
     o->memory = 1536LL * 1024 * 1024;

@@ -12,6 +12,15 @@ PROVISION_SRCS := provision/ring.c provision/tokens.c provision/nodeexec.c provi
                   provision/swarm.c provision/main.c
 PROVISION_OBJS := $(PROVISION_SRCS:%.c=$(B)/obj/%.o)
 
+# The Cassandra release the project builds lives in image/cassandra.version
+# only; the C code gets it from this generated header (default image tags).
+$(B)/gen/cassandra_version.h: image/cassandra.version
+	@mkdir -p $(dir $@)
+	@v=$$(cat $<); case $$v in *[!0-9A-Za-z.-]*|'') echo "$<: not a version: '$$v'" >&2; exit 1 ;; esac; \
+	  printf '/* Generated from image/cassandra.version by provision/cluster.mk. */\n#define CASSANDRA_VERSION "%s"\n' "$$v" >$@
+$(B)/obj/provision/main.o $(B)/obj/provision/cluster.o: $(B)/gen/cassandra_version.h
+$(B)/obj/provision/main.o $(B)/obj/provision/cluster.o: CPPFLAGS += -I$(B)/gen
+
 # Sources name headers from the project root ("provision/ring.h").
 $(PROVISION_OBJS) $(B)/obj/tests/unit/test_ring.o $(B)/obj/tests/unit/test_tokens.o \
 $(B)/obj/tests/unit/test_cluster_plan.o: CPPFLAGS += -I.

@@ -16,14 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cassandra_version.h" /* generated from image/cassandra.version */
 #include "provision/cluster.h"
 #include "provision/docker.h"
 #include "provision/engine.h"
 #include "provision/swarm.h"
 
 #define PROG "cass-provision"
-#define DEFAULT_IMAGE "cass-entry:5.0.1"        /* what image/build.sh builds */
-#define DEFAULT_BASE "cass-entry/cassandra:5.0.1"
+#define DEFAULT_IMAGE "cass-entry:" CASSANDRA_VERSION /* what image/build.sh builds */
+#define DEFAULT_BASE "cass-entry/cassandra:" CASSANDRA_VERSION
 #define DEFAULT_REGISTRY "127.0.0.1:5000"
 #define DEFAULT_REPO "cass-entry"               /* the name in the registry */
 
@@ -61,7 +62,7 @@ static const char usage_text[] =
     "                        own interleaved initial tokens and auto_bootstrap false;\n"
     "                        nodes added to an existing cluster join one at a time,\n"
     "                        each once the one before is UN and answers CQL\n"
-    "  --image IMAGE         node image (default REGISTRY/" DEFAULT_REPO ":5.0.1, pulled\n"
+    "  --image IMAGE         node image (default REGISTRY/" DEFAULT_REPO ":" CASSANDRA_VERSION ", pulled\n"
     "                        from the registry when missing)\n"
     "  --sequential          new nodes one at a time even on a brand-new cluster\n"
     "  --fresh               insist on the all-at-once start: an error over kept data\n"
@@ -505,7 +506,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
     }
     o.env = n_env ? env : NULL;
     char default_image[512];
-    snprintf(default_image, sizeof default_image, "%s/%s:5.0.1", registry, DEFAULT_REPO);
+    snprintf(default_image, sizeof default_image, "%s/%s:%s", registry, DEFAULT_REPO, CASSANDRA_VERSION);
     o.image = image ? image : default_image;
 
     eng_env envs;

@@ -3,7 +3,8 @@
 Cassandra maps cassandra.yaml onto the public fields of
 org.apache.cassandra.config.Config, so the non-static fields of that class ARE
 the top-level setting names of a version.  We take them from the real
-cassandra-all jar of each release (Maven Central), listed with `javap -p`, and
+cassandra-all jar of each release (fetched by mvn from Maven Central, which
+checks its published checksum), listed with `javap -p`, and
 cache jar and list under /var/cache/cass-entry/jars: the corpus test uses them
 to tell a commented-out setting from prose that merely looks like `# word: x`.
 
@@ -11,14 +12,13 @@ From 4.1 on, renamed settings keep their old names through @Replaces
 annotations on the new field; those old names are settings too, so they are
 read from the annotations (`javap -v`) and added.
 """
-import hashlib
 import os
 import re
+import shutil
 import subprocess
-import urllib.request
 
 CACHE = os.environ.get("CASS_ENTRY_JAR_CACHE", "/var/cache/cass-entry/jars")
-REPO = "https://repo1.maven.org/maven2/org/apache/cassandra/cassandra-all"
+MAVEN_DEPENDENCY_PLUGIN = "3.6.1"
 CONFIG_CLASS = "org.apache.cassandra.config.Config"
 
 # trunk has no release jar.  Its nearest published relative is the newest
@@ -31,82 +31,72 @@ class FieldsError(Exception):
     pass
 
 
-def _version_key(v):
-    return [int(x) if x.isdigit() else -1 for x in re.split(r"[.-]", v)]
+def _mvn_copy(version):
+    """cassandra-all-<version>.jar into CACHE through mvn (which finds the
+    repository and checks the checksum it publishes); True when published."""
+    if not shutil.which("mvn"):
+        raise FieldsError("mvn not found (image/install-deps.sh installs maven)")
+    try:
+        r = subprocess.run(
+            ["mvn", "-B", "-q", "-C",
+             "org.apache.maven.plugins:maven-dependency-plugin:%s:copy" % MAVEN_DEPENDENCY_PLUGIN,
+             "-Dartifact=org.apache.cassandra:cassandra-all:%s:jar" % version,
+             "-DoutputDirectory=" + CACHE],
+            capture_output=True, text=True, timeout=600, cwd=CACHE)
+    except subprocess.TimeoutExpired as e:
+        raise FieldsError("mvn took over 600 s for cassandra-all %s" % version) from e
+    if r.returncode == 0 and os.path.exists(os.path.join(CACHE, "cassandra-all-%s.jar" % version)):
+        return True
+    out = r.stdout + r.stderr
+    if "Could not find artifact" in out or "could not be resolved" in out.lower():
+        return False
+    raise FieldsError("mvn could not fetch cassandra-all %s: %s" % (version, out.strip()[-300:]))
 
 
-def published_versions():
-    """The releases of cassandra-all on Maven Central (metadata cached)."""
+def published(version):
+    """Whether Maven Central has cassandra-all <version> (the answer cached)."""
     os.makedirs(CACHE, exist_ok=True)
-    meta = os.path.join(CACHE, "maven-metadata.xml")
-    if not os.path.exists(meta):
-        _download(REPO + "/maven-metadata.xml", meta)
-    with open(meta) as f:
-        return re.findall(r"<version>([^<]+)</version>", f.read())
+    if os.path.exists(os.path.join(CACHE, "cassandra-all-%s.jar" % version)):
+        return True
+    absent = os.path.join(CACHE, "cassandra-all-%s.absent" % version)
+    if os.path.exists(absent):
+        return False
+    if _mvn_copy(version):
+        return True
+    open(absent, "w").close()
+    return False
 
 
 def jar_versions_for(version):
     """The jar versions whose names stand for `version`, and a note when they
     are not exactly it.  Not every release reached Maven Central (3.0.30
-    did not): then its published neighbours of the same X.Y line stand in,
-    both of them, since a patch release neither adds nor drops many settings."""
+    did not): then its nearest published neighbours of the same X.Y line stand
+    in, one below and one above, since a patch release neither adds nor drops
+    many settings."""
     if version == "trunk":
         return [TRUNK_JAR_VERSION], ("no jar for trunk: names of %s (newest release) plus "
                                      "the keys of trunk's cassandra_latest.yaml" % TRUNK_JAR_VERSION)
-    published = published_versions()
-    if version in published:
+    if published(version):
         return [version], ""
-    line = ".".join(version.split(".")[:2]) + "."
-    same = sorted((v for v in published if v.startswith(line) and v[len(line):].isdigit()),
-                  key=_version_key)
-    lower = [v for v in same if _version_key(v) < _version_key(version)]
-    higher = [v for v in same if _version_key(v) > _version_key(version)]
-    chosen = lower[-1:] + higher[:1]
+    parts = version.split(".")
+    if len(parts) != 3 or not parts[2].isdigit():
+        raise FieldsError("no cassandra-all jar on Maven Central for %s" % version)
+    line, patch = ".".join(parts[:2]), int(parts[2])
+    lower = next((v for v in ("%s.%d" % (line, p) for p in range(patch - 1, max(patch - 4, -1), -1))
+                  if published(v)), None)
+    higher = next((v for v in ("%s.%d" % (line, p) for p in range(patch + 1, patch + 4))
+                   if published(v)), None)
+    chosen = [v for v in (lower, higher) if v]
     if not chosen:
         raise FieldsError("no cassandra-all jar on Maven Central for %s or its line" % version)
     return chosen, ("%s is not on Maven Central: names of %s" % (version, " + ".join(chosen)))
 
 
-def _download(url, dest):
-    tmp = dest + ".part"
-    try:
-        with urllib.request.urlopen(url, timeout=120) as r, open(tmp, "wb") as f:
-            while True:
-                chunk = r.read(1 << 16)
-                if not chunk:
-                    break
-                f.write(chunk)
-        os.replace(tmp, dest)
-    except OSError as e:
-        raise FieldsError("cannot download %s: %s" % (url, e)) from e
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def jar_path(version):
-    """The cached jar of `version`, downloaded (and checked against Maven
-    Central's published SHA-1) when missing."""
-    os.makedirs(CACHE, exist_ok=True)
-    name = "cassandra-all-%s.jar" % version
-    dest = os.path.join(CACHE, name)
-    if os.path.exists(dest):
-        return dest
-    url = "%s/%s/%s" % (REPO, version, name)
-    _download(url, dest + ".new")
-    try:
-        with urllib.request.urlopen(url + ".sha1", timeout=60) as r:
-            want = r.read().decode().split()[0].strip().lower()
-    except OSError as e:
-        os.unlink(dest + ".new")
-        raise FieldsError("cannot download %s.sha1: %s" % (url, e)) from e
-    with open(dest + ".new", "rb") as f:
-        got = hashlib.sha1(f.read()).hexdigest()
-    if got != want:
-        os.unlink(dest + ".new")
-        raise FieldsError("%s: sha1 %s, Maven Central says %s" % (name, got, want))
-    os.replace(dest + ".new", dest)
-    return dest
+    """The cached jar of `version`, fetched by mvn when missing."""
+    if not published(version):
+        raise FieldsError("cassandra-all %s is not on Maven Central" % version)
+    return os.path.join(CACHE, "cassandra-all-%s.jar" % version)
 
 
 _FIELD = re.compile(r"^\s+(?:(?:public|protected|private|volatile|final|transient)\s+)*"

@@ -11,13 +11,10 @@ set -uo pipefail
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 1
 BUILD_DIR=${BUILD_DIR:-build}
-CONF_DIR=${CASS_CONF_DIR:-$ROOT/../shared/cassandra-conf}
+CONF_DIR=$("$ROOT/tests/corpus/locate.sh" 2>&1) || { echo "not ok - corpus: $CONF_DIR"; exit 1; }
 RUAMEL_VERSION=0.18.17
 VENV=$ROOT/build/test-venv
 
-if [ ! -d "$CONF_DIR" ]; then
-    echo "not ok - corpus: no corpus at $CONF_DIR (set CASS_CONF_DIR)"; exit 1
-fi
 
 # The venv sees Debian's python3-yaml (PyYAML, the YAML 1.1 resolver) through
 # --system-site-packages and holds the pinned ruamel.yaml (YAML 1.2).

@@ -122,6 +122,18 @@ fi
 VERSION=$(docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$E2E_IMAGE" \
           | sed -n 's/^CASSANDRA_VERSION=//p')
 [ -n "$VERSION" ] || fatal "$E2E_IMAGE has no CASSANDRA_VERSION in its environment"
+if [ "$VERSION" = "$(cat image/cassandra.version)" ]; then
+    ok "$E2E_IMAGE runs Cassandra $VERSION, the version in image/cassandra.version"
+else
+    not_ok "$E2E_IMAGE runs Cassandra $VERSION, image/cassandra.version says $(cat image/cassandra.version)"
+fi
+# An image that sets ENTRYPOINT clears the CMD it inherits: ours states it.
+cmd=$(docker image inspect -f '{{json .Config.Entrypoint}} {{json .Config.Cmd}}' "$E2E_IMAGE")
+if [ "$cmd" = '["/usr/local/bin/cass-entry"] ["cassandra","-f"]' ]; then
+    ok "entrypoint cass-entry, CMD [\"cassandra\",\"-f\"] stated ($cmd)"
+else
+    not_ok "entrypoint and CMD: $cmd"
+fi
 
 SUBNET=$(e2e_network "$NET" ring) || fatal "could not create the bridge network $NET"
 ok "bridge network $NET ($SUBNET)"
@@ -259,6 +271,8 @@ test3() {
     out=$(cqlsh_via cass3 -e "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'e2e';" 2>&1)
     if grep -q "'replication_factor': '3'" <<<"$out"; then ok "3 cqlsh: cass3 sees keyspace e2e with replication_factor 3"
     else echo "$out" | comment; not_ok "3 cqlsh: cass3 does not see e2e with RF 3"; fi
+    if ! grep -q 'WARNING' <<<"$out"; then ok "3 cqlsh: no version warning (it is the cqlsh of this server's release)"
+    else grep WARNING <<<"$out" | comment; not_ok "3 cqlsh printed a warning"; fi
     out=$(cqlsh_via cass3 -e "CONSISTENCY QUORUM; SELECT id, val FROM e2e.rows;" 2>&1)
     if [ "$(cql_rows <<<"$out")" = "$(cat "$E2E_TMP/t3/expected")" ]; then
         ok "3 cqlsh: the 100 rows read back at QUORUM through cass3 are the rows written"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cass-entry from the outside: the REAL binary on a copy of every release
-# line's conf dir in the corpus (../shared/cassandra-conf/*/conf, found, not
+# line's conf dir in the corpus (tests/corpus/locate.sh: */conf, found, not
 # listed here), with
 #   - a fake CASSANDRA_HOME whose bin/cassandra (first on PATH) records its uid,
 #     gid, arguments and environment into a file and exits;
@@ -33,7 +33,7 @@ BUILD_DIR=${BUILD_DIR:-build}
 case $BUILD_DIR in /*) BD=$BUILD_DIR ;; *) BD=$ROOT/$BUILD_DIR ;; esac
 BIN=$BD/cass-entry
 Y=$BD/yamlpatch
-CORPUS=${CASS_CONF_CORPUS:-$ROOT/../shared/cassandra-conf}
+CORPUS=$("$ROOT/tests/corpus/locate.sh" 2>&1) || { echo "not ok - entrypoint: $CORPUS"; exit 1; }
 
 # ---- into private namespaces --------------------------------------------------
 if [ -z "${CASS_ENTRY_SUITE_IN_NS:-}" ]; then
@@ -50,7 +50,6 @@ fi
 
 [ -x "$BIN" ] || { echo "not ok - $BIN missing (run make)"; exit 1; }
 [ -x "$Y" ] || { echo "not ok - $Y missing (run make)"; exit 1; }
-[ -d "$CORPUS" ] || { echo "not ok - conf corpus missing: $CORPUS (set CASS_CONF_CORPUS)"; exit 1; }
 
 HOSTNAME_=cassnode
 HOST_IP=10.98.0.7     # what the fake etc/hosts maps cassnode to

@@ -9,9 +9,9 @@
 # stays in $BUILD_DIR/fuzz-crashes/ and the full log in $BUILD_DIR/fuzz.log.
 set -uo pipefail
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$ROOT"
+cd "$ROOT" || exit 1
 BUILD_DIR=${BUILD_DIR:-build}
-CONF_DIR=${CASS_CONF_DIR:-$ROOT/../shared/cassandra-conf}
+CONF_DIR=$("$ROOT/tests/corpus/locate.sh" 2>&1) || { echo "not ok - fuzz: $CONF_DIR"; exit 1; }
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ=$BUILD_DIR/fuzz_yamlpatch
 ART=$BUILD_DIR/fuzz-crashes
@@ -28,7 +28,6 @@ if ! make -s B="$BUILD_DIR" "$FUZZ" >"$BUILD_DIR/fuzz-build.log" 2>&1; then
 fi
 echo "ok - fuzz: built $FUZZ (clang, libFuzzer, ASan/UBSan/LSan)"
 
-[ -d "$CONF_DIR" ] || { echo "not ok - fuzz: no Cassandra corpus at $CONF_DIR (set CASS_CONF_DIR)"; exit 1; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 CORPUS=${FUZZ_CORPUS_DIR:-$T/corpus}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The heap reaches Cassandra.
 #
-# For every release line of the conf corpus (../shared/cassandra-conf), the
+# For every release line of the conf corpus (tests/corpus/locate.sh), the
 # REAL cassandra-env.sh of that line is run on a temporary copy of its conf dir
 # with a stub `java` first on PATH: `java -version` answers like the Java that
 # line needs (8 for 2.x/3.x, 11 for 4.x, 17 for 5.0/trunk), any other call
@@ -31,13 +31,10 @@ cd "$ROOT" || exit 1
 BUILD_DIR=${BUILD_DIR:-build}
 DRIVER=$ROOT/$BUILD_DIR/tests/heap-env
 [ "${BUILD_DIR#/}" != "$BUILD_DIR" ] && DRIVER=$BUILD_DIR/tests/heap-env
-CORPUS=${CASS_CONF_CORPUS:-$ROOT/../shared/cassandra-conf}
+CORPUS=$("$ROOT/tests/corpus/locate.sh" 2>&1) || { echo "not ok - heap: $CORPUS"; exit 1; }
 
 if [ ! -x "$DRIVER" ]; then
     echo "not ok - heap-env driver missing: $DRIVER (run make)"; exit 1
-fi
-if [ ! -d "$CORPUS" ]; then
-    echo "not ok - conf corpus missing: $CORPUS (set CASS_CONF_CORPUS)"; exit 1
 fi
 
 TMP=$(mktemp -d /tmp/cass-heap-suite.XXXXXX)
@@ -163,7 +160,7 @@ run() {
               --java "$java" 2>"$DIR/heap-env.err")
     DRV_RC=$?
     DRV_LOG=$(cat "$DIR/heap-env.err")
-    OUT= RC=1 ARGS=$DIR/java-args
+    OUT='' RC=1 ARGS=$DIR/java-args
     rm -f "$ARGS"
     [ "$DRV_RC" -eq 0 ] || return 0
     start_scripts "$DIR" "$version" "$java" "$EXPORTS" "$@"

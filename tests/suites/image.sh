@@ -22,7 +22,7 @@ cd "$(dirname "$0")/../.."
 
 # Our part of the project-wide cache (other parts keep theirs beside it).
 CACHE=${CASS_ENTRY_CACHE:-/var/cache/cass-entry}/image
-VERSION=$(sed -n 's/^CASSANDRA_VERSION=//p' image/build-cassandra.sh)
+VERSION=$(cat image/cassandra.version)
 IMAGE=cass-entry/cassandra:$VERSION
 BASE=cass-entry/base:bookworm
 RUN_ID=cass-entry-image-$$
@@ -47,10 +47,10 @@ cleanup() {
 trap cleanup EXIT
 
 [ "$(id -u)" -eq 0 ] || fatal "image suite needs root (dockerd, debootstrap); run as root"
-[ -n "$VERSION" ] || fatal "could not read CASSANDRA_VERSION from image/build-cassandra.sh"
+[ -n "$VERSION" ] || fatal "could not read image/cassandra.version"
 
 # ---- the scripts themselves
-scripts=(image/dockerd.sh image/build-base.sh image/build-cassandra.sh image/dist-extra/bin/cqlsh tests/suites/image.sh)
+scripts=(image/dockerd.sh image/build-base.sh image/build-cassandra.sh image/fetch-cassandra.sh image/dist-extra/bin/cqlsh tests/suites/image.sh)
 if ! command -v shellcheck >/dev/null 2>&1; then
     not_ok "shellcheck is not installed (image/install-deps.sh installs it)"
 elif shellcheck "${scripts[@]}" >"$tmp/sc.out" 2>&1; then

@@ -24,7 +24,7 @@ RUN_ID=pt$$
 P=$RUN_ID            # the sequential cluster: pt<pid>1..
 PF=${RUN_ID}f        # the --fresh cluster
 TAG=cass-entry:provision-test-$$
-BASE=cass-entry/cassandra:$(sed -n 's/^CASSANDRA_VERSION=//p' image/build-cassandra.sh)
+BASE=cass-entry/cassandra:$(cat image/cassandra.version)
 FAST="-Dcassandra.ring_delay_ms=5000 -Dcassandra.skip_wait_for_gossip_to_settle=0"
 TIMEOUT=${PROVISION_SUITE_NODE_TIMEOUT:-400}
 

@@ -10,7 +10,7 @@
 #     no /proc, no /dev.
 # And cass-entry fits the size goal of 1 MiB.
 set -uo pipefail
-cd "$ROOT"
+cd "$ROOT" || exit 1
 S=$BUILD_DIR/static
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -9,8 +9,14 @@
 # a failing line, or prints fewer results than its "1..N" plan adds a
 # "not ok" line of its own.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 BUILD_DIR=${BUILD_DIR:-build}
+# test_version reads the mirror of upstream conf files from CASS_CONF_CORPUS;
+# without one it fails with locate.sh's line (CORPUS_MISSING).
+if [ -z "${CASS_CONF_CORPUS:-}" ]; then
+    if CASS_CONF_CORPUS=$(tests/corpus/locate.sh 2>/dev/null); then export CASS_CONF_CORPUS
+    else CORPUS_MISSING=$(tests/corpus/locate.sh 2>&1); export CORPUS_MISSING; unset CASS_CONF_CORPUS; fi
+fi
 
 declare -A seen=()
 binaries=()

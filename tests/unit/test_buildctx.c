@@ -73,7 +73,7 @@ static void test_parse_and_clean(void **state)
 static void test_project_dockerignore(void **state)
 {
     (void)state;
-    /* /work/main/.dockerignore */
+    /* the repository's own .dockerignore */
     buildctx_ignore ig = parse("# Only the static binaries go into the image.\n*\n"
                                "!build/static/cass-entry\n!build/static/yamlpatch\n");
     assert_true(buildctx_ignored(&ig, "Makefile"));

@@ -1,11 +1,12 @@
 /*
  * Unit tests of entrypoint/version: version detection and the JVM options
  * (GC, -Xmx/-Xms/-Xmn) on copies of the real conf dirs of every release line
- * in ../shared/cassandra-conf, on edited copies, and on fake CASSANDRA_HOMEs.
+ * in the mirror of upstream conf files, on edited copies, and on fake
+ * CASSANDRA_HOMEs.
  *
- * The corpus is found at $CASS_CONF_CORPUS, else $ROOT/../shared/cassandra-conf
- * (tests/run exports ROOT), else /work/shared/cassandra-conf.  A missing
- * corpus fails the tests that need it, with a message saying where it looked.
+ * The mirror is $CASS_CONF_CORPUS, which the unit suite sets from
+ * tests/corpus/locate.sh.  A missing mirror fails the tests that need it with
+ * locate.sh's own line (in $CORPUS_MISSING) saying what to set.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,17 +50,15 @@ static void edit(const char *dir, const char *name, const char *from, const char
 static const char *corpus(void)
 {
     static char path[PATH_MAX];
-    const char *env = getenv("CASS_CONF_CORPUS"), *root = getenv("ROOT");
+    const char *env = getenv("CASS_CONF_CORPUS"), *why = getenv("CORPUS_MISSING");
     struct stat st;
-    if (env && *env)
-        snprintf(path, sizeof path, "%s", env);
-    else if (root && *root && (snprintf(path, sizeof path, "%s/../shared/cassandra-conf", root),
-                               stat(path, &st) == 0))
-        ;
-    else
-        snprintf(path, sizeof path, "/work/shared/cassandra-conf");
+    if (!env || !*env)
+        fail_msg("%s", why && *why ? why
+                                   : "CASS_CONF_CORPUS is not set: run through tests/run, or set it "
+                                     "to the mirror of upstream conf files");
+    snprintf(path, sizeof path, "%s", env);
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        fail_msg("the conf corpus is missing: %s (set CASS_CONF_CORPUS)", path);
+        fail_msg("CASS_CONF_CORPUS=%s is not a directory", path);
     return path;
 }
 
