@@ -28,6 +28,10 @@ die() { say "error: $*"; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$CACHE"
 "$here/build-base.sh"
+# The image is built and inspected through the Engine API by the project's own
+# provisioner (no docker CLI on this path).
+make -s -C "$here/.." build/cass-provision >/dev/null || die "make build/cass-provision failed"
+PROV=$here/../build/cass-provision
 
 # What the distribution is made from: the scripts (which hold the pins), our
 # own files, the version and, when there is a local mirror, the release's
@@ -41,10 +45,10 @@ dist_inputs() {
     fi
 }
 # Everything the image is made from.
-inputs=$( { dist_inputs; cat "$here/cassandra.Dockerfile"; docker image inspect "$BASE_IMAGE" --format '{{.Id}}'; } \
-    | sha256sum | cut -c1-64)
+base_inputs=$("$PROV" image-label "$BASE_IMAGE" "$LABEL") || die "no $BASE_IMAGE on the engine"
+inputs=$( { dist_inputs; cat "$here/cassandra.Dockerfile"; echo "$base_inputs"; } | sha256sum | cut -c1-64)
 
-have=$(docker image inspect "$IMAGE" --format "{{index .Config.Labels \"$LABEL\"}}" 2>/dev/null || true)
+have=$("$PROV" image-label "$IMAGE" "$LABEL" 2>/dev/null || true)
 if [ "$have" = "$inputs" ] && [ -z "${FORCE:-}" ]; then
     say "$IMAGE is current (inputs ${inputs:0:12}), nothing to do"
     exit 0
@@ -71,15 +75,13 @@ cp -al "$dist_dir" "$ctx/dist"
 rm -f "$ctx/dist/.cass-entry-key" "$ctx/dist/.cass-entry-source"
 cp "$here/cassandra.Dockerfile" "$ctx/Dockerfile"
 start=$SECONDS
-say "docker build $IMAGE"
-# The legacy builder is what an Engine 20.10 without buildx offers; it is
-# enough for this Dockerfile and keeps the output plain.
-if ! DOCKER_BUILDKIT=0 docker build --rm --force-rm \
+say "building $IMAGE (cass-provision build)"
+if ! "$PROV" build --context "$ctx" --base-image "$BASE_IMAGE" \
         --build-arg "CASSANDRA_VERSION=$CASSANDRA_VERSION" \
         --label "$LABEL=$inputs" \
         --label "cass-entry.cassandra-source=$source_note" \
-        -t "$IMAGE" "$ctx" >"$CACHE/cassandra-build.log" 2>&1; then
+        -t "$IMAGE" >"$CACHE/cassandra-build.log" 2>&1; then
     tail -n 25 "$CACHE/cassandra-build.log" >&2
-    die "docker build failed; see $CACHE/cassandra-build.log"
+    die "cass-provision build of $IMAGE failed; see $CACHE/cassandra-build.log"
 fi
-say "built $IMAGE in $((SECONDS - start))s ($(docker image inspect "$IMAGE" --format '{{.Size}}' | numfmt --to=iec) bytes); source: $source_note"
+say "$(tail -n 1 "$CACHE/cassandra-build.log") in $((SECONDS - start))s; source: $source_note"

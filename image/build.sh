@@ -6,9 +6,11 @@
 #   3. image/build-base.sh       cass-entry/base:bookworm (debootstrap + import)
 #   4. image/build-cassandra.sh  cass-entry/cassandra:<version> (official layout)
 #   5. make static               build/static/cass-entry and yamlpatch (musl)
-#   6. docker build              the top-level Dockerfile on that base:
-#                                cass-entry:<version>
-# <version> is CASSANDRA_VERSION as pinned in image/build-cassandra.sh.
+#   6. cass-provision build      the top-level Dockerfile on that base, through
+#                                the Engine API: cass-entry:<version>
+# <version> is the one in image/cassandra.version.  CASS_ENTRY_BASE names
+# another base (the official cassandra:<version> when the engine has it)
+# and skips step 4.
 #
 # Cached by its inputs: steps 1-4 do nothing when their inputs are unchanged
 # (each keeps its own record), make rebuilds only what changed, and docker's
@@ -40,20 +42,26 @@ step() {  # NAME COMMAND...: run one step, time it, stop on failure
 step install-deps image/install-deps.sh
 step dockerd image/dockerd.sh
 step build-base image/build-base.sh
-step build-cassandra image/build-cassandra.sh
+if [ -n "${CASS_ENTRY_BASE:-}" ]; then
+    BASE=$CASS_ENTRY_BASE
+    say "base: $BASE (CASS_ENTRY_BASE, e.g. the official cassandra image already on the engine); the local Cassandra image is not built"
+else
+    say "base: $BASE, built here from the Apache distribution (set CASS_ENTRY_BASE=cassandra:$VERSION to use the official image when the engine has it)"
+    step build-cassandra image/build-cassandra.sh
+fi
 # The static binaries are what the Dockerfile copies; a stale one must never
 # slip into the image, so make decides, every time.
 step "make static" make -s static >/dev/null
 
-# The legacy builder: an Engine 20.10 without buildx offers nothing else, and
-# it keeps the output plain.  .dockerignore limits the context to the two
-# static binaries, so the layer cache hits whenever they are unchanged.
+# Through the Engine API (cass-provision build, the context as a tar stream);
+# .dockerignore limits the context to the two static binaries, so the
+# layer cache hits whenever they are unchanged.
+step "make build/cass-provision" make -s build/cass-provision
 t=$SECONDS
-if ! DOCKER_BUILDKIT=0 docker build --rm --force-rm \
-        --build-arg "BASE_IMAGE=$BASE" -t "$IMAGE" . >build/docker-build.log 2>&1; then
+if ! build/cass-provision build --context . --base-image "$BASE" -t "$IMAGE" >build/docker-build.log 2>&1; then
     tail -n 25 build/docker-build.log >&2
-    die "docker build of $IMAGE failed; see build/docker-build.log"
+    die "cass-provision build of $IMAGE failed; see build/docker-build.log"
 fi
-say "docker build $IMAGE: $((SECONDS - t))s ($(grep -c 'Using cache' build/docker-build.log || true) cached step(s))"
-say "$IMAGE ready in $((SECONDS - start_all))s: $(docker image inspect "$IMAGE" --format '{{.Id}}' | cut -c1-19), on $BASE"
+say "cass-provision build $IMAGE: $((SECONDS - t))s ($(grep -c 'Using cache' build/docker-build.log || true) cached step(s))"
+say "$IMAGE ready in $((SECONDS - start_all))s: $(tail -n 1 build/docker-build.log)"
 echo "$IMAGE"

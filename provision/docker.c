@@ -501,7 +501,8 @@ eng_status docker_image_inspect(eng_client *c, const char *name, docker_image_in
              !t0 ? "" : strcmp(t0, "NONE") == 0 ? "none" : "set");
         out->repo_tags = strlist(jget(r.json, "RepoTags"));
         out->repo_digests = strlist(jget(r.json, "RepoDigests"));
-        if (!out->repo_tags || !out->repo_digests) {
+        out->labels = kvlist(jget(r.json, "Config.Labels"));
+        if (!out->repo_tags || !out->repo_digests || !out->labels) {
             docker_image_info_free(out);
             st = nomem(err);
         }
@@ -514,7 +515,8 @@ void docker_image_info_free(docker_image_info *info)
 {
     strlist_free(info->repo_tags);
     strlist_free(info->repo_digests);
-    info->repo_tags = info->repo_digests = NULL;
+    strlist_free(info->labels);
+    info->repo_tags = info->repo_digests = info->labels = NULL;
 }
 
 eng_status docker_image_remove(eng_client *c, const char *name, bool force, eng_error *err)

@@ -112,6 +112,7 @@ typedef struct {
     char created[40];
     char healthcheck[16];             /* Config.Healthcheck: "none" ("NONE" test),
                                          "set", or "" when the image has none */
+    char **labels;                    /* Config.Labels as "KEY=VALUE", NULL-terminated */
 } docker_image_info;
 
 /* GET /images/{name}/json.  404 (docker_not_found) when there is no such image. */

@@ -35,16 +35,20 @@ static const char usage_text[] =
     "cluster from it on a Docker engine, through the Engine API.\n"
     "\n"
     "Commands:\n"
-    "  build    build the product image from the repository's Dockerfile\n"
+    "  build    build an image (default: the product image from the repository's\n"
+    "           Dockerfile) from a context sent as a tar stream\n"
+    "  image-label IMAGE KEY  print the image's label KEY (exit 4: no such image)\n"
     "  push     tag the image for the registry and push it; prints the digest\n"
     "  up       create or complete the cluster; ends with the ring table\n"
     "  status   the ring table of a running cluster\n"
     "  down     drain and remove the cluster (data volumes kept)\n"
     "\n"
     "build [--context DIR] [--dockerfile FILE] [--base-image IMAGE] [-t IMAGE]...\n"
-    "      [--no-cache] [--quiet]\n"
+    "      [--build-arg K=V]... [--label K=V]... [--no-cache] [--quiet]\n"
     "  --context DIR       build context (default .: the repository's root)\n"
     "  --base-image IMAGE  BASE_IMAGE build argument (default " DEFAULT_BASE ")\n"
+    "  --build-arg K=V     another build argument, repeatable\n"
+    "  --label K=V         a label of the result, repeatable\n"
     "  -t, --tag IMAGE     name of the result, repeatable (default " DEFAULT_IMAGE ")\n"
     "\n"
     "push [--image IMAGE] [--registry HOST:PORT] [--repo NAME[:TAG]] [--digest-file FILE]\n"
@@ -187,10 +191,14 @@ static int cmd_build(int argc, char **argv)
         {"context", required_argument, NULL, 'C'}, {"dockerfile", required_argument, NULL, 'f'},
         {"base-image", required_argument, NULL, 'b'}, {"tag", required_argument, NULL, 't'},
         {"no-cache", no_argument, NULL, 'N'}, {"quiet", no_argument, NULL, 'q'},
+        {"build-arg", required_argument, NULL, 'A'}, {"label", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *context = ".", *dockerfile = NULL, *base = DEFAULT_BASE;
     const char *tags[17] = {NULL};
     size_t n_tags = 0;
+    /* KEY=VALUE lists; the first build argument is BASE_IMAGE (see below). */
+    const char *buildargs[18] = {NULL}, *labels[17] = {NULL};
+    size_t n_args = 1, n_labels = 0;
     bool no_cache = false, quiet = false;
     int ch;
     while ((ch = getopt_long(argc, argv, "t:qh", opts, NULL)) != -1) {
@@ -205,6 +213,20 @@ static int cmd_build(int argc, char **argv)
             break;
         case 'N': no_cache = true; break;
         case 'q': quiet = true; break;
+        case 'A':
+        case 'L':
+            if (!strchr(optarg, '=') || optarg[0] == '=')
+                return usage_error("build: --%s '%s': expected KEY=VALUE",
+                                   ch == 'A' ? "build-arg" : "label", optarg);
+            if (ch == 'A' && n_args == 17)
+                return usage_error("build: at most 16 --build-arg");
+            if (ch == 'L' && n_labels == 16)
+                return usage_error("build: at most 16 --label");
+            if (ch == 'A')
+                buildargs[n_args++] = optarg;
+            else
+                labels[n_labels++] = optarg;
+            break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: return usage_error("build: bad option");
         }
@@ -215,10 +237,10 @@ static int cmd_build(int argc, char **argv)
         tags[n_tags++] = DEFAULT_IMAGE;
     char buildarg[1024];
     snprintf(buildarg, sizeof buildarg, "BASE_IMAGE=%s", base);
-    const char *buildargs[] = {buildarg, NULL};
+    buildargs[0] = buildarg;
     docker_build_opts bo = {.context_dir = context, .dockerfile = dockerfile, .tags = tags,
-                            .buildargs = buildargs, .no_cache = no_cache,
-                            .progress = build_progress, .ud = &quiet};
+                            .buildargs = buildargs, .labels = n_labels ? labels : NULL,
+                            .no_cache = no_cache, .progress = build_progress, .ud = &quiet};
     cluster_error err = {0};
     eng_client *c = NULL;
     if (connect_client(&c, &err) != 0)
@@ -235,6 +257,36 @@ static int cmd_build(int argc, char **argv)
         return report(&err);
     printf("built %s (%s) on %s\n", tags[0], id[0] ? id : "id not reported", base);
     return 0;
+}
+
+/* ---- image-label -------------------------------------------------------- */
+
+/* The scripts' cache check (is the image there, built from these inputs?)
+ * without the docker CLI: prints the label's value, an empty line when the
+ * image has no such label; exit 4 when there is no such image. */
+static int cmd_image_label(int argc, char **argv)
+{
+    if (argc != 3 || argv[1][0] == '-')
+        return usage_error("image-label: usage: " PROG " image-label IMAGE KEY");
+    const char *image = argv[1], *key = argv[2];
+    cluster_error err = {0};
+    eng_client *c = NULL;
+    if (connect_client(&c, &err) != 0)
+        return report(&err);
+    eng_error e;
+    docker_image_info info;
+    eng_status st = docker_image_inspect(c, image, &info, &e);
+    if (st == ENG_OK) {
+        const char *v = docker_label_get(info.labels, key);
+        printf("%s\n", v ? v : "");
+        docker_image_info_free(&info);
+    } else if (docker_not_found(&e)) {
+        cluster_fail(&err, PROV_EXIT_IMAGE, "image %s is not on the engine", image);
+    } else {
+        cluster_fail_engine(&err, &e, "inspecting image %s", image);
+    }
+    eng_client_free(c);
+    return err.message[0] ? report(&err) : 0;
 }
 
 /* ---- push ----------------------------------------------------------------- */
@@ -562,7 +614,9 @@ int main(int argc, char **argv)
         return cmd_build(argc, argv);
     if (!strcmp(cmd, "push"))
         return cmd_push(argc, argv);
+    if (!strcmp(cmd, "image-label"))
+        return cmd_image_label(argc, argv);
     if (!strcmp(cmd, "up") || !strcmp(cmd, "status") || !strcmp(cmd, "down"))
         return cmd_cluster(cmd, argc, argv);
-    return usage_error("unknown command '%s' (build, push, up, status, down)", cmd);
+    return usage_error("unknown command '%s' (build, push, image-label, up, status, down)", cmd);
 }

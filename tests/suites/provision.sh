@@ -117,6 +117,24 @@ check "build failing in a RUN (HTTP 200 stream with an error): exit 1, daemon's 
     bash -c "[ $rc -eq 1 ] && grep -q 'non-zero code: 3' '$tmp/out'"
 docker rmi "cass-entry:provision-bad-$$" >/dev/null 2>&1
 
+# build arguments and labels (what image/build-cassandra.sh passes), and
+# image-label, the scripts' cache check
+mkdir -p "$tmp/argctx"
+printf 'FROM %s\nARG GREETING\nRUN test "$GREETING" = "hello there"\n' "$BASE" >"$tmp/argctx/Dockerfile"
+"$PROV" build --context "$tmp/argctx" --build-arg "GREETING=hello there" --label "suite.run=$RUN_ID" \
+    --label "suite.note=a=b c" -t "cass-entry:provision-args-$$" >"$tmp/out" 2>&1; rc=$?
+check "build --build-arg (read by a RUN) and --label: exit 0" bash -c "[ $rc -eq 0 ]"
+check "image-label prints each label as given (values with '=' and spaces)" \
+    bash -c "[ \"\$('$PROV' image-label cass-entry:provision-args-$$ suite.run)\" = '$RUN_ID' ] && [ \"\$('$PROV' image-label cass-entry:provision-args-$$ suite.note)\" = 'a=b c' ] && [ \"\$(docker image inspect -f '{{index .Config.Labels \"suite.run\"}}' cass-entry:provision-args-$$)\" = '$RUN_ID' ]"
+check "image-label of a label the image lacks: an empty line, exit 0" \
+    bash -c "out=\$('$PROV' image-label cass-entry:provision-args-$$ no.such) && [ -z \"\$out\" ]"
+"$PROV" image-label "cass-entry:no-such-$$" suite.run >"$tmp/out" 2>&1; rc=$?
+check "image-label of a missing image: exit 4, one line naming it" \
+    bash -c "[ $rc -eq 4 ] && [ \$(wc -l <'$tmp/out') -eq 1 ] && grep -q 'cass-entry:no-such-$$ is not on the engine' '$tmp/out'"
+"$PROV" build --context "$tmp/argctx" --label novalue >"$tmp/out" 2>&1; rc=$?
+check "build --label without '=': usage error, exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'expected KEY=VALUE' '$tmp/out'"
+docker rmi "cass-entry:provision-args-$$" >/dev/null 2>&1
+
 # ---- push, checked in the registry
 if "$PROV" push --image "$TAG" --registry "$REG" --repo "cass-entry:$RUN_ID" --digest-file "$tmp/digest" >"$tmp/push.out" 2>&1; then
     ok "push: $REG/cass-entry:$RUN_ID"
