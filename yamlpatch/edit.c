@@ -754,6 +754,12 @@ static yp_status plan_edit(const yp_doc *doc, const yp_edit *e, planned *p, yp_e
     p->parent_start = p->parent_end = YP_NONE;
     yp_status st = yp_path_parse(e->path, &p->path, err);
     if (st != YP_OK) return st;
+    /* "." and "" name the whole document: get may read it, but an edit there
+     * would throw away every comment and key in one stroke. */
+    if (p->path.n == 0)
+        return yp_fail(err, YP_ERR_PATH, 0, 0,
+                       "'%s': the document root cannot be %s; name a key (e.g. cluster_name)",
+                       e->path, e->remove ? "deleted" : "replaced");
     size_t node, depth;
     if (e->remove) {
         st = yp_path_walk(doc, &p->path, &node, &depth, err);

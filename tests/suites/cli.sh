@@ -83,6 +83,27 @@ printf -- '- op: set\n  path: a\n  value: 1\n- op: frob\n  path: a\n' >"$T/badpa
 check "apply: a bad patch is exit 4" expect_rc 4 "$Y" apply "$T/ap.yaml" "$T/badpatch.yaml"
 check "apply: the error names the patch file, line and column" grep -Eq "^yamlpatch: $T/badpatch.yaml:4:[0-9]+: " "$T/err"
 
+# the document root is never an edit target (issue 11): it would drop every
+# other key and comment
+printf 'a: 1 # keep\nb: 2\n' >"$T/root.yaml"
+cp "$T/root.yaml" "$T/root.orig"
+for p in . ''; do
+    check "set '$p=v' (the root): exit 2, one line, file untouched" \
+        bash -c "'$Y' set -i '$T/root.yaml' '$p=v' 2>'$T/err'; [ \$? -eq 2 ] && [ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'document root cannot be replaced' '$T/err' && cmp -s '$T/root.yaml' '$T/root.orig'"
+    check "delete '$p' (the root): exit 2, file untouched" \
+        bash -c "'$Y' delete -i '$T/root.yaml' '$p' 2>'$T/err'; [ \$? -eq 2 ] && grep -q 'document root cannot be deleted' '$T/err' && cmp -s '$T/root.yaml' '$T/root.orig'"
+    printf -- '- op: set\n  path: "%s"\n  value: v\n' "$p" >"$T/rootpatch.yaml"
+    check "apply with path '$p': exit 2, file untouched" \
+        bash -c "'$Y' apply -i '$T/root.yaml' '$T/rootpatch.yaml' 2>'$T/err'; [ \$? -eq 2 ] && cmp -s '$T/root.yaml' '$T/root.orig'"
+done
+check "get '.' still reads the whole document" bash -c "'$Y' get '$T/root.yaml' . | grep -q '^b: 2'"
+# cass-entry --set on the root: exit 78 (bad configuration) naming the option
+mkdir -p "$T/ceconf"
+printf 'cluster_name: x\nseed_provider:\n  - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n    parameters:\n      - seeds: "127.0.0.1"\nlisten_address: localhost\nrpc_address: localhost\n' >"$T/ceconf/cassandra.yaml"
+cp "$T/ceconf/cassandra.yaml" "$T/ce.orig"
+check "cass-entry --set '.=v': exit 78 naming --set, cassandra.yaml untouched" \
+    bash -c "'$PWD/$BUILD_DIR/cass-entry' --dry-run --conf '$T/ceconf' --set '.=v' cass1 >/dev/null 2>'$T/err'; [ \$? -eq 78 ] && tail -n 1 '$T/err' | grep -q 'root cannot be replaced.*--set' && cmp -s '$T/ceconf/cassandra.yaml' '$T/ce.orig'"
+
 # bind mounts and read-only files
 if [ "$(id -u)" -ne 0 ]; then
     echo "not ok - the bind-mount tests need root (mount --bind)"
