@@ -436,13 +436,79 @@ int configure_plan(const settings *s, const char *runtime_dir, const char *data_
 
 /* ---- applying ------------------------------------------------------------ */
 
-static int copy_file(const char *from, const char *to, mode_t mode)
+/* ---- the runtime copy ------------------------------------------------------
+ * An input-only conf dir is copied to the runtime dir, which later belongs to
+ * the cassandra user.  At the next start cass-entry is root again, so nothing
+ * in there may be trusted: the copy is made from scratch at every start, in a
+ * directory created here, reached without following any link, and every file
+ * is created with O_EXCL|O_NOFOLLOW.  What the user left there is removed
+ * without following links either. */
+
+/* Open absolute or relative `path` as a directory, one component at a time,
+ * never through a symbolic link; missing components are created (0755). */
+static int open_dir_nofollow(const char *path, char *err, size_t errlen)
+{
+    char *copy = strdup(path);
+    if (!copy) {
+        errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+        return -1;
+    }
+    int fd = open(path[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char *save = NULL;
+    for (char *comp = strtok_r(copy, "/", &save); comp && fd >= 0;
+         comp = strtok_r(NULL, "/", &save)) {
+        int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0 && errno == ENOENT && mkdirat(fd, comp, 0755) == 0)
+            next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0) {
+            int e = errno;
+            close(fd);
+            fd = -1;
+            errmsg(err, errlen, CONFIGURE_EX_CANTCREAT,
+                   "%s: component '%s' %s: the runtime copy is never made through a link",
+                   path, comp, e == ELOOP || e == ENOTDIR ? "is a symbolic link or not a directory"
+                                                          : strerror(e));
+            break;
+        }
+        close(fd);
+        fd = next;
+    }
+    free(copy);
+    return fd < 0 ? -1 : fd;
+}
+
+/* Remove `name` in dirfd and everything below it, following no link. */
+static int remove_at(int at, const char *name)
+{
+    struct stat st;
+    if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode)) return unlinkat(at, name, 0);
+    int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (!d) {
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            rc = remove_at(dirfd(d), e->d_name);
+    closedir(d);
+    return rc == 0 ? unlinkat(at, name, AT_REMOVEDIR) : rc;
+}
+
+/* Copy regular file `from` to a new file `name` in dirfd.  The copy is
+ * writable by its owner whatever the source's mode (a 0444 cassandra.yaml on
+ * a read-only mount must still be editable in the copy). */
+static int copy_file_at(const char *from, int dirfd, const char *name, mode_t mode)
 {
     char *bytes;
     size_t len;
     yp_error ye;
     if (yp_file_read(from, &bytes, &len, &ye) != YP_OK) return -1;
-    int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 0777);
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    (mode & 0777) | S_IWUSR);
     int rc = fd < 0 ? -1 : 0;
     for (size_t off = 0; rc == 0 && off < len;) {
         ssize_t w = write(fd, bytes + off, len - off);
@@ -454,12 +520,10 @@ static int copy_file(const char *from, const char *to, mode_t mode)
     return rc;
 }
 
-/* Copy the conf tree (files and directories; links are followed) to `to`. */
-static int copy_tree(const char *from, const char *to, char *err, size_t errlen)
+/* Copy the conf tree `from` (files and directories; links in the source are
+ * the administrator's and are followed) into the empty directory at to_fd. */
+static int copy_tree_at(const char *from, int to_fd, const char *to, char *err, size_t errlen)
 {
-    if (mkdir(to, 0755) != 0 && errno != EEXIST)
-        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s: cannot create: %s", to,
-                      strerror(errno));
     DIR *d = opendir(from);
     if (!d)
         return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s: %s", from, strerror(errno));
@@ -469,13 +533,25 @@ static int copy_tree(const char *from, const char *to, char *err, size_t errlen)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         char *src = join_path(from, e->d_name), *dst = join_path(to, e->d_name);
         struct stat st;
-        if (!src || !dst)
-            rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
-        else if (stat(src, &st) != 0) rc = 0; /* a dangling link: nothing to copy */
-        else if (S_ISDIR(st.st_mode)) rc = copy_tree(src, dst, err, errlen);
-        else if (S_ISREG(st.st_mode) && copy_file(src, dst, st.st_mode) != 0)
+        if (!src || !dst) {
+            rc = errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+        } else if (stat(src, &st) != 0) {
+            rc = 0; /* a dangling link: nothing to copy */
+        } else if (S_ISDIR(st.st_mode)) {
+            int sub = mkdirat(to_fd, e->d_name, 0755) == 0
+                          ? openat(to_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                          : -1;
+            if (sub < 0)
+                rc = errmsg(err, errlen, CONFIGURE_EX_CANTCREAT, "%s: cannot create: %s", dst,
+                            strerror(errno));
+            else {
+                rc = copy_tree_at(src, sub, dst, err, errlen);
+                close(sub);
+            }
+        } else if (S_ISREG(st.st_mode) && copy_file_at(src, to_fd, e->d_name, st.st_mode) != 0) {
             rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s: cannot copy to %s: %s", src, dst,
                         strerror(errno));
+        }
         free(src);
         free(dst);
     }
@@ -483,16 +559,65 @@ static int copy_tree(const char *from, const char *to, char *err, size_t errlen)
     return rc;
 }
 
+/* Make the runtime copy: the parent reached without links, checked (ours or
+ * root's, not writable by others unless sticky), the old copy removed, a new
+ * directory made and filled. */
+static int make_runtime_copy(const char *source, const char *runtime, char *err, size_t errlen)
+{
+    char *parent = strdup(runtime);
+    if (!parent) return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+    char *slash = strrchr(parent, '/');
+    const char *leaf = runtime;
+    if (slash) {
+        *slash = '\0';
+        leaf = runtime + (slash - parent) + 1;
+    }
+    int pfd = slash ? open_dir_nofollow(slash == parent ? "/" : parent, err, errlen)
+                    : open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(parent);
+    if (pfd < 0) {
+        if (!err[0]) errmsg(err, errlen, CONFIGURE_EX_CANTCREAT, "%s: %s", runtime, strerror(errno));
+        return CONFIGURE_EX_CANTCREAT;
+    }
+    struct stat st;
+    int rc = 0;
+    if (!*leaf)
+        rc = errmsg(err, errlen, CONFIGURE_EX_CONFIG, "%s: the runtime dir needs a name", runtime);
+    else if (fstat(pfd, &st) != 0)
+        rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s: %s", runtime, strerror(errno));
+    else if (st.st_uid != geteuid() && st.st_uid != 0)
+        rc = errmsg(err, errlen, CONFIGURE_EX_CANTCREAT,
+                    "%s: its directory is owned by uid %lu: the runtime copy goes only in a "
+                    "directory of root or uid %lu (set CASS_ENTRY_RUNTIME_DIR)",
+                    runtime, (unsigned long)st.st_uid, (unsigned long)geteuid());
+    else if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+        rc = errmsg(err, errlen, CONFIGURE_EX_CANTCREAT,
+                    "%s: its directory is writable by others and not sticky (set "
+                    "CASS_ENTRY_RUNTIME_DIR)", runtime);
+    else if (remove_at(pfd, leaf) != 0)
+        rc = errmsg(err, errlen, CONFIGURE_EX_CANTCREAT, "%s: cannot remove the old copy: %s",
+                    runtime, strerror(errno));
+    else if (mkdirat(pfd, leaf, 0755) != 0)
+        rc = errmsg(err, errlen, CONFIGURE_EX_CANTCREAT, "%s: cannot create: %s", runtime,
+                    strerror(errno));
+    if (rc == 0) {
+        int fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            rc = errmsg(err, errlen, CONFIGURE_EX_CANTCREAT, "%s: %s", runtime, strerror(errno));
+        else {
+            rc = copy_tree_at(source, fd, runtime, err, errlen);
+            close(fd);
+        }
+    }
+    close(pfd);
+    return rc;
+}
+
 int configure_apply(const conf_plan *plan, char *err, size_t errlen)
 {
+    err[0] = '\0';
     if (plan->copied) {
-        char *parent = strdup(plan->conf_dir), *slash = parent ? strrchr(parent, '/') : NULL;
-        if (slash && slash != parent) {
-            *slash = '\0';
-            mkdir(parent, 0755); /* e.g. /tmp/cass-entry; EEXIST is fine */
-        }
-        free(parent);
-        int rc = copy_tree(plan->source_dir, plan->conf_dir, err, errlen);
+        int rc = make_runtime_copy(plan->source_dir, plan->conf_dir, err, errlen);
         if (rc) return rc;
     }
     for (size_t i = 0; i < plan->n_changes; i++) {

@@ -20,7 +20,10 @@
 
 #include "settings.h"
 
+#define CONFIGURE_EX_OSERR 71     /* out of memory */
+#define CONFIGURE_EX_CANTCREAT 73 /* the runtime copy cannot be made safely */
 #define CONFIGURE_EX_IOERR 74
+#define CONFIGURE_EX_CONFIG 78
 
 typedef struct {
     char *path;              /* the file to write */

@@ -238,6 +238,14 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
     if (priv_become(root, env_or("CASS_ENTRY_USER", "cassandra"), NULL, dirs, 3, &rep, &perr)
         != PRIV_OK)
         return die(SETTINGS_EX_CONFIG, perr.message);
+    if (rep.counts.hard_linked) {
+        char line[512];
+        snprintf(line, sizeof line,
+                 "warning: %lu hard-linked file(s) owned by another user left as they are "
+                 "(first: %s): a hard link may name any file of the filesystem",
+                 rep.counts.hard_linked, rep.counts.first_hard_linked);
+        say(line);
+    }
     if (rep.was_root) {
         char line[256];
         snprintf(line, sizeof line, "running as %s (uid %u); %lu file(s) given to it",

@@ -375,6 +375,13 @@ static priv_status walk_dir(walk *w, int fd, unsigned depth)
             break;
         }
         w->counts->seen++;
+        if (S_ISREG(sb.st_mode) && sb.st_nlink > 1 && sb.st_uid != w->uid) {
+            if (w->counts->hard_linked++ == 0)
+                snprintf(w->counts->first_hard_linked, sizeof w->counts->first_hard_linked, "%s",
+                         w->path);
+            w->path[old] = '\0';
+            continue;
+        }
         if (sb.st_uid != w->uid) {
             /* AT_SYMLINK_NOFOLLOW: a link is chowned as a link, never its target. */
             if (fchownat(dirfd(d), name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) == 0) {

@@ -63,6 +63,11 @@ typedef struct {
     unsigned long read_only; /* entries not owned but on a read-only filesystem
                                 (a conf dir mounted :ro is input only): left
                                 alone, for the caller to mention */
+    unsigned long hard_linked; /* regular files with more than one link, owned
+                                  by another user: left alone (a hard link
+                                  planted in the data dir may name any file of
+                                  the filesystem), for the caller to warn of */
+    char first_hard_linked[256]; /* the first of them */
 } priv_chown_counts;
 
 /* Find `user` (a name, or a number: a name is tried first, as in passwd a
@@ -80,7 +85,9 @@ priv_status priv_lookup(const char *root, const char *user, const char *group,
  * of the list are followed if they are symbolic links (the administrator
  * chose them); nothing below them is: a link is chowned as a link, and a
  * directory is entered only through openat(O_NOFOLLOW), so a link planted in
- * the data dir can't hand /etc/shadow to the user.  A dir that does not exist
+ * the data dir can't hand /etc/shadow to the user; a regular file with more
+ * than one hard link that someone else owns is skipped and counted in
+ * `hard_linked`, as it may be /etc/shadow under another name.  A dir that does not exist
  * is counted in `missing`, an entry on a read-only filesystem in `read_only`;
  * neither is an error.  Counts accumulate into *counts (zero it first).
  * Stops at the first failure. */

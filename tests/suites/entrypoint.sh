@@ -403,6 +403,88 @@ Files $ORIG/cassandra.yaml and $N/conf/cassandra.yaml differ" "$(diff -rq "$ORIG
     rm -rf "$T"/*-"$V"
 done
 
+# ---- a hostile uid 999 and the runtime copy (issue 11) ----------------------------
+# The runtime copy belongs to uid 999 between starts; at the next start
+# cass-entry is root again and must follow none of the links or files that
+# uid 999 left there.
+as999() { setpriv --reuid=999 --regid=999 --clear-groups "$@"; }
+ro_node() {  # ro_node NAME: a node whose conf dir is a read-only bind mount at $N/mnt
+    new_node "$1" 5.0.1
+    mkdir -p "$N/mnt"
+    mount --bind "$N/conf" "$N/mnt" && mount -o remount,bind,ro "$N/mnt"
+}
+if ! command -v setpriv >/dev/null; then
+    notok "hostile uid 999: setpriv (util-linux) is missing"
+elif ro_node hostile-files; then
+    entry CASSANDRA_CONF="$N/mnt" -- cass1
+    check "hostile: first start on a read-only conf: exit 0, copy owned by 999" \
+        bash -c "[ $RC -eq 0 ] && [ \$(stat -c %u '$N/runtime/conf/cassandra.yaml') -eq 999 ]"
+    echo ORIG >"$T/victim"; rm -f "$T/new"
+    as999 sh -c "rm '$N/runtime/conf/cassandra.yaml'; ln -s '$T/victim' '$N/runtime/conf/cassandra.yaml';
+                 rm -f '$N/runtime/conf/cassandra-rackdc.properties'; ln -s '$T/new' '$N/runtime/conf/cassandra-rackdc.properties'"
+    entry CASSANDRA_CONF="$N/mnt" CASSANDRA_DC=dc1 -- cass1
+    check "hostile: links planted by uid 999 in the copy: root wrote through none of them (victim intact, nothing created)" \
+        bash -c "[ $RC -eq 0 ] && [ \"\$(cat '$T/victim')\" = ORIG ] && [ ! -e '$T/new' ] && [ \$(stat -c %u '$T/victim') -eq 0 ]"
+    check "hostile: the copy is made anew: regular files with the edits" \
+        bash -c "[ -f '$N/runtime/conf/cassandra.yaml' ] && [ ! -L '$N/runtime/conf/cassandra.yaml' ] && grep -qx 'dc=dc1' '$N/runtime/conf/cassandra-rackdc.properties' && [ \"\$('$Y' get '$N/runtime/conf/cassandra.yaml' listen_address)\" = '$HOST_IP' ]"
+    umount "$N/mnt"
+
+    # runtime/conf itself a link (to a tree of root's): replaced, never chowned through
+    ro_node hostile-dirlink
+    mkdir -p "$T/victimdir"; echo secret >"$T/victimdir/file"
+    ln -s "$T/victimdir" "$N/runtime/conf"
+    entry CASSANDRA_CONF="$N/mnt" -- cass1
+    check "hostile: runtime/conf a symbolic link: exit 0, the link replaced by a directory, its target not chowned" \
+        bash -c "[ $RC -eq 0 ] && [ -d '$N/runtime/conf' ] && [ ! -L '$N/runtime/conf' ] && [ \$(stat -c %u '$T/victimdir/file') -eq 0 ] && [ \$(stat -c %u '$T/victimdir') -eq 0 ]"
+    umount "$N/mnt"
+
+    # the runtime dir's parent owned by uid 999 (made before the first start in /tmp)
+    ro_node hostile-parent
+    rm -rf "$N/runtime"; mkdir -p "$N/runtime"; chown 999:999 "$N/runtime"
+    as999 ln -s "$T/victimdir" "$N/runtime/conf"
+    entry CASSANDRA_CONF="$N/mnt" -- cass1
+    check "hostile: the runtime dir's parent owned by uid 999: exit 73, one line naming CASS_ENTRY_RUNTIME_DIR, nothing chowned" \
+        bash -c "[ $RC -eq 73 ] && tail -n 1 '$N/err' | grep -q 'owned by uid 999.*CASS_ENTRY_RUNTIME_DIR' && [ \$(stat -c %u '$T/victimdir/file') -eq 0 ] && [ ! -e '$N/rec/record' ]"
+    umount "$N/mnt"
+
+    # runtime/conf left by another uid, mode 0777, with a file of its own
+    ro_node hostile-dir
+    mkdir -p "$N/runtime/conf"; chown 1234:1234 "$N/runtime/conf"; chmod 0777 "$N/runtime/conf"
+    echo planted >"$N/runtime/conf/planted.yaml"
+    entry CASSANDRA_CONF="$N/mnt" -- cass1
+    check "hostile: a runtime/conf of another uid, mode 0777: made anew (its file gone, the dir 0755)" \
+        bash -c "[ $RC -eq 0 ] && [ ! -e '$N/runtime/conf/planted.yaml' ] && [ \$(stat -c %a '$N/runtime/conf') = 755 ]"
+    umount "$N/mnt"
+
+    # a hard link in the data dir to a file of root's
+    new_node hostile-hardlink 5.0.1
+    echo secret >"$T/shadowish"; chmod 600 "$T/shadowish"
+    ln "$T/shadowish" "$N/data/innocent"
+    entry -- cass1
+    check "hostile: a hard link in the data dir to root's file: not chowned, one warning naming it" \
+        bash -c "[ $RC -eq 0 ] && [ \$(stat -c %u '$T/shadowish') -eq 0 ] && grep -q 'warning: 1 hard-linked file(s) owned by another user left as they are (first: $N/data/innocent)' '$N/err'"
+
+    # non-root (uid 999) with a read-only conf dir and a 0444 cassandra.yaml: the copy is writable
+    new_node hostile-0444 5.0.1
+    chmod 0444 "$N/conf/cassandra.yaml"
+    mkdir -p "$N/mnt"; chown 999:999 "$N/runtime" "$N/data" "$N/log"
+    if mount --bind "$N/conf" "$N/mnt" && mount -o remount,bind,ro "$N/mnt"; then
+        rm -f "$N/rec/record"
+        as999 env -i PATH="$N/home/bin:/usr/local/bin:/usr/bin:/bin" LANG=C CASSANDRA_HOME="$N/home" \
+            CASSANDRA_CONF="$N/mnt" CASS_ENTRY_ROOT="$N/root" CASS_ENTRY_DATA_DIR="$N/data" \
+            CASS_ENTRY_LOG_DIR="$N/log" CASS_ENTRY_RUNTIME_DIR="$N/runtime/conf" CASSANDRA_SEED_WAIT=0 \
+            "$BIN" cass1 >"$N/out" 2>"$N/err"
+        RC=$?
+        check "non-root, read-only conf dir, 0444 cassandra.yaml: exit 0, the copy edited" \
+            bash -c "[ $RC -eq 0 ] && [ \"\$('$Y' get '$N/runtime/conf/cassandra.yaml' listen_address)\" = '$HOST_IP' ]"
+        umount "$N/mnt"
+    else
+        notok "non-root 0444: mount failed"
+    fi
+else
+    notok "hostile uid 999: mount --bind / remount ro failed"
+fi
+
 # ---- waiting for seeds, host limits ---------------------------------------------
 # In this network namespace no name server is reachable, so a name that is in no
 # hosts file never resolves (and nothing leaves the machine).

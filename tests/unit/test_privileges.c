@@ -378,7 +378,7 @@ static void test_chown_walk(void **state)
     join(missing, sizeof missing, t, "missing");
     const char *dirs[] = { data, log, missing };
 
-    priv_chown_counts c = { 0, 0, 0, 0 };
+    priv_chown_counts c = { 0 };
     priv_error err;
     priv_status st = priv_chown_dirs(dirs, 3, CASS_UID, CASS_GID, &c, &err);
     if (st != PRIV_OK)
@@ -406,7 +406,7 @@ static void test_chown_walk(void **state)
     assert_owner(t, "outside/secret", 0, 0);
 
     /* The second start changes nothing. */
-    priv_chown_counts again = { 0, 0, 0, 0 };
+    priv_chown_counts again = { 0 };
     assert_int_equal(priv_chown_dirs(dirs, 3, CASS_UID, CASS_GID, &again, &err), PRIV_OK);
     assert_int_equal(again.seen, 11);
     assert_int_equal(again.changed, 0);
@@ -429,7 +429,7 @@ static void test_chown_top_link_followed_and_errors(void **state)
 
     /* A configured dir that is a link: the administrator chose it, follow it. */
     const char *dirs[] = { link };
-    priv_chown_counts c = { 0, 0, 0, 0 };
+    priv_chown_counts c = { 0 };
     priv_error err;
     assert_int_equal(priv_chown_dirs(dirs, 1, CASS_UID, CASS_GID, &c, &err), PRIV_OK);
     assert_int_equal(c.seen, 2);
@@ -466,7 +466,7 @@ static void test_chown_read_only_mount(void **state)
         fail_msg("read-only remount of %s: %s", conf, strerror(e));
     }
     const char *dirs[] = { conf, data };
-    priv_chown_counts c = { 0, 0, 0, 0 };
+    priv_chown_counts c = { 0 };
     priv_error err = { .code = PRIV_OK, .message = "" };
     priv_status st = priv_chown_dirs(dirs, 2, CASS_UID, CASS_GID, &c, &err);
     umount(conf);
