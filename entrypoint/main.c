@@ -20,6 +20,7 @@
 #include "../cql/probe.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <sched.h>
 #include <stdio.h>
@@ -41,15 +42,45 @@ static const char *env_or(const char *name, const char *fallback)
     return v && *v ? v : fallback;
 }
 
+/* Every secret the settings met (NAME_FILE values, values at secret-looking
+ * keys): each line printed below passes through redact_apply, so no value
+ * that was read as a secret reaches stdout or stderr, errors included. */
+static const redact_list *g_secrets;
+
+/* Print text (one or more lines) to f with the secrets hidden. */
+static void put_masked(FILE *f, const char *prefix, const char *text)
+{
+    char *masked = redact_apply(g_secrets, text);
+    fprintf(f, "%s%s", prefix, masked ? masked : "(output withheld: out of memory while hiding secrets)\n");
+    free(masked);
+}
+
 static void say(const char *line)
 {
-    fprintf(stderr, "cass-entry: %s\n", line);
+    put_masked(stderr, "cass-entry: ", line);
+    fputc('\n', stderr);
 }
 
 static int die(int code, const char *message)
 {
-    fprintf(stderr, "cass-entry: %s\n", message);
+    say(message);
     return code;
+}
+
+/* Run print(ud, f) into memory, then print the result with the secrets hidden. */
+static void print_masked(FILE *out, void (*print)(const void *ud, FILE *f), const void *ud)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) {
+        fputs("(output withheld: out of memory while hiding secrets)\n", out);
+        return;
+    }
+    print(ud, mem);
+    fclose(mem);
+    put_masked(out, "", buf ? buf : "");
+    free(buf);
 }
 
 static int exec_command(char *const argv[])
@@ -150,14 +181,18 @@ static void wait_for_seeds(const settings *s, const addrs_facts *facts)
                 break;
             }
             time_t now = time(NULL);
+            char line[512];
             if (now - start >= (time_t)s->seed_wait) {
-                fprintf(stderr, "cass-entry: warning: seed %s does not resolve after %us; "
-                        "starting anyway\n", seed->host, s->seed_wait);
+                snprintf(line, sizeof line,
+                         "warning: seed %s does not resolve after %us; starting anyway",
+                         seed->host, s->seed_wait);
+                say(line);
                 break;
             }
             if (now - last_note >= 5 || now == start) {
-                fprintf(stderr, "cass-entry: waiting for seed %s to resolve (%lds of %us)\n",
-                        seed->host, (long)(now - start), s->seed_wait);
+                snprintf(line, sizeof line, "waiting for seed %s to resolve (%lds of %us)",
+                         seed->host, (long)(now - start), s->seed_wait);
+                say(line);
                 last_note = now;
             }
             sleep(1);
@@ -165,13 +200,52 @@ static void wait_for_seeds(const settings *s, const addrs_facts *facts)
     }
 }
 
-static void print_command(const settings *s, const conf_plan *plan, const struct heap_plan *heap)
+/* Cassandra needs none of the secrets cass-entry has applied: the NAME_FILE
+ * variables of cass-entry's settings and the CASSANDRA_CFG_YAML_ ones at
+ * secret-looking keys leave the environment before the exec (the values are
+ * in the conf files, readable by Cassandra's user only as the image makes them). */
+static void scrub_secret_env(void)
 {
-    printf("exec:");
-    for (size_t i = 0; i < s->argc; i++) printf(" %s", s->argv[i]);
-    printf("\nenv: CASSANDRA_CONF=%s\n", plan->conf_dir);
-    printf("env: MAX_HEAP_SIZE=%s\n", heap->max_heap_size[0] ? heap->max_heap_size : "(unset)");
-    printf("env: HEAP_NEWSIZE=%s\n", heap->heap_newsize[0] ? heap->heap_newsize : "(unset)");
+    static const char cfg[] = "CASSANDRA_CFG_YAML_";
+    for (size_t i = 0; environ[i];) {
+        const char *eq = strchr(environ[i], '=');
+        size_t n = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+        char name[256];
+        if (n >= sizeof name) {
+            i++;
+            continue;
+        }
+        memcpy(name, environ[i], n);
+        name[n] = '\0';
+        bool file = n > 5 && strcmp(name + n - 5, "_FILE") == 0 &&
+                    (strncmp(name, "CASSANDRA_", 10) == 0 || strcmp(name, "MAX_HEAP_SIZE_FILE") == 0 ||
+                     strcmp(name, "HEAP_NEWSIZE_FILE") == 0);
+        bool cfg_secret = strncmp(name, cfg, sizeof cfg - 1) == 0 &&
+                          redact_key_looks_secret(name + sizeof cfg - 1);
+        if (file || cfg_secret)
+            unsetenv(name); /* environ shifts: look at the same index again */
+        else
+            i++;
+    }
+}
+
+struct dry_run {
+    const settings *s;
+    const conf_plan *plan;
+    const struct heap_plan *heap;
+};
+
+/* --dry-run's report: the diff, then the command and its environment. */
+static void print_dry_run(const void *ud, FILE *f)
+{
+    const struct dry_run *d = ud;
+    configure_print_diff(d->plan, f);
+    fprintf(f, "exec:");
+    for (size_t i = 0; i < d->s->argc; i++) fprintf(f, " %s", d->s->argv[i]);
+    fprintf(f, "\nenv: CASSANDRA_CONF=%s\n", d->plan->conf_dir);
+    fprintf(f, "env: MAX_HEAP_SIZE=%s\n",
+            d->heap->max_heap_size[0] ? d->heap->max_heap_size : "(unset)");
+    fprintf(f, "env: HEAP_NEWSIZE=%s\n", d->heap->heap_newsize[0] ? d->heap->heap_newsize : "(unset)");
 }
 
 static void apply_heap_env(const struct heap_plan *heap)
@@ -214,8 +288,8 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
     warn_host_limits(root);
     if (s->dry_run) {
         for (size_t i = 0; i < plan.n_log; i++) say(plan.log[i]);
-        configure_print_diff(&plan, stdout);
-        print_command(s, &plan, &heap);
+        struct dry_run d = { s, &plan, &heap };
+        print_masked(stdout, print_dry_run, &d);
         configure_plan_free(&plan);
         return 0;
     }
@@ -231,6 +305,7 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
 
     wait_for_seeds(s, facts);
     apply_heap_env(&heap);
+    scrub_secret_env();
 
     priv_report rep;
     priv_error perr;
@@ -263,6 +338,7 @@ int main(int argc, char **argv)
     settings_init(&s);
     addrs_facts_init(&facts);
     settings_input in = { .argc = argc, .argv = argv, .envp = environ, .facts = &facts };
+    g_secrets = &s.secrets;
     int rc;
     if (!settings_parse_command_line(&in, &s, &serr)) {
         rc = die(serr.exit_code, serr.message);

@@ -377,7 +377,7 @@ static priv_status walk_dir(walk *w, int fd, unsigned depth)
         w->counts->seen++;
         if (S_ISREG(sb.st_mode) && sb.st_nlink > 1 && sb.st_uid != w->uid) {
             if (w->counts->hard_linked++ == 0)
-                snprintf(w->counts->first_hard_linked, sizeof w->counts->first_hard_linked, "%s",
+                snprintf(w->counts->first_hard_linked, sizeof w->counts->first_hard_linked, "%.255s",
                          w->path);
             w->path[old] = '\0';
             continue;

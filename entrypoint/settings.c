@@ -1,5 +1,6 @@
 /* settings: command line + environment -> what cass-entry must do.  See settings.h. */
 #include "settings.h"
+#include "redact.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -411,6 +412,7 @@ void settings_free(settings *s)
     free_strs(s->notes, s->n_notes);
     free(s->seed_arg);
     free_strs(s->sets, s->n_sets);
+    redact_free(&s->secrets);
     settings_init(s);
 }
 
@@ -746,35 +748,9 @@ bool settings_cfg_yaml_path(const char *name, char **path, settings_error *err)
     return true;
 }
 
-static bool contains_ci(const char *hay, size_t len, const char *needle)
-{
-    size_t nl = strlen(needle);
-    for (size_t i = 0; i + nl <= len; i++)
-        if (strncasecmp(hay + i, needle, nl) == 0)
-            return true;
-    return false;
-}
-
 bool settings_path_looks_secret(const char *path)
 {
-    static const char *const words[] = {"password", "passwd", "secret", "credential",
-                                        "private_key"};
-    /* Look at each key of the path on its own so "_token" is judged per key. */
-    for (const char *p = path; *p;) {
-        size_t len = strcspn(p, ".[]\"=");
-        for (size_t w = 0; w < sizeof words / sizeof *words; w++)
-            if (contains_ci(p, len, words[w]))
-                return true;
-        /* *_token (e.g. an API token) but not initial_token; num_tokens ends in "s". */
-        if ((len == 5 && strncasecmp(p, "token", 5) == 0) ||
-            (len > 6 && strncasecmp(p + len - 6, "_token", 6) == 0 &&
-             !(len == 13 && strncasecmp(p, "initial_token", 13) == 0)))
-            return true;
-        p += len;
-        if (*p)
-            p++;
-    }
-    return false;
+    return redact_key_looks_secret(path);
 }
 
 /* ------------------------------------------------------------------ */
@@ -832,6 +808,8 @@ static bool slot_set(resolver *r, int id, char *value, const char *origin, bool 
                      bool is_override)
 {
     slot *sl = &r->slots[id];
+    if (secret && !redact_add(&r->s->secrets, value))
+        return oom(r->err);
     free(sl->value);
     sl->value = value;
     sl->secret = secret;
@@ -963,6 +941,10 @@ static int slot_for_path(const char *path)
 static bool take_override(resolver *r, const char *path, const char *value, const char *origin,
                           bool secret)
 {
+    /* Secrets inside the value too: --set 'x={keystore_password: P}'. */
+    if ((secret && !redact_add(&r->s->secrets, value)) ||
+        !redact_add_from_yaml(&r->s->secrets, value))
+        return oom(r->err);
     int id = slot_for_path(path);
     if (id >= 0) {
         char *text = unquote(value);

@@ -98,6 +98,7 @@
 #include <stdio.h>
 
 #include "addrs.h"
+#include "redact.h"
 
 /* Exit statuses, from sysexits.h: part of cass-entry's interface. */
 #define SETTINGS_EX_USAGE  64
@@ -208,6 +209,9 @@ typedef struct {
     char *seed_arg;            /* the seed-list arguments joined by ',' */
     char **sets;               /* the --set PATH=VALUE words, in order */
     size_t n_sets;
+    redact_list secrets;       /* every value never to show: from NAME_FILE, at a
+                                  secret-looking key, inside a value at such a key;
+                                  filled as they are read, so an error can be masked */
 } settings;
 
 /* What the parser may look at and the I/O it may do.  A NULL callback means the

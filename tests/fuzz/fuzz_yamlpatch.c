@@ -1343,7 +1343,13 @@ static yp_status run_edit(state *s, const edit_spec *sp, size_t edit_no, const c
         dump("after", nb, nl);
     }
 
-    if (st == YP_ERR_PATH && parsed)
+    /* The root ("." or "") is well-formed but never an edit target. */
+    if (parsed && sp->path.n == 0) {
+        if (st != YP_ERR_PATH)
+            violation(&e, "an edit of the document root was not refused (%s)", yp_status_name(st));
+        if (nl != ol || memcmp(nb, old, ol) != 0)
+            violation(&e, "a refused edit of the document root changed the document");
+    } else if (st == YP_ERR_PATH && parsed)
         violation(&e, "a well-formed path was rejected: %s", err.message);
     if (st != YP_ERR_PATH && !parsed)
         violation(&e, "a malformed path was accepted (status %s)", yp_status_name(st));

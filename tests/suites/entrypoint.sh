@@ -485,6 +485,50 @@ else
     notok "hostile uid 999: mount --bind / remount ro failed"
 fi
 
+# ---- secrets never shown (issue 11) -----------------------------------------------
+# A distinctive secret through every variable of the table as NAME_FILE, and
+# through secret-looking keys (CASSANDRA_CFG_YAML_*, --set with a nested flow
+# mapping), valid or not (error paths too), in --dry-run and in a real start:
+# it appears in no output and not in the exec'd process's environment.
+SECRET=Zq9xSecretValue
+SECRET2=Wv7ySecretOther
+leaks() {  # leaks: the outputs and the recorded environment that contain a secret
+    grep -l -e "$SECRET" -e "$SECRET2" "$N/out" "$N/err" "$N/rec/record" 2>/dev/null | tr '\n' ' '
+}
+mapfile -t TABLE_VARS < <("$BIN" --help | grep -oE '^  (CASSANDRA|MAX|HEAP)[A-Z_]+' | tr -d ' ' | grep -vx 'CASSANDRA_CONF\|CASSANDRA_CFG_YAML_')
+[ ${#TABLE_VARS[@]} -ge 15 ] || notok "secrets: only ${#TABLE_VARS[@]} variables in --help"
+printf '%s\n' "$SECRET" >"$T/secret.txt"
+chmod 644 "$T/secret.txt"
+leaked=()
+for var in "${TABLE_VARS[@]}"; do
+    for mode in --dry-run run; do
+        new_node "secret-$var" 5.0.1
+        if [ "$mode" = run ]; then entry "${var}_FILE=$T/secret.txt" CASSANDRA_SEED_WAIT=1 -- cass1
+        else entry "${var}_FILE=$T/secret.txt" -- --dry-run cass1; fi
+        l=$(leaks); [ -n "$l" ] && leaked+=("${var}_FILE $mode (rc $RC): $l")
+    done
+done
+check "secrets: each of the ${#TABLE_VARS[@]} variables given as NAME_FILE, dry run and real start: the value in no output and not in Cassandra's environment" \
+    bash -c "[ ${#leaked[@]} -eq 0 ] || { printf '# leaked: %s\n' \"\${@}\"; exit 1; }" _ "${leaked[@]}"
+new_node secret-dc 5.0.1
+entry CASSANDRA_DC_FILE="$T/secret.txt" -- cass1
+check "secrets: CASSANDRA_DC_FILE still reaches cassandra-rackdc.properties (masking hides, never drops)" \
+    bash -c "[ $RC -eq 0 ] && grep -qx 'dc=$SECRET' '$N/conf/cassandra-rackdc.properties' && grep -q 'dc=\*\*\*' '$N/err'"
+new_node secret-cfg 5.0.1
+entry CASSANDRA_CFG_YAML_SERVER_ENCRYPTION_OPTIONS__KEYSTORE_PASSWORD="$SECRET" -- cass1
+check "secrets: CASSANDRA_CFG_YAML_..._KEYSTORE_PASSWORD: applied, in no output, not passed on to Cassandra" \
+    bash -c "[ $RC -eq 0 ] && [ -z \"\$(leaks)\" ] && grep -q 'keystore_password: $SECRET' '$N/conf/cassandra.yaml' && ! grep -q CASSANDRA_CFG_YAML_SERVER_ENCRYPTION '$N/rec/record'"
+new_node secret-set 5.0.1
+entry -- --dry-run --set "server_encryption_options={internode_encryption: none, keystore: conf/.keystore, keystore_password: $SECRET, truststore_password: \"$SECRET2\"}" cass1
+check "secrets: --set with passwords inside a flow mapping: neither value shown" \
+    bash -c "[ $RC -eq 0 ] && [ -z \"\$(leaks)\" ] && grep -q 'keystore_password: \*\*\*' '$N/out'"
+check "secrets: the old passwords the diff removes are hidden too (5.0.1's keystore_password: cassandra)" \
+    bash -c "grep -q '^-.*keystore_password' '$N/out' && ! grep -Eq 'password: *cassandra' '$N/out'"
+new_node secret-bad 5.0.1
+entry CASSANDRA_CFG_YAML_SEED_PROVIDER__0__PARAMETERS__0__SEEDS_FILE="$T/secret.txt" CASSANDRA_LISTEN_ADDRESS=0.0.0.0 -- cass1
+check "secrets: a failing start (exit 78) with a secret seed list: the value in no output" \
+    bash -c "[ $RC -eq 78 ] && [ -z \"\$(leaks)\" ]"
+
 # ---- waiting for seeds, host limits ---------------------------------------------
 # In this network namespace no name server is reachable, so a name that is in no
 # hosts file never resolves (and nothing leaves the machine).

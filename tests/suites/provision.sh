@@ -120,6 +120,7 @@ docker rmi "cass-entry:provision-bad-$$" >/dev/null 2>&1
 # build arguments and labels (what image/build-cassandra.sh passes), and
 # image-label, the scripts' cache check
 mkdir -p "$tmp/argctx"
+# shellcheck disable=SC2016  # $GREETING is for the Dockerfile, not this shell
 printf 'FROM %s\nARG GREETING\nRUN test "$GREETING" = "hello there"\n' "$BASE" >"$tmp/argctx/Dockerfile"
 "$PROV" build --context "$tmp/argctx" --build-arg "GREETING=hello there" --label "suite.run=$RUN_ID" \
     --label "suite.note=a=b c" -t "cass-entry:provision-args-$$" >"$tmp/out" 2>&1; rc=$?
