@@ -2,7 +2,7 @@
 # image/build-base.sh: the base OS image cass-entry/base:bookworm, built with no
 # registry: debootstrap (minbase + a JRE, python3 for cqlsh, procps for the
 # scripts Cassandra ships) from the Debian mirror this machine's apt already
-# uses, security updates applied, then `docker import`.
+# uses, security updates applied, then `cass-provision import` (Engine API).
 #
 # Cached: the image carries the label cass-entry.inputs = sha256 of this script
 # and the package list; when an image with that label exists nothing is done.
@@ -30,7 +30,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 inputs=$( { cat "$here/build-base.sh"; echo "$SUITE $PACKAGES $(dpkg --print-architecture)"; } \
           | sha256sum | cut -c1-64)
 
-have=$(docker image inspect "$IMAGE" --format "{{index .Config.Labels \"$LABEL\"}}" 2>/dev/null || true)
+# The engine is reached through the project's own provisioner (Engine API; no
+# docker CLI on this path).
+make -s -C "$here/.." build/cass-provision >/dev/null || die "make build/cass-provision failed"
+PROV=$here/../build/cass-provision
+probe=$("$PROV" image-label "$IMAGE" "$LABEL" 2>&1) && rc=0 || rc=$?
+case $rc in
+    0) have=$probe ;;
+    4) have="" ;;   # no such image yet
+    *) die "$(tail -n 1 <<<"$probe") (image/dockerd.sh starts an engine)" ;;
+esac
 if [ "$have" = "$inputs" ] && [ -z "${FORCE:-}" ]; then
     say "$IMAGE is current (inputs ${inputs:0:12}), nothing to do"
     exit 0
@@ -138,10 +147,10 @@ find "$root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
 
 start=$SECONDS
 tar -C "$root" --numeric-owner -c . \
-  | docker import \
+  | "$PROV" import \
       --change "LABEL $LABEL=$inputs" \
       --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
       --change "ENV LANG=C.UTF-8" \
       --change 'CMD ["bash"]' \
-      - "$IMAGE" >/dev/null
-say "imported $IMAGE in $((SECONDS - start))s ($(docker image inspect "$IMAGE" --format '{{.Size}}' | numfmt --to=iec) bytes)"
+      "$IMAGE" >/dev/null || die "cass-provision import of $IMAGE failed"
+say "imported $IMAGE in $((SECONDS - start))s"

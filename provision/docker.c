@@ -395,6 +395,38 @@ eng_status docker_image_build(eng_client *c, const docker_build_opts *o, char *i
     return wrap(err, st, "build image %s", what);
 }
 
+eng_status docker_image_import(eng_client *c, FILE *tar, const char *repo, const char *tag,
+                               const char *const *changes, eng_error *err)
+{
+    char *q = strdup("/images/create?fromSrc=-");
+    bool ok = q && query_add(&q, "repo", repo) && query_add(&q, "tag", tag ? tag : "latest");
+    for (const char *const *ch = changes; ok && ch && *ch; ch++)
+        ok = query_add(&q, "changes", *ch);
+    if (!ok) {
+        free(q);
+        return nomem(err);
+    }
+    stream_json js;
+    stream_json_init(&js, NULL, NULL);
+    eng_request_opts ro = {
+        .content_type = "application/x-tar",
+        .upload = tar,
+        .upload_len = -1,
+        .on_data = feed_json,
+        .ud = &js,
+    };
+    eng_response r;
+    eng_status st = eng_request(c, "POST", q, &ro, &r, err);
+    eng_response_clear(&r);
+    free(q);
+    if (st == ENG_OK) {
+        stream_json_finish(&js);
+        st = stream_json_result(&js, "import", err);
+    }
+    stream_json_free(&js);
+    return wrap(err, st, "import image %s:%s", repo, tag ? tag : "latest");
+}
+
 eng_status docker_image_tag(eng_client *c, const char *source, const char *repo,
                             const char *tag, eng_error *err)
 {

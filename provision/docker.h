@@ -81,6 +81,15 @@ typedef struct {
 eng_status docker_image_build(eng_client *c, const docker_build_opts *opts, char *image_id,
                               size_t id_len, eng_error *err);
 
+/* POST /images/create?fromSrc=-: a root filesystem tar read from `tar` to
+ * its end (sent chunked, as it may be a pipe) becomes image repo:tag;
+ * `changes` (NULL-terminated, may be NULL) are Dockerfile instructions
+ * applied to it ("LABEL k=v", "ENV K=V", "CMD [\"bash\"]"), as
+ * `docker import --change` sends them.  An error in the stream is
+ * ENG_ERR_STREAM with the daemon's message. */
+eng_status docker_image_import(eng_client *c, FILE *tar, const char *repo, const char *tag,
+                               const char *const *changes, eng_error *err);
+
 /* POST /images/{source}/tag?repo=&tag=: give image `source` the name repo:tag
  * (tag NULL = "latest").  404 when source does not exist. */
 eng_status docker_image_tag(eng_client *c, const char *source, const char *repo,

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cassandra_version.h" /* generated from image/cassandra.version */
 #include "provision/cluster.h"
@@ -37,6 +38,8 @@ static const char usage_text[] =
     "Commands:\n"
     "  build    build an image (default: the product image from the repository's\n"
     "           Dockerfile) from a context sent as a tar stream\n"
+    "  import [--change INSTRUCTION]... IMAGE  a root filesystem tar on standard\n"
+    "           input becomes IMAGE (as docker import)\n"
     "  image-label IMAGE KEY  print the image's label KEY (exit 4: no such image)\n"
     "  push     tag the image for the registry and push it; prints the digest\n"
     "  up       create or complete the cluster; ends with the ring table\n"
@@ -256,6 +259,57 @@ static int cmd_build(int argc, char **argv)
     if (err.message[0])
         return report(&err);
     printf("built %s (%s) on %s\n", tags[0], id[0] ? id : "id not reported", base);
+    return 0;
+}
+
+/* ---- import ----------------------------------------------------------------- */
+
+/* import [--change INSTRUCTION]... IMAGE: a root filesystem tar on standard
+ * input becomes IMAGE (what image/build-base.sh makes with debootstrap). */
+static int cmd_import(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"change", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *changes[33] = {NULL};
+    size_t n = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            if (n == 32)
+                return usage_error("import: at most 32 --change");
+            changes[n++] = optarg;
+            break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return usage_error("import: bad option");
+        }
+    }
+    if (optind + 1 != argc)
+        return usage_error("import: usage: " PROG " import [--change INSTRUCTION]... IMAGE < ROOTFS.tar");
+    char name[512];
+    snprintf(name, sizeof name, "%s", argv[optind]);
+    const char *tag = "latest";
+    char *colon = strrchr(name, ':');
+    if (colon && !strchr(colon, '/')) {
+        *colon = '\0';
+        tag = colon + 1;
+    }
+    if (isatty(STDIN_FILENO))
+        return usage_error("import: the root filesystem tar comes on standard input");
+    cluster_error err = {0};
+    eng_client *c = NULL;
+    if (connect_client(&c, &err) != 0)
+        return report(&err);
+    eng_error e;
+    if (docker_ping(c, NULL, &e) != ENG_OK)
+        cluster_fail_engine(&err, &e, "the Docker engine does not answer");
+    else if (docker_image_import(c, stdin, name, tag, changes, &e) != ENG_OK)
+        cluster_fail_engine(&err, &e, "importing %s", argv[optind]);
+    eng_client_free(c);
+    if (err.message[0])
+        return report(&err);
+    printf("imported %s:%s\n", name, tag);
     return 0;
 }
 
@@ -616,7 +670,9 @@ int main(int argc, char **argv)
         return cmd_push(argc, argv);
     if (!strcmp(cmd, "image-label"))
         return cmd_image_label(argc, argv);
+    if (!strcmp(cmd, "import"))
+        return cmd_import(argc, argv);
     if (!strcmp(cmd, "up") || !strcmp(cmd, "status") || !strcmp(cmd, "down"))
         return cmd_cluster(cmd, argc, argv);
-    return usage_error("unknown command '%s' (build, push, image-label, up, status, down)", cmd);
+    return usage_error("unknown command '%s' (build, push, import, image-label, up, status, down)", cmd);
 }

@@ -106,6 +106,21 @@ check "nothing reachable: each route skipped in one line with its reason" \
 check "nothing reachable: ONE error line, naming CASSANDRA_MIRROR and CASS_CONF_CORPUS" \
     bash -c "[ $(errors) -eq 1 ] && grep 'error:' '$T/err' | grep -q 'CASSANDRA_MIRROR' && grep 'error:' '$T/err' | grep -q 'CASS_CONF_CORPUS' && [ ! -e '$T/none' ]"
 
+# ---- each input taken away in turn says why, in one line
+if [ -n "${CASS_CONF_CORPUS:-}" ]; then
+    fetch nomaven CASSANDRA_ROUTES=assemble MAVEN_ARGS="-s $T/settings.xml"
+    check "the assembled route with Maven unreachable: exit 1, 'maven could not fetch cassandra-all', one error line" \
+        bash -c "[ $RC -eq 1 ] && [ $(errors) -eq 1 ] && grep -q 'error: maven could not fetch cassandra-all' '$T/err' && [ ! -e '$T/nomaven' ]"
+else
+    echo "not ok - the assembled route cannot be checked without the conf mirror: $CORPUS_MISSING"
+fi
+DOCKER_HOST=unix://$T/no-engine.sock image/build-base.sh >"$T/out" 2>"$T/err"; RC=$?
+check "image/build-base.sh with no Docker engine: exit 1, one error line naming the socket and image/dockerd.sh" \
+    bash -c "[ $RC -eq 1 ] && [ $(errors) -eq 1 ] && grep 'error:' '$T/err' | grep -q 'no-engine.sock' && grep -q 'image/dockerd.sh' '$T/err'"
+DOCKER_HOST=unix://$T/no-engine.sock image/build-cassandra.sh >"$T/out" 2>"$T/err"; RC=$?
+check "image/build-cassandra.sh with no Docker engine: exit 1 with the same line" \
+    bash -c "[ $RC -eq 1 ] && grep -q 'no-engine.sock' '$T/err'"
+
 # ---- the pins: the real one is a sha512 (128 hex digits) for the version in image/cassandra.version
 check "image/fetch-cassandra.sh pins a sha512 for $VERSION" \
     bash -c "awk '/^$VERSION\\)/ { on = 1 } on && /PIN_SHA512=/ { print; exit }' '$FETCH' | grep -Eq 'PIN_SHA512=[0-9a-f]{128}\$'"

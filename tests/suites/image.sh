@@ -96,6 +96,19 @@ echo "# sizes: $BASE $(docker image inspect "$BASE" --format '{{.Size}}' | numfm
      "$IMAGE $(docker image inspect "$IMAGE" --format '{{.Size}}' | numfmt --to=iec)"
 echo "# distribution: $(docker image inspect "$IMAGE" --format '{{index .Config.Labels "cass-entry.cassandra-source"}}')"
 
+# ---- PyPI taken away (Maven's jars from the cache the build just filled): one line
+closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+m2=${CASS_ENTRY_CACHE:-/var/cache/cass-entry}/image/m2
+CASS_ENTRY_CACHE=$tmp/nopip CASSANDRA_ROUTES=assemble MAVEN_ARGS="-o -Dmaven.repo.local=$m2" \
+    PIP_INDEX_URL="http://127.0.0.1:$closed/simple" PIP_NO_CACHE_DIR=1 \
+    image/fetch-cassandra.sh "$tmp/nopip-dist" >"$tmp/nopip.out" 2>"$tmp/nopip.err"; rc=$?
+if [ $rc -eq 1 ] && [ "$(grep -c 'error:' "$tmp/nopip.err")" -eq 1 ] \
+   && grep -q 'error: pip could not fetch the pinned cqlsh wheels' "$tmp/nopip.err" && [ ! -e "$tmp/nopip-dist" ]; then
+    ok "fetch-cassandra.sh with PyPI unreachable: exit 1, one error line saying pip could not fetch cqlsh"
+else
+    sed 's/^/# /' "$tmp/nopip.err" | tail -n 8; not_ok "fetch-cassandra.sh with PyPI unreachable (exit $rc)"
+fi
+
 # ---- the cache: a second run rebuilds nothing and is quick
 base_id=$(docker image inspect "$BASE" --format '{{.Id}}')
 cass_id=$(docker image inspect "$IMAGE" --format '{{.Id}}')
