@@ -136,6 +136,18 @@ check "image-label of a missing image: exit 4, one line naming it" \
 check "build --label without '=': usage error, exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'expected KEY=VALUE' '$tmp/out'"
 docker rmi "cass-entry:provision-args-$$" >/dev/null 2>&1
 
+# import: a root filesystem tar on stdin (what build-base.sh sends), --change applied
+mkdir -p "$tmp/rootfs/bin"
+cp build/static/cass-entry "$tmp/rootfs/bin/"
+tar -C "$tmp/rootfs" -c . | "$PROV" import --change 'LABEL suite.run="'"$RUN_ID"' x"' \
+    --change 'CMD ["/bin/cass-entry", "--version"]' "cass-entry:provision-import-$$" >"$tmp/out" 2>&1; rc=$?
+check "import: exit 0, the label and CMD given as --change, the image runs its CMD" \
+    bash -c "[ $rc -eq 0 ] && [ \"\$('$PROV' image-label cass-entry:provision-import-$$ suite.run)\" = '$RUN_ID x' ] && docker run --rm cass-entry:provision-import-$$ | grep -q '^cass-entry '"
+echo 'not a tar' | "$PROV" import "cass-entry:provision-import-bad-$$" >"$tmp/out" 2>&1; rc=$?
+check "import of something that is not a tar: exit 1 with the daemon's reason" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'importing cass-entry:provision-import-bad-$$' '$tmp/out'"
+docker rmi "cass-entry:provision-import-$$" "cass-entry:provision-import-bad-$$" >/dev/null 2>&1
+
 # ---- push, checked in the registry
 if "$PROV" push --image "$TAG" --registry "$REG" --repo "cass-entry:$RUN_ID" --digest-file "$tmp/digest" >"$tmp/push.out" 2>&1; then
     ok "push: $REG/cass-entry:$RUN_ID"
