@@ -229,6 +229,17 @@ static void scrub_secret_env(void)
     }
 }
 
+/* The exit status of a privileges failure: whose fault it is. */
+static int priv_exit_code(priv_status st)
+{
+    switch (st) {
+    case PRIV_ERR_WALK:
+    case PRIV_ERR_CHOWN: return CONFIGURE_EX_IOERR;   /* 74: the filesystem said no */
+    case PRIV_ERR_DROP: return 71;                    /* EX_OSERR: setgid/setuid failed */
+    default: return SETTINGS_EX_CONFIG;                /* 78: the user, passwd, a dir we can't write */
+    }
+}
+
 struct dry_run {
     const settings *s;
     const conf_plan *plan;
@@ -293,6 +304,25 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
         configure_plan_free(&plan);
         return 0;
     }
+    /* Who Cassandra will run as is settled before anything is written: an
+     * unknown user, a broken passwd or a user of uid 0 is a 78 with every
+     * file as it was. */
+    priv_ids ids;
+    priv_error perr;
+    bool as_root = geteuid() == 0;
+    if (as_root) {
+        const char *user = env_or("CASS_ENTRY_USER", "cassandra");
+        if (priv_lookup(root, user, NULL, &ids, &perr) != PRIV_OK) {
+            configure_plan_free(&plan);
+            return die(priv_exit_code(perr.code), perr.message);
+        }
+        if (ids.uid == 0) {
+            configure_plan_free(&plan);
+            snprintf(err, sizeof err, "refusing to run Cassandra as root (CASS_ENTRY_USER \"%s\" is uid 0)",
+                     user);
+            return die(SETTINGS_EX_CONFIG, err);
+        }
+    }
     rc = configure_apply(&plan, err, sizeof err);
     for (size_t i = 0; rc == 0 && i < plan.n_log; i++) say(plan.log[i]);
     if (rc == 0 && plan.n_changes == 0) say("configuration already up to date: no file changed");
@@ -308,11 +338,19 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
     scrub_secret_env();
 
     priv_report rep;
-    priv_error perr;
+    memset(&rep, 0, sizeof rep);
     dirs[2] = conf_copy;
-    if (priv_become(root, env_or("CASS_ENTRY_USER", "cassandra"), NULL, dirs, 3, &rep, &perr)
-        != PRIV_OK)
-        return die(SETTINGS_EX_CONFIG, perr.message);
+    priv_status pst;
+    if (as_root) {
+        rep.was_root = true;
+        rep.ids = ids;
+        /* The chown comes first: afterwards we no longer have the right. */
+        pst = priv_chown_dirs(dirs, 3, ids.uid, ids.gid, &rep.counts, &perr);
+        if (pst == PRIV_OK) pst = priv_drop(&ids, &perr);
+    } else {
+        pst = priv_check_writable(dirs, 3, &perr);
+    }
+    if (pst != PRIV_OK) return die(priv_exit_code(pst), perr.message);
     if (rep.counts.hard_linked) {
         char line[512];
         snprintf(line, sizeof line,

@@ -72,6 +72,10 @@ static bool next_secret_value(const char *text, size_t *pos, size_t *start, size
     for (size_t i = *pos; text[i]; i++) {
         if (!is_key_char(text[i]) || (i > 0 && is_key_char(text[i - 1])))
             continue;
+        /* A key starts a line or follows a blank, '{', ',', a diff or list
+         * mark or a quote; "/etc/passwd: no such user" names a file. */
+        if (i > 0 && !strchr(" \t\n{,+-\"'", text[i - 1]))
+            continue;
         size_t k = i;
         while (is_key_char(text[k]))
             k++;

@@ -485,6 +485,21 @@ else
     notok "hostile uid 999: mount --bind / remount ro failed"
 fi
 
+# ---- who Cassandra runs as is settled before any file is written (issue 11) --------
+user_case() {  # user_case WHAT REGEX SETUP [VAR=VALUE...]: exit 78, one line, nothing written
+    local what=$1 re=$2 setup=$3; shift 3
+    new_node "user-$what" 5.0.1
+    eval "$setup"
+    cp -r "$N/conf" "$N/conf.before"
+    entry "$@" -- cass1
+    check "user: $what: exit 78, one line, cassandra.yaml and rackdc untouched, nothing started" \
+        bash -c "[ $RC -eq 78 ] && tail -n 1 '$N/err' | grep -Eq '$re' && diff -r '$N/conf.before' '$N/conf' >/dev/null && [ ! -e '$N/rec/record' ]"
+}
+user_case "unknown user" 'nosuchuser' ':' CASS_ENTRY_USER=nosuchuser CASSANDRA_DC=dc9
+user_case "no passwd file" 'passwd' 'rm "$N/root/etc/passwd"' CASSANDRA_DC=dc9
+user_case "a user of uid 0" 'uid 0' 'echo "toor:x:0:0::/root:/bin/sh" >>"$N/root/etc/passwd"' CASS_ENTRY_USER=toor CASSANDRA_DC=dc9
+user_case "a broken passwd line" 'passwd' 'printf "cassandra:x:notanumber:999::/:/bin/sh\n" >"$N/root/etc/passwd"' CASSANDRA_DC=dc9
+
 # ---- secrets never shown (issue 11) -----------------------------------------------
 # A distinctive secret through every variable of the table as NAME_FILE, and
 # through secret-looking keys (CASSANDRA_CFG_YAML_*, --set with a nested flow
