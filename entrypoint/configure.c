@@ -338,6 +338,34 @@ static int add_change(conf_plan *plan, const char *dir, const char *name, char *
     return 0;
 }
 
+/* The edited document must still name seeds for Cassandra's own seed
+ * provider: an override such as --set 'seed_provider=[]' must not slip past
+ * the rule that an empty seed list is a 78.  A custom provider is its owner's
+ * business. */
+static int check_seeds(const yp_doc *doc, const char *path, char *err, size_t errlen)
+{
+    char *cls = NULL, *seeds = NULL;
+    bool scalar;
+    yp_error ye;
+    int rc = 0;
+    if (yp_get(doc, "seed_provider[0].class_name", &cls, &scalar, &ye) == YP_OK && cls &&
+        !strstr(cls, "SimpleSeedProvider")) {
+        free(cls);
+        return 0;
+    }
+    yp_status st = yp_get(doc, "seed_provider[0].parameters[0].seeds", &seeds, &scalar, &ye);
+    if (st == YP_ERR_NOMEM)
+        rc = errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+    else if (st != YP_OK || !scalar || !seeds || strspn(seeds, " ,") == strlen(seeds))
+        rc = errmsg(err, errlen, SETTINGS_EX_CONFIG,
+                    "%s: after the edits seed_provider names no seed "
+                    "(seed_provider[0].parameters[0].seeds): check --set and CASSANDRA_CFG_YAML_SEED_PROVIDER",
+                    path);
+    free(cls);
+    free(seeds);
+    return rc;
+}
+
 static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, char *err,
                      size_t errlen)
 {
@@ -357,6 +385,7 @@ static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, c
                     ye.message);
     } else {
         rc = apply_edits(doc, path, s->edits, s->n_edits, plan, err, errlen);
+        if (rc == 0) rc = check_seeds(doc, path, err, errlen);
         if (rc == 0) rc = choose_snitch(doc, s, data_dir, plan, err, errlen);
     }
     if (rc == 0) {

@@ -12,6 +12,7 @@ PACKAGES=(
   python3 python3-yaml                 # independent YAML 1.1 resolver in the corpus/quoting tests
   python3-venv                         # corpus suite: a venv for the pinned ruamel.yaml (YAML 1.2 resolver)
   default-jdk-headless ca-certificates # corpus suite: javap lists the Config fields of the real cassandra-all jars
+  maven                                # the jars: fetch-cassandra.sh (cassandra-all and its dependencies), the corpus suite (cassandra-all of each release line)
   valgrind
   iproute2 util-linux                  # entrypoint suite and bench: ip (veth in a netns), unshare, mount
   hyperfine time gosu                  # bench/entrypoint.sh: wall time, peak RSS (GNU time -v), the official image's gosu

@@ -500,6 +500,16 @@ user_case "no passwd file" 'passwd' 'rm "$N/root/etc/passwd"' CASSANDRA_DC=dc9
 user_case "a user of uid 0" 'uid 0' 'echo "toor:x:0:0::/root:/bin/sh" >>"$N/root/etc/passwd"' CASS_ENTRY_USER=toor CASSANDRA_DC=dc9
 user_case "a broken passwd line" 'passwd' 'printf "cassandra:x:notanumber:999::/:/bin/sh\n" >"$N/root/etc/passwd"' CASSANDRA_DC=dc9
 
+# ---- an override that leaves no seed is a 78 like an empty seed list (issue 11) ----
+for set_args in "seed_provider=[]" "seed_provider[0].parameters=[]" "seed_provider[0].parameters[0].seeds=''"; do
+    new_node "noseed" 5.0.1
+    cp -r "$N/conf" "$N/conf.before"
+    entry -- --set "$set_args" --set 'seed_provider[0].parameters[0].seeds=x' cass1
+    [ "$set_args" = "seed_provider[0].parameters[0].seeds=''" ] && entry -- --set "$set_args" cass1
+    check "--set '$set_args': exit 78 naming seed_provider, files untouched, nothing started" \
+        bash -c "[ $RC -eq 78 ] && tail -n 1 '$N/err' | grep -q 'seed' && diff -r '$N/conf.before' '$N/conf' >/dev/null && [ ! -e '$N/rec/record' ]"
+done
+
 # ---- secrets never shown (issue 11) -----------------------------------------------
 # A distinctive secret through every variable of the table as NAME_FILE, and
 # through secret-looking keys (CASSANDRA_CFG_YAML_*, --set with a nested flow
