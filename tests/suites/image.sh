@@ -109,6 +109,24 @@ else
     sed 's/^/# /' "$tmp/nopip.err" | tail -n 8; not_ok "fetch-cassandra.sh with PyPI unreachable (exit $rc)"
 fi
 
+# ---- a clone with neither the mirror nor a reachable Apache or Maven: one line, quickly
+printf '<settings><mirrors><mirror><id>closed</id><mirrorOf>*</mirrorOf><url>http://127.0.0.1:%s/maven2</url></mirror></mirrors></settings>\n' \
+    "$closed" >"$tmp/closed-settings.xml"
+cass_before=$(docker image inspect "$IMAGE" --format '{{.Id}}')
+t0=$SECONDS
+CASS_CONF_CORPUS=$tmp/no-mirror CASS_ENTRY_CACHE=$tmp/nothing CASSANDRA_ROUTES="apache maven assemble" \
+    CASSANDRA_MIRROR="http://127.0.0.1:$closed/" MAVEN_ARGS="-s $tmp/closed-settings.xml" \
+    image/build-cassandra.sh >"$tmp/nothing.out" 2>"$tmp/nothing.err"; rc=$?
+took=$((SECONDS - t0))
+if [ $rc -ne 0 ] && [ $took -lt 120 ] && grep 'error:' "$tmp/nothing.err" | grep -q 'no route gave Cassandra' \
+   && grep 'error: no route' "$tmp/nothing.err" | grep -q CASSANDRA_MIRROR \
+   && grep 'error: no route' "$tmp/nothing.err" | grep -q CASS_CONF_CORPUS \
+   && [ "$(docker image inspect "$IMAGE" --format '{{.Id}}')" = "$cass_before" ]; then
+    ok "build-cassandra.sh with no mirror, Apache and Maven unreachable: exit $rc in ${took}s, one line naming CASSANDRA_MIRROR and CASS_CONF_CORPUS, the image untouched"
+else
+    sed 's/^/# /' "$tmp/nothing.err" | tail -n 8; not_ok "build-cassandra.sh with nothing reachable (exit $rc, ${took}s)"
+fi
+
 # ---- the cache: a second run rebuilds nothing and is quick
 base_id=$(docker image inspect "$BASE" --format '{{.Id}}')
 cass_id=$(docker image inspect "$IMAGE" --format '{{.Id}}')
