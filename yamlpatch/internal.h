@@ -35,6 +35,7 @@ typedef struct {
     size_t value_len;
     char *anchor;         /* anchor name, or alias target for YPN_ALIAS */
     size_t parent;        /* YP_NONE for a document root */
+    size_t slot;          /* its index in the parent's kids (for a map: even = key) */
     size_t *kids;         /* map: key, value, key, value ...; seq: items */
     size_t n_kids;
     size_t document;

@@ -11,7 +11,9 @@
 #include "yamlpatch.h"
 #include "yp_file.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,6 +44,7 @@ static const char usage_text[] =
     "                        bool, null or yaml (VALUE is YAML text)\n"
     "      --doc N           edit the N-th document of a multi-document file (from 0)\n"
     "      --allow-duplicates  accept duplicate keys (the last one counts)\n"
+    "      --max-size BYTES  read at most this much (default 64 MiB; K, M, G suffixes)\n"
     "  -h, --help            show this help\n"
     "      --version         show the version\n"
     "\n"
@@ -56,6 +59,7 @@ typedef struct {
     char **args;
     int n_args;
     bool in_place, check, diff, uncomment, allow_duplicates;
+    size_t max_size;
     yp_value_type type;
     long doc_index;
 } options;
@@ -111,12 +115,13 @@ static bool parse_type(const char *name, yp_value_type *type)
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    enum { OPT_CHECK = 256, OPT_DIFF, OPT_DOC, OPT_DUPS, OPT_VERSION };
+    enum { OPT_CHECK = 256, OPT_DIFF, OPT_DOC, OPT_DUPS, OPT_VERSION, OPT_MAX };
     static const struct option longopts[] = {
         { "in-place", no_argument, NULL, 'i' },   { "check", no_argument, NULL, OPT_CHECK },
         { "diff", no_argument, NULL, OPT_DIFF },  { "uncomment", no_argument, NULL, 'u' },
         { "type", required_argument, NULL, 't' }, { "doc", required_argument, NULL, OPT_DOC },
         { "allow-duplicates", no_argument, NULL, OPT_DUPS },
+        { "max-size", required_argument, NULL, OPT_MAX },
         { "help", no_argument, NULL, 'h' },       { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
     };
@@ -130,6 +135,16 @@ static int parse_args(int argc, char **argv, options *o)
         case OPT_CHECK: o->check = true; break;
         case OPT_DIFF: o->diff = true; break;
         case OPT_DUPS: o->allow_duplicates = true; break;
+        case OPT_MAX: {
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            unsigned shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+            if (shift) end++;
+            if (*optarg < '0' || *optarg > '9' || *end || errno || v == 0 || v > (SIZE_MAX >> shift))
+                return usage_error("--max-size '%s': expected a number of bytes (e.g. 64M)", optarg);
+            o->max_size = (size_t)v << shift;
+            break;
+        }
         case 't':
             if (!parse_type(optarg, &o->type))
                 return usage_error("unknown type '%s' (auto, string, int, bool, null, yaml)",
@@ -186,7 +201,7 @@ static int run_edits(yp_doc *doc, const options *o, yp_error *err)
         char *bytes;
         size_t len;
         yp_patch patch = { 0 };
-        if ((st = yp_file_read(o->args[0], &bytes, &len, err)) != YP_OK) return report(o->file, err);
+        if ((st = yp_file_read_max(o->args[0], o->max_size, &bytes, &len, err)) != YP_OK) return report(o->file, err);
         st = yp_patch_load(bytes, len, &patch, err);
         free(bytes);
         if (st != YP_OK) return report(o->args[0], err);
@@ -218,14 +233,14 @@ static int run_edits(yp_doc *doc, const options *o, yp_error *err)
 
 int main(int argc, char **argv)
 {
-    options o = { .type = YP_VALUE_AUTO };
+    options o = { .type = YP_VALUE_AUTO, .max_size = YP_FILE_MAX_DEFAULT };
     int rc = parse_args(argc, argv, &o);
     if (rc) return rc;
 
     yp_error err = { 0 };
     char *bytes;
     size_t len;
-    if (yp_file_read(o.file, &bytes, &len, &err) != YP_OK) return report(o.file, &err);
+    if (yp_file_read_max(o.file, o.max_size, &bytes, &len, &err) != YP_OK) return report(o.file, &err);
     yp_doc *doc = yp_doc_load(bytes, len, o.allow_duplicates, &err);
     if (!doc) {
         free(bytes);

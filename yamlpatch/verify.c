@@ -40,16 +40,13 @@ static void node_path(const yp_doc *doc, size_t id, yp_buf *b)
         yp_buf_str(b, "/[]");
         return;
     }
-    for (size_t i = 0; i < p->n_kids; i++) {
-        if (p->kids[i] != id) continue;
-        if (i % 2 == 0) {
-            yp_buf_str(b, "/?");
-        } else {
-            const yp_node *k = &doc->nodes[p->kids[i - 1]];
-            yp_buf_str(b, "/");
-            yp_buf_str(b, k->kind == YPN_SCALAR ? k->value : "<complex key>");
-        }
-        return;
+    size_t i = n->slot; /* known from the build: no scan of the parent's kids */
+    if (i % 2 == 0) {
+        yp_buf_str(b, "/?");
+    } else {
+        const yp_node *k = &doc->nodes[p->kids[i - 1]];
+        yp_buf_str(b, "/");
+        yp_buf_str(b, k->kind == YPN_SCALAR ? k->value : "<complex key>");
     }
 }
 

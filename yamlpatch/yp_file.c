@@ -25,6 +25,12 @@ static yp_status io_error(yp_error *err, const char *path, const char *what, int
 
 yp_status yp_file_read(const char *path, char **bytes, size_t *len, yp_error *err)
 {
+    return yp_file_read_max(path, YP_FILE_MAX_DEFAULT, bytes, len, err);
+}
+
+yp_status yp_file_read_max(const char *path, size_t max_bytes, char **bytes, size_t *len,
+                           yp_error *err)
+{
     int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return io_error(err, path, "cannot open", errno);
     size_t cap = 64 * 1024, n = 0;
@@ -54,6 +60,16 @@ yp_status yp_file_read(const char *path, char **bytes, size_t *len, yp_error *er
         }
         if (r == 0) break;
         n += (size_t)r;
+        if (n > max_bytes) {
+            free(buf);
+            if (fd != STDIN_FILENO) close(fd);
+            err->code = YP_ERR_IO;
+            err->line = err->column = 0;
+            snprintf(err->message, sizeof err->message,
+                     "%s: larger than %zu bytes: not read (--max-size raises the limit)", path,
+                     max_bytes);
+            return YP_ERR_IO;
+        }
     }
     if (fd != STDIN_FILENO) close(fd);
     *bytes = buf;

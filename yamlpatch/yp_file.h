@@ -22,8 +22,17 @@ typedef enum {
     YP_WRITE_IN_PLACE  /* rewritten in place (bind mount / read-only directory) */
 } yp_write_how;
 
-/* Read all of `path` ("-" for standard input) into a malloc'd buffer. */
+/* The most yp_file_read reads: config files are kilobytes, and a stream that
+ * never ends (`yes | yamlpatch get -`) must not take all the memory. */
+#define YP_FILE_MAX_DEFAULT ((size_t)64 << 20)
+
+/* Read all of `path` ("-" for standard input) into a malloc'd buffer, at most
+ * YP_FILE_MAX_DEFAULT bytes (more: YP_ERR_IO naming the limit). */
 yp_status yp_file_read(const char *path, char **bytes, size_t *len, yp_error *err);
+
+/* The same with another limit (max_bytes > 0). */
+yp_status yp_file_read_max(const char *path, size_t max_bytes, char **bytes, size_t *len,
+                           yp_error *err);
 
 /* Replace the content of `path` with `bytes`. */
 yp_status yp_file_replace(const char *path, const char *bytes, size_t len, yp_write_how *how,

@@ -104,6 +104,22 @@ cp "$T/ceconf/cassandra.yaml" "$T/ce.orig"
 check "cass-entry --set '.=v': exit 78 naming --set, cassandra.yaml untouched" \
     bash -c "'$PWD/$BUILD_DIR/cass-entry' --dry-run --conf '$T/ceconf' --set '.=v' cass1 >/dev/null 2>'$T/err'; [ \$? -eq 78 ] && tail -n 1 '$T/err' | grep -q 'root cannot be replaced.*--set' && cmp -s '$T/ceconf/cassandra.yaml' '$T/ce.orig'"
 
+# large inputs (issue 11): a 200,000-key mapping is edited and read in linear
+# time (the hang guard is generous; the speed itself is measured in
+# bench/large-mapping.sh), and a stream that never ends stops at --max-size
+python3 -c "print('cluster_name: x'); [print(f'k{i}: v{i}') for i in range(200000)]" >"$T/big.yaml"
+check "200,000 keys: set of the first key, the whole output otherwise byte-equal" \
+    bash -c "timeout 20 '$Y' set '$T/big.yaml' cluster_name=prod >'$T/big.out' && [ \"\$(head -n 1 '$T/big.out')\" = 'cluster_name: prod' ] && cmp -s <(tail -n +2 '$T/big.out') <(tail -n +2 '$T/big.yaml')"
+check "200,000 keys: get of the last key" test "$(timeout 20 "$Y" get "$T/big.yaml" k199999)" = v199999
+printf 'k1: a\nk2: b\nk1: c\n' >"$T/dup.yaml"
+check "a duplicate key is still found, named with the line of its first use" \
+    bash -c "'$Y' get '$T/dup.yaml' k2 2>'$T/err'; [ \$? -eq 4 ] && grep -q \"duplicate key 'k1' (first at line 1)\" '$T/err' && grep -q ':3:1:' '$T/err'"
+check "an endless stream on stdin stops at the limit: exit 5, one line naming it" \
+    bash -c "yes | timeout 20 '$Y' get - x 2>'$T/err'; [ \$? -eq 5 ] && [ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'larger than 67108864 bytes' '$T/err'"
+check "--max-size 1K on a larger file: exit 5, file not read" \
+    bash -c "'$Y' --max-size 1K get '$T/big.yaml' k1 2>'$T/err'; [ \$? -eq 5 ] && grep -q 'larger than 1024 bytes' '$T/err'"
+check "--max-size 0: a usage error" expect_rc 2 "$Y" --max-size 0 get "$T/f.yaml" a
+
 # bind mounts and read-only files
 if [ "$(id -u)" -ne 0 ]; then
     echo "not ok - the bind-mount tests need root (mount --bind)"
