@@ -11,8 +11,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static yp_status io_error(yp_error *err, const char *path, const char *what, int errnum)
@@ -98,10 +101,41 @@ static void fsync_dir(const char *dir)
     }
 }
 
-/* A synced temporary copy of the new content, in `dir` when possible. */
+/* Temporary copies are locked (flock) by the process that writes them until
+ * they are renamed into place or removed; the lock dies with the process.
+ * So a temp copy of ours that nobody holds, and that is not brand new (the
+ * instant between mkstemp and flock), was left by a yamlpatch that was killed:
+ * it is removed before the next write in that directory. */
+enum { STALE_AFTER_S = 2 };
+
+static void sweep_stale_temps(const char *dir, const char *base)
+{
+    char prefix[PATH_MAX];
+    int plen = snprintf(prefix, sizeof prefix, ".%s.yamlpatch-", base);
+    if (plen < 0 || (size_t)plen >= sizeof prefix) return;
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, prefix, (size_t)plen) != 0 || strlen(e->d_name) != (size_t)plen + 6)
+            continue;
+        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) continue;
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+            time(NULL) - st.st_mtime >= STALE_AFTER_S && flock(fd, LOCK_EX | LOCK_NB) == 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+        close(fd);
+    }
+    closedir(d);
+}
+
+/* A synced temporary copy of the new content, in `dir` when possible, locked
+ * for as long as the returned descriptor is open. */
 static int make_temp(const char *dir, const char *base, const char *bytes, size_t len,
                      const struct stat *st, char *tmp, size_t tmplen)
 {
+    sweep_stale_temps(dir, base);
     snprintf(tmp, tmplen, "%s/.%s.yamlpatch-XXXXXX", dir, base);
     int fd = mkstemp(tmp);
     if (fd < 0) {
@@ -110,6 +144,7 @@ static int make_temp(const char *dir, const char *base, const char *bytes, size_
         fd = mkstemp(tmp);
         if (fd < 0) return -1;
     }
+    (void)flock(fd, LOCK_EX); /* a fresh file: nobody else holds it */
     if (write_all(fd, bytes, len) != 0 || fchmod(fd, st->st_mode & 07777) != 0 ||
         fsync(fd) != 0) {
         int e = errno;
@@ -168,16 +203,22 @@ yp_status yp_file_replace(const char *path, const char *bytes, size_t len, yp_wr
     if (fd < 0) return io_error(err, path, "cannot write a temporary copy", errno);
     struct stat tst;
     bool owner_kept = fstat(fd, &tst) == 0 && tst.st_uid == st.st_uid && tst.st_gid == st.st_gid;
-    close(fd);
 
+    /* The temp copy stays locked (fd open) until it is renamed or removed. */
     if (owner_kept && rename(tmp, target) == 0) {
+        close(fd);
         fsync_dir(dir);
         *how = YP_WRITE_RENAMED;
         return YP_OK;
     }
-    if (owner_kept && errno != EBUSY && errno != EXDEV) {
+    /* EBUSY/EXDEV: a bind-mounted file; EACCES/EPERM/EROFS: a file we may
+     * write in a directory we may not (a root-owned dir, a read-only mount
+     * holding a writable bind-mounted file): all rewritten in place. */
+    if (owner_kept && errno != EBUSY && errno != EXDEV && errno != EACCES && errno != EPERM &&
+        errno != EROFS) {
         int e = errno;
         unlink(tmp);
+        close(fd);
         return io_error(err, path, "cannot replace", e);
     }
     /* A bind-mounted file (or one we could not give its owner): the new content
@@ -187,16 +228,20 @@ yp_status yp_file_replace(const char *path, const char *bytes, size_t len, yp_wr
     yp_status rs = yp_file_read(target, &orig, &orig_len, err);
     if (rs != YP_OK) {
         unlink(tmp);
+        close(fd);
         return rs;
     }
     int r = rewrite_in_place(target, bytes, len, orig, orig_len);
     int e = errno;
     free(orig);
     if (r != 0) {
-        /* keep tmp: it holds the new content for the user to recover */
+        /* keep tmp: it holds the new content for the user to recover (closed,
+         * so unlocked: the next write here sweeps it once it is stale) */
+        close(fd);
         return io_error(err, path, "cannot rewrite in place (original restored)", e);
     }
     unlink(tmp);
+    close(fd);
     *how = YP_WRITE_IN_PLACE;
     return YP_OK;
 }
