@@ -77,6 +77,24 @@ static bool find_jar(const char *dir, struct cass_version *v)
     return found;
 }
 
+/* 2.x's cassandra-env.sh chooses CMS itself, on a line of its own; from 3.0 on
+ * the collector comes from the jvm options files and cassandra-env.sh only
+ * tests for it. */
+static bool env_sh_is_2x(const char *conf_dir)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/cassandra-env.sh", conf_dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = strncmp(line, "JVM_OPTS=\"$JVM_OPTS -XX:+UseConcMarkSweepGC\"", 44) == 0;
+    fclose(f);
+    return found;
+}
+
 static void from_conf(struct cass_version *v, int major, const char *name, const char *why)
 {
     v->major = major;
@@ -104,8 +122,13 @@ int version_detect(const char *conf_dir, const char *cassandra_home, struct cass
         from_conf(out, 4, "4.x", "jvm-server.options without jvm8/jvm17-server.options");
     else if (file_in(conf_dir, "jvm.options"))
         from_conf(out, 3, "3.x", "jvm.options");
+    else if (env_sh_is_2x(conf_dir))
+        from_conf(out, 2, "2.x", "no jvm*.options; cassandra-env.sh sets CMS itself");
     else if (file_in(conf_dir, "cassandra-env.sh") || file_in(conf_dir, "cassandra.yaml"))
-        from_conf(out, 2, "2.x", "no jvm*.options");
+        /* A DSE or Scylla file, or a trimmed conf dir: nothing says 2.x, and
+         * guessing it would size the heap for CMS.  Take the current line. */
+        from_conf(out, 5, "unknown (taken as 5.0 or later)",
+                  "no jvm*.options and no 2.x cassandra-env.sh; no apache-cassandra jar");
     else
         return errmsg(err, errlen, EX_CONFIG,
                       "%s: no Cassandra configuration here (no cassandra.yaml, cassandra-env.sh "

@@ -357,8 +357,19 @@ static void nothing_there_is_an_error(void **state)
     assert_non_null(strstr(err, d));
     assert_non_null(strstr(err, "no Cassandra configuration"));
 
-    /* A conf dir with only cassandra.yaml: 2.x, as the oldest lines ship. */
+    /* Only cassandra.yaml (a DSE or Scylla file, a trimmed dir): nothing says
+     * 2.x, so the current line, said to be a guess, never 2.x's CMS. */
     testfs_put(d, "cassandra.yaml", "cluster_name: x\n");
+    detect_ok(d, NULL, &v);
+    assert_int_equal(v.major, 5);
+    assert_non_null(strstr(v.name, "unknown"));
+    /* a 3.0-or-later cassandra-env.sh (it only tests for CMS): the same */
+    testfs_put(d, "cassandra-env.sh", "echo $JVM_OPTS | grep -q UseConcMarkSweepGC\n");
+    detect_ok(d, NULL, &v);
+    assert_int_equal(v.major, 5);
+    /* 2.x's cassandra-env.sh sets CMS on a line of its own */
+    testfs_put(d, "cassandra-env.sh",
+               "# comment\nJVM_OPTS=\"$JVM_OPTS -XX:+UseConcMarkSweepGC\" \n");
     detect_ok(d, NULL, &v);
     assert_int_equal(v.major, 2);
 }
