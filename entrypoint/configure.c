@@ -715,17 +715,24 @@ static void put_masked_line(const char *line, size_t len, FILE *out)
     fwrite(line, 1, len, out);
 }
 
-void configure_print_diff(const conf_plan *plan, FILE *out)
+int configure_print_diff(const conf_plan *plan, FILE *out)
 {
     for (size_t i = 0; i < plan->n_changes; i++) {
         const conf_change *c = &plan->changes[i];
         char *text = NULL;
         size_t len = 0;
         FILE *mem = open_memstream(&text, &len);
-        if (!mem) continue;
+        if (!mem) return -1;
         yp_udiff(mem, c->path, c->before, c->before_len, c->path, c->after, c->after_len);
-        fclose(mem);
+        if (fclose(mem) != 0 || !text) {
+            free(text);
+            return -1;
+        }
         char *masked = configure_mask(plan, text);
+        if (!masked) {
+            free(text);
+            return -1;
+        }
         for (const char *l = masked; l && *l;) {
             const char *nl = strchr(l, '\n');
             size_t line_len = nl ? (size_t)(nl - l) + 1 : strlen(l);
@@ -735,6 +742,7 @@ void configure_print_diff(const conf_plan *plan, FILE *out)
         free(masked);
         free(text);
     }
+    return 0;
 }
 
 void configure_plan_free(conf_plan *plan)

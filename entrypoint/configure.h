@@ -57,7 +57,8 @@ int configure_plan(const settings *s, const char *runtime_dir, const char *data_
 int configure_apply(const conf_plan *plan, char *err, size_t errlen);
 
 /* --dry-run: the unified diff of every change, secrets shown as ***. */
-void configure_print_diff(const conf_plan *plan, FILE *out);
+/* Returns 0, or -1 when memory ran out (what was printed is incomplete). */
+int configure_print_diff(const conf_plan *plan, FILE *out);
 
 /* Mask every secret value of the plan in `text` (in place, with ***). */
 char *configure_mask(const conf_plan *plan, const char *text);

@@ -67,20 +67,23 @@ static int die(int code, const char *message)
     return code;
 }
 
-/* Run print(ud, f) into memory, then print the result with the secrets hidden. */
-static void print_masked(FILE *out, void (*print)(const void *ud, FILE *f), const void *ud)
+/* Run print(ud, f) into memory, then print the result with the secrets
+ * hidden.  False when memory ran out (nothing, or not all, was printed). */
+static bool print_masked(FILE *out, bool (*print)(const void *ud, FILE *f), const void *ud)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
-    if (!mem) {
-        fputs("(output withheld: out of memory while hiding secrets)\n", out);
-        return;
-    }
-    print(ud, mem);
-    fclose(mem);
-    put_masked(out, "", buf ? buf : "");
+    if (!mem)
+        return false;
+    bool ok = print(ud, mem);
+    ok = fclose(mem) == 0 && ok && buf;
+    char *masked = ok ? redact_apply(g_secrets, buf) : NULL;
+    if (masked)
+        fputs(masked, out);
+    free(masked);
     free(buf);
+    return masked != NULL;
 }
 
 static int exec_command(char *const argv[])
@@ -247,16 +250,18 @@ struct dry_run {
 };
 
 /* --dry-run's report: the diff, then the command and its environment. */
-static void print_dry_run(const void *ud, FILE *f)
+static bool print_dry_run(const void *ud, FILE *f)
 {
     const struct dry_run *d = ud;
-    configure_print_diff(d->plan, f);
+    if (configure_print_diff(d->plan, f) != 0)
+        return false;
     fprintf(f, "exec:");
     for (size_t i = 0; i < d->s->argc; i++) fprintf(f, " %s", d->s->argv[i]);
     fprintf(f, "\nenv: CASSANDRA_CONF=%s\n", d->plan->conf_dir);
     fprintf(f, "env: MAX_HEAP_SIZE=%s\n",
             d->heap->max_heap_size[0] ? d->heap->max_heap_size : "(unset)");
     fprintf(f, "env: HEAP_NEWSIZE=%s\n", d->heap->heap_newsize[0] ? d->heap->heap_newsize : "(unset)");
+    return true;
 }
 
 static void apply_heap_env(const struct heap_plan *heap)
@@ -300,9 +305,9 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
     if (s->dry_run) {
         for (size_t i = 0; i < plan.n_log; i++) say(plan.log[i]);
         struct dry_run d = { s, &plan, &heap };
-        print_masked(stdout, print_dry_run, &d);
+        bool printed = print_masked(stdout, print_dry_run, &d);
         configure_plan_free(&plan);
-        return 0;
+        return printed ? 0 : die(71, "out of memory while printing the dry run");
     }
     /* Who Cassandra will run as is settled before anything is written: an
      * unknown user, a broken passwd or a user of uid 0 is a 78 with every

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# tests/suites/torture.sh: allocation failure, every one (issue 11).  Each
+# command below runs once to count its heap allocations, then once with the
+# Nth allocation failing, for every N (TORTURE=full) or for a stride that
+# gives about 400 runs per command (the default).  Every run must end by
+# itself (no signal), and either succeed or say why in one line with a
+# non-zero status; `yamlpatch -i` must leave the file as it was or as it
+# should be, never half-written.  The shim is tests/torture/failmalloc.c.
+set -uo pipefail
+cd "$ROOT" || exit 1
+BD=${BUILD_DIR:-build}
+case $BD in /*) ;; *) BD=$PWD/$BD ;; esac
+Y=$BD/yamlpatch
+E=$BD/cass-entry
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+command -v gcc >/dev/null || { echo "not ok - torture: gcc is needed to build the shim"; exit 1; }
+gcc -shared -fPIC -O1 -o "$T/failmalloc.so" tests/torture/failmalloc.c \
+    || { echo "not ok - torture: building tests/torture/failmalloc.c failed"; exit 1; }
+
+printf '# a file to edit\ncluster_name: x # name\nseed_provider:\n  - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n    parameters:\n      - seeds: "127.0.0.1"\nlisten_address: localhost\n# broadcast_address: 1.2.3.4\nlist: [1, 2]\n' >"$T/f.yaml"
+printf -- '- op: set\n  path: cluster_name\n  value: prod\n- op: uncomment\n  path: broadcast_address\n  value: 10.0.0.9\n- op: delete\n  path: list\n' >"$T/patch.yaml"
+mkdir -p "$T/conf"; cp "$T/f.yaml" "$T/conf/cassandra.yaml"
+
+# torture NAME WANT-FILE COMMAND...: the walk over every (or every k-th) allocation
+torture() {
+    local name=$1 want=$2; shift 2
+    [ -n "$want" ] && cp "$T/f.yaml" "$want"
+    FAILMALLOC_COUNT=$T/count LD_PRELOAD=$T/failmalloc.so "$@" >"$T/ref.out" 2>"$T/ref.err" \
+        || { echo "not ok - torture $name: the run without failures failed"; sed 's/^/# /' "$T/ref.err"; return; }
+    local total step n rc bad=0 failed=0 runs=0
+    total=$(cat "$T/count")
+    step=1
+    [ "${TORTURE:-}" = full ] || step=$(( total / 400 + 1 ))
+    for ((n = 1; n <= total; n += step)); do
+        [ -n "$want" ] && cp "$T/f.yaml" "$want"
+        FAILMALLOC_AT=$n LD_PRELOAD=$T/failmalloc.so timeout 20 "$@" >"$T/out" 2>"$T/err"; rc=$?
+        runs=$((runs + 1))
+        if [ $rc -ge 124 ]; then
+            bad=$((bad + 1)); echo "# $name: allocation $n: exit $rc (signal or hang)"
+        elif [ $rc -ne 0 ]; then
+            failed=$((failed + 1))
+            if [ ! -s "$T/err" ]; then bad=$((bad + 1)); echo "# $name: allocation $n: exit $rc without a message"; fi
+            if [ -n "$want" ] && ! cmp -s "$want" "$T/f.yaml"; then
+                bad=$((bad + 1)); echo "# $name: allocation $n: exit $rc and the file changed"
+            fi
+        fi
+        [ $bad -gt 5 ] && break
+    done
+    if [ $bad -eq 0 ]; then
+        echo "ok - torture $name: $runs runs over $total allocations (every ${step}): $failed failed with a message, none crashed, files whole"
+    else
+        echo "not ok - torture $name: $bad bad runs of $runs"
+    fi
+}
+torture "yamlpatch get" "" "$Y" get "$T/f.yaml" 'seed_provider[0].parameters[0].seeds'
+torture "yamlpatch set" "" "$Y" set "$T/f.yaml" cluster_name=prod 'seed_provider[0].parameters[0].seeds=a,b'
+torture "yamlpatch set -i" "$T/g.yaml" "$Y" set -i "$T/g.yaml" cluster_name=prod
+torture "yamlpatch apply" "" "$Y" apply "$T/f.yaml" "$T/patch.yaml"
+torture "cass-entry --dry-run" "" "$E" --dry-run --conf "$T/conf" --set cluster_name=prod cass1
