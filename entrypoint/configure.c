@@ -132,7 +132,7 @@ static int apply_resolved(yp_doc *doc, const char *file, const settings_edit *es
     bool *used = calloc(n ? n : 1, sizeof *used);
     int rc = 0;
     if (!olds || !have || !edits || !used)
-        rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        rc = errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
     size_t k = 0;
     yp_error ye;
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -223,7 +223,7 @@ static int apply_edits(yp_doc *doc, const char *file, const settings_edit *given
         for (size_t i = 0; owned && i < n_given; i++) free(owned[i]);
         free(owned);
         free(es);
-        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
     }
     int rc = apply_resolved(doc, file, es, n, plan, err, errlen);
     for (size_t i = 0; i < n_given; i++) free(owned[i]);
@@ -373,7 +373,7 @@ static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, c
     size_t len;
     yp_error ye;
     if (!path)
-        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
     if (yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
         free(path);
         return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
@@ -393,12 +393,12 @@ static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, c
         const char *nb = yp_doc_bytes(doc, &new_len);
         char *copy = malloc(new_len + 1);
         if (!copy)
-            rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+            rc = errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
         else {
             memcpy(copy, nb, new_len);
             copy[new_len] = '\0';
             if (add_change(plan, plan->conf_dir, "cassandra.yaml", bytes, len, copy, new_len))
-                rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+                rc = errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
             bytes = NULL;
         }
     }
@@ -415,14 +415,14 @@ static int plan_rackdc(const settings *s, conf_plan *plan, char *err, size_t err
     size_t len = 0;
     yp_error ye;
     if (!path)
-        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
     if (access(path, F_OK) == 0 && yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
         free(path);
         return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
     }
     free(path);
     if (!bytes && !(bytes = strdup("")))
-        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
     /* yp_file_read's buffer is not NUL-terminated: copy exactly len bytes */
     char *text = strndup(bytes, len);
     const struct { const char *key; const settings_value *v; } props[] = {
@@ -437,7 +437,7 @@ static int plan_rackdc(const settings *s, conf_plan *plan, char *err, size_t err
     }
     if (!text || add_change(plan, plan->conf_dir, "cassandra-rackdc.properties", bytes, len, text,
                             strlen(text)))
-        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
     return 0;
 }
 
@@ -451,7 +451,7 @@ int configure_plan(const settings *s, const char *runtime_dir, const char *data_
     plan->conf_dir = strdup(why ? runtime_dir : s->conf_dir);
     plan->copy_reason = why ? strdup(why) : NULL;
     if (!plan->source_dir || !plan->conf_dir || (why && !plan->copy_reason))
-        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
     if (why)
         plan_log(plan, "%s is %s: the configuration is copied to %s and CASSANDRA_CONF points "
                  "there", s->conf_dir, why, runtime_dir);
@@ -771,12 +771,12 @@ int configure_probe_target(const char *conf_dir, const char *runtime_dir, char *
 {
     char *path = join_path(runtime_dir, "cassandra.yaml");
     if (!path)
-        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
     if (access(path, R_OK) != 0) {
         free(path);
         path = join_path(conf_dir, "cassandra.yaml");
         if (!path)
-            return errmsg(err, errlen, CONFIGURE_EX_IOERR, "out of memory");
+            return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
     }
     char *bytes, *value = NULL;
     size_t len;

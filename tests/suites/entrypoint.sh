@@ -500,6 +500,20 @@ user_case "no passwd file" 'passwd' 'rm "$N/root/etc/passwd"' CASSANDRA_DC=dc9
 user_case "a user of uid 0" 'uid 0' 'echo "toor:x:0:0::/root:/bin/sh" >>"$N/root/etc/passwd"' CASS_ENTRY_USER=toor CASSANDRA_DC=dc9
 user_case "a broken passwd line" 'passwd' 'printf "cassandra:x:notanumber:999::/:/bin/sh\n" >"$N/root/etc/passwd"' CASSANDRA_DC=dc9
 
+# ---- the host's own files: junk is 65 (EX_DATAERR), missing is 72 (EX_OSFILE) ----
+new_node "junk-cgroup" 5.0.1
+echo "lots" >"$N/root/sys/fs/cgroup/memory.max"
+cp -r "$N/conf" "$N/conf.before"
+entry -- cass1
+check "junk in the cgroup memory limit: exit 65, one line naming the file, nothing written" \
+    bash -c "[ $RC -eq 65 ] && tail -n 1 '$N/err' | grep -q 'memory.max: not a byte count' && diff -r '$N/conf.before' '$N/conf' >/dev/null && [ ! -e '$N/rec/record' ]"
+new_node "no-meminfo" 5.0.1 3
+rm "$N/root/proc/meminfo"
+cp -r "$N/conf" "$N/conf.before"
+entry -- cass1
+check "no cgroup limit and no /proc/meminfo: exit 72, one line naming it, nothing written" \
+    bash -c "[ $RC -eq 72 ] && tail -n 1 '$N/err' | grep -q 'meminfo' && diff -r '$N/conf.before' '$N/conf' >/dev/null && [ ! -e '$N/rec/record' ]"
+
 # ---- an override that leaves no seed is a 78 like an empty seed list (issue 11) ----
 for set_args in "seed_provider=[]" "seed_provider[0].parameters=[]" "seed_provider[0].parameters[0].seeds=''"; do
     new_node "noseed" 5.0.1
