@@ -238,7 +238,7 @@ static bool edits_path(const settings *s, const char *path)
     return false;
 }
 
-static bool dir_has_entries(const char *dir)
+bool configure_dir_has_entries(const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d) return false;
@@ -264,7 +264,7 @@ static int choose_snitch(yp_doc *doc, const settings *s, const char *data_dir, c
                                    strstr(snitch, "CloudstackSnitch"));
     int rc = 0;
     if (!reads_rackdc) {
-        if (dir_has_entries(data_dir)) {
+        if (configure_dir_has_entries(data_dir)) {
             plan_log(plan, "warning: CASSANDRA_DC/CASSANDRA_RACK are set but endpoint_snitch %s "
                      "ignores them; this node has data in %s, so the snitch is left alone "
                      "(changing a live node's snitch is unsafe)", snitch ? snitch : "?", data_dir);

@@ -57,6 +57,9 @@ int configure_plan(const settings *s, const char *runtime_dir, const char *data_
 int configure_apply(const conf_plan *plan, char *err, size_t errlen);
 
 /* --dry-run: the unified diff of every change, secrets shown as ***. */
+/* True when dir exists and holds anything (a node with data). */
+bool configure_dir_has_entries(const char *dir);
+
 /* Returns 0, or -1 when memory ran out (what was printed is incomplete). */
 int configure_print_diff(const conf_plan *plan, FILE *out);
 

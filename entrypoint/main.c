@@ -203,6 +203,25 @@ static void wait_for_seeds(const settings *s, const addrs_facts *facts)
     }
 }
 
+/* CASS_ENTRY_FIRST_BOOT_JVM_OPTS: JVM options for a node's very first start
+ * only (no data yet), e.g. the provisioner's skip of the gossip-settle wait
+ * in a brand-new ring; appended to JVM_EXTRA_OPTS then, dropped otherwise. */
+static void apply_first_boot_opts(const char *data_files)
+{
+    const char *opts = getenv("CASS_ENTRY_FIRST_BOOT_JVM_OPTS");
+    if (opts && *opts && !configure_dir_has_entries(data_files)) {
+        const char *old = getenv("JVM_EXTRA_OPTS");
+        char joined[4096], line[4200];
+        snprintf(joined, sizeof joined, "%s%s%s", old && *old ? old : "", old && *old ? " " : "",
+                 opts);
+        setenv("JVM_EXTRA_OPTS", joined, 1);
+        snprintf(line, sizeof line, "first boot (nothing in %s yet): JVM_EXTRA_OPTS += %s",
+                 data_files, opts);
+        say(line);
+    }
+    unsetenv("CASS_ENTRY_FIRST_BOOT_JVM_OPTS");
+}
+
 /* Cassandra needs none of the secrets cass-entry has applied: the NAME_FILE
  * variables of cass-entry's settings and the CASSANDRA_CFG_YAML_ ones at
  * secret-looking keys leave the environment before the exec (the values are
@@ -340,6 +359,7 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
 
     wait_for_seeds(s, facts);
     apply_heap_env(&heap);
+    apply_first_boot_opts(data_files);
     scrub_secret_env();
 
     priv_report rep;

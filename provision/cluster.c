@@ -212,6 +212,10 @@ static int plan_node_spec(const cluster_opts *o, cluster_plan *p, cluster_node_p
             free(buf);
         }
         strv_addf(&env, "CASSANDRA_CFG_YAML_AUTO_BOOTSTRAP=false");
+        /* A brand-new ring has no state to learn: on its very first boot the
+         * node need not wait for gossip to settle (cass-entry applies this
+         * only while the data dir is empty, so never on a restart). */
+        strv_addf(&env, "CASS_ENTRY_FIRST_BOOT_JVM_OPTS=-Dcassandra.skip_wait_for_gossip_to_settle=0");
     }
     for (size_t i = 0; o->env && o->env[i]; i++)
         strv_setenv(&env, o->env[i]);

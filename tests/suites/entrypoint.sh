@@ -514,6 +514,16 @@ entry -- cass1
 check "no cgroup limit and no /proc/meminfo: exit 72, one line naming it, nothing written" \
     bash -c "[ $RC -eq 72 ] && tail -n 1 '$N/err' | grep -q 'meminfo' && diff -r '$N/conf.before' '$N/conf' >/dev/null && [ ! -e '$N/rec/record' ]"
 
+# ---- first-boot JVM options: only while the data dir is empty -------------------
+new_node "firstboot" 5.0.1
+entry JVM_EXTRA_OPTS=-Dmine=1 CASS_ENTRY_FIRST_BOOT_JVM_OPTS=-Dfirst=1 -- cass1
+check "first boot (empty data dir): CASS_ENTRY_FIRST_BOOT_JVM_OPTS appended to JVM_EXTRA_OPTS, not passed on itself" \
+    bash -c "[ $RC -eq 0 ] && grep -qx 'JVM_EXTRA_OPTS=-Dmine=1 -Dfirst=1' '$N/rec/record' && ! grep -q CASS_ENTRY_FIRST_BOOT '$N/rec/record' && grep -q 'first boot' '$N/err'"
+mkdir -p "$N/data/data/system"
+entry JVM_EXTRA_OPTS=-Dmine=1 CASS_ENTRY_FIRST_BOOT_JVM_OPTS=-Dfirst=1 -- cass1
+check "a restart (data present): the first-boot options are not applied" \
+    bash -c "[ $RC -eq 0 ] && grep -qx 'JVM_EXTRA_OPTS=-Dmine=1' '$N/rec/record' && ! grep -q CASS_ENTRY_FIRST_BOOT '$N/rec/record'"
+
 # ---- an override that leaves no seed is a 78 like an empty seed list (issue 11) ----
 for set_args in "seed_provider=[]" "seed_provider[0].parameters=[]" "seed_provider[0].parameters[0].seeds=''"; do
     new_node "noseed" 5.0.1

@@ -115,6 +115,9 @@ static void test_brand_new_default(void **state)
         assert_non_null(env_get(p.nodes[i].env, "CASSANDRA_CFG_YAML_INITIAL_TOKEN"));
         assert_string_equal(env_get(p.nodes[i].env, "CASSANDRA_CFG_YAML_AUTO_BOOTSTRAP"),
                             "false");
+        /* no gossip-settle wait on the very first boot of a brand-new ring */
+        assert_string_equal(env_get(p.nodes[i].env, "CASS_ENTRY_FIRST_BOOT_JVM_OPTS"),
+                            "-Dcassandra.skip_wait_for_gossip_to_settle=0");
     }
     cluster_plan_free(&p);
 
@@ -125,8 +128,10 @@ static void test_brand_new_default(void **state)
     assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
     assert_false(p.all_at_once);
     assert_string_equal(p.seeds, "cass1");
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 3; i++) {
         assert_false(p.nodes[i].initial_tokens);
+        assert_null(env_get(p.nodes[i].env, "CASS_ENTRY_FIRST_BOOT_JVM_OPTS"));
+    }
     assert_false(p.nodes[0].volume_new);
     cluster_plan_free(&p);
 
