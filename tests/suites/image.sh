@@ -101,8 +101,8 @@ closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0));
 m2=${CASS_ENTRY_CACHE:-/var/cache/cass-entry}/image/m2
 CASS_ENTRY_CACHE=$tmp/nopip CASSANDRA_ROUTES=assemble MAVEN_ARGS="-o -Dmaven.repo.local=$m2" \
     PIP_INDEX_URL="http://127.0.0.1:$closed/simple" PIP_NO_CACHE_DIR=1 \
-    image/fetch-cassandra.sh "$tmp/nopip-dist" >"$tmp/nopip.out" 2>"$tmp/nopip.err"; rc=$?
-if [ $rc -eq 1 ] && [ "$(grep -c 'error:' "$tmp/nopip.err")" -eq 1 ] \
+    image/fetch-cassandra.sh "$tmp/nopip-dist" >"$tmp/nopip.out" 2>"$tmp/nopip.err" && rc=0 || rc=$?   # set -e: a failure is the point
+if [ "$rc" -eq 1 ] && [ "$(grep -c 'error:' "$tmp/nopip.err")" -eq 1 ] \
    && grep -q 'error: pip could not fetch the pinned cqlsh wheels' "$tmp/nopip.err" && [ ! -e "$tmp/nopip-dist" ]; then
     ok "fetch-cassandra.sh with PyPI unreachable: exit 1, one error line saying pip could not fetch cqlsh"
 else
@@ -116,9 +116,9 @@ cass_before=$(docker image inspect "$IMAGE" --format '{{.Id}}')
 t0=$SECONDS
 CASS_CONF_CORPUS=$tmp/no-mirror CASS_ENTRY_CACHE=$tmp/nothing CASSANDRA_ROUTES="apache maven assemble" \
     CASSANDRA_MIRROR="http://127.0.0.1:$closed/" MAVEN_ARGS="-s $tmp/closed-settings.xml" \
-    image/build-cassandra.sh >"$tmp/nothing.out" 2>"$tmp/nothing.err"; rc=$?
+    image/build-cassandra.sh >"$tmp/nothing.out" 2>"$tmp/nothing.err" && rc=0 || rc=$?
 took=$((SECONDS - t0))
-if [ $rc -ne 0 ] && [ $took -lt 120 ] && grep 'error:' "$tmp/nothing.err" | grep -q 'no route gave Cassandra' \
+if [ "$rc" -ne 0 ] && [ $took -lt 120 ] && grep 'error:' "$tmp/nothing.err" | grep -q 'no route gave Cassandra' \
    && grep 'error: no route' "$tmp/nothing.err" | grep -q CASSANDRA_MIRROR \
    && grep 'error: no route' "$tmp/nothing.err" | grep -q CASS_CONF_CORPUS \
    && [ "$(docker image inspect "$IMAGE" --format '{{.Id}}')" = "$cass_before" ]; then
