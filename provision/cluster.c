@@ -607,12 +607,22 @@ static int probe(run_ctx *x, live_node *ln, cluster_error *err)
         return 0;
     case NODE_PROBE_NOT_YET:
         return 1;
-    case NODE_PROBE_CANT_RUN:
+    case NODE_PROBE_CANT_RUN: {
+        /* An exec that lands while the container is exiting gets 126 too:
+         * a node that stopped is check_running's to report, with its log. */
+        docker_container_info info;
+        if (docker_container_inspect(x->c, ln->plan->name, x->p->network, &info, &e) == ENG_OK) {
+            bool running = info.running && !info.restarting;
+            docker_container_info_free(&info);
+            if (!running)
+                return 1;
+        }
         cluster_fail(err, PROV_EXIT_FAIL,
                      "%s: `cass-entry --probe` can't run in the container (exit status %d): is %s "
                      "a cass-entry image?",
                      ln->plan->name, code, x->o->image);
         return -1;
+    }
     case NODE_PROBE_ERROR:
         break;
     }
