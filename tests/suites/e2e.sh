@@ -390,11 +390,18 @@ test4() {
     if [ -n "$new" ] && [ "$new" != "$old" ]; then ok "4 restart: cass2 started again with a new address $new (was $old)"
     else not_ok "4 restart: cass2's address after the restart is '$new' (was $old)"; fi
     if e2e_wait_ready "$C2" "$NET" "$NODE_TIMEOUT" "$IP1" "$new" "$IP3"; then
-        local want rows bad=""
+        local want rows bad="" tries
         want=$(printf 'UN %s\n' "$IP1" "$new" "$IP3" | sort)
-        for c in "$C1" "$C3"; do
-            rows=$(e2e_ring_rows "$c")
-            [ "$rows" = "$want" ] || bad+=" ${c#"$E2E_RUN"-}:[$(echo "$rows" | tr '\n' ' ')]"
+        # The other nodes learn the new address by gossip, a few seconds after
+        # cass2 itself is ready: their views must converge, within 60 s.
+        for tries in $(seq 1 30); do
+            bad=""
+            for c in "$C1" "$C3"; do
+                rows=$(e2e_ring_rows "$c")
+                [ "$rows" = "$want" ] || bad+=" ${c#"$E2E_RUN"-}:[$(echo "$rows" | tr '\n' ' ')]"
+            done
+            [ -z "$bad" ] && break
+            [ "$tries" -lt 30 ] && sleep 2
         done
         if [ -z "$bad" ]; then ok "4 restart: cass2 is UN again at $new after $(e2e_since "$t0")s; every node shows 3 x UN, $old gone"
         else not_ok "4 restart: cass2 is UN but other nodes disagree:$bad"; fi
