@@ -495,9 +495,12 @@ static void sb_add(sbuf *b, const char *s, size_t n)
 static void sb_str(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
 
 /* Keys with . [ ] = or " (and the empty key) are written "quoted". */
-static void sb_key(sbuf *b, const char *s)
+/* A key in a path; a match key in brackets that starts like an index
+ * ("[-1]", "[0]") must be quoted too (bracket = true). */
+static void sb_key_in(sbuf *b, const char *s, bool bracket)
 {
-    bool quote = *s == '\0' || strpbrk(s, ".[]=\"") != NULL;
+    bool quote = *s == '\0' || strpbrk(s, ".[]=\"") != NULL ||
+                 (bracket && (*s == '-' || (*s >= '0' && *s <= '9')));
     if (!quote) {
         sb_str(b, s);
         return;
@@ -508,6 +511,11 @@ static void sb_key(sbuf *b, const char *s)
         sb_add(b, s, 1);
     }
     sb_str(b, "\"");
+}
+
+static void sb_key(sbuf *b, const char *s)
+{
+    sb_key_in(b, s, false);
 }
 
 static char *path_text(const hpath *p)
@@ -527,7 +535,7 @@ static char *path_text(const hpath *p)
             break;
         case SEG_MATCH:
             sb_str(&b, "[");
-            sb_key(&b, s->key);
+            sb_key_in(&b, s->key, true);
             sb_str(&b, "=");
             sb_key(&b, s->match);
             sb_str(&b, "]");
