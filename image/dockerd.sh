@@ -10,16 +10,23 @@
 #   DOCKERD_WAIT_SECONDS   how long to wait for the engine (default 60)
 #   DOCKERD_STORAGE_DRIVER force a storage driver instead of probing
 #   DOCKERD_LOG            dockerd's log (default /var/log/cass-entry-dockerd.log)
+#   DOCKERD_SOCK, DOCKERD_PIDFILE, DOCKERD_DATA_ROOT, DOCKERD_EXEC_ROOT
+#                          another engine's socket, pid file, data and exec roots
+#                          (defaults: dockerd's own); DOCKERD_EXTRA_ARGS more flags
+#                          (the engine suite starts a second engine this way)
 # Exit status: 0 engine ready, 1 it could not be made ready (reason on stderr).
 set -euo pipefail
 
-SOCK=/var/run/docker.sock
-DATA_ROOT=/var/lib/docker
+SOCK=${DOCKERD_SOCK:-/var/run/docker.sock}
+PIDFILE=${DOCKERD_PIDFILE:-/var/run/docker.pid}
+DATA_ROOT=${DOCKERD_DATA_ROOT:-/var/lib/docker}
+EXEC_ROOT=${DOCKERD_EXEC_ROOT:-/var/run/docker}
+read -r -a EXTRA_ARGS <<<"${DOCKERD_EXTRA_ARGS:-}"
 LOG=${DOCKERD_LOG:-/var/log/cass-entry-dockerd.log}
 WAIT=${DOCKERD_WAIT_SECONDS:-60}
 # Serialises concurrent callers (several test suites may call us at once):
 # without it two of them could each start a dockerd on the same socket.
-LOCK=/run/cass-entry-dockerd.lock
+LOCK=/run/cass-entry-dockerd.$(printf %s "$SOCK" | cksum | cut -d' ' -f1).lock
 
 say() { echo "dockerd.sh: $*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -85,19 +92,38 @@ pick_driver() {
 # second one would fail on the pid file, so wait for that one instead.
 running_pid() {
     local pid
-    pid=$(cat /var/run/docker.pid 2>/dev/null) || return 1
+    pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] \
         && echo "$pid"
+}
+
+# A pid file left by an engine that is gone (a machine restored from a
+# snapshot, a container restarted with /run kept) makes dockerd refuse to start
+# ("pid file found") when its pid now belongs to another live process, and makes
+# dockerd take the old containerd for running.  Remove a pid file whose process
+# is not the program that wrote it.
+clear_stale_pidfile() {
+    local file=$1 program=$2 pid
+    pid=$(cat "$file" 2>/dev/null) || return 0
+    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$program" ]; then
+        return 0
+    fi
+    say "removing stale $file (pid ${pid:-none} is not a running $program)"
+    rm -f "$file"
 }
 
 if pid=$(running_pid); then
     say "dockerd (pid $pid) is running but not answering yet; waiting for it"
 else
+    clear_stale_pidfile "$PIDFILE" dockerd
+    clear_stale_pidfile "$EXEC_ROOT/containerd/containerd.pid" containerd
     driver=$(pick_driver)
     say "starting dockerd (storage driver $driver, log $LOG)"
     mkdir -p "$(dirname "$LOG")"
     # setsid: the engine must not die with this script's process group.
-    setsid dockerd --host "unix://$SOCK" --storage-driver "$driver" >>"$LOG" 2>&1 </dev/null &
+    setsid dockerd --host "unix://$SOCK" --pidfile "$PIDFILE" --data-root "$DATA_ROOT" \
+        --exec-root "$EXEC_ROOT" --storage-driver "$driver" "${EXTRA_ARGS[@]}" \
+        >>"$LOG" 2>&1 </dev/null &
     pid=$!
 fi
 
@@ -113,4 +139,4 @@ until engine_up; do
     fi
     sleep 0.5
 done
-say "engine ready: $(docker info --format '{{.ServerVersion}}, storage {{.Driver}}, cgroup v{{.CgroupVersion}}' 2>/dev/null)"
+say "engine ready: $(docker -H "unix://$SOCK" info --format '{{.ServerVersion}}, storage {{.Driver}}, cgroup v{{.CgroupVersion}}' 2>/dev/null)"

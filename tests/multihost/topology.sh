@@ -151,6 +151,14 @@ start_engine() {
     mkdir -p "$data" "$exec_root" "$MH_STATE/$e"
     echo '{}' >"$MH_STATE/$e/daemon.json"
     rm -f "$(sock_of "$e")" "$(pidfile_of "$e")"
+    # containerd's pid file, left by an engine that is gone (a machine restored
+    # from a snapshot), would make dockerd wait for a containerd that is not
+    # there when its pid now belongs to another process.
+    local cpid
+    cpid=$(cat "$exec_root/containerd/containerd.pid" 2>/dev/null) || true
+    if [ -n "$cpid" ] && [ "$(cat "/proc/$cpid/comm" 2>/dev/null)" != containerd ]; then
+        rm -f "$exec_root/containerd/containerd.pid"
+    fi
     script="set -e
 hostname $e
 $(cgroup_mounts)

@@ -43,6 +43,8 @@ tmp=$(mktemp -d)
 REG_PID=
 TLS_PID=
 AUTH_REG_PID=
+E2_PID=
+STALE_PID=
 PORT=
 REPO=
 cleanup() {
@@ -57,6 +59,8 @@ cleanup() {
     [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
     [ -n "$TLS_PID" ] && kill "$TLS_PID" 2>/dev/null && wait "$TLS_PID" 2>/dev/null
     [ -n "$AUTH_REG_PID" ] && kill "$AUTH_REG_PID" 2>/dev/null && wait "$AUTH_REG_PID" 2>/dev/null
+    [ -n "$E2_PID" ] && kill "$E2_PID" 2>/dev/null && sleep 2
+    [ -n "$STALE_PID" ] && kill "$STALE_PID" 2>/dev/null
     [ -d "$tmp/gnupg" ] && GNUPGHOME=$tmp/gnupg gpgconf --kill gpg-agent >/dev/null 2>&1
     rm -rf "$tmp"
 }
@@ -469,4 +473,34 @@ kill "$REG_PID" 2>/dev/null; wait "$REG_PID" 2>/dev/null; REG_PID=
 out=$("$CLI" push "$REPO" 2 2>&1 >/dev/null | tail -1); rc=$?
 check "push to a stopped registry: [stream] with the daemon's reason: $out" \
     bash -c '[[ $1 == *"[stream]"* && $1 == *"push 127.0.0.1:"* && $1 == *"connection refused"* ]]' _ "$out"
+
+# ---- image/dockerd.sh and pid files left behind by an engine that is gone (a
+# machine restored from a snapshot): their pids now belong to other live
+# processes, which made dockerd refuse to start ("pid file found") in CI.  A
+# second, real engine of its own (socket, pid file, roots in $tmp, no bridge,
+# no iptables) is started through dockerd.sh over such files.
+E2=$tmp/e2
+mkdir -p "$E2/exec/containerd"
+sleep 300 & STALE_PID=$!
+echo "$STALE_PID" >"$E2/docker.pid"
+echo "$STALE_PID" >"$E2/exec/containerd/containerd.pid"
+E2_ENV=(DOCKERD_SOCK="$E2/docker.sock" DOCKERD_PIDFILE="$E2/docker.pid" DOCKERD_DATA_ROOT="$E2/data"
+        DOCKERD_EXEC_ROOT="$E2/exec" DOCKERD_STORAGE_DRIVER=vfs DOCKERD_LOG="$E2/dockerd.log"
+        DOCKERD_EXTRA_ARGS="--bridge=none --iptables=false --ip6tables=false")
+if env "${E2_ENV[@]}" image/dockerd.sh >"$E2/start.out" 2>&1 &&
+   docker -H "unix://$E2/docker.sock" info >/dev/null 2>&1; then
+    check "dockerd.sh starts an engine over stale docker.pid and containerd.pid (their pid a live 'sleep'), saying so" \
+        grep -q "removing stale $E2/docker.pid (pid $STALE_PID is not a running dockerd)" "$E2/start.out"
+    check "the stale pid's process was left alone" kill -0 "$STALE_PID"
+    E2_PID=$(cat "$E2/docker.pid")
+    check "the new engine wrote its own pid file ($E2_PID, a dockerd)" \
+        test "$(cat "/proc/$E2_PID/comm" 2>/dev/null)" = dockerd
+    check "dockerd.sh again: the engine answers, nothing started or removed" \
+        bash -c 'env "${@:2}" image/dockerd.sh >"$1" 2>&1 && [ ! -s "$1" ]' _ "$E2/again.out" "${E2_ENV[@]}"
+    kill "$E2_PID" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$E2_PID" 2>/dev/null || break; sleep 0.1; done
+else
+    show "$E2/start.out"; show "$E2/dockerd.log"; not_ok "dockerd.sh over stale pid files"
+fi
+kill "$STALE_PID" 2>/dev/null
 exit 0
