@@ -24,3 +24,8 @@ $(B)/tests/test_yamlpatch: $(B)/obj/tests/unit/test_yamlpatch.o $(YP_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lyaml
 UNIT_TESTS += $(B)/tests/test_yamlpatch
+
+$(B)/tests/test_resolvers: $(B)/obj/tests/unit/test_resolvers.o $(YP_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lyaml
+UNIT_TESTS += $(B)/tests/test_resolvers

@@ -580,6 +580,7 @@ static yp_status load_value(const char *text, yp_value_type type, new_value *v, 
     if (type != YP_VALUE_YAML) return YP_OK;
     yp_error perr;
     v->raw = yp_doc_load(text, strlen(text), false, &perr);
+    if (!v->raw && perr.code == YP_ERR_NOMEM) return nomem(err);
     if (!v->raw)
         return yp_fail(err, YP_ERR_VALUE, 0, 0, "the value is not valid YAML: %lu:%lu: %s",
                        perr.line, perr.column, perr.message);

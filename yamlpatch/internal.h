@@ -102,6 +102,9 @@ typedef enum { YPT_NULL, YPT_BOOL, YPT_INT, YPT_FLOAT, YPT_TIMESTAMP, YPT_STR } 
 
 yp_type yp_resolve_yaml11(const char *text); /* as SnakeYAML (Cassandra) reads a plain scalar */
 yp_type yp_resolve_yaml12(const char *text); /* the YAML 1.2 core schema */
+/* The typed forms that read as the same value under both (null, bool, int,
+ * float; YPT_STR otherwise). */
+yp_type yp_resolve_portable(const char *text);
 /* The type a scalar node holds (quoted and block scalars are strings). */
 yp_type yp_node_type(const yp_node *node);
 /* Whether text may be written as a plain scalar and read back as the same text. */

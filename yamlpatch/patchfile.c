@@ -2,9 +2,11 @@
 #include "patchfile.h"
 
 #include <cyaml/cyaml.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 static const cyaml_strval_t op_names[] = {
     { "set", YP_OP_SET }, { "delete", YP_OP_DELETE }, { "del", YP_OP_DELETE },
@@ -60,6 +62,32 @@ static cyaml_config_t config_for(load_log *log)
                              .log_level = CYAML_LOG_ERROR, .flags = CYAML_CFG_NO_ALIAS };
 }
 
+/* libcyaml says only "libyaml: (null)" when libyaml ran out of memory: parse
+ * the text again to tell a shortage (this parse fails for memory too, or the
+ * text parses) from an error in the text. */
+static bool libyaml_out_of_memory(const char *bytes, size_t len)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) return true;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)bytes, len);
+    bool oom = false;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            oom = parser.error == YAML_MEMORY_ERROR;
+            break;
+        }
+        bool end = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+        if (end) {
+            oom = true;
+            break;
+        }
+    }
+    yaml_parser_delete(&parser);
+    return oom;
+}
+
 yp_status yp_patch_load(const char *bytes, size_t len, yp_patch *out, yp_error *err)
 {
     load_log log = { 0 };
@@ -68,6 +96,14 @@ yp_status yp_patch_load(const char *bytes, size_t len, yp_patch *out, yp_error *
     unsigned n = 0;
     cyaml_err_t e = cyaml_load_data((const uint8_t *)bytes, len, &cfg, &patch_schema,
                                     (cyaml_data_t **)&ops, &n);
+    if (e == CYAML_ERR_OOM || e == CYAML_ERR_LIBYAML_PARSER_INIT ||
+        e == CYAML_ERR_LIBYAML_EVENT_INIT || /* libyaml's init fails for memory only */
+        (e == CYAML_ERR_LIBYAML_PARSER && libyaml_out_of_memory(bytes, len))) {
+        err->code = YP_ERR_NOMEM;
+        err->line = err->column = 0;
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return YP_ERR_NOMEM;
+    }
     if (e != CYAML_OK) {
         err->code = YP_ERR_VALUE;
         err->line = log.line;

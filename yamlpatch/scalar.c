@@ -8,7 +8,6 @@
  */
 #include "internal.h"
 
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -56,57 +55,237 @@ char *yp_buf_take(yp_buf *b)
     return out;
 }
 
-/* ---- resolvers -------------------------------------------------------- */
+/* ---- resolvers --------------------------------------------------------
+ * SnakeYAML's implicit resolvers (org.yaml.snakeyaml.resolver.Resolver), the
+ * YAML 1.2 core schema, and the forms both read as the same value, each a
+ * POSIX ERE in the comment above its matcher.  The matchers are hand-written
+ * scanners: they allocate nothing and cannot fail (regcomp allocates, a
+ * failed compile would silently change a type, and glibc's regcomp frees
+ * twice when an allocation fails), and they run in linear time with no
+ * recursion on texts of any length.  A unit test compares them with regexec
+ * on those EREs over every short string of a test alphabet. */
 
-typedef struct {
-    yp_type type;
-    const char *pattern;
-} type_rule;
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* SnakeYAML's implicit resolvers (org.yaml.snakeyaml.resolver.Resolver). */
-static const type_rule yaml11_rules[] = {
-    { YPT_BOOL, "^(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$" },
-    { YPT_INT, "^([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
-               "|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)$" },
-    { YPT_FLOAT, "^([-+]?(\\.[0-9]+|[0-9_]+(\\.[0-9_]*)?)([eE][-+]?[0-9]+)?"
-                 "|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*"
-                 "|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$" },
-    { YPT_NULL, "^(~|null|Null|NULL| )?$" },
-    { YPT_TIMESTAMP, "^([0-9]{4}-[0-9]{2}-[0-9]{2}"
-                     "|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}"
-                     "(\\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)$" },
-    { YPT_STR, "^(<<|=)$" }, /* merge and value keys: never plain */
-};
+static const char DIGITS[] = "0123456789";
+static const char DIGITS_[] = "0123456789_";
 
-/* The YAML 1.2 core schema. */
-static const type_rule yaml12_rules[] = {
-    { YPT_NULL, "^(null|Null|NULL|~)?$" },
-    { YPT_BOOL, "^(true|True|TRUE|false|False|FALSE)$" },
-    { YPT_INT, "^([-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$" },
-    { YPT_FLOAT, "^([-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?"
-                 "|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$" },
-};
-
-/* Forms that both read as the same value. */
-static const type_rule portable_rules[] = {
-    { YPT_NULL, "^(null|Null|NULL|~)?$" },
-    { YPT_BOOL, "^(true|True|TRUE|false|False|FALSE)$" },
-    { YPT_INT, "^([-+]?(0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$" },
-    { YPT_FLOAT, "^([-+]?[0-9]+\\.[0-9]+|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$" },
-};
-
-static bool matches(const char *pattern, const char *text)
+static void skip_sign(const char **p)
 {
-    regex_t re;
-    if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) return false;
-    bool hit = regexec(&re, text, 0, NULL, 0) == 0;
-    regfree(&re);
-    return hit;
+    if (**p == '-' || **p == '+') (*p)++;
+}
+
+/* Advance over characters of `set` (none of them NUL); how many. */
+static size_t skip_set(const char **p, const char *set)
+{
+    size_t n = strspn(*p, set);
+    *p += n;
+    return n;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool one_of(const char *text, const char *const *words)
+{
+    for (; *words; words++)
+        if (strcmp(text, *words) == 0) return true;
+    return false;
+}
+
+/* (null|Null|NULL|~)? */
+static bool is_null12(const char *t)
+{
+    static const char *const w[] = { "", "~", "null", "Null", "NULL", NULL };
+    return one_of(t, w);
+}
+
+/* (true|True|TRUE|false|False|FALSE) */
+static bool is_bool12(const char *t)
+{
+    static const char *const w[] = { "true", "True", "TRUE", "false", "False", "FALSE", NULL };
+    return one_of(t, w);
+}
+
+/* [-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN) */
+static bool is_inf_nan(const char *t)
+{
+    static const char *const nan[] = { ".nan", ".NaN", ".NAN", NULL };
+    static const char *const inf[] = { ".inf", ".Inf", ".INF", NULL };
+    if (one_of(t, nan)) return true;
+    skip_sign(&t);
+    return one_of(t, inf);
+}
+
+/* [-+]?(\.[0-9]+|[D]+(\.[D]*)?)([eE][-+]?[0-9]+)?   with D the digit set */
+static bool is_decimal_float(const char *p, const char *digits)
+{
+    skip_sign(&p);
+    if (*p == '.') {
+        p++;
+        if (!skip_set(&p, DIGITS)) return false;
+    } else {
+        if (!skip_set(&p, digits)) return false;
+        if (*p == '.') {
+            p++;
+            skip_set(&p, digits);
+        }
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        skip_sign(&p);
+        if (!skip_set(&p, DIGITS)) return false;
+    }
+    return *p == '\0';
+}
+
+/* (:[0-5]?[0-9])+ followed by `then` (NUL: the end of the text) */
+static bool skip_sexagesimal(const char **pp, char then)
+{
+    const char *p = *pp;
+    int groups = 0;
+    while (*p == ':') {
+        p++;
+        if (is_digit(p[0]) && is_digit(p[1]) && p[0] <= '5') p += 2;
+        else if (is_digit(p[0]) && !is_digit(p[1])) p += 1;
+        else return false;
+        groups++;
+    }
+    *pp = p;
+    return groups > 0 && *p == then;
+}
+
+/* (yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF) */
+static bool is_bool11(const char *t)
+{
+    static const char *const w[] = { "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON",
+                                     "off", "Off", "OFF", NULL };
+    return is_bool12(t) || one_of(t, w);
+}
+
+/* [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?(0|[1-9][0-9_]*) | [-+]?0x[0-9a-fA-F_]+
+ * | [-+]?[1-9][0-9_]*(:[0-5]?[0-9])+ */
+static bool is_int11(const char *p)
+{
+    skip_sign(&p);
+    if (p[0] == '0' && p[1] == 'b') {
+        p += 2;
+        return skip_set(&p, "01_") && *p == '\0';
+    }
+    if (p[0] == '0' && p[1] == 'x') {
+        p += 2;
+        return skip_set(&p, "0123456789abcdefABCDEF_") && *p == '\0';
+    }
+    if (p[0] == '0') {
+        p++;
+        return *p == '\0' || (skip_set(&p, "01234567_") && *p == '\0');
+    }
+    if (*p < '1' || *p > '9') return false;
+    p++;
+    skip_set(&p, DIGITS_);
+    return *p == '\0' || skip_sexagesimal(&p, '\0');
+}
+
+/* [-+]?(\.[0-9]+|[0-9_]+(\.[0-9_]*)?)([eE][-+]?[0-9]+)?
+ * | [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]* | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN) */
+static bool is_float11(const char *t)
+{
+    if (is_decimal_float(t, DIGITS_) || is_inf_nan(t)) return true;
+    const char *p = t;
+    skip_sign(&p);
+    if (!is_digit(*p)) return false;
+    skip_set(&p, DIGITS_);
+    if (!skip_sexagesimal(&p, '.')) return false;
+    p++;
+    skip_set(&p, DIGITS_);
+    return *p == '\0';
+}
+
+/* (~|null|Null|NULL| )? */
+static bool is_null11(const char *t)
+{
+    return is_null12(t) || strcmp(t, " ") == 0;
+}
+
+/* [0-9]{n} exactly */
+static bool skip_digits(const char **p, size_t min, size_t max)
+{
+    size_t n = 0;
+    while (n < max && is_digit((*p)[n])) n++;
+    if (n < min) return false;
+    *p += n;
+    return true;
+}
+
+/* [0-9]{4}-[0-9]{2}-[0-9]{2}
+ * | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}
+ *   (\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))? */
+static bool is_timestamp11(const char *p)
+{
+    const char *month, *day;
+    if (!skip_digits(&p, 4, 4) || *p++ != '-' || (month = p, !skip_digits(&p, 1, 2)) ||
+        *p++ != '-' || (day = p, !skip_digits(&p, 1, 2)))
+        return false;
+    if (*p == '\0') return day - month == 3 && p - day == 2; /* a date: the first form */
+    if (*p == 'T' || *p == 't') p++;
+    else if (!skip_set(&p, " \t")) return false;
+    if (!skip_digits(&p, 1, 2) || *p++ != ':' || !skip_digits(&p, 2, 2) || *p++ != ':' ||
+        !skip_digits(&p, 2, 2))
+        return false;
+    if (*p == '.') {
+        p++;
+        skip_set(&p, DIGITS);
+    }
+    if (*p == '\0') return true;
+    skip_set(&p, " \t");
+    if (*p == 'Z') return p[1] == '\0';
+    if (*p != '-' && *p != '+') return false;
+    p++;
+    if (!skip_digits(&p, 1, 2)) return false;
+    if (*p == ':') {
+        p++;
+        if (!skip_digits(&p, 2, 2)) return false;
+    }
+    return *p == '\0';
+}
+
+/* [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+ */
+static bool is_int12(const char *p)
+{
+    if (p[0] == '0' && (p[1] == 'o' || p[1] == 'x')) {
+        const char *set = p[1] == 'o' ? "01234567" : "0123456789abcdefABCDEF";
+        p += 2;
+        return skip_set(&p, set) && *p == '\0';
+    }
+    skip_sign(&p);
+    return skip_set(&p, DIGITS) && *p == '\0';
+}
+
+/* [-+]?(0|[1-9][0-9]*) | 0x[0-9a-fA-F]+ */
+static bool is_int_portable(const char *p)
+{
+    if (p[0] == '0' && p[1] == 'x') {
+        p += 2;
+        return skip_set(&p, "0123456789abcdefABCDEF") && *p == '\0';
+    }
+    skip_sign(&p);
+    if (p[0] == '0') return p[1] == '\0';
+    return *p >= '1' && *p <= '9' && (p++, skip_set(&p, DIGITS), *p == '\0');
+}
+
+/* [-+]?[0-9]+\.[0-9]+ | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN) */
+static bool is_float_portable(const char *t)
+{
+    if (is_inf_nan(t)) return true;
+    skip_sign(&t);
+    return skip_set(&t, DIGITS) && *t++ == '.' && skip_set(&t, DIGITS) && *t == '\0';
 }
 
 /* Every typed form (null, bool, int, float, timestamp, merge, value) starts with
  * one of these, in both schemas: anything else is a string without asking the
- * regular expressions, which cost a compile each. */
+ * matchers. */
 static bool may_be_typed(const char *text)
 {
     if (*text != '\0' && strchr("0123456789+-.~ yYnNtTfFoO<=", *text) == NULL) return false;
@@ -120,27 +299,58 @@ static bool may_be_typed(const char *text)
     return true;
 }
 
-static yp_type resolve(const type_rule *rules, size_t n, const char *text, yp_type otherwise)
+static bool is_float12(const char *t)
 {
-    if (!may_be_typed(text)) return otherwise;
-    for (size_t i = 0; i < n; i++)
-        if (matches(rules[i].pattern, text)) return rules[i].type;
-    return otherwise;
+    return is_decimal_float(t, DIGITS) || is_inf_nan(t);
 }
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+/* "<<" and "=" resolve to special tags (merge, value): never a plain string */
+static bool is_special11(const char *t)
+{
+    return strcmp(t, "<<") == 0 || strcmp(t, "=") == 0;
+}
+
+typedef struct {
+    yp_type type;
+    bool (*matches)(const char *text);
+} type_rule;
+
+/* The first rule that matches, in the resolver's order (YPT_TIMESTAMP also
+ * stands for the special tags: not a plain string). */
+static yp_type resolve(const type_rule *rules, size_t n, const char *text)
+{
+    if (!may_be_typed(text)) return YPT_STR;
+    for (size_t i = 0; i < n; i++)
+        if (rules[i].matches(text)) return rules[i].type;
+    return YPT_STR;
+}
 
 yp_type yp_resolve_yaml11(const char *text)
 {
-    yp_type t = resolve(yaml11_rules, COUNT(yaml11_rules), text, YPT_STR);
-    /* "<<" and "=" resolve to special tags: report them as not-a-plain-string */
-    if (t == YPT_STR && (strcmp(text, "<<") == 0 || strcmp(text, "=") == 0)) return YPT_TIMESTAMP;
-    return t;
+    static const type_rule rules[] = {
+        { YPT_BOOL, is_bool11 },           { YPT_INT, is_int11 },   { YPT_FLOAT, is_float11 },
+        { YPT_NULL, is_null11 },           { YPT_TIMESTAMP, is_timestamp11 },
+        { YPT_TIMESTAMP, is_special11 },
+    };
+    return resolve(rules, COUNT(rules), text);
 }
 
 yp_type yp_resolve_yaml12(const char *text)
 {
-    return resolve(yaml12_rules, COUNT(yaml12_rules), text, YPT_STR);
+    static const type_rule rules[] = {
+        { YPT_NULL, is_null12 }, { YPT_BOOL, is_bool12 }, { YPT_INT, is_int12 },
+        { YPT_FLOAT, is_float12 },
+    };
+    return resolve(rules, COUNT(rules), text);
+}
+
+yp_type yp_resolve_portable(const char *text)
+{
+    static const type_rule rules[] = {
+        { YPT_NULL, is_null12 }, { YPT_BOOL, is_bool12 }, { YPT_INT, is_int_portable },
+        { YPT_FLOAT, is_float_portable },
+    };
+    return resolve(rules, COUNT(rules), text);
 }
 
 /* The type both resolvers agree on, with the same value; YPT_TIMESTAMP stands
@@ -152,7 +362,7 @@ static yp_type portable_type(const char *text)
      * quoting them costs nothing. */
     if (strchr("yYnN", text[0]) && text[0] && text[1] == '\0') return YPT_TIMESTAMP;
     if (t11 == YPT_STR && t12 == YPT_STR) return YPT_STR;
-    yp_type p = resolve(portable_rules, COUNT(portable_rules), text, YPT_STR);
+    yp_type p = yp_resolve_portable(text);
     if (p != YPT_STR && p == t11 && p == t12) return p;
     return YPT_TIMESTAMP;
 }

@@ -5,7 +5,9 @@
 # gives about 400 runs per command (the default).  Every run must end by
 # itself (no signal), and either succeed or say why in one line with a
 # non-zero status; `yamlpatch -i` must leave the file as it was or as it
-# should be, never half-written.  The shim is tests/torture/failmalloc.c.
+# should be, never half-written; and a run that gives up must leave no more
+# heap blocks live at exit than the full run does (none, for yamlpatch): a
+# failure path that leaks is a failure.  The shim is tests/torture/failmalloc.c.
 set -uo pipefail
 cd "$ROOT" || exit 1
 BD=${BUILD_DIR:-build}
@@ -28,14 +30,21 @@ torture() {
     [ -n "$want" ] && cp "$T/f.yaml" "$want"
     FAILMALLOC_COUNT=$T/count LD_PRELOAD=$T/failmalloc.so "$@" >"$T/ref.out" 2>"$T/ref.err" \
         || { echo "not ok - torture $name: the run without failures failed"; sed 's/^/# /' "$T/ref.err"; return; }
-    local total step n rc bad=0 failed=0 runs=0
-    total=$(cat "$T/count")
+    local total step n rc bad=0 failed=0 runs=0 live0 live
+    read -r total live0 <"$T/count"
     step=1
     [ "${TORTURE:-}" = full ] || step=$(( total / 400 + 1 ))
     for ((n = 1; n <= total; n += step)); do
         [ -n "$want" ] && cp "$T/f.yaml" "$want"
-        FAILMALLOC_AT=$n LD_PRELOAD=$T/failmalloc.so timeout 20 "$@" >"$T/out" 2>"$T/err"; rc=$?
+        rm -f "$T/count"
+        # env under timeout: the shim is loaded into the command only, not into timeout
+        timeout 20 env FAILMALLOC_COUNT="$T/count" FAILMALLOC_AT=$n LD_PRELOAD="$T/failmalloc.so" "$@" \
+            >"$T/out" 2>"$T/err"; rc=$?
         runs=$((runs + 1))
+        live=$(cut -d' ' -f2 "$T/count" 2>/dev/null)
+        if [ $rc -lt 124 ] && [ "${live:-0}" -gt "$live0" ]; then
+            bad=$((bad + 1)); echo "# $name: allocation $n: exit $rc with $live heap blocks live at exit (the full run: $live0)"
+        fi
         if [ $rc -ge 124 ]; then
             bad=$((bad + 1)); echo "# $name: allocation $n: exit $rc (signal or hang)"
         elif [ $rc -ne 0 ]; then
@@ -48,7 +57,7 @@ torture() {
         [ $bad -gt 5 ] && break
     done
     if [ $bad -eq 0 ]; then
-        echo "ok - torture $name: $runs runs over $total allocations (every ${step}): $failed failed with a message, none crashed, files whole"
+        echo "ok - torture $name: $runs runs over $total allocations (every ${step}): $failed failed with a message, none crashed or leaked (live blocks at exit <= $live0), files whole"
     else
         echo "not ok - torture $name: $bad bad runs of $runs"
     fi
@@ -58,3 +67,13 @@ torture "yamlpatch set" "" "$Y" set "$T/f.yaml" cluster_name=prod 'seed_provider
 torture "yamlpatch set -i" "$T/g.yaml" "$Y" set -i "$T/g.yaml" cluster_name=prod
 torture "yamlpatch apply" "" "$Y" apply "$T/f.yaml" "$T/patch.yaml"
 torture "cass-entry --dry-run" "" "$E" --dry-run --conf "$T/conf" --set cluster_name=prod cass1
+
+# A real cassandra.yaml (5.0.1's from the mirror of upstream files): thousands
+# of allocations, every scalar resolved; a stride.
+if [ -n "${CASS_CONF_CORPUS:-}" ] && [ -f "$CASS_CONF_CORPUS/5.0.1/conf/cassandra.yaml" ]; then
+    cp "$CASS_CONF_CORPUS/5.0.1/conf/cassandra.yaml" "$T/real.yaml"
+    torture "yamlpatch set on 5.0.1's cassandra.yaml" "" "$Y" set "$T/real.yaml" num_tokens=16 \
+        cluster_name=prod 'seed_provider[0].parameters[0].seeds=10.0.0.1,10.0.0.2' concurrent_reads=64
+else
+    echo "not ok - torture on a real cassandra.yaml: ${CORPUS_MISSING:-no 5.0.1/conf/cassandra.yaml in CASS_CONF_CORPUS=${CASS_CONF_CORPUS:-}}"
+fi

@@ -7,6 +7,12 @@
  * N, and checks that each run ends with a message and a non-zero status, or
  * succeeds, but never crashes.
  *
+ * It also keeps the number of live heap blocks (allocated, not yet freed) and
+ * writes it beside the count at exit: "CALLS LIVE".  A run that gives up on a
+ * failed allocation must free what it took as the full run does, so the suite
+ * compares the two.  stdout gets a static buffer here, so that libc's own
+ * buffer for it is not a live block the program could not free.
+ *
  * Why a preload and not a build flag: it tests the very binary the suites
  * test, and every allocation of the process (libyaml's, libc's on behalf of
  * the program) without touching the code.  glibc lets malloc be replaced and
@@ -20,9 +26,18 @@
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
 
 static unsigned long calls, fail_at;
+static long live; /* blocks allocated and not freed */
 static int armed = -1;
+static char stdout_buffer[BUFSIZ];
+
+__attribute__((constructor)) static void own_stdout_buffer(void)
+{
+    setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
+}
 
 static int should_fail(void)
 {
@@ -34,19 +49,54 @@ static int should_fail(void)
     return ++calls == fail_at;
 }
 
+static void *counted(void *p)
+{
+    if (p) live++;
+    return p;
+}
+
 void *malloc(size_t n)
 {
-    return should_fail() ? NULL : __libc_malloc(n);
+    return should_fail() ? NULL : counted(__libc_malloc(n));
 }
 
 void *calloc(size_t a, size_t b)
 {
-    return should_fail() ? NULL : __libc_calloc(a, b);
+    return should_fail() ? NULL : counted(__libc_calloc(a, b));
 }
 
 void *realloc(void *p, size_t n)
 {
+    if (!p) return malloc(n);
+    if (n == 0) { /* a free, as glibc does it */
+        free(p);
+        return NULL;
+    }
     return should_fail() ? NULL : __libc_realloc(p, n);
+}
+
+void free(void *p)
+{
+    if (p) live--;
+    __libc_free(p);
+}
+
+void *memalign(size_t align, size_t n)
+{
+    return should_fail() ? NULL : counted(__libc_memalign(align, n));
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+    return memalign(align, n);
+}
+
+int posix_memalign(void **out, size_t align, size_t n)
+{
+    void *p = memalign(align, n);
+    if (!p) return 12; /* ENOMEM */
+    *out = p;
+    return 0;
 }
 
 __attribute__((destructor)) static void report(void)
@@ -54,9 +104,11 @@ __attribute__((destructor)) static void report(void)
     const char *out = getenv("FAILMALLOC_COUNT");
     if (!out)
         return;
+    fflush(stdout);
+    long live_at_exit = live; /* before fopen's own block */
     FILE *f = fopen(out, "w");
     if (f) {
-        fprintf(f, "%lu\n", calls);
+        fprintf(f, "%lu %ld\n", calls, live_at_exit);
         fclose(f);
     }
 }
