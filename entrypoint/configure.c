@@ -46,17 +46,18 @@ __attribute__((format(printf, 2, 3))) static void plan_log(conf_plan *plan, cons
     va_start(ap, fmt);
     if (vasprintf(&line, fmt, ap) < 0) line = NULL;
     va_end(ap);
-    push_string(&plan->log, &plan->n_log, line);
+    if (!push_string(&plan->log, &plan->n_log, line)) plan->lost = true;
 }
 
 /* ---- is the conf dir input only? -------------------------------------- */
 
 /* A bind mount of the dir, or of a file in it, shows as a mount point in
- * /proc/self/mountinfo (5th field). */
-static bool has_mount_under(const char *dir)
+ * /proc/self/mountinfo (5th field).  1 yes, 0 no (or no /proc), -1 the table
+ * could not be read for want of memory. */
+static int has_mount_under(const char *dir)
 {
     FILE *f = fopen("/proc/self/mountinfo", "r");
-    if (!f) return false;
+    if (!f) return errno == ENOMEM ? -1 : 0;
     char line[4096];
     size_t dlen = strlen(dir);
     bool found = false;
@@ -70,17 +71,31 @@ static bool has_mount_under(const char *dir)
     return found;
 }
 
-static const char *input_only_reason(const char *dir)
+/* Sets *why to the reason the conf dir must not be written (NULL: it may be).
+ * False when that could not be decided for want of memory: guessing would
+ * write to a bind mount, or copy for nothing. */
+static bool input_only_reason(const char *dir, const char **why)
 {
+    *why = NULL;
     char real[4096];
-    if (!realpath(dir, real)) return NULL;
+    if (!realpath(dir, real)) return errno != ENOMEM; /* a missing dir is reported later */
     struct statvfs vfs;
-    if (statvfs(real, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) return "on a read-only mount";
-    if (has_mount_under(real)) return "bind-mounted (input only: never written)";
+    if (statvfs(real, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) {
+        *why = "on a read-only mount";
+        return true;
+    }
+    int mounted = has_mount_under(real);
+    if (mounted < 0) return false;
+    if (mounted) {
+        *why = "bind-mounted (input only: never written)";
+        return true;
+    }
     char *yaml = join_path(real, "cassandra.yaml");
-    bool writable = yaml && access(real, W_OK) == 0 && access(yaml, W_OK) == 0;
+    if (!yaml) return false;
+    bool writable = access(real, W_OK) == 0 && access(yaml, W_OK) == 0;
     free(yaml);
-    return writable ? NULL : "not writable by this user";
+    if (!writable) *why = "not writable by this user";
+    return true;
 }
 
 /* ---- cassandra.yaml ------------------------------------------------------ */
@@ -335,7 +350,7 @@ static int add_change(conf_plan *plan, const char *dir, const char *name, char *
     plan->changes = c;
     c[plan->n_changes++] = (conf_change){ join_path(dir, name), strdup(name), before, after,
                                           before_len, after_len };
-    return 0;
+    return c[plan->n_changes - 1].path && c[plan->n_changes - 1].name ? 0 : -1;
 }
 
 /* The edited document must still name seeds for Cassandra's own seed
@@ -435,6 +450,7 @@ static int plan_rackdc(const settings *s, conf_plan *plan, char *err, size_t err
         plan_log(plan, "cassandra-rackdc.properties: %s=%s (%s)", props[i].key,
                  props[i].v->value, props[i].v->origin);
     }
+    if (!text) free(bytes); /* add_change takes both, or frees both */
     if (!text || add_change(plan, plan->conf_dir, "cassandra-rackdc.properties", bytes, len, text,
                             strlen(text)))
         return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
@@ -446,7 +462,10 @@ int configure_plan(const settings *s, const char *runtime_dir, const char *data_
 {
     memset(plan, 0, sizeof *plan);
     plan->source_dir = strdup(s->conf_dir);
-    const char *why = input_only_reason(s->conf_dir);
+    const char *why;
+    if (!input_only_reason(s->conf_dir, &why))
+        return errmsg(err, errlen, CONFIGURE_EX_OSERR,
+                      "out of memory while checking whether %s may be written", s->conf_dir);
     plan->copied = why != NULL;
     plan->conf_dir = strdup(why ? runtime_dir : s->conf_dir);
     plan->copy_reason = why ? strdup(why) : NULL;
@@ -457,9 +476,12 @@ int configure_plan(const settings *s, const char *runtime_dir, const char *data_
                  "there", s->conf_dir, why, runtime_dir);
     for (size_t i = 0; i < s->n_edits; i++)
         if (s->edits[i].secret && s->edits[i].value)
-            push_string(&plan->secrets, &plan->n_secrets, strdup(s->edits[i].value));
+            if (!push_string(&plan->secrets, &plan->n_secrets, strdup(s->edits[i].value)))
+                plan->lost = true;
     int rc = plan_yaml(s, data_dir, plan, err, errlen);
     if (rc == 0) rc = plan_rackdc(s, plan, err, errlen);
+    /* a secret that could not be kept would be printed unmasked */
+    if (rc == 0 && plan->lost) rc = errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
     return rc;
 }
 
@@ -723,8 +745,8 @@ int configure_print_diff(const conf_plan *plan, FILE *out)
         size_t len = 0;
         FILE *mem = open_memstream(&text, &len);
         if (!mem) return -1;
-        yp_udiff(mem, c->path, c->before, c->before_len, c->path, c->after, c->after_len);
-        if (fclose(mem) != 0 || !text) {
+        int diffed = yp_udiff(mem, c->path, c->before, c->before_len, c->path, c->after, c->after_len);
+        if (fclose(mem) != 0 || !text || diffed != 0) {
             free(text);
             return -1;
         }

@@ -43,6 +43,7 @@ typedef struct {
     size_t n_log;
     char **secrets;          /* values never to print */
     size_t n_secrets;
+    bool lost;               /* a log line or secret could not be kept (out of memory) */
 } conf_plan;
 
 /* Plan the changes.  runtime_dir is where an input-only conf dir is copied;

@@ -48,7 +48,14 @@ static char *edit_script(const line *a, size_t na, const line *b, size_t nb, siz
     k = pre;
     /* LCS over the middle when it is small enough; else replace it whole */
     unsigned *t = NULL;
-    if (ma && mb && ma <= 4096 && mb <= 4096 && (t = calloc((ma + 1) * (mb + 1), sizeof *t))) {
+    bool aligned = ma && mb && ma <= 4096 && mb <= 4096;
+    /* No table, no diff: a coarser one for want of memory would make the
+     * output depend on memory. */
+    if (aligned && !(t = calloc((ma + 1) * (mb + 1), sizeof *t))) {
+        free(ops);
+        return NULL;
+    }
+    if (aligned) {
         const line *ma0 = a + pre, *mb0 = b + pre;
         for (size_t i = ma; i-- > 0;)
             for (size_t j = mb; j-- > 0;)

@@ -4,7 +4,8 @@
 # Nth allocation failing, for every N (TORTURE=full) or for a stride that
 # gives about 400 runs per command (the default).  Every run must end by
 # itself (no signal), and either succeed or say why in one line with a
-# non-zero status; `yamlpatch -i` must leave the file as it was or as it
+# non-zero status (a run that succeeds must print what the full run prints);
+# `yamlpatch -i` must leave the file as it was or as it
 # should be, never half-written; and a run that gives up must leave no more
 # heap blocks live at exit than the full run does (none, for yamlpatch): a
 # failure path that leaks is a failure.  The shim is tests/torture/failmalloc.c.
@@ -47,6 +48,10 @@ torture() {
         fi
         if [ $rc -ge 124 ]; then
             bad=$((bad + 1)); echo "# $name: allocation $n: exit $rc (signal or hang)"
+        elif [ $rc -eq 0 ] && ! cmp -s "$T/out" "$T/ref.out"; then
+            # going on despite a failed allocation is fine only with the same result
+            bad=$((bad + 1)); echo "# $name: allocation $n: exit 0 but another output than the full run's:"
+            diff "$T/ref.out" "$T/out" | head -5 | sed 's/^/#   /'
         elif [ $rc -ne 0 ]; then
             failed=$((failed + 1))
             if [ ! -s "$T/err" ]; then bad=$((bad + 1)); echo "# $name: allocation $n: exit $rc without a message"; fi
@@ -76,4 +81,23 @@ if [ -n "${CASS_CONF_CORPUS:-}" ] && [ -f "$CASS_CONF_CORPUS/5.0.1/conf/cassandr
         cluster_name=prod 'seed_provider[0].parameters[0].seeds=10.0.0.1,10.0.0.2' concurrent_reads=64
 else
     echo "not ok - torture on a real cassandra.yaml: ${CORPUS_MISSING:-no 5.0.1/conf/cassandra.yaml in CASS_CONF_CORPUS=${CASS_CONF_CORPUS:-}}"
+fi
+
+# cass-entry on a copy of 5.0.1's conf dir: a snitch that writes
+# cassandra-rackdc.properties, and a secret that --dry-run must mask (a run
+# that lost it for want of memory would print it, and differ from the full run).
+if [ -n "${CASS_CONF_CORPUS:-}" ] && [ -d "$CASS_CONF_CORPUS/5.0.1/conf" ]; then
+    cp -r "$CASS_CONF_CORPUS/5.0.1/conf" "$T/conf501"
+    (
+        export CASSANDRA_ENDPOINT_SNITCH=GossipingPropertyFileSnitch CASSANDRA_DC=dc1 CASSANDRA_RACK=r1
+        torture "cass-entry --dry-run on 5.0.1's conf dir" "" "$E" --dry-run --conf "$T/conf501" \
+            --set client_encryption_options.keystore_password=torture-s3cret cass1,cass2
+    )
+    if grep -q 'keystore_password: \*\*\*' "$T/ref.out" && ! grep -q torture-s3cret "$T/ref.out" "$T/ref.err"; then
+        echo "ok - cass-entry's full run masks the secret (the walk's runs must print the same)"
+    else
+        echo "not ok - cass-entry's dry run shows the secret, or no masked keystore_password line"
+    fi
+else
+    echo "not ok - torture on 5.0.1's conf dir: ${CORPUS_MISSING:-no 5.0.1/conf in CASS_CONF_CORPUS=${CASS_CONF_CORPUS:-}}"
 fi
