@@ -120,10 +120,18 @@ else
     driver=$(pick_driver)
     say "starting dockerd (storage driver $driver, log $LOG)"
     mkdir -p "$(dirname "$LOG")"
-    # setsid: the engine must not die with this script's process group.
-    setsid dockerd --host "unix://$SOCK" --pidfile "$PIDFILE" --data-root "$DATA_ROOT" \
-        --exec-root "$EXEC_ROOT" --storage-driver "$driver" "${EXTRA_ARGS[@]}" \
-        >>"$LOG" 2>&1 </dev/null &
+    # setsid: the engine must not die with this script's process group.  It
+    # gets no descriptor but 0-2: an inherited lock (ours on fd 9, a caller's
+    # `flock FILE tests/run ...`) would otherwise be held for the engine's life.
+    (
+        for fd in /proc/self/fd/*; do
+            n=${fd##*/}
+            [ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-"
+        done
+        exec setsid dockerd --host "unix://$SOCK" --pidfile "$PIDFILE" --data-root "$DATA_ROOT" \
+            --exec-root "$EXEC_ROOT" --storage-driver "$driver" "${EXTRA_ARGS[@]}" \
+            >>"$LOG" 2>&1 </dev/null
+    ) &
     pid=$!
 fi
 

@@ -477,8 +477,9 @@ check "push to a stopped registry: [stream] with the daemon's reason: $out" \
 # ---- image/dockerd.sh and pid files left behind by an engine that is gone (a
 # machine restored from a snapshot): their pids now belong to other live
 # processes, which made dockerd refuse to start ("pid file found") in CI.  A
-# second, real engine of its own (socket, pid file, roots in $tmp, no bridge,
-# no iptables) is started through dockerd.sh over such files.
+# second, real engine of its own (socket, pid file, roots in $tmp, its own
+# network namespace, no bridge, no iptables) is started through dockerd.sh over
+# such files.
 E2=$tmp/e2
 mkdir -p "$E2/exec/containerd"
 sleep 300 & STALE_PID=$!
@@ -487,7 +488,13 @@ echo "$STALE_PID" >"$E2/exec/containerd/containerd.pid"
 E2_ENV=(DOCKERD_SOCK="$E2/docker.sock" DOCKERD_PIDFILE="$E2/docker.pid" DOCKERD_DATA_ROOT="$E2/data"
         DOCKERD_EXEC_ROOT="$E2/exec" DOCKERD_STORAGE_DRIVER=vfs DOCKERD_LOG="$E2/dockerd.log"
         DOCKERD_EXTRA_ARGS="--bridge=none --iptables=false --ip6tables=false")
-if env "${E2_ENV[@]}" image/dockerd.sh >"$E2/start.out" 2>&1 &&
+# unshare --net: the second engine lives in a network namespace of its own (it
+# outlives this command there); with --bridge=none dockerd deletes the host's
+# docker0 bridge otherwise, under the first engine's feet.
+# fd 8: a lock the caller holds (as `flock FILE tests/run` does): the engine
+# must not inherit it, or the lock lives as long as the engine.
+exec 8>"$E2/caller.lock"
+if env "${E2_ENV[@]}" unshare --net image/dockerd.sh >"$E2/start.out" 2>&1 &&
    docker -H "unix://$E2/docker.sock" info >/dev/null 2>&1; then
     check "dockerd.sh starts an engine over stale docker.pid and containerd.pid (their pid a live 'sleep'), saying so" \
         grep -q "removing stale $E2/docker.pid (pid $STALE_PID is not a running dockerd)" "$E2/start.out"
@@ -495,6 +502,10 @@ if env "${E2_ENV[@]}" image/dockerd.sh >"$E2/start.out" 2>&1 &&
     E2_PID=$(cat "$E2/docker.pid")
     check "the new engine wrote its own pid file ($E2_PID, a dockerd)" \
         test "$(cat "/proc/$E2_PID/comm" 2>/dev/null)" = dockerd
+    exec 8>&-
+    check "the engine holds no descriptor of its caller's (a lock would outlive the caller)" \
+        bash -c '! ls -l "/proc/$1/fd" | grep -qF "$2"' _ "$E2_PID" "$E2/caller.lock"
+    check "the first engine's docker0 bridge is still there" bash -c "ip link show docker0 >/dev/null 2>&1"
     check "dockerd.sh again: the engine answers, nothing started or removed" \
         bash -c 'env "${@:2}" image/dockerd.sh >"$1" 2>&1 && [ ! -s "$1" ]' _ "$E2/again.out" "${E2_ENV[@]}"
     kill "$E2_PID" 2>/dev/null
