@@ -1,7 +1,7 @@
 # cql: the minimal CQL native-protocol client (the OPTIONS/SUPPORTED readiness
 # probe), shared by cass-entry and the provisioner.  Sources name headers from
 # the project root ("cql/probe.h"), hence -I. on these objects.
-CQL_SRCS := cql/probe.c
+CQL_SRCS := cql/wire.c cql/net.c cql/probe.c
 CQL_OBJS := $(CQL_SRCS:%.c=$(B)/obj/%.o)
 
 $(CQL_OBJS) $(B)/obj/tests/unit/test_probe.o: CPPFLAGS += -I.

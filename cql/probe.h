@@ -18,24 +18,10 @@
 #ifndef CQL_PROBE_H
 #define CQL_PROBE_H
 
+#include "cql/wire.h"
+
 #include <stddef.h>
 #include <stdint.h>
-
-typedef enum {
-    CQL_OK = 0,
-    CQL_ERR_ADDRESS,  /* the host or port can't be used (bad syntax, no such name) */
-    CQL_ERR_CONNECT,  /* the connection was refused or the network is unreachable */
-    CQL_ERR_TIMEOUT,  /* no complete answer within the timeout */
-    CQL_ERR_IO,       /* a socket error, or the peer closed before a whole frame */
-    CQL_ERR_PROTOCOL, /* the reply is not a well-formed v4 SUPPORTED frame */
-    CQL_ERR_SERVER    /* the node answered with an ERROR frame (code in .server_code) */
-} cql_status;
-
-typedef struct {
-    cql_status code;
-    uint32_t server_code; /* the CQL error code of an ERROR frame, else 0 */
-    char message[256];
-} cql_error;
 
 /* What a SUPPORTED reply said, as far as a readiness check cares. */
 typedef struct {
@@ -45,23 +31,12 @@ typedef struct {
                                which does not send it); truncated if longer */
 } cql_supported;
 
-/* The fixed part of every frame. */
-enum { CQL_HEADER_LEN = 9 };
-
 /* Largest SUPPORTED body accepted.  Real ones are a few hundred bytes; a larger
  * length means the peer is not Cassandra, and reading it would only wait. */
 enum { CQL_MAX_SUPPORTED_BODY = 64 * 1024 };
 
 /* The 9-byte OPTIONS request the probe sends. */
 extern const unsigned char cql_options_request[CQL_HEADER_LEN];
-
-typedef struct {
-    uint8_t version;  /* with the response bit 0x80 */
-    uint8_t flags;
-    uint16_t stream;
-    uint8_t opcode;
-    uint32_t length;  /* of the body that follows */
-} cql_frame_header;
 
 /* Decode and check a reply header: response direction, stream 0 and a body
  * length that a SUPPORTED (or ERROR) reply can have.  It does not insist on
@@ -87,8 +62,5 @@ cql_status cql_parse_reply(const unsigned char *frame, size_t len,
  * `out` may be NULL. */
 cql_status cql_probe(const char *host, unsigned port, int timeout_ms,
                      cql_supported *out, cql_error *err);
-
-/* Short name of a status, for messages and tests ("timeout", "protocol"...). */
-const char *cql_status_name(cql_status status);
 
 #endif
