@@ -294,6 +294,8 @@ bool cql_write_finish(cql_writer *w)
 
 void cql_writer_free(cql_writer *w)
 {
+    /* a request may hold a password */
+    if (w->data) explicit_bzero(w->data, w->cap);
     free(w->data);
     *w = (cql_writer){ 0 };
 }

@@ -3,7 +3,8 @@
 # it links the yamlpatch library and libyaml only.
 cass-entry_SRCS := entrypoint/main.c entrypoint/configure.c entrypoint/settings.c entrypoint/redact.c \
                    entrypoint/addrs.c entrypoint/limits.c entrypoint/version.c \
-                   entrypoint/heap.c entrypoint/privileges.c cql/wire.c cql/net.c cql/probe.c $(YP_LIB_SRCS)
+                   entrypoint/heap.c entrypoint/privileges.c entrypoint/firststart.c entrypoint/supervise.c \
+                   cql/wire.c cql/net.c cql/probe.c cql/session.c cql/split.c $(YP_LIB_SRCS)
 cass-entry_LIBS := -lyaml
 CASS_ENTRY_OBJS := $(filter-out $(YP_LIB_SRCS:%.c=$(B)/obj/%.o),$(cass-entry_SRCS:%.c=$(B)/obj/%.o))
 

@@ -381,6 +381,25 @@ static int check_seeds(const yp_doc *doc, const char *path, char *err, size_t er
     return rc;
 }
 
+/* The authenticator the edited file names: `authenticator: X`, or from 5.0
+ * on `authenticator:` with `class_name: X` under it. */
+static int read_authenticator(const yp_doc *doc, conf_plan *plan, char *err, size_t errlen)
+{
+    char *value = NULL;
+    bool scalar = false;
+    yp_error ye;
+    yp_status st = yp_get(doc, "authenticator", &value, &scalar, &ye);
+    if (st == YP_OK && !scalar) {
+        free(value);
+        value = NULL;
+        st = yp_get(doc, "authenticator.class_name", &value, &scalar, &ye);
+    }
+    if (st == YP_ERR_NOMEM) return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+    if (st != YP_OK) value = NULL; /* no such key: none */
+    plan->authenticator = value ? value : strdup("");
+    return plan->authenticator ? 0 : errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+}
+
 static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, char *err,
                      size_t errlen)
 {
@@ -402,6 +421,7 @@ static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, c
         rc = apply_edits(doc, path, s->edits, s->n_edits, plan, err, errlen);
         if (rc == 0) rc = check_seeds(doc, path, err, errlen);
         if (rc == 0) rc = choose_snitch(doc, s, data_dir, plan, err, errlen);
+        if (rc == 0) rc = read_authenticator(doc, plan, err, errlen);
     }
     if (rc == 0) {
         size_t new_len;
@@ -777,6 +797,7 @@ void configure_plan_free(conf_plan *plan)
     }
     for (size_t i = 0; i < plan->n_log; i++) free(plan->log[i]);
     for (size_t i = 0; i < plan->n_secrets; i++) free(plan->secrets[i]);
+    free(plan->authenticator);
     free(plan->changes);
     free(plan->log);
     free(plan->secrets);

@@ -44,6 +44,7 @@ typedef struct {
     char **secrets;          /* values never to print */
     size_t n_secrets;
     bool lost;               /* a log line or secret could not be kept (out of memory) */
+    char *authenticator;     /* the final cassandra.yaml's authenticator class ("" if none) */
 } conf_plan;
 
 /* Plan the changes.  runtime_dir is where an input-only conf dir is copied;

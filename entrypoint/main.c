@@ -12,10 +12,12 @@
  * 71 OS error, 126/127 the command could not be executed, 1 --probe: not ready.
  */
 #include "configure.h"
+#include "firststart.h"
 #include "heap.h"
 #include "limits.h"
 #include "privileges.h"
 #include "settings.h"
+#include "supervise.h"
 #include "version.h"
 #include "../cql/probe.h"
 
@@ -244,6 +246,10 @@ static void scrub_secret_env(void)
                      strcmp(name, "HEAP_NEWSIZE_FILE") == 0);
         bool cfg_secret = strncmp(name, cfg, sizeof cfg - 1) == 0 &&
                           redact_key_looks_secret(name + sizeof cfg - 1);
+        size_t nvars;
+        const settings_variable *vars = settings_variables(&nvars);
+        for (size_t v = 0; v < nvars; v++)
+            if (vars[v].secret && strcmp(vars[v].name, name) == 0) cfg_secret = true;
         if (file || cfg_secret)
             unsetenv(name); /* environ shifts: look at the same index again */
         else
@@ -291,6 +297,30 @@ static void apply_heap_env(const struct heap_plan *heap)
     else unsetenv("HEAP_NEWSIZE");
 }
 
+/* The first-start work, in supervise's worker process. */
+static int first_start_work(void *ud)
+{
+    const firststart_config *c = ud;
+    char err[512];
+    int rc = firststart_run(c, err, sizeof err);
+    if (rc) say(err);
+    return rc;
+}
+
+/* PasswordAuthenticator on a node with no data yet and no password: the
+ * cluster would open with the superuser everyone knows. */
+static bool default_superuser_refused(const settings *s, const conf_plan *plan, const char *data_files,
+                                      char *err, size_t errlen)
+{
+    if (!plan->authenticator || !strstr(plan->authenticator, "PasswordAuthenticator")) return false;
+    if (s->password.value || s->allow_default_superuser || configure_dir_has_entries(data_files))
+        return false;
+    snprintf(err, errlen, "authenticator %s on a new node with no password given: the superuser would be "
+             "cassandra/cassandra, known to all (set CASSANDRA_PASSWORD or CASSANDRA_PASSWORD_FILE, or "
+             "CASSANDRA_ALLOW_DEFAULT_SUPERUSER=yes)", plan->authenticator);
+    return true;
+}
+
 static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts)
 {
     char err[1024];
@@ -321,6 +351,10 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
         return die(rc, err);
     }
     warn_host_limits(root);
+    if (default_superuser_refused(s, &plan, data_files, err, sizeof err)) {
+        configure_plan_free(&plan);
+        return die(SETTINGS_EX_CONFIG, err);
+    }
     if (s->dry_run) {
         for (size_t i = 0; i < plan.n_log; i++) say(plan.log[i]);
         struct dry_run d = { s, &plan, &heap };
@@ -389,6 +423,27 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
         snprintf(line, sizeof line, "running as %s (uid %u); %lu file(s) given to it",
                  rep.ids.name, (unsigned)rep.ids.uid, rep.counts.changed);
         say(line);
+    }
+    /* First-start work (a superuser, init scripts, a keyspace, roles): done
+     * beside Cassandra, with cass-entry as init meanwhile (supervise.h says
+     * why); without any, Cassandra replaces cass-entry as always. */
+    char host[256], perr_text[512];
+    unsigned port = 0;
+    char node[256] = "";
+    gethostname(node, sizeof node - 1);
+    firststart_config fs = {
+        .host = host, .user = s->user.value, .password = s->password.value,
+        .keyspace = s->keyspace.value, .roles = s->roles.value,
+        .initdb_dir = env_or("CASS_ENTRY_INITDB_DIR", "/docker-entrypoint-initdb.d"),
+        .node_name = node, .wait_ms = 600000, .say = say,
+    };
+    if (firststart_pending(&fs)) {
+        if (configure_probe_target(conf_copy, runtime_dir, host, sizeof host, &port, perr_text,
+                                   sizeof perr_text) != 0)
+            return die(SETTINGS_EX_CONFIG, perr_text);
+        fs.port = port;
+        say("first-start work pending: cass-entry stays as init beside Cassandra until it exits");
+        return supervise_run(s->argv, first_start_work, &fs, say);
     }
     return exec_command(s->argv);
 }

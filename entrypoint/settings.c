@@ -45,6 +45,11 @@ enum var_id {
     V_MAX_HEAP_SIZE,
     V_HEAP_NEWSIZE,
     V_CONF,
+    V_USER,
+    V_PASSWORD,
+    V_ALLOW_DEFAULT_SUPERUSER,
+    V_KEYSPACE,
+    V_ROLES,
     V_COUNT
 };
 
@@ -96,6 +101,21 @@ static const settings_variable VARS[V_COUNT] = {
         NULL, false, "Young generation size (e.g. 200M), passed to cassandra-env.sh."},
     [V_CONF] = {"CASSANDRA_CONF", "/etc/cassandra", NULL, NULL, false,
         "Configuration directory (as in the official image); --conf wins."},
+    [V_USER] = {"CASSANDRA_USER", "cassandra", NULL, NULL, false,
+        "Superuser that CASSANDRA_PASSWORD sets on a new cluster's first start, once per "
+        "cluster; any other name replaces the default cassandra role, which loses its login."},
+    [V_PASSWORD] = {"CASSANDRA_PASSWORD", NULL, NULL, NULL, true,
+        "Password of CASSANDRA_USER (better: CASSANDRA_PASSWORD_FILE).  Switches on "
+        "PasswordAuthenticator and CassandraAuthorizer unless CASSANDRA_AUTHENTICATOR says otherwise."},
+    [V_ALLOW_DEFAULT_SUPERUSER] = {"CASSANDRA_ALLOW_DEFAULT_SUPERUSER", "no", NULL, NULL, false,
+        "yes: a new node with PasswordAuthenticator may start without CASSANDRA_PASSWORD, "
+        "keeping the well-known cassandra/cassandra (otherwise that is exit 78)."},
+    [V_KEYSPACE] = {"CASSANDRA_KEYSPACE", NULL, NULL, NULL, false,
+        "Keyspace created once per cluster on first start (SimpleStrategy, as many "
+        "replicas as nodes, up to 3)."},
+    [V_ROLES] = {"CASSANDRA_ROLES", NULL, NULL, NULL, true,
+        "Login roles created once per cluster on first start: name:password pairs separated by "
+        "commas; each gets all permissions on CASSANDRA_KEYSPACE when that is set."},
 };
 
 const settings_variable *settings_variables(size_t *count)
@@ -407,6 +427,10 @@ void settings_free(settings *s)
     settings_seeds_free(s->seeds, s->n_seeds);
     free_value(&s->dc);
     free_value(&s->rack);
+    free_value(&s->user);
+    free_value(&s->password);
+    free_value(&s->keyspace);
+    free_value(&s->roles);
     free_value(&s->max_heap_size);
     free_value(&s->heap_newsize);
     free_strs(s->notes, s->n_notes);
@@ -1129,6 +1153,80 @@ static bool valid_heap(const char *v)
     return v[n] == '\0' || (strchr("kKmMgGtT", v[n]) && v[n + 1] == '\0');
 }
 
+/* true/false in the words people use for it; -1 neither. */
+static int yes_no(const char *v)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0) return 1;
+        if (strcasecmp(v, no[i]) == 0) return 0;
+    }
+    return -1;
+}
+
+/* A CQL name cass-entry writes unquoted: letters, digits, '_', 1-48. */
+static bool cql_name(const char *v)
+{
+    size_t n = strlen(v);
+    return n >= 1 && n <= 48 && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n &&
+           !(v[0] >= '0' && v[0] <= '9');
+}
+
+/* The first-start variables: the user, the keyspace, the roles list and the
+ * yes/no; a password asks for PasswordAuthenticator and CassandraAuthorizer
+ * where the user named none. */
+static bool first_start_values(resolver *r)
+{
+    settings *s = r->s;
+    const slot *allow = &r->slots[V_ALLOW_DEFAULT_SUPERUSER];
+    int yn = allow->value ? yes_no(allow->value) : 0;
+    if (yn < 0)
+        return fail(r->err, SETTINGS_EX_CONFIG, "%s: '%s' is not yes or no", allow->origin,
+                    shown(allow->value, allow->secret));
+    s->allow_default_superuser = yn == 1;
+    const slot *user = &r->slots[V_USER];
+    if (!user->value && !dup_into(&r->slots[V_USER].value, VARS[V_USER].default_value, r->err))
+        return false;
+    if (!user->origin && !dup_into(&r->slots[V_USER].origin, "CASSANDRA_USER (default)", r->err))
+        return false;
+    if (has_control(user->value) || !*user->value || strlen(user->value) > 128)
+        return fail(r->err, SETTINGS_EX_CONFIG, "%s: a role name of 1 to 128 characters", user->origin);
+    const slot *ks = &r->slots[V_KEYSPACE];
+    if (ks->value && !cql_name(ks->value))
+        return fail(r->err, SETTINGS_EX_CONFIG, "%s: '%s' is not a keyspace name (letters, digits, '_', "
+                    "at most 48, not starting with a digit)", ks->origin, ks->value);
+    const slot *roles = &r->slots[V_ROLES];
+    size_t entry = 0;
+    for (const char *p = roles->value; p && *p;) {
+        size_t n = strcspn(p, ","), name = strcspn(p, ":");
+        entry++;
+        if (name >= n || name == 0 || name + 1 == n)
+            return fail(r->err, SETTINGS_EX_CONFIG, "%s: entry %zu is not name:password",
+                        roles->origin, entry);
+        char role[64];
+        if (name >= sizeof role)
+            return fail(r->err, SETTINGS_EX_CONFIG, "%s: a role name longer than 48", roles->origin);
+        memcpy(role, p, name);
+        role[name] = '\0';
+        if (!cql_name(role))
+            return fail(r->err, SETTINGS_EX_CONFIG, "%s: '%s' is not a role name (letters, digits, '_')",
+                        roles->origin, role);
+        p += n + (p[n] == ',');
+    }
+    if (r->slots[V_PASSWORD].value) {
+        static const struct { int id; const char *cls; } wanted[] = {
+            {V_AUTHENTICATOR, "PasswordAuthenticator"}, {V_AUTHORIZER, "CassandraAuthorizer"}};
+        for (size_t i = 0; i < 2; i++) {
+            if (r->slots[wanted[i].id].value) continue;
+            char *v = strdup(wanted[i].cls);
+            if (!v || !slot_set(r, wanted[i].id, v, "CASSANDRA_PASSWORD (so that the password is asked for)",
+                                false, false))
+                return v ? false : oom(r->err);
+        }
+    }
+    return true;
+}
+
 static bool plain_values(resolver *r)
 {
     settings *s = r->s;
@@ -1182,9 +1280,12 @@ static bool plain_values(resolver *r)
                         "%s: '%s' is not a heap size such as 512M or 4G", sl->origin,
                         shown(sl->value, sl->secret));
     }
+    if (!first_start_values(r)) return false;
     return take_value(r, V_DC, &s->dc) && take_value(r, V_RACK, &s->rack) &&
            take_value(r, V_MAX_HEAP_SIZE, &s->max_heap_size) &&
-           take_value(r, V_HEAP_NEWSIZE, &s->heap_newsize);
+           take_value(r, V_HEAP_NEWSIZE, &s->heap_newsize) &&
+           take_value(r, V_USER, &s->user) && take_value(r, V_PASSWORD, &s->password) &&
+           take_value(r, V_KEYSPACE, &s->keyspace) && take_value(r, V_ROLES, &s->roles);
 }
 
 /* ---- addresses ---- */

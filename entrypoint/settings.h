@@ -200,6 +200,9 @@ typedef struct {
     size_t n_seeds;
     settings_value dc, rack;   /* CASSANDRA_DC / CASSANDRA_RACK, trimmed */
     settings_value max_heap_size, heap_newsize; /* for cassandra-env.sh */
+    settings_value user, password;  /* the superuser for the first start (user: default cassandra) */
+    settings_value keyspace, roles; /* CASSANDRA_KEYSPACE, CASSANDRA_ROLES */
+    bool allow_default_superuser;   /* CASSANDRA_ALLOW_DEFAULT_SUPERUSER=yes */
     unsigned seed_wait;        /* CASSANDRA_SEED_WAIT seconds (default 60) */
     char **notes;              /* for the log, one line each: why each address was chosen;
                                   "warning: ..." for a CASSANDRA_* variable nothing reads */

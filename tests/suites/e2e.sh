@@ -515,7 +515,7 @@ test6_user() {
 test6_auth() {
     local conf yaml_auth i out=""
     single t6-auth -e CASSANDRA_AUTHENTICATOR=PasswordAuthenticator \
-        -e CASSANDRA_AUTHORIZER=CassandraAuthorizer || return
+        -e CASSANDRA_AUTHORIZER=CassandraAuthorizer -e CASSANDRA_ALLOW_DEFAULT_SUPERUSER=yes || return
     conf=$(conf_dir_of "$NODE")
     yaml_auth=$(docker exec "$NODE" sh -c "grep -A1 -E '^(authenticator|authorizer):' '$conf/cassandra.yaml'" 2>&1 | tr '\n' ' ')
     if [[ $yaml_auth == *"authenticator:   class_name : PasswordAuthenticator"* && $yaml_auth == *"authorizer: CassandraAuthorizer"* ]]; then

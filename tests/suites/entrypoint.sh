@@ -316,8 +316,14 @@ Files $ORIG/cassandra.yaml and $N/conf/cassandra.yaml differ" "$(diff -rq "$ORIG
     # ---- authentication: the class where this release line keeps it ----
     # (a scalar up to 4.1; 5.0 made authenticator a map with class_name, trunk
     # the authorizer too): read the form from the original file, as a user would
+    # a new node with PasswordAuthenticator and no password: 78, nothing written
+    new_node "auth-nopw-$V" "$V" "$scenario"
+    entry CASSANDRA_AUTHENTICATOR=PasswordAuthenticator -- cass1
+    check "$V: PasswordAuthenticator on a new node without CASSANDRA_PASSWORD: exit 78, one line, conf untouched" \
+        bash -c "[ $RC -eq 78 ] && [ \$(grep -c 'with no password given: the superuser would be cassandra/cassandra' '$N/err') -eq 1 ] && diff -r '$ORIG' '$N/conf' >/dev/null"
     new_node "auth-$V" "$V" "$scenario"
-    entry CASSANDRA_AUTHENTICATOR=PasswordAuthenticator CASSANDRA_AUTHORIZER=CassandraAuthorizer -- cass1
+    entry CASSANDRA_AUTHENTICATOR=PasswordAuthenticator CASSANDRA_AUTHORIZER=CassandraAuthorizer \
+        CASSANDRA_ALLOW_DEFAULT_SUPERUSER=yes -- cass1
     for key in authenticator authorizer; do
         want=$([ $key = authenticator ] && echo PasswordAuthenticator || echo CassandraAuthorizer)
         if "$Y" get "$ORIG/cassandra.yaml" "$key.class_name" >/dev/null 2>&1; then path=$key.class_name; else path=$key; fi

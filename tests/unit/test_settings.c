@@ -554,7 +554,7 @@ static void test_unknown_variables_warned(void **state)
     char got[2048];
     /* Typos get the closest name; another image's variable gets none. */
     assert_true(run(NONE,
-                    L("CASSANDRA_SEED=cass1", "CASSANDRA_CLUSTERNAME=x", "CASSANDRA_PASSWORD=p",
+                    L("CASSANDRA_SEED=cass1", "CASSANDRA_CLUSTERNAME=x", "CASSANDRA_PASSWORD_SEEDER=yes",
                       "CASSANDRA_LISTEN_ADRESS=10.0.0.1"),
                     &s, &err));
     unknown_warnings(&s, got, sizeof got);
@@ -563,7 +563,7 @@ static void test_unknown_variables_warned(void **state)
              "(did you mean CASSANDRA_SEEDS?)\n"
              "warning: CASSANDRA_CLUSTERNAME is set but neither cass-entry nor Cassandra reads "
              "it (did you mean CASSANDRA_CLUSTER_NAME?)\n"
-             "warning: CASSANDRA_PASSWORD is set but neither cass-entry nor Cassandra reads it\n"
+             "warning: CASSANDRA_PASSWORD_SEEDER is set but neither cass-entry nor Cassandra reads it\n"
              "warning: CASSANDRA_LISTEN_ADRESS is set but neither cass-entry nor Cassandra "
              "reads it (did you mean CASSANDRA_LISTEN_ADDRESS?)\n");
     /* A warning changes nothing: the typo'd seed list is not used. */

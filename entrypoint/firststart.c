@@ -1,0 +1,563 @@
+/* firststart: see firststart.h. */
+#include "firststart.h"
+
+#include "cql/probe.h"
+#include "cql/session.h"
+#include "cql/split.h"
+#include "cql/net.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Fixed table ids: every node's CREATE TABLE IF NOT EXISTS is then the very
+ * same schema change, so nodes that create them at once cannot disagree. */
+#define LOCKS_ID "6a0f4b8e-2c1d-4e5f-9a7b-3c2d1e0f4a01"
+#define INITDB_ID "6a0f4b8e-2c1d-4e5f-9a7b-3c2d1e0f4a02"
+#define LOCK_NAME "first-start"
+#define LOCK_TTL "300"
+
+enum { STATEMENT_MS = 30000, AGREEMENT_MS = 60000, POLL_MS = 2000 };
+
+typedef struct {
+    const firststart_config *c;
+    cql_session *s;
+    bool as_default;  /* logged in as cassandra/cassandra */
+    int64_t deadline;
+    char *err;
+    size_t errlen;
+} run;
+
+__attribute__((format(printf, 2, 3))) static void say(const run *r, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (r->c->say) r->c->say(line);
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(const run *r, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, r->errlen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static void pause_ms(int ms)
+{
+    usleep((useconds_t)ms * 1000);
+}
+
+/* ---- the scripts ---- */
+
+static bool is_script(const char *name)
+{
+    size_t n = strlen(name);
+    const char *const suffixes[] = { ".cql", ".cql.gz", ".sh" };
+    for (size_t i = 0; i < 3; i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k && strcmp(name + n - k, suffixes[i]) == 0) return true;
+    }
+    return false;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The scripts' names, sorted; *n 0 when the directory is missing. */
+static char **list_scripts(const char *dir, size_t *n, bool *ok)
+{
+    *n = 0;
+    *ok = true;
+    if (!dir) return NULL;
+    DIR *d = opendir(dir);
+    if (!d) {
+        *ok = errno == ENOENT;
+        return NULL;
+    }
+    char **names = NULL;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || !is_script(e->d_name)) continue;
+        char **more = realloc(names, (*n + 1) * sizeof *names);
+        char *copy = strdup(e->d_name);
+        if (!more || !copy) {
+            free(copy);
+            names = more ? more : names;
+            *ok = false;
+            break;
+        }
+        names = more;
+        names[(*n)++] = copy;
+    }
+    closedir(d);
+    if (*n) qsort(names, *n, sizeof *names, by_name);
+    return names;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+bool firststart_pending(const firststart_config *c)
+{
+    if (c->password || c->keyspace || c->roles) return true;
+    size_t n;
+    bool ok;
+    char **names = list_scripts(c->initdb_dir, &n, &ok);
+    free_names(names, n);
+    return n > 0 || !ok;
+}
+
+/* Run argv, its stdout into *out (NULL: inherited); its exit status, or -1. */
+static int run_program(char *const argv[], char **out, size_t *out_len)
+{
+    int fds[2] = { -1, -1 };
+    if (out && pipe(fds) != 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        if (out) close(fds[0]), close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        if (out) {
+            dup2(fds[1], 1);
+            close(fds[0]);
+            close(fds[1]);
+        }
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int status = -1;
+    if (out) {
+        close(fds[1]);
+        FILE *mem = open_memstream(out, out_len);
+        char buf[8192];
+        ssize_t k;
+        while ((k = read(fds[0], buf, sizeof buf)) > 0)
+            if (mem) fwrite(buf, 1, (size_t)k, mem);
+        close(fds[0]);
+        if (mem) fclose(mem);
+        else *out = NULL;
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (out && !*out) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+static bool sha256_of(const char *path, char hex[65])
+{
+    char *argv[] = { "sha256sum", "--", (char *)path, NULL };
+    char *out = NULL;
+    size_t len = 0;
+    int rc = run_program(argv, &out, &len);
+    bool ok = rc == 0 && out && len >= 64;
+    if (ok) {
+        memcpy(hex, out, 64);
+        hex[64] = '\0';
+    }
+    free(out);
+    return ok;
+}
+
+/* ---- statements ---- */
+
+static cql_status query(run *r, const char *q, const cql_value *v, size_t n, bool serial,
+                        cql_result *out, cql_error *e)
+{
+    return cql_query(r->s, q, CQL_CL_QUORUM, serial ? CQL_CL_SERIAL : 0, v, n, STATEMENT_MS, out, e);
+}
+
+/* A text literal for a statement that takes no bind markers (role DDL). */
+static char *quoted(const char *s, char quote)
+{
+    size_t n = strlen(s), extra = 0;
+    for (size_t i = 0; i < n; i++) extra += s[i] == quote;
+    char *q = malloc(n + extra + 3), *p = q;
+    if (!q) return NULL;
+    *p++ = quote;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == quote) *p++ = quote;
+        *p++ = s[i];
+    }
+    *p++ = quote;
+    *p = '\0';
+    return q;
+}
+
+static cql_status open_as(run *r, const char *user, const char *password, cql_session **s, cql_error *e)
+{
+    return cql_session_open(r->c->host, r->c->port, user, password, STATEMENT_MS, s, e);
+}
+
+static bool refused(const cql_error *e)
+{
+    return e->code == CQL_ERR_SERVER && e->server_code == 0x0100;
+}
+
+/* Log in as the wanted superuser, else as the default one (before the work
+ * replaced it).  Both refused: the default role is not made yet (the first
+ * node makes it some seconds after it starts) or is being replaced: retry. */
+static int login(run *r)
+{
+    const firststart_config *c = r->c;
+    /* without a password: the node's default, or no authentication at all */
+    const char *user = c->password ? c->user : NULL, *password = c->password;
+    bool wanted_is_default = user && strcmp(user, "cassandra") == 0 && strcmp(password, "cassandra") == 0;
+    cql_error e;
+    for (;;) {
+        cql_status st = open_as(r, user, password, &r->s, &e);
+        if (st == CQL_OK) {
+            r->as_default = wanted_is_default;
+            return 0;
+        }
+        if (refused(&e) && !wanted_is_default) {
+            cql_error e2;
+            if (open_as(r, "cassandra", "cassandra", &r->s, &e2) == CQL_OK) {
+                r->as_default = true;
+                return 0;
+            }
+        }
+        if (cql_now_ms() + POLL_MS > r->deadline)
+            return fail(r, FIRSTSTART_EX_UNAVAILABLE, "cannot log in to %s:%u as '%s' (nor as the default "
+                        "superuser): %s", c->host, c->port, user ? user : "cassandra", e.message);
+        pause_ms(POLL_MS);
+    }
+}
+
+static int replication_factor(run *r);
+
+static int ensure_schema(run *r)
+{
+    cql_error e;
+    /* as many replicas as there are nodes, up to 3, so that the lock's
+     * quorum is reachable on a node alone */
+    int rf = replication_factor(r);
+    char ks[256];
+    snprintf(ks, sizeof ks, "CREATE KEYSPACE IF NOT EXISTS cass_entry WITH replication = "
+             "{'class': 'SimpleStrategy', 'replication_factor': %d}", rf);
+    const char *const ddl[] = {
+        ks,
+        "CREATE TABLE IF NOT EXISTS cass_entry.locks (name text PRIMARY KEY, owner text, "
+        "taken timestamp) WITH id = " LOCKS_ID,
+        "CREATE TABLE IF NOT EXISTS cass_entry.initdb (script text PRIMARY KEY, sha256 text, "
+        "ran_at timestamp, ran_by text) WITH id = " INITDB_ID,
+    };
+    for (size_t i = 0; i < 3; i++) {
+        if (query(r, ddl[i], NULL, 0, false, NULL, &e) != CQL_OK)
+            return fail(r, FIRSTSTART_EX_UNAVAILABLE, "creating cass_entry's tables: %s", e.message);
+        if (cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
+            return fail(r, FIRSTSTART_EX_UNAVAILABLE, "%s", e.message);
+    }
+    return 0;
+}
+
+/* The lock: a row inserted IF NOT EXISTS, with a TTL so that a node that died
+ * holding it does not block the cluster for longer. */
+static int take_lock(run *r)
+{
+    cql_value v[1] = { cql_text_value(r->c->node_name) };
+    bool waited = false;
+    for (;;) {
+        cql_result res;
+        cql_error e;
+        cql_status st = query(r, "INSERT INTO cass_entry.locks (name, owner, taken) VALUES ('" LOCK_NAME
+                              "', ?, toTimestamp(now())) IF NOT EXISTS USING TTL " LOCK_TTL,
+                              v, 1, true, &res, &e);
+        if (st == CQL_OK) {
+            int applied = cql_column(&res, "[applied]"), owner = cql_column(&res, "owner");
+            bool won = applied >= 0 && cql_value_bool(cql_cell(&res, 0, (size_t)applied));
+            char *holder = owner >= 0 ? cql_value_text(cql_cell(&res, 0, (size_t)owner)) : NULL;
+            bool mine = holder && strcmp(holder, r->c->node_name) == 0;
+            if (!won && !waited) say(r, "first start: %s does the cluster's first-start work; waiting for it", holder ? holder : "another node");
+            free(holder);
+            cql_result_free(&res);
+            if (won || mine) return 0;
+            waited = true;
+        } else if (cql_now_ms() + POLL_MS > r->deadline) {
+            return fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: taking the lock: %s", e.message);
+        }
+        if (cql_now_ms() + POLL_MS > r->deadline)
+            return fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: another node held the lock for too long");
+        pause_ms(POLL_MS);
+    }
+}
+
+static void release_lock(run *r)
+{
+    cql_value v[1] = { cql_text_value(r->c->node_name) };
+    cql_error e;
+    if (query(r, "DELETE FROM cass_entry.locks WHERE name = '" LOCK_NAME "' IF owner = ?", v, 1, true,
+              NULL, &e) != CQL_OK)
+        say(r, "warning: first start: releasing the lock: %s (it expires by itself)", e.message);
+}
+
+/* The default superuser is replaced by the wanted one. */
+static int replace_superuser(run *r)
+{
+    const firststart_config *c = r->c;
+    cql_error e;
+    cql_session *mine = NULL;
+    /* Another node may have done it while we waited for the lock. */
+    if (r->as_default && open_as(r, c->user, c->password, &mine, &e) == CQL_OK) {
+        cql_session_close(r->s);
+        r->s = mine;
+        r->as_default = false;
+    }
+    if (!cql_session_authenticated(r->s)) {
+        say(r, "warning: first start: the node takes no credentials (authenticator AllowAllAuthenticator): "
+            "no superuser to set");
+        return 0;
+    }
+    if (!r->as_default) return 0;
+    char *pw = quoted(c->password, '\''), *name = quoted(c->user, '"');
+    char *q = NULL;
+    int rc = 0;
+    if (!pw || !name) {
+        rc = fail(r, FIRSTSTART_EX_OSERR, "out of memory");
+    } else if (strcmp(c->user, "cassandra") == 0) {
+        if (asprintf(&q, "ALTER ROLE cassandra WITH PASSWORD = %s", pw) < 0) q = NULL;
+        if (!q) rc = fail(r, FIRSTSTART_EX_OSERR, "out of memory");
+        else if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK)
+            rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: setting the superuser's password: %.200s", e.message);
+        else say(r, "first start: the superuser cassandra has the password given");
+    } else {
+        if (asprintf(&q, "CREATE ROLE IF NOT EXISTS %s WITH PASSWORD = %s AND SUPERUSER = true AND LOGIN = true",
+                     name, pw) < 0) q = NULL;
+        if (!q) rc = fail(r, FIRSTSTART_EX_OSERR, "out of memory");
+        else if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK)
+            rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: creating the superuser '%s': %.200s", c->user, e.message);
+        /* A role may not take its own superuser status away: that is done
+         * as the new superuser, once its login works (the role cache). */
+        for (int tries = 0; rc == 0 && open_as(r, c->user, c->password, &mine, &e) != CQL_OK; tries++) {
+            if (tries > 30)
+                rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: the new superuser '%s' cannot log in: %s",
+                          c->user, e.message);
+            else pause_ms(1000);
+        }
+        if (rc == 0) {
+            cql_session_close(r->s);
+            r->s = mine;
+            r->as_default = false;
+            if (query(r, "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false", NULL, 0, false, NULL, &e) != CQL_OK)
+                rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: disabling the default superuser: %s", e.message);
+            else say(r, "first start: superuser '%s' created; the default superuser cassandra can no longer log in", c->user);
+        }
+    }
+    if (q) explicit_bzero(q, strlen(q));
+    if (pw) explicit_bzero(pw, strlen(pw));
+    free(q);
+    free(pw);
+    free(name);
+    return rc;
+}
+
+/* As many replicas as this node knows nodes, up to 3. */
+static int replication_factor(run *r)
+{
+    cql_error e;
+    cql_result peers;
+    int rf = 1;
+    if (query(r, "SELECT peer FROM system.peers", NULL, 0, false, &peers, &e) == CQL_OK) {
+        rf = 1 + (int)peers.n_rows;
+        cql_result_free(&peers);
+    }
+    return rf > 3 ? 3 : rf;
+}
+
+/* CASSANDRA_KEYSPACE and CASSANDRA_ROLES (names checked by the settings:
+ * letters, digits and '_', so they go into statements unquoted). */
+static int keyspace_and_roles(run *r)
+{
+    const firststart_config *c = r->c;
+    cql_error e;
+    char q[512];
+    if (c->keyspace) {
+        snprintf(q, sizeof q, "CREATE KEYSPACE IF NOT EXISTS %.48s WITH replication = {'class': "
+                 "'SimpleStrategy', 'replication_factor': %d}", c->keyspace, replication_factor(r));
+        if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK ||
+            cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
+            return fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: keyspace %s: %s", c->keyspace, e.message);
+    }
+    int rc = 0;
+    for (const char *p = c->roles; p && *p && rc == 0;) {
+        size_t n = strcspn(p, ","), name_len = strcspn(p, ":");
+        char name[64], *password = strndup(p + name_len + 1, n - name_len - 1);
+        snprintf(name, sizeof name, "%.*s", (int)(name_len < 48 ? name_len : 48), p);
+        char *pw = password ? quoted(password, '\'') : NULL, *stmt = NULL;
+        if (!pw || asprintf(&stmt, "CREATE ROLE IF NOT EXISTS %s WITH PASSWORD = %s AND LOGIN = true", name, pw) < 0)
+            stmt = NULL, rc = fail(r, FIRSTSTART_EX_OSERR, "out of memory");
+        else if (query(r, stmt, NULL, 0, false, NULL, &e) != CQL_OK)
+            rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: role %s: %.200s", name, e.message);
+        if (rc == 0 && c->keyspace) {
+            snprintf(q, sizeof q, "GRANT ALL PERMISSIONS ON KEYSPACE %.48s TO %s", c->keyspace, name);
+            if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK)
+                rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: %s: %.200s", q, e.message);
+        }
+        if (rc == 0) say(r, "first start: role %s%s%s", name, c->keyspace ? ", all permissions on " : "",
+                         c->keyspace ? c->keyspace : "");
+        if (stmt) explicit_bzero(stmt, strlen(stmt));
+        if (pw) explicit_bzero(pw, strlen(pw));
+        if (password) explicit_bzero(password, strlen(password));
+        free(stmt);
+        free(pw);
+        free(password);
+        p += n + (p[n] == ',');
+    }
+    return rc;
+}
+
+static char *read_script(const char *path, bool gz, size_t *len)
+{
+    char *out = NULL;
+    if (gz) {
+        char *argv[] = { "gzip", "-dc", "--", (char *)path, NULL };
+        if (run_program(argv, &out, len) != 0) {
+            free(out);
+            return NULL;
+        }
+        return out;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    FILE *mem = open_memstream(&out, len);
+    char buf[8192];
+    size_t k;
+    while (mem && (k = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, k, mem);
+    bool bad = ferror(f);
+    fclose(f);
+    if (!mem || fclose(mem) != 0 || bad) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static int run_cql(run *r, const char *path, bool gz)
+{
+    size_t len = 0;
+    char *text = read_script(path, gz, &len);
+    if (!text) return fail(r, FIRSTSTART_EX_IOERR, "%s: cannot read%s", path, gz ? " (gzip -dc failed)" : "");
+    cql_script script;
+    cql_split_error se;
+    if (!cql_split(text, len, &script, &se)) {
+        free(text);
+        return fail(r, FIRSTSTART_EX_DATAERR, "%s:%u:%u: %s", path, se.line, se.column, se.message);
+    }
+    free(text);
+    int rc = 0;
+    for (size_t i = 0; i < script.n && rc == 0; i++) {
+        cql_result res;
+        cql_error e;
+        if (query(r, script.items[i].text, NULL, 0, false, &res, &e) != CQL_OK) {
+            rc = fail(r, FIRSTSTART_EX_DATAERR, "%s:%u: %s", path, script.items[i].line, e.message);
+            break;
+        }
+        bool ddl = res.kind == CQL_RESULT_SCHEMA_CHANGE;
+        cql_result_free(&res);
+        if (ddl && cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
+            rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "%s:%u: %s", path, script.items[i].line, e.message);
+    }
+    say(r, "first start: %s: %zu statements", path, script.n);
+    cql_script_free(&script);
+    return rc;
+}
+
+static int run_sh(run *r, const char *path)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%u", r->c->port);
+    /* what a script needs to reach the node: cqlsh reads these */
+    setenv("CQLSH_HOST", r->c->host, 1);
+    setenv("CQLSH_PORT", port, 1);
+    char *argv[] = { "/bin/sh", (char *)path, NULL };
+    int st = run_program(argv, NULL, NULL);
+    if (st != 0) return fail(r, FIRSTSTART_EX_DATAERR, "%s: exited with status %d", path, st);
+    say(r, "first start: %s: done", path);
+    return 0;
+}
+
+static int run_scripts(run *r)
+{
+    size_t n;
+    bool ok;
+    char **names = list_scripts(r->c->initdb_dir, &n, &ok);
+    if (!ok) {
+        free_names(names, n);
+        return fail(r, FIRSTSTART_EX_IOERR, "%s: cannot list: %s", r->c->initdb_dir, strerror(errno));
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char path[4096], hex[65];
+        snprintf(path, sizeof path, "%.2000s/%.2000s", r->c->initdb_dir, names[i]);
+        if (!sha256_of(path, hex)) {
+            rc = fail(r, FIRSTSTART_EX_IOERR, "%s: cannot compute its sha256 (sha256sum)", path);
+            break;
+        }
+        cql_value key[1] = { cql_text_value(names[i]) };
+        cql_result res;
+        cql_error e;
+        if (query(r, "SELECT sha256, ran_by FROM cass_entry.initdb WHERE script = ?", key, 1, false, &res, &e) != CQL_OK) {
+            rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "reading cass_entry.initdb: %s", e.message);
+            break;
+        }
+        char *ran = res.n_rows ? cql_value_text(cql_cell(&res, 0, 0)) : NULL;
+        cql_result_free(&res);
+        if (ran) {
+            if (strcmp(ran, hex) != 0)
+                say(r, "warning: first start: %s changed since it ran (sha256 %.12s..., now %.12s...): not run again",
+                    names[i], ran, hex);
+            free(ran);
+            continue;
+        }
+        size_t len = strlen(names[i]);
+        if (len > 3 && strcmp(names[i] + len - 3, ".sh") == 0) rc = run_sh(r, path);
+        else rc = run_cql(r, path, len > 7 && strcmp(names[i] + len - 7, ".cql.gz") == 0);
+        if (rc) break;
+        cql_value rec[3] = { cql_text_value(names[i]), cql_text_value(hex), cql_text_value(r->c->node_name) };
+        if (query(r, "INSERT INTO cass_entry.initdb (script, sha256, ran_at, ran_by) VALUES (?, ?, toTimestamp(now()), ?)",
+                  rec, 3, false, NULL, &e) != CQL_OK)
+            rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "recording %s in cass_entry.initdb: %s", names[i], e.message);
+    }
+    free_names(names, n);
+    return rc;
+}
+
+int firststart_run(const firststart_config *c, char *err, size_t errlen)
+{
+    run r = { c, NULL, false, cql_now_ms() + c->wait_ms, err, errlen };
+    err[0] = '\0';
+    /* the node's CQL server first: it may take minutes to start */
+    for (;;) {
+        cql_error e;
+        if (cql_probe(c->host, c->port, 2000, NULL, &e) == CQL_OK) break;
+        if (cql_now_ms() + 1000 > r.deadline)
+            return fail(&r, FIRSTSTART_EX_UNAVAILABLE, "the node's CQL port never answered: %s", e.message);
+        pause_ms(1000);
+    }
+    int rc = login(&r);
+    if (rc == 0) rc = ensure_schema(&r);
+    if (rc == 0) rc = take_lock(&r);
+    if (rc == 0) {
+        if (c->password) rc = replace_superuser(&r);
+        if (rc == 0) rc = keyspace_and_roles(&r);
+        if (rc == 0) rc = run_scripts(&r);
+        release_lock(&r);
+    }
+    if (rc == 0) say(&r, "first start: done");
+    cql_session_close(r.s);
+    return rc;
+}
