@@ -7,6 +7,7 @@
 #include "cql/net.h"
 
 #include <dirent.h>
+#include <pwd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ typedef struct {
     const firststart_config *c;
     cql_session *s;
     bool as_default;  /* logged in as cassandra/cassandra */
+    int rf;           /* replicas of what first start creates */
     int64_t deadline;
     char *err;
     size_t errlen;
@@ -245,7 +247,7 @@ static int ensure_schema(run *r)
     cql_error e;
     /* as many replicas as there are nodes, up to 3, so that the lock's
      * quorum is reachable on a node alone */
-    int rf = replication_factor(r);
+    int rf = r->rf = replication_factor(r);
     char ks[256];
     snprintf(ks, sizeof ks, "CREATE KEYSPACE IF NOT EXISTS cass_entry WITH replication = "
              "{'class': 'SimpleStrategy', 'replication_factor': %d}", rf);
@@ -365,17 +367,64 @@ static int replace_superuser(run *r)
     return rc;
 }
 
-/* As many replicas as this node knows nodes, up to 3. */
-static int replication_factor(run *r)
+/* Nodes this node knows: itself and system.peers (0: cannot tell). */
+static int known_nodes(run *r)
 {
     cql_error e;
     cql_result peers;
-    int rf = 1;
-    if (query(r, "SELECT peer FROM system.peers", NULL, 0, false, &peers, &e) == CQL_OK) {
-        rf = 1 + (int)peers.n_rows;
-        cql_result_free(&peers);
+    if (query(r, "SELECT peer FROM system.peers", NULL, 0, false, &peers, &e) != CQL_OK) return 0;
+    int n = 1 + (int)peers.n_rows;
+    cql_result_free(&peers);
+    return n;
+}
+
+/* Replicas for cass_entry, system_auth and CASSANDRA_KEYSPACE: one per node,
+ * up to 3, the nodes counted once gossip has stopped adding peers (nodes that
+ * start together find each other within seconds) and never fewer than the
+ * seeds.  With fewer than 3 replicas a node lost takes the roles with it. */
+static int replication_factor(run *r)
+{
+    int n = known_nodes(r), same = 0;
+    for (int i = 0; i < 30 && same < 5 && n < 3; i++) {
+        pause_ms(1000);
+        int now = known_nodes(r);
+        same = now == n ? same + 1 : 0;
+        n = now;
     }
-    return rf > 3 ? 3 : rf;
+    if (n < (int)r->c->expected_nodes) n = (int)r->c->expected_nodes;
+    return n < 1 ? 1 : n > 3 ? 3 : n;
+}
+
+/* system_auth as replicated as the rest: done by the first node, before the
+ * superuser is written, so the new role lands on every replica. */
+static int replicate_auth(run *r, int rf)
+{
+    cql_error e;
+    cql_result ks;
+    if (query(r, "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'system_auth'",
+              NULL, 0, false, &ks, &e) != CQL_OK)
+        return fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: reading system_auth's replication: %s", e.message);
+    /* a map<text,text>: [int] n, then key and value as [bytes]; look for the factor */
+    int now = 0;
+    const cql_value *v = cql_cell(&ks, 0, 0);
+    if (v && v->len > 4) {
+        cql_reader rd = { v->data + 4, v->data + v->len };
+        const unsigned char *k, *val;
+        int32_t kl, vl;
+        while (cql_read_bytes(&rd, &k, &kl) && cql_read_bytes(&rd, &val, &vl))
+            if (kl == 18 && memcmp(k, "replication_factor", 18) == 0)
+                for (int32_t i = 0; i < vl && i < 3 && val[i] >= '0' && val[i] <= '9'; i++)
+                    now = now * 10 + (val[i] - '0');
+    }
+    cql_result_free(&ks);
+    if (now >= rf) return 0;
+    char q[160];
+    snprintf(q, sizeof q, "ALTER KEYSPACE system_auth WITH replication = {'class': 'SimpleStrategy', "
+             "'replication_factor': %d}", rf);
+    if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK || cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
+        return fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: replicating system_auth: %s", e.message);
+    say(r, "first start: system_auth replicated %d times (was %d)", rf, now);
+    return 0;
 }
 
 /* CASSANDRA_KEYSPACE and CASSANDRA_ROLES (names checked by the settings:
@@ -387,7 +436,7 @@ static int keyspace_and_roles(run *r)
     char q[512];
     if (c->keyspace) {
         snprintf(q, sizeof q, "CREATE KEYSPACE IF NOT EXISTS %.48s WITH replication = {'class': "
-                 "'SimpleStrategy', 'replication_factor': %d}", c->keyspace, replication_factor(r));
+                 "'SimpleStrategy', 'replication_factor': %d}", c->keyspace, r->rf);
         if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK ||
             cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
             return fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: keyspace %s: %s", c->keyspace, e.message);
@@ -483,6 +532,10 @@ static int run_sh(run *r, const char *path)
     /* what a script needs to reach the node: cqlsh reads these */
     setenv("CQLSH_HOST", r->c->host, 1);
     setenv("CQLSH_PORT", port, 1);
+    /* HOME is still root's: cqlsh wants one it can write */
+    struct passwd *pw = getpwuid(getuid());
+    const char *home = pw && pw->pw_dir && access(pw->pw_dir, W_OK) == 0 ? pw->pw_dir : "/tmp";
+    setenv("HOME", home, 1);
     char *argv[] = { "/bin/sh", (char *)path, NULL };
     int st = run_program(argv, NULL, NULL);
     if (st != 0) return fail(r, FIRSTSTART_EX_DATAERR, "%s: exited with status %d", path, st);
@@ -538,7 +591,7 @@ static int run_scripts(run *r)
 
 int firststart_run(const firststart_config *c, char *err, size_t errlen)
 {
-    run r = { c, NULL, false, cql_now_ms() + c->wait_ms, err, errlen };
+    run r = { .c = c, .deadline = cql_now_ms() + c->wait_ms, .err = err, .errlen = errlen, .rf = 1 };
     err[0] = '\0';
     /* the node's CQL server first: it may take minutes to start */
     for (;;) {
@@ -552,7 +605,8 @@ int firststart_run(const firststart_config *c, char *err, size_t errlen)
     if (rc == 0) rc = ensure_schema(&r);
     if (rc == 0) rc = take_lock(&r);
     if (rc == 0) {
-        if (c->password) rc = replace_superuser(&r);
+        if (c->password && cql_session_authenticated(r.s)) rc = replicate_auth(&r, r.rf);
+        if (rc == 0 && c->password) rc = replace_superuser(&r);
         if (rc == 0) rc = keyspace_and_roles(&r);
         if (rc == 0) rc = run_scripts(&r);
         release_lock(&r);

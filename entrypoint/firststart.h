@@ -40,6 +40,8 @@ typedef struct {
     const char *roles;         /* "name:password,..." or NULL */
     const char *initdb_dir;    /* NULL or missing: no scripts */
     const char *node_name;     /* who holds the lock and ran a script */
+    unsigned expected_nodes;   /* nodes the cluster is known to have at least (its
+                                  seed count): replicas are sized on it */
     int wait_ms;               /* how long the node may take to answer */
     void (*say)(const char *line); /* one log line (no secret is ever passed) */
 } firststart_config;

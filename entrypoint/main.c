@@ -435,7 +435,7 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
         .host = host, .user = s->user.value, .password = s->password.value,
         .keyspace = s->keyspace.value, .roles = s->roles.value,
         .initdb_dir = env_or("CASS_ENTRY_INITDB_DIR", "/docker-entrypoint-initdb.d"),
-        .node_name = node, .wait_ms = 600000, .say = say,
+        .node_name = node, .expected_nodes = (unsigned)s->n_seeds, .wait_ms = 600000, .say = say,
     };
     if (firststart_pending(&fs)) {
         if (configure_probe_target(conf_copy, runtime_dir, host, sizeof host, &port, perr_text,
