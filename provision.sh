@@ -30,6 +30,9 @@
 #                         (which otherwise starts all at once: see cass-provision --help)
 #   --fresh               insist on the all-at-once start (an error over kept data)
 #   --publish             publish cass1's CQL port on 127.0.0.1:9042
+#   --auth                a superuser "admin" instead of cassandra/cassandra, its
+#                         password made once in ~/.cass-provision/cass/superuser-password
+#                         (mode 0600; the nodes get it as CASSANDRA_PASSWORD_FILE)
 #   --skip-build          steps 3, 5, 6, 7 only: use the images already built
 #   -- ARGS...            passed to `cass-provision up` as they are
 # Several hosts (Docker swarm mode; the nodes become services, each pinned to
@@ -137,7 +140,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         -n | --nodes) [ $# -ge 2 ] || die "$1 needs a value"; NODES=$2; shift 2 ;;
         --registry) [ $# -ge 2 ] || die "$1 needs a value"; REGISTRY=$2; shift 2 ;;
-        --fresh | --sequential | --publish) up_args+=("$1"); shift ;;
+        --fresh | --sequential | --publish | --auth) up_args+=("$1"); shift ;;
         --skip-build) skip_build=1; shift ;;
         --volumes) down_args+=("$1"); shift ;;
         --swarm) [ $# -ge 2 ] || die "$1 needs a value"; SWARM=$2; shift 2 ;;

@@ -214,6 +214,7 @@ bool addrs_facts_read_hosts(addrs_facts *facts, const char *etc_dir, addrs_error
     char path[4096];
     if (snprintf(path, sizeof path, "%s/hosts", etc_dir) >= (int)sizeof path) {
         snprintf(err->message, sizeof err->message, "%s/hosts: path too long", etc_dir);
+        err->exit_code = 78;
         return false;
     }
     if (facts->hostname[0] == '\0')
@@ -223,6 +224,7 @@ bool addrs_facts_read_hosts(addrs_facts *facts, const char *etc_dir, addrs_error
         if (errno == ENOENT)
             return true; /* no hosts file: the other rules still choose */
         snprintf(err->message, sizeof err->message, "%.250s: %s", path, strerror(errno));
+        err->exit_code = 74; /* EX_IOERR */
         return false;
     }
     char *line = NULL;
@@ -230,8 +232,10 @@ bool addrs_facts_read_hosts(addrs_facts *facts, const char *etc_dir, addrs_error
     while (getline(&line, &cap, f) != -1)
         hosts_line(facts, line);
     bool ok = !ferror(f);
-    if (!ok)
+    if (!ok) {
         snprintf(err->message, sizeof err->message, "%.250s: read error", path);
+        err->exit_code = 74;
+    }
     free(line);
     fclose(f);
     return ok;
@@ -242,6 +246,7 @@ bool addrs_facts_load(addrs_facts *facts, const char *etc_dir, addrs_error *err)
     addrs_facts_init(facts);
     if (gethostname(facts->hostname, sizeof facts->hostname - 1) != 0) {
         snprintf(err->message, sizeof err->message, "gethostname: %s", strerror(errno));
+        err->exit_code = 71; /* EX_OSERR */
         return false;
     }
     facts->hostname[sizeof facts->hostname - 1] = '\0';
@@ -250,6 +255,7 @@ bool addrs_facts_load(addrs_facts *facts, const char *etc_dir, addrs_error *err)
     struct ifaddrs *list;
     if (getifaddrs(&list) != 0) {
         snprintf(err->message, sizeof err->message, "getifaddrs: %s", strerror(errno));
+        err->exit_code = 71;
         return false;
     }
     addrs_facts_add_ifaddrs(facts, list);

@@ -61,8 +61,11 @@ typedef struct {
     size_t n_ifaces;
 } addrs_facts;
 
-/* One line of explanation for a failure, for the caller to print. */
+/* One line of explanation for a failure, for the caller to print, and the
+ * exit status it calls for (addrs_facts_load: 71 when the system refused
+ * gethostname/getifaddrs, 74 when the hosts file could not be read). */
 typedef struct {
+    int exit_code;
     char message[320];
 } addrs_error;
 

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,6 +125,18 @@ static int plan_heap(const settings *s, const char *root, struct heap_plan *plan
     cpu_set_t set;
     int online = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
     int rc = limits_read(root, online, &lim, err, errlen);
+    if (rc == EX_OSFILE && s->max_heap_size.value) {
+        /* No memory to read (no /proc/meminfo, no cgroup limit): the heap the
+         * user gave needs none; the young generation falls back to the cpus. */
+        char line[700];
+        snprintf(line, sizeof line, "warning: %.600s: MAX_HEAP_SIZE is used as given", err);
+        say(line);
+        memset(&lim, 0, sizeof lim);
+        lim.cpus = lim.online_cpus = online > 0 ? online : 1;
+        snprintf(lim.mem_reason, sizeof lim.mem_reason, "memory not readable");
+        snprintf(lim.cpu_reason, sizeof lim.cpu_reason, "%d online cpus", lim.cpus);
+        rc = 0;
+    }
     if (rc) return rc;
     struct cass_version ver;
     rc = version_detect(s->conf_dir, env_or("CASSANDRA_HOME", "/opt/cassandra"), &ver, err, errlen);
@@ -332,7 +345,7 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
     addrs_error aerr;
     char etc[4096];
     snprintf(etc, sizeof etc, "%s/etc", strcmp(root, "/") ? root : "");
-    if (!addrs_facts_load(facts, etc, &aerr)) return die(SETTINGS_EX_CONFIG, aerr.message);
+    if (!addrs_facts_load(facts, etc, &aerr)) return die(aerr.exit_code, aerr.message);
     if (!settings_resolve(in, s, &serr)) return die(serr.exit_code, serr.message);
     for (size_t i = 0; i < s->n_notes; i++) say(s->notes[i]);
 

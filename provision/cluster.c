@@ -217,6 +217,10 @@ static int plan_node_spec(const cluster_opts *o, cluster_plan *p, cluster_node_p
          * only while the data dir is empty, so never on a restart). */
         strv_addf(&env, "CASS_ENTRY_FIRST_BOOT_JVM_OPTS=-Dcassandra.skip_wait_for_gossip_to_settle=0");
     }
+    if (o->auth_user) {
+        strv_addf(&env, "CASSANDRA_USER=%s", o->auth_user);
+        strv_addf(&env, "CASSANDRA_PASSWORD_FILE=" CLUSTER_PASSWORD_TARGET);
+    }
     for (size_t i = 0; o->env && o->env[i]; i++)
         strv_setenv(&env, o->env[i]);
 
@@ -777,7 +781,10 @@ static int create_node(run_ctx *x, live_node *ln, cluster_error *err)
         if (docker_volume_create(x->c, np->volume, labels, &e) != ENG_OK)
             return cluster_fail_engine(err, &e, "creating volume %s", np->volume);
     }
-    docker_mount mount = {.source = np->volume, .target = CLUSTER_DATA_DIR};
+    docker_mount mounts[2] = {
+        {.source = np->volume, .target = CLUSTER_DATA_DIR},
+        {.source = o->auth_password_file, .target = CLUSTER_PASSWORD_TARGET, .bind = true, .read_only = true},
+    };
     docker_port port = {.container_port = 9042, .host_ip = o->publish_ip,
                         .host_port = o->publish_port};
     const char *aliases[] = {np->name, NULL};
@@ -793,8 +800,8 @@ static int create_node(run_ctx *x, live_node *ln, cluster_error *err)
         .restart_policy = o->restart,
         .network = x->p->network,
         .aliases = aliases,
-        .mounts = &mount,
-        .n_mounts = 1,
+        .mounts = mounts,
+        .n_mounts = o->auth_password_file ? 2 : 1,
         .ports = o->publish_node == np->index ? &port : NULL,
         .n_ports = o->publish_node == np->index ? 1 : 0,
     };

@@ -133,6 +133,9 @@ unsigned cluster_label_index(char *const *labels);
 
 enum { CLUSTER_MAX_NODES = 99, CLUSTER_NAME_MAX = 64 };
 
+/* Where a node finds the password of `up --auth` (a read-only bind mount). */
+#define CLUSTER_PASSWORD_TARGET "/run/secrets/cassandra-password"
+
 typedef struct {
     unsigned nodes;              /* up: the wanted node count (1..CLUSTER_MAX_NODES) */
     const char *image;           /* up: the node image */
@@ -155,6 +158,8 @@ typedef struct {
     int node_timeout_s;          /* readiness time limit per node (all nodes with --fresh) */
     int poll_s;                  /* nodetool status at most every poll_s seconds */
     bool volumes;                /* down: remove the data volumes too */
+    const char *auth_user;       /* up --auth: the superuser (NULL: no --auth) */
+    const char *auth_password_file; /* up --auth: the host file holding its password */
     FILE *out;                   /* progress lines and tables */
 } cluster_opts;
 

@@ -9,7 +9,7 @@
 # Dynamic only (libcurl and libarchive have no musl builds here): not in
 # STATIC_PROGRAMS.
 PROVISION_SRCS := provision/ring.c provision/tokens.c provision/nodeexec.c provision/cluster.c \
-                  provision/swarm.c provision/main.c
+                  provision/swarm.c provision/secretfile.c provision/main.c
 PROVISION_OBJS := $(PROVISION_SRCS:%.c=$(B)/obj/%.o)
 
 # The Cassandra release the project builds lives in image/cassandra.version

@@ -22,6 +22,7 @@
 #include "provision/docker.h"
 #include "provision/engine.h"
 #include "provision/swarm.h"
+#include "provision/secretfile.h"
 
 #define PROG "cass-provision"
 #define DEFAULT_IMAGE "cass-entry:" CASSANDRA_VERSION /* what image/build.sh builds */
@@ -88,6 +89,13 @@ static const char usage_text[] =
     "                        (default 9042)\n"
     "  --timeout S           readiness limit per node (default 300)\n"
     "  --poll S              nodetool status at most every S seconds (default 3)\n"
+    "  --auth                a superuser instead of cassandra/cassandra: its password is\n"
+    "                        made once (random, mode 0600) and kept with the cluster in\n"
+    "                        ~/.cass-provision/<prefix>/superuser-password; the nodes get\n"
+    "                        it as CASSANDRA_PASSWORD_FILE (a read-only bind mount), and\n"
+    "                        cass-entry's first start replaces the default superuser\n"
+    "  --user NAME           the superuser of --auth (default admin)\n"
+    "  --password-file FILE  another place for that password (absolute; made if missing)\n"
     "\n"
     "On a swarm (DOCKER_HOST is a swarm manager), each node is a service pinned to\n"
     "one swarm node, on an attachable overlay network; the image must be pinned by\n"
@@ -441,7 +449,8 @@ enum {
     OPT_PREFIX = 256, OPT_NETWORK, OPT_IMAGE, OPT_REGISTRY, OPT_FRESH, OPT_SEEDS,
     OPT_CLUSTER_NAME, OPT_DC, OPT_RACK, OPT_NUM_TOKENS, OPT_MEMORY, OPT_STOP_TIMEOUT,
     OPT_RESTART, OPT_JVM, OPT_PUBLISH, OPT_TIMEOUT, OPT_POLL, OPT_VOLUMES,
-    OPT_ENGINE, OPT_PLACE, OPT_SCHEDULE_TIMEOUT, OPT_NO_SWARM, OPT_SEQUENTIAL
+    OPT_ENGINE, OPT_PLACE, OPT_SCHEDULE_TIMEOUT, OPT_NO_SWARM, OPT_SEQUENTIAL,
+    OPT_AUTH, OPT_USER, OPT_PASSWORD_FILE
 };
 
 /* "a,b,,c" -> {"a", "b", "c", NULL} in place (buf is modified); at most max. */
@@ -481,6 +490,8 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         {"place", required_argument, NULL, OPT_PLACE},
         {"schedule-timeout", required_argument, NULL, OPT_SCHEDULE_TIMEOUT},
         {"no-swarm", no_argument, NULL, OPT_NO_SWARM},
+        {"auth", no_argument, NULL, OPT_AUTH}, {"user", required_argument, NULL, OPT_USER},
+        {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     cluster_opts o;
     cluster_opts_init(&o);
@@ -490,7 +501,9 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
     const char *engines[MAX_ENGINES + 1] = {NULL}, *place[MAX_PLACE + 1] = {NULL};
     char place_buf[4096] = "";
     size_t n_engines = 0;
-    bool no_swarm = false;
+    bool no_swarm = false, auth = false;
+    const char *auth_user = NULL, *password_file = NULL;
+    char password_path[4096];
     bool is_up = strcmp(cmd, "up") == 0, is_down = strcmp(cmd, "down") == 0;
     const char *registry = DEFAULT_REGISTRY, *image = NULL;
     const char **env = calloc((size_t)argc + 1, sizeof *env);
@@ -505,7 +518,8 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
     while (rc == 0 && (ch = getopt_long(argc, argv, "n:e:h", opts, NULL)) != -1) {
         /* options that only make sense for up, or down, are refused elsewhere */
         bool up_only = ch == 'n' || ch == 'e' || (ch >= OPT_IMAGE && ch <= OPT_POLL) ||
-                       ch == OPT_PLACE || ch == OPT_SCHEDULE_TIMEOUT;
+                       ch == OPT_PLACE || ch == OPT_SCHEDULE_TIMEOUT || ch == OPT_AUTH ||
+                       ch == OPT_USER || ch == OPT_PASSWORD_FILE;
         if ((up_only && !is_up) || (ch == OPT_VOLUMES && !is_down)) {
             rc = usage_error("this option is not one of %s's", cmd);
             break;
@@ -598,6 +612,9 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
             so.schedule_timeout_s = (int)u;
             break;
         case OPT_NO_SWARM: no_swarm = true; break;
+        case OPT_AUTH: auth = true; break;
+        case OPT_USER: auth_user = optarg; break;
+        case OPT_PASSWORD_FILE: password_file = optarg; break;
         case 'h': fputs(usage_text, stdout); free(env); return 0;
         default: rc = PROV_EXIT_USAGE; fprintf(stderr, "Try '" PROG " --help'.\n"); break;
         }
@@ -606,6 +623,31 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         rc = usage_error("unexpected argument '%s'", argv[optind]);
     if (rc == 0 && o.fresh && o.sequential)
         rc = usage_error("--fresh and --sequential ask for opposite starts: give one");
+    if (rc == 0 && !auth && (auth_user || password_file))
+        rc = usage_error("--user and --password-file go with --auth");
+    if (rc == 0 && auth_user && (!*auth_user || strpbrk(auth_user, "\"'\n")))
+        rc = usage_error("--user '%s': a role name without quotes", auth_user);
+    if (rc == 0 && auth) {
+        char why[512];
+        bool created = false;
+        if (password_file)
+            snprintf(password_path, sizeof password_path, "%s", password_file);
+        else if (secretfile_default_path(o.prefix, password_path, sizeof password_path) != 0)
+            rc = usage_error("--auth: no place for the password file (set --password-file)");
+        if (rc == 0 && password_path[0] != '/')
+            rc = usage_error("--password-file '%s': an absolute path (the engine bind-mounts it)",
+                             password_path);
+        if (rc == 0 && secretfile_ensure(password_path, &created, why, sizeof why) != 0) {
+            fprintf(stderr, PROG ": error: %s\n", why);
+            rc = PROV_EXIT_USAGE;
+        }
+        if (rc == 0) {
+            o.auth_user = auth_user ? auth_user : "admin";
+            o.auth_password_file = password_path;
+            fprintf(o.out, "superuser %s: its password is in %s (mode 0600%s)\n", o.auth_user,
+                    password_path, created ? ", made now" : "");
+        }
+    }
     if (rc != 0) {
         free(env);
         return rc;
@@ -630,6 +672,9 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
                              eng_client_config(c)->host,
                              no_swarm ? "used without swarm mode (--no-swarm)"
                                       : "not a swarm manager");
+        else if (manager && is_up && o.auth_user)
+            rc = usage_error("--auth on a swarm is not done yet: give the nodes a swarm secret "
+                             "yourself (-e CASSANDRA_PASSWORD_FILE=/run/secrets/NAME)");
         else if (manager && is_up)
             rc = swarm_up(c, &so, &err);
         else if (manager && is_down)

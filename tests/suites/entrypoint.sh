@@ -519,6 +519,15 @@ cp -r "$N/conf" "$N/conf.before"
 entry -- cass1
 check "no cgroup limit and no /proc/meminfo: exit 72, one line naming it, nothing written" \
     bash -c "[ $RC -eq 72 ] && tail -n 1 '$N/err' | grep -q 'meminfo' && diff -r '$N/conf.before' '$N/conf' >/dev/null && [ ! -e '$N/rec/record' ]"
+entry MAX_HEAP_SIZE=1G HEAP_NEWSIZE=200M -- cass1
+check "no memory to read, but MAX_HEAP_SIZE given: starts (exit 0) with it (G1: no HEAP_NEWSIZE) and a warning" \
+    bash -c "[ $RC -eq 0 ] && grep -qx 'MAX_HEAP_SIZE=1G' '$N/rec/record' && grep -q 'warning: .*meminfo.*MAX_HEAP_SIZE is used as given' '$N/err'"
+new_node "hosts-unreadable" 5.0.1
+rm "$N/root/etc/hosts" && mkdir "$N/root/etc/hosts"
+cp -r "$N/conf" "$N/conf.before"
+entry -- cass1
+check "an /etc/hosts that cannot be read: exit 74 (EX_IOERR), one line naming it, nothing written" \
+    bash -c "[ $RC -eq 74 ] && tail -n 1 '$N/err' | grep -q 'etc/hosts: read error' && diff -r '$N/conf.before' '$N/conf' >/dev/null && [ ! -e '$N/rec/record' ]"
 
 # ---- first-boot JVM options: only while the data dir is empty -------------------
 new_node "firstboot" 5.0.1

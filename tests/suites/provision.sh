@@ -16,6 +16,8 @@
 # prefixes, image tags, the registry and its storage) is removed on exit,
 # even on failure.  Nodes use the fast start flags (ring delay 5 s, no wait
 # for gossip to settle).
+# The bash -c checks get their values as arguments, on purpose.
+# shellcheck disable=SC2016
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 BUILD_DIR=${BUILD_DIR:-build}
@@ -23,6 +25,7 @@ PROV=$BUILD_DIR/cass-provision
 RUN_ID=pt$$
 P=$RUN_ID            # the sequential cluster: pt<pid>1..
 PF=${RUN_ID}f        # the --fresh cluster
+PA=${RUN_ID}a        # the --auth cluster
 TAG=cass-entry:provision-test-$$
 BASE=cass-entry/cassandra:$(cat image/cassandra.version)
 FAST="-Dcassandra.ring_delay_ms=5000 -Dcassandra.skip_wait_for_gossip_to_settle=0"
@@ -41,7 +44,7 @@ REG_PID=
 # shellcheck disable=SC2317  # run by the trap
 cleanup() {
     local pre
-    for pre in "$P" "$PF"; do
+    for pre in "$P" "$PF" "$PA"; do
         docker ps -aq --filter "label=io.cass-entry.cluster=$pre" | xargs -r docker rm -fv >/dev/null 2>&1
         docker network ls -q --filter "label=io.cass-entry.cluster=$pre" | xargs -r docker network rm >/dev/null 2>&1
         docker volume ls -q --filter "label=io.cass-entry.cluster=$pre" | xargs -r docker volume rm >/dev/null 2>&1
@@ -310,6 +313,41 @@ check "a node added with --fresh to an existing cluster joins normally (bootstra
 "$PROV" down --prefix "$PF" --volumes >"$tmp/down" 2>&1; rc=$?
 check "down --volumes of the brand-new cluster" \
     bash -c "[ $rc -eq 0 ] && [ -z \"\$(docker ps -aq --filter label=io.cass-entry.cluster=$PF)\" ] && [ -z \"\$(docker volume ls -q --filter label=io.cass-entry.cluster=$PF)\" ]"
+
+# ---- --auth: a superuser that is not cassandra, its password in a 0600 file
+PWF=$tmp/auth/superuser-password
+t=$SECONDS
+up -n 1 --prefix "$PA" --auth --password-file "$PWF"; rc=$?
+cp "$tmp/out" "$tmp/auth.out"
+if [ $rc -eq 0 ] && [ "$(stat -c %a "$PWF" 2>/dev/null)" = 600 ] && [ "$(stat -c %a "$tmp/auth")" = 700 ] &&
+   grep -q "superuser admin: its password is in $PWF (mode 0600, made now)" "$tmp/auth.out"; then
+    ok "up --auth: a 1-node ring in $((SECONDS - t)) s, the password made in a 0600 file (in a 0700 dir)"
+else
+    show "$tmp/auth.out"; not_ok "up --auth (exit $rc), the password file's mode $(stat -c %a "$PWF" 2>/dev/null)"
+fi
+env_of=$(docker inspect -f '{{json .Config.Env}}' "${PA}1" 2>/dev/null)
+check "the node gets CASSANDRA_PASSWORD_FILE and a read-only bind mount, never the password itself" \
+    bash -c '[[ $1 == *CASSANDRA_PASSWORD_FILE=/run/secrets/cassandra-password* && $1 != *"$(cat "$2")"* ]] &&
+             docker inspect -f "{{range .Mounts}}{{.Destination}} {{.RW}};{{end}}" "$3" | grep -q "/run/secrets/cassandra-password false"' \
+    _ "$env_of" "$PWF" "${PA}1"
+ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "${PA}1")
+for _ in $(seq 1 90); do
+    docker logs "${PA}1" 2>&1 | grep -c 'first start: done' | grep -qx 1 && break
+    sleep 1
+done
+out=$(docker exec "${PA}1" cqlsh -u cassandra -p cassandra "$ip" -e 'SELECT role FROM system_auth.roles' 2>&1)
+check "cqlsh as cassandra/cassandra is refused" grep -q 'not permitted to log in' <<<"$out"
+out=$(docker exec "${PA}1" cqlsh -u admin -p "$(cat "$PWF")" "$ip" -e 'SELECT role, is_superuser FROM system_auth.roles' 2>&1)
+check "cqlsh as admin with the file's password: a superuser" grep -Eq 'admin \| +True' <<<"$out"
+pw_before=$(cat "$PWF")
+up -n 1 --prefix "$PA" --auth --password-file "$PWF"; rc=$?
+check "up --auth again: the same password file, kept (exit $rc)" \
+    bash -c '[ "$1" -eq 0 ] && [ "$(cat "$2")" = "$3" ] && ! grep -q "made now" "$4"' _ "$rc" "$PWF" "$pw_before" "$tmp/out"
+chmod 644 "$PWF"
+"$PROV" up -n 1 --prefix "$PA" --image "$IMAGE" --auth --password-file "$PWF" >"$tmp/out" 2>&1; rc=$?
+check "a password file others may read is refused: exit 2, one line naming it ($(head -1 "$tmp/out" | cut -c1-120))" \
+    bash -c '[ "$1" -eq 2 ] && grep -q "$2: mode 644 lets others read the password" "$3"' _ "$rc" "$PWF" "$tmp/out"
+"$PROV" down --prefix "$PA" --volumes >/dev/null 2>&1
 
 # ---- a stopped registry (last: the registry goes away)
 kill "$REG_PID" 2>/dev/null

@@ -164,7 +164,7 @@ static void test_cidr_errors(void **state)
                                       "10.0.0.0/-1", "10.0.0.0/8/8", "eth0/8", "", "10.0/8"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         addrs_cidr net;
-        addrs_error err = {""};
+        addrs_error err = {0};
         if (addrs_cidr_parse(bad[i], &net, &err))
             fail_msg("'%s' was accepted as a network", bad[i]);
         assert_true(strlen(err.message) > 0);
@@ -209,7 +209,7 @@ static void test_hosts_missing_and_unreadable(void **state)
 {
     (void)state;
     addrs_facts f;
-    addrs_error err = {""};
+    addrs_error err = {0};
     char *etc = fake_etc(NULL); /* no hosts file at all: nothing, no error */
     addrs_facts_init(&f);
     strcpy(f.hostname, "node1");
