@@ -104,6 +104,24 @@ static cql_status parse_rows(cql_reader *rd, cql_result *out, cql_error *err)
     return CQL_OK;
 }
 
+/* PREPARED: [short bytes] id, then the statement's metadata: [int] flags,
+ * [int] columns (its '?' markers), [int] pk_count and as many [short]; the
+ * column specs and the result metadata follow (not needed here). */
+static cql_status parse_prepared(cql_reader *rd, cql_result *out, cql_error *err)
+{
+    const unsigned char *id;
+    size_t id_len;
+    uint32_t flags, cols, pks;
+    if (!cql_read_short_bytes(rd, &id, &id_len) || id_len == 0 || id_len > sizeof ((cql_prepared *)0)->id ||
+        !cql_read_u32(rd, &flags) || !cql_read_u32(rd, &cols) || cols > 65535 || !cql_read_u32(rd, &pks) ||
+        pks > cols || !cql_read_skip(rd, (size_t)pks * 2))
+        return cql_fail(err, CQL_ERR_PROTOCOL, "malformed PREPARED result");
+    out->prepared_id = id;
+    out->prepared_id_len = id_len;
+    out->n_params = cols;
+    return CQL_OK;
+}
+
 cql_status cql_parse_result(unsigned char *body, size_t len, cql_result *out, cql_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -118,6 +136,7 @@ cql_status cql_parse_result(unsigned char *body, size_t len, cql_result *out, cq
     out->kind = (int)kind;
     cql_status st = CQL_OK;
     if (kind == CQL_RESULT_ROWS) st = parse_rows(&rd, out, err);
+    else if (kind == CQL_RESULT_PREPARED) st = parse_prepared(&rd, out, err);
     else if (kind < CQL_RESULT_VOID || kind > CQL_RESULT_SCHEMA_CHANGE)
         st = cql_fail(err, CQL_ERR_PROTOCOL, "RESULT of unknown kind %u", (unsigned)kind);
     if (st != CQL_OK) cql_result_free(out);
@@ -328,31 +347,33 @@ void cql_session_close(cql_session *s)
     free(s);
 }
 
-cql_status cql_query(cql_session *s, const char *query, cql_consistency consistency,
-                     cql_consistency serial, const cql_value *values, size_t n,
-                     int timeout_ms, cql_result *out, cql_error *err)
+/* The <query_parameters> of QUERY and EXECUTE. */
+static void write_parameters(cql_writer *w, cql_consistency consistency, cql_consistency serial,
+                             const cql_value *values, size_t n)
 {
-    if (n > UINT16_MAX) return cql_fail(err, CQL_ERR_PROTOCOL, "too many values (%zu)", n);
-    int64_t deadline = cql_now_ms() + timeout_ms;
-    cql_writer w;
-    cql_write_begin(&w, STREAM, CQL_OP_QUERY);
-    cql_write_long_string(&w, query);
-    cql_write_u16(&w, (uint16_t)consistency);
-    cql_write_u8(&w, (uint8_t)((n ? 0x01 : 0) | (serial ? 0x10 : 0)));
+    cql_write_u16(w, (uint16_t)consistency);
+    cql_write_u8(w, (uint8_t)((n ? 0x01 : 0) | (serial ? 0x10 : 0)));
     if (n) {
-        cql_write_u16(&w, (uint16_t)n);
-        for (size_t i = 0; i < n; i++) cql_write_bytes(&w, values[i].data, values[i].len);
+        cql_write_u16(w, (uint16_t)n);
+        for (size_t i = 0; i < n; i++) cql_write_bytes(w, values[i].data, values[i].len);
     }
-    if (serial) cql_write_u16(&w, (uint16_t)serial);
+    if (serial) cql_write_u16(w, (uint16_t)serial);
+}
+
+/* Send a request, expect a RESULT, parse it into out (or drop it). */
+static cql_status request_result(cql_session *s, cql_writer *w, const char *what, int timeout_ms,
+                                 cql_result *out, cql_error *err)
+{
+    int64_t deadline = cql_now_ms() + timeout_ms;
     cql_frame_header h;
     unsigned char *body;
     size_t len;
-    cql_status st = exchange(s, &w, deadline, &h, &body, &len, err);
+    cql_status st = exchange(s, w, deadline, &h, &body, &len, err);
     if (st != CQL_OK) return st;
     if (h.opcode != CQL_OP_RESULT) {
         free(body);
-        return cql_fail(err, CQL_ERR_PROTOCOL, "%s: %s for a QUERY, expected RESULT", s->addr,
-                        cql_opcode_name(h.opcode));
+        return cql_fail(err, CQL_ERR_PROTOCOL, "%s: %s for a %s, expected RESULT", s->addr,
+                        cql_opcode_name(h.opcode), what);
     }
     cql_result r;
     st = cql_parse_result(body, len, &r, err);
@@ -360,6 +381,53 @@ cql_status cql_query(cql_session *s, const char *query, cql_consistency consiste
     if (out) *out = r;
     else cql_result_free(&r);
     return CQL_OK;
+}
+
+cql_status cql_query(cql_session *s, const char *query, cql_consistency consistency,
+                     cql_consistency serial, const cql_value *values, size_t n,
+                     int timeout_ms, cql_result *out, cql_error *err)
+{
+    if (n > UINT16_MAX) return cql_fail(err, CQL_ERR_PROTOCOL, "too many values (%zu)", n);
+    cql_writer w;
+    cql_write_begin(&w, STREAM, CQL_OP_QUERY);
+    cql_write_long_string(&w, query);
+    write_parameters(&w, consistency, serial, values, n);
+    return request_result(s, &w, "QUERY", timeout_ms, out, err);
+}
+
+cql_status cql_prepare(cql_session *s, const char *query, int timeout_ms, cql_prepared *out,
+                       cql_result *raw, cql_error *err)
+{
+    cql_writer w;
+    cql_write_begin(&w, STREAM, CQL_OP_PREPARE);
+    cql_write_long_string(&w, query);
+    cql_result r;
+    cql_status st = request_result(s, &w, "PREPARE", timeout_ms, &r, err);
+    if (st != CQL_OK) return st;
+    if (r.kind != CQL_RESULT_PREPARED) {
+        cql_result_free(&r);
+        return cql_fail(err, CQL_ERR_PROTOCOL, "%s: RESULT of kind %d for a PREPARE", s->addr, r.kind);
+    }
+    memcpy(out->id, r.prepared_id, r.prepared_id_len);
+    out->id_len = r.prepared_id_len;
+    out->n_params = r.n_params;
+    if (raw) *raw = r;
+    else cql_result_free(&r);
+    return CQL_OK;
+}
+
+cql_status cql_execute(cql_session *s, const cql_prepared *p, cql_consistency consistency,
+                       cql_consistency serial, const cql_value *values, size_t n, int timeout_ms,
+                       cql_result *out, cql_error *err)
+{
+    if (n != p->n_params)
+        return cql_fail(err, CQL_ERR_PROTOCOL, "%zu values for a statement that takes %zu", n, p->n_params);
+    cql_writer w;
+    cql_write_begin(&w, STREAM, CQL_OP_EXECUTE);
+    cql_write_u16(&w, (uint16_t)p->id_len); /* [short bytes] */
+    cql_write_raw(&w, p->id, p->id_len);
+    write_parameters(&w, consistency, serial, values, n);
+    return request_result(s, &w, "EXECUTE", timeout_ms, out, err);
 }
 
 /* The schema versions of system.local and system.peers: agreed when all the

@@ -50,6 +50,10 @@ typedef struct {
     cql_value *cells;    /* n_rows * n_cols, row-major, pointing into body */
     unsigned char *body; /* the reply body, owned */
     size_t body_len;
+    /* CQL_RESULT_PREPARED: the statement's id (into body) and its '?' count */
+    const unsigned char *prepared_id;
+    size_t prepared_id_len;
+    size_t n_params;
 } cql_result;
 
 /* Parse a RESULT body (what follows the header).  Takes ownership of body
@@ -88,6 +92,24 @@ bool cql_session_authenticated(const cql_session *s);
 cql_status cql_query(cql_session *s, const char *query, cql_consistency consistency,
                      cql_consistency serial, const cql_value *values, size_t n,
                      int timeout_ms, cql_result *out, cql_error *err);
+
+/* A prepared statement: the node's id for it and how many values it takes. */
+typedef struct {
+    unsigned char id[64];
+    size_t id_len;
+    size_t n_params;
+} cql_prepared;
+
+/* PREPARE the statement once, EXECUTE it with values as often as wanted:
+ * the text is parsed once and the values never go into it.  An EXECUTE the
+ * node no longer knows (UNPREPARED, 0x2500: the node restarted, or its cache
+ * dropped it) is CQL_ERR_SERVER with that code; prepare again.  raw, when
+ * not NULL, gets the whole PREPARED result (free it with cql_result_free). */
+cql_status cql_prepare(cql_session *s, const char *query, int timeout_ms, cql_prepared *out,
+                       cql_result *raw, cql_error *err);
+cql_status cql_execute(cql_session *s, const cql_prepared *p, cql_consistency consistency,
+                       cql_consistency serial, const cql_value *values, size_t n, int timeout_ms,
+                       cql_result *out, cql_error *err);
 
 /* Wait until every node this one knows (system.local and system.peers) shows
  * the same schema version, or timeout_ms passes (CQL_ERR_TIMEOUT naming the

@@ -552,6 +552,16 @@ static int run_scripts(run *r)
         free_names(names, n);
         return fail(r, FIRSTSTART_EX_IOERR, "%s: cannot list: %s", r->c->initdb_dir, strerror(errno));
     }
+    /* the record's two statements, prepared once for all the scripts */
+    cql_prepared lookup, record;
+    cql_error pe;
+    if (n && (cql_prepare(r->s, "SELECT sha256, ran_by FROM cass_entry.initdb WHERE script = ?", STATEMENT_MS,
+                          &lookup, NULL, &pe) != CQL_OK ||
+              cql_prepare(r->s, "INSERT INTO cass_entry.initdb (script, sha256, ran_at, ran_by) VALUES "
+                          "(?, ?, toTimestamp(now()), ?)", STATEMENT_MS, &record, NULL, &pe) != CQL_OK)) {
+        free_names(names, n);
+        return fail(r, FIRSTSTART_EX_UNAVAILABLE, "preparing cass_entry.initdb's statements: %s", pe.message);
+    }
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[4096], hex[65];
@@ -563,7 +573,7 @@ static int run_scripts(run *r)
         cql_value key[1] = { cql_text_value(names[i]) };
         cql_result res;
         cql_error e;
-        if (query(r, "SELECT sha256, ran_by FROM cass_entry.initdb WHERE script = ?", key, 1, false, &res, &e) != CQL_OK) {
+        if (cql_execute(r->s, &lookup, CQL_CL_QUORUM, 0, key, 1, STATEMENT_MS, &res, &e) != CQL_OK) {
             rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "reading cass_entry.initdb: %s", e.message);
             break;
         }
@@ -581,8 +591,7 @@ static int run_scripts(run *r)
         else rc = run_cql(r, path, len > 7 && strcmp(names[i] + len - 7, ".cql.gz") == 0);
         if (rc) break;
         cql_value rec[3] = { cql_text_value(names[i]), cql_text_value(hex), cql_text_value(r->c->node_name) };
-        if (query(r, "INSERT INTO cass_entry.initdb (script, sha256, ran_at, ran_by) VALUES (?, ?, toTimestamp(now()), ?)",
-                  rec, 3, false, NULL, &e) != CQL_OK)
+        if (cql_execute(r->s, &record, CQL_CL_QUORUM, 0, rec, 3, STATEMENT_MS, NULL, &e) != CQL_OK)
             rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "recording %s in cass_entry.initdb: %s", names[i], e.message);
     }
     free_names(names, n);

@@ -1088,6 +1088,73 @@ eng_status docker_node_list(eng_client *c, docker_node **out, size_t *n, eng_err
     return ENG_OK;
 }
 
+/* Standard base64 (Go's []byte in JSON), malloc'd. */
+static char *base64_std(const unsigned char *d, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc((n + 2) / 3 * 4 + 1), *p = out;
+    if (!out) return NULL;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)d[i] << 16 | (i + 1 < n ? (unsigned)d[i + 1] << 8 : 0) | (i + 2 < n ? d[i + 2] : 0);
+        *p++ = tab[v >> 18 & 63];
+        *p++ = tab[v >> 12 & 63];
+        *p++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
+        *p++ = i + 2 < n ? tab[v & 63] : '=';
+    }
+    *p = '\0';
+    return out;
+}
+
+eng_status docker_secret_create(eng_client *c, const char *name, const void *data, size_t len,
+                                const char *const *labels, char *id, size_t id_len, eng_error *err)
+{
+    char *b64 = base64_std(data, len);
+    json_t *b = b64 ? json_pack("{s:s, s:s, s:o*}", "Name", name, "Data", b64, "Labels",
+                                labels ? jkv(labels) : NULL) : NULL;
+    if (b64) {
+        explicit_bzero(b64, strlen(b64));
+        free(b64);
+    }
+    if (!b) return nomem(err);
+    eng_response r = {0};
+    eng_status st = call(c, "POST", strdup("/secrets/create"), b, &r, err);
+    if (st == ENG_OK && id) jcopy(id, id_len, r.json, "ID");
+    eng_response_clear(&r);
+    return wrap(err, st, "create secret %s", name);
+}
+
+eng_status docker_secret_find(eng_client *c, const char *name, char *id, size_t id_len,
+                              bool *exists, eng_error *err)
+{
+    eng_response r = {0};
+    eng_status st = call(c, "GET", obj_path("/secrets", name, NULL), NULL, &r, err);
+    *exists = st == ENG_OK;
+    if (st == ENG_OK) jcopy(id, id_len, r.json, "ID");
+    eng_response_clear(&r);
+    if (st == ENG_ERR_HTTP && docker_not_found(err)) return ENG_OK;
+    return wrap(err, st, "secret %s", name);
+}
+
+eng_status docker_secret_remove(eng_client *c, const char *name, eng_error *err)
+{
+    return wrap(err, call(c, "DELETE", obj_path("/secrets", name, NULL), NULL, NULL, err),
+                "remove secret %s", name);
+}
+
+static json_t *secrets_json(const docker_secret_ref *s, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++) {
+        json_t *e = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:i}}", "SecretID", s[i].id, "SecretName",
+                              s[i].name, "File", "Name", s[i].target, "UID", "0", "GID", "0", "Mode", 0400);
+        if (!e || json_array_append_new(a, e) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 static json_t *service_body(const docker_service_spec *s)
 {
     json_t *cs = json_pack("{s:s}", "Image", s->image);
@@ -1103,6 +1170,8 @@ static json_t *service_body(const docker_service_spec *s)
         ok = json_object_set_new(cs, "Labels", jkv(s->labels)) == 0;
     if (ok && s->n_mounts)
         ok = json_object_set_new(cs, "Mounts", mounts_json(s->mounts, s->n_mounts)) == 0;
+    if (ok && s->n_secrets)
+        ok = json_object_set_new(cs, "Secrets", secrets_json(s->secrets, s->n_secrets)) == 0;
     if (ok && s->stop_timeout >= 0)
         ok = json_object_set_new(cs, "StopGracePeriod",
                                  json_integer((json_int_t)s->stop_timeout * 1000000000LL)) == 0;

@@ -352,6 +352,24 @@ typedef struct {
 /* GET /nodes (manager only; 503 elsewhere). */
 eng_status docker_node_list(eng_client *c, docker_node **out, size_t *n, eng_error *err);
 
+/* A swarm secret given to a service's containers as /run/secrets/<target>
+ * (root's, mode 0400). */
+typedef struct {
+    const char *id;
+    const char *name;
+    const char *target;
+} docker_secret_ref;
+
+/* POST /secrets/create: secret `name` holding len bytes of data, labelled;
+ * its ID into id.  A name taken is 409 (docker_conflict). */
+eng_status docker_secret_create(eng_client *c, const char *name, const void *data, size_t len,
+                                const char *const *labels, char *id, size_t id_len, eng_error *err);
+/* GET /secrets/{name}: its ID, or *exists false (404 is not an error). */
+eng_status docker_secret_find(eng_client *c, const char *name, char *id, size_t id_len,
+                              bool *exists, eng_error *err);
+/* DELETE /secrets/{name}. */
+eng_status docker_secret_remove(eng_client *c, const char *name, eng_error *err);
+
 typedef struct {
     const char *name;                  /* required */
     const char *image;                 /* pin as repo@sha256:... */
@@ -367,6 +385,8 @@ typedef struct {
     const char *const *aliases;
     const docker_mount *mounts;        /* named volumes are per swarm node */
     size_t n_mounts;
+    const docker_secret_ref *secrets;  /* ContainerSpec.Secrets */
+    size_t n_secrets;
     docker_health health;
     const char *restart_condition;     /* "none", "on-failure", "any" (NULL = "any") */
     bool dnsrr;                        /* EndpointSpec.Mode "dnsrr" (Cassandra needs it) */

@@ -92,7 +92,8 @@ static const char usage_text[] =
     "  --auth                a superuser instead of cassandra/cassandra: its password is\n"
     "                        made once (random, mode 0600) and kept with the cluster in\n"
     "                        ~/.cass-provision/<prefix>/superuser-password; the nodes get\n"
-    "                        it as CASSANDRA_PASSWORD_FILE (a read-only bind mount), and\n"
+    "                        it as CASSANDRA_PASSWORD_FILE (a read-only bind mount; on a\n"
+    "                        swarm, the secret <prefix>-superuser-password), and\n"
     "                        cass-entry's first start replaces the default superuser\n"
     "  --user NAME           the superuser of --auth (default admin)\n"
     "  --password-file FILE  another place for that password (absolute; made if missing)\n"
@@ -672,9 +673,6 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
                              eng_client_config(c)->host,
                              no_swarm ? "used without swarm mode (--no-swarm)"
                                       : "not a swarm manager");
-        else if (manager && is_up && o.auth_user)
-            rc = usage_error("--auth on a swarm is not done yet: give the nodes a swarm secret "
-                             "yourself (-e CASSANDRA_PASSWORD_FILE=/run/secrets/NAME)");
         else if (manager && is_up)
             rc = swarm_up(c, &so, &err);
         else if (manager && is_down)

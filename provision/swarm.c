@@ -248,6 +248,8 @@ typedef struct {
     char network[128];
     char image[1024];            /* pinned by digest */
     char subnet[64];             /* of the overlay */
+    char secret_name[160];       /* up --auth: the swarm secret of the password */
+    char secret_id[DOCKER_ID_MAX];
     double t0;
     struct ring last;            /* the ring that last passed the gate */
 } sw_ctx;
@@ -1026,6 +1028,35 @@ static int find_volumes(sw_ctx *x, unsigned max_index, int *data_on, cluster_err
 
 /* Create the node's volume on its host (labelled), then its service, pinned
  * there. */
+/* up --auth: the password file becomes the swarm secret <prefix>-superuser-password
+ * (made once: a swarm secret cannot change; every node gets the same). */
+static int ensure_secret(sw_ctx *x, cluster_error *err)
+{
+    const cluster_opts *o = x->o;
+    if (!o->auth_password_file) return 0;
+    snprintf(x->secret_name, sizeof x->secret_name, "%s-superuser-password", o->prefix);
+    eng_error e;
+    bool exists = false;
+    if (docker_secret_find(x->mgr, x->secret_name, x->secret_id, sizeof x->secret_id, &exists, &e) != ENG_OK)
+        return cluster_fail_engine(err, &e, "looking for secret %s", x->secret_name);
+    if (exists) return 0;
+    char buf[4096];
+    FILE *f = fopen(o->auth_password_file, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f) fclose(f);
+    if (n == 0)
+        return cluster_fail(err, PROV_EXIT_USAGE, "%s: cannot read the password", o->auth_password_file);
+    char label[160];
+    snprintf(label, sizeof label, CLUSTER_LABEL_CLUSTER "=%s", o->prefix);
+    const char *labels[] = {label, NULL};
+    eng_status st = docker_secret_create(x->mgr, x->secret_name, buf, n, labels, x->secret_id,
+                                         sizeof x->secret_id, &e);
+    explicit_bzero(buf, sizeof buf);
+    if (st != ENG_OK) return cluster_fail_engine(err, &e, "creating secret %s", x->secret_name);
+    fprintf(o->out, "secret %s: the superuser's password, for every node\n", x->secret_name);
+    return 0;
+}
+
 static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
 {
     const cluster_opts *o = x->o;
@@ -1075,6 +1106,9 @@ static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
     const char *constraints[] = {constraint, NULL};
     const char *aliases[] = {nd->name, NULL};
     docker_mount mount = {.source = nd->volume, .target = CLUSTER_DATA_DIR};
+    /* its file name under /run/secrets: CASSANDRA_PASSWORD_FILE's */
+    docker_secret_ref secret = {.id = x->secret_id, .name = x->secret_name,
+                                .target = strrchr(CLUSTER_PASSWORD_TARGET, '/') + 1};
     docker_service_spec spec = {
         .name = nd->name,
         .image = x->image,
@@ -1088,6 +1122,8 @@ static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
         .aliases = aliases,
         .mounts = &mount,
         .n_mounts = 1,
+        .secrets = &secret,
+        .n_secrets = x->secret_id[0] ? 1 : 0,
         .health = DOCKER_HEALTH_NONE,
         .restart_condition = swarm_restart_condition(o->restart),
         .dnsrr = true,
@@ -1129,7 +1165,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
                             "--publish is for one engine; on a swarm, clients join the attachable "
                             "overlay network (docker run --network %s-net ...)",
                             o->prefix);
-    if ((rc = open_swarm(&x, err)) != 0)
+    if ((rc = open_swarm(&x, err)) != 0 || (rc = ensure_secret(&x, err)) != 0)
         goto out;
     snprintf(x.network, sizeof x.network, "%s", o->network ? o->network : "");
     if ((rc = find_services(&x, err)) != 0)

@@ -9,6 +9,7 @@
  *
  * Rows print one per line as name=value pairs (text, boolean, uuid, int and
  * bigint decoded; other types as hex).  -s runs with serial consistency SERIAL.
+ * -P prepares the statement and executes it (-w then writes the PREPARED body).
  * Exit: 0, 1 a CQL error (its message on stderr), 2 usage.
  */
 #include "cql/session.h"
@@ -86,7 +87,7 @@ int main(int argc, char **argv)
 {
     const char *user = NULL, *passfile = NULL, *body_file = NULL;
     int consistency = CQL_CL_ONE, opt;
-    bool serial = false, agree = false;
+    bool serial = false, agree = false, prepare = false;
     if (argc == 3 && strcmp(argv[1], "--split") == 0) return split_file(argv[2]);
     if (argc > 1 && strcmp(argv[1], "--agree") == 0) {
         agree = true;
@@ -94,13 +95,14 @@ int main(int argc, char **argv)
         argv++;
         argc--;
     }
-    while ((opt = getopt(argc, argv, "u:p:c:sw:")) != -1) {
+    while ((opt = getopt(argc, argv, "u:p:c:sw:P")) != -1) {
         switch (opt) {
         case 'u': user = optarg; break;
         case 'p': passfile = optarg; break;
         case 'c': consistency = atoi(optarg); break;
         case 's': serial = true; break;
         case 'w': body_file = optarg; break;
+        case 'P': prepare = true; break;
         default: return 2;
         }
     }
@@ -131,13 +133,31 @@ int main(int argc, char **argv)
     size_t n = (size_t)(argc - optind - 3);
     cql_value values[16];
     for (size_t i = 0; i < n && i < 16; i++) values[i] = cql_text_value(argv[optind + 3 + i]);
-    cql_result r;
-    st = cql_query(s, argv[optind + 2], (cql_consistency)consistency, serial ? CQL_CL_SERIAL : 0, values,
-                   n < 16 ? n : 16, 30000, &r, &err);
+    cql_result r, prepared = {0};
+    if (prepare) {
+        cql_prepared p;
+        st = cql_prepare(s, argv[optind + 2], 30000, &p, &prepared, &err);
+        if (st == CQL_OK)
+            st = cql_execute(s, &p, (cql_consistency)consistency, serial ? CQL_CL_SERIAL : 0, values,
+                             n < 16 ? n : 16, 30000, &r, &err);
+    } else {
+        st = cql_query(s, argv[optind + 2], (cql_consistency)consistency, serial ? CQL_CL_SERIAL : 0, values,
+                       n < 16 ? n : 16, 30000, &r, &err);
+    }
     cql_session_close(s);
     if (st != CQL_OK) {
+        cql_result_free(&prepared);
         fprintf(stderr, "cql-cli: [%s] %s\n", cql_status_name(st), err.message);
         return 1;
+    }
+    if (prepare) {
+        printf("prepared: %zu-byte id, %zu values\n", prepared.prepared_id_len, prepared.n_params);
+        if (body_file) { /* the PREPARED body is the one kept */
+            cql_result_free(&r);
+            r = prepared;
+        } else {
+            cql_result_free(&prepared);
+        }
     }
     if (body_file) {
         FILE *f = fopen(body_file, "wb");

@@ -145,7 +145,9 @@ fi
 # ---- 2. up -n 3 -----------------------------------------------------------------------
 export DOCKER_HOST=$MH_SWARM0
 ENG=(--engine "$MH_SWARM1")
-UPOPTS=(--image "$PINNED" --memory "$MEM" --jvm-extra-opts "$FAST_OPTS" --timeout "$NODE_TIMEOUT")
+# --auth: the superuser's password travels as a swarm secret (made from a 0600 file here)
+UPOPTS=(--image "$PINNED" --memory "$MEM" --jvm-extra-opts "$FAST_OPTS" --timeout "$NODE_TIMEOUT"
+        --auth --password-file "$TMP/superuser-password")
 t0=$SECONDS
 if "$PROV" up -n 3 "${UPOPTS[@]}" "${ENG[@]}" >"$TMP/up.out" 2>&1; then
     ok "2 up -n 3 on the swarm in $((SECONDS - t0))s"
@@ -188,6 +190,13 @@ for i in 1 2 3; do
     [ "$vol" = "cass$i-data" ] || { spec_ok=; echo "cass$i-data not on $h" | comment; }
 done
 check "2 each service: image pinned by the pushed digest, dnsrr, node.id==<its host>, 1.5 GiB limit, 120 s stop grace, volume cassN-data on its host, restart any, 1 replica" test -n "$spec_ok"
+secrets=$(for i in 1 2 3; do dk swarm-0 service inspect -f '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}}:{{.File.Name}}:{{.File.Mode}}{{end}}' "cass$i"; done | sort -u)
+spec1=$(dk swarm-0 service inspect cass1)
+if [ "$secrets" = "cass-superuser-password:cassandra-password:256" ] && [[ $spec1 != *"$(cat "$TMP/superuser-password")"* ]]; then
+    ok "2 --auth: every service gets the swarm secret cass-superuser-password as /run/secrets/cassandra-password (mode 0400), never the value"
+else
+    not_ok "2 --auth: the services' secrets: '$secrets' (or the password is in the spec)"
+fi
 unrows=$(grep -cE '^datacenter1 +cass[123] +swarm-[01] +[0-9.]+ +UN ' "$TMP/up.out")
 check "2 the final ring table of up: 3 x UN, each with its host" test "$unrows" = 3
 
@@ -205,7 +214,8 @@ cql() {  # SERVICE CQL: cqlsh inside the node's container, against the node itse
     where=$(ctr_of "$1") || { echo "no running container of $1"; return 1; }
     # shellcheck disable=SC2086 # "ENGINE CONTAINER"
     set -- "$1" "$2" $where
-    dk "$3" exec "$4" cqlsh "$1" --request-timeout=30 -e "$2" 2>&1 | grep -v '^WARNING: cqlsh was built'
+    dk "$3" exec "$4" cqlsh -u admin -p "$(cat "$TMP/superuser-password")" "$1" --request-timeout=30 -e "$2" 2>&1 |
+        grep -v '^WARNING: cqlsh was built\|^Warning: Using a password\|^Recommendation: use the credentials\|^$'
 }
 rows_of() { awk -F'|' '/^ *[0-9]+ \| / { gsub(/ /, "", $1); gsub(/^ +| +$/, "", $2); print $1, $2 }' | sort; }
 nodetool_in() {  # SERVICE ARGS...
