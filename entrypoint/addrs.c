@@ -224,17 +224,22 @@ bool addrs_facts_read_hosts(addrs_facts *facts, const char *etc_dir, addrs_error
         if (errno == ENOENT)
             return true; /* no hosts file: the other rules still choose */
         snprintf(err->message, sizeof err->message, "%.250s: %s", path, strerror(errno));
-        err->exit_code = 74; /* EX_IOERR */
+        err->exit_code = errno == ENOMEM ? 71 : 74; /* EX_OSERR, EX_IOERR */
         return false;
     }
     char *line = NULL;
     size_t cap = 0;
-    while (getline(&line, &cap, f) != -1)
+    errno = 0;
+    while (getline(&line, &cap, f) != -1) {
         hosts_line(facts, line);
-    bool ok = !ferror(f);
+        errno = 0;
+    }
+    /* getline's -1 is the end, or a failure it says in errno */
+    bool nomem = errno == ENOMEM;
+    bool ok = !ferror(f) && !nomem;
     if (!ok) {
-        snprintf(err->message, sizeof err->message, "%.250s: read error", path);
-        err->exit_code = 74;
+        snprintf(err->message, sizeof err->message, "%.250s: %s", path, nomem ? "out of memory" : "read error");
+        err->exit_code = nomem ? 71 : 74;
     }
     free(line);
     fclose(f);

@@ -114,6 +114,7 @@ static yp_value_type yp_type_of(settings_value_type t)
 static int yaml_error(char *err, size_t errlen, const char *file, const settings_edit *e,
                       const yp_error *ye)
 {
+    if (ye->code == YP_ERR_NOMEM) return errmsg(err, errlen, CONFIGURE_EX_OSERR, "%s: out of memory", file);
     if (ye->line)
         return errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s (from %s)", file, ye->line,
                       ye->column, ye->message, e ? e->origin : "the file");
@@ -410,13 +411,15 @@ static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, c
         return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
     if (yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
         free(path);
-        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
+        return errmsg(err, errlen, ye.code == YP_ERR_NOMEM ? CONFIGURE_EX_OSERR : CONFIGURE_EX_IOERR, "%s",
+                      ye.message);
     }
     yp_doc *doc = yp_doc_load(bytes, len, false, &ye);
     int rc = 0;
     if (!doc) {
-        rc = errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path, ye.line, ye.column,
-                    ye.message);
+        rc = ye.code == YP_ERR_NOMEM ? errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory")
+                                     : errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path,
+                                              ye.line, ye.column, ye.message);
     } else {
         rc = apply_edits(doc, path, s->edits, s->n_edits, plan, err, errlen);
         if (rc == 0) rc = check_seeds(doc, path, err, errlen);
@@ -453,7 +456,8 @@ static int plan_rackdc(const settings *s, conf_plan *plan, char *err, size_t err
         return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
     if (access(path, F_OK) == 0 && yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
         free(path);
-        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
+        return errmsg(err, errlen, ye.code == YP_ERR_NOMEM ? CONFIGURE_EX_OSERR : CONFIGURE_EX_IOERR, "%s",
+                      ye.message);
     }
     free(path);
     if (!bytes && !(bytes = strdup("")))
@@ -703,7 +707,8 @@ int configure_apply(const conf_plan *plan, char *err, size_t errlen)
             fclose(f);
         }
         if (yp_file_replace(c->path, c->after, c->after_len, &how, &ye) != YP_OK)
-            return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
+            return errmsg(err, errlen, ye.code == YP_ERR_NOMEM ? CONFIGURE_EX_OSERR : CONFIGURE_EX_IOERR, "%s",
+                      ye.message);
     }
     return 0;
 }
@@ -826,13 +831,15 @@ int configure_probe_target(const char *conf_dir, const char *runtime_dir, char *
     yp_error ye;
     if (yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
         free(path);
-        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s", ye.message);
+        return errmsg(err, errlen, ye.code == YP_ERR_NOMEM ? CONFIGURE_EX_OSERR : CONFIGURE_EX_IOERR, "%s",
+                      ye.message);
     }
     yp_doc *doc = yp_doc_load(bytes, len, true, &ye);
     free(bytes);
     if (!doc) {
-        int rc = errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path, ye.line, ye.column,
-                        ye.message);
+        int rc = ye.code == YP_ERR_NOMEM ? errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory")
+                                         : errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path,
+                                                  ye.line, ye.column, ye.message);
         free(path);
         return rc;
     }

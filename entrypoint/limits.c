@@ -28,11 +28,24 @@ static int root_path(char *buf, size_t len, const char *root, const char *rel)
     return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
+/* Every reader below takes a file it cannot open for "no such limit".  A file
+ * that could not be opened for want of memory is no such answer: it is noted
+ * here, and limits_read then fails with 71 instead of sizing the heap on what
+ * it missed.  (One reading at a time: the program has one thread.) */
+static bool out_of_memory;
+
+static FILE *open_ro(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f && errno == ENOMEM) out_of_memory = true;
+    return f;
+}
+
 /* Read a small file whole, NUL-terminated, trailing whitespace removed.
  * Returns 0, or -1 with errno set (ENOENT for a missing file). */
 static int read_small(const char *path, char *buf, size_t len)
 {
-    FILE *f = fopen(path, "re");
+    FILE *f = open_ro(path);
     if (!f)
         return -1;
     size_t n = fread(buf, 1, len - 1, f);
@@ -130,7 +143,7 @@ static void read_proc_cgroup(const char *root, struct cg_paths *cg)
     char path[PATH_MAX];
     if (root_path(path, sizeof path, root, "/proc/self/cgroup") < 0)
         return;
-    FILE *f = fopen(path, "re");
+    FILE *f = open_ro(path);
     if (!f)
         return; /* no /proc: the mount roots are all we can read */
     char line[PATH_MAX + 128];
@@ -257,7 +270,7 @@ static bool v1_mount(char *buf, size_t len, const char *base, const char *dirnam
 /* The value of "KEY N" in a flat-keyed file such as memory.stat. */
 static bool read_stat_key(const char *path, const char *key, uint64_t *out)
 {
-    FILE *f = fopen(path, "re");
+    FILE *f = open_ro(path);
     if (!f)
         return false;
     char line[256];
@@ -325,7 +338,7 @@ static int read_memtotal(const char *root, uint64_t *out, char *err, size_t errl
     *out = 0;
     if (root_path(path, sizeof path, root, "/proc/meminfo") < 0)
         return errmsg(err, errlen, EX_USAGE, "root path too long");
-    FILE *f = fopen(path, "re");
+    FILE *f = open_ro(path);
     if (!f)
         return 0;
     while (fgets(line, sizeof line, f)) {
@@ -351,7 +364,7 @@ static int count_cpuinfo(const char *root)
     char path[PATH_MAX], line[512];
     if (root_path(path, sizeof path, root, "/proc/cpuinfo") < 0)
         return 0;
-    FILE *f = fopen(path, "re");
+    FILE *f = open_ro(path);
     if (!f)
         return 0;
     int n = 0;
@@ -373,10 +386,23 @@ static int count_cpuinfo(const char *root)
 
 /* ---- all together ------------------------------------------------------ */
 
+static int read_limits(const char *root, int online_cpus, struct limits *out, char *err,
+                       size_t errlen);
+
 int limits_read(const char *root, int online_cpus, struct limits *out, char *err,
                 size_t errlen)
 {
     memset(out, 0, sizeof *out);
+    out_of_memory = false;
+    int rc = read_limits(root, online_cpus, out, err, errlen);
+    if (out_of_memory)
+        return errmsg(err, errlen, EX_OSERR, "out of memory while reading the container's limits");
+    return rc;
+}
+
+static int read_limits(const char *root, int online_cpus, struct limits *out, char *err,
+                       size_t errlen)
+{
     char base[PATH_MAX], probe[PATH_MAX + 32];
     if (root_path(base, sizeof base, root, "/sys/fs/cgroup") < 0)
         return errmsg(err, errlen, EX_USAGE, "root path too long: %s", root);

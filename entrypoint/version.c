@@ -181,7 +181,7 @@ static int scan_file(const char *conf_dir, const char *name, int major, struct j
             *missing = true;
             return 0;
         }
-        return errmsg(err, errlen, EX_NOINPUT, "%s: %s", path, strerror(errno));
+        return errmsg(err, errlen, errno == ENOMEM ? EX_OSERR : EX_NOINPUT, "%s: %s", path, strerror(errno));
     }
     char line[4096];
     while (fgets(line, sizeof line, f)) {

@@ -20,10 +20,11 @@
 
 static yp_status io_error(yp_error *err, const char *path, const char *what, int errnum)
 {
-    err->code = YP_ERR_IO;
+    /* memory is not the file's fault: callers tell the two apart */
+    err->code = errnum == ENOMEM ? YP_ERR_NOMEM : YP_ERR_IO;
     err->line = err->column = 0;
     snprintf(err->message, sizeof err->message, "%s: %s: %s", path, what, strerror(errnum));
-    return YP_ERR_IO;
+    return err->code;
 }
 
 yp_status yp_file_read(const char *path, char **bytes, size_t *len, yp_error *err)

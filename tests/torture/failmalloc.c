@@ -19,6 +19,7 @@
  * exports __libc_malloc and friends to forward to.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,9 @@ static int should_fail(void)
         fail_at = v ? strtoul(v, NULL, 10) : 0;
         armed = 1;
     }
-    return ++calls == fail_at;
+    if (++calls != fail_at) return 0;
+    errno = ENOMEM; /* as malloc does */
+    return 1;
 }
 
 static void *counted(void *p)
