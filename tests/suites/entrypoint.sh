@@ -529,6 +529,19 @@ entry -- cass1
 check "an /etc/hosts that cannot be read: exit 74 (EX_IOERR), one line naming it, nothing written" \
     bash -c "[ $RC -eq 74 ] && tail -n 1 '$N/err' | grep -q 'etc/hosts: read error' && diff -r '$N/conf.before' '$N/conf' >/dev/null && [ ! -e '$N/rec/record' ]"
 
+# ---- the other exit statuses of the README: 64 usage, 126/127 the command ----
+new_node "codes" 5.0.1
+entry -- --set nonsense cass1
+check "a malformed option (--set without =): exit 64 (EX_USAGE), one line naming it" \
+    bash -c "[ $RC -eq 64 ] && grep -q -- '--set nonsense: expected PATH=VALUE' '$N/err'"
+entry -- -- no-such-command-anywhere
+check "a command that does not exist: exit 127, naming it" \
+    bash -c "[ $RC -eq 127 ] && grep -q 'cannot execute no-such-command-anywhere' '$N/err'"
+printf 'not a program\n' >"$N/notexec"; chmod 644 "$N/notexec"
+entry -- -- "$N/notexec"
+check "a command that cannot be executed: exit 126, naming it" \
+    bash -c "[ $RC -eq 126 ] && grep -q 'cannot execute $N/notexec' '$N/err'"
+
 # ---- first-boot JVM options: only while the data dir is empty -------------------
 new_node "firstboot" 5.0.1
 entry JVM_EXTRA_OPTS=-Dmine=1 CASS_ENTRY_FIRST_BOOT_JVM_OPTS=-Dfirst=1 -- cass1
