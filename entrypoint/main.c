@@ -22,6 +22,7 @@
 #include "../cql/probe.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <netdb.h>
 #include <sched.h>
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,6 +100,14 @@ static int exec_command(char *const argv[])
     return code;
 }
 
+/* While first-start work is pending, this file exists and --probe (the
+ * HEALTHCHECK, the provisioner's readiness gate) says "not ready": a node is
+ * ready for its users once its superuser and init scripts are there. */
+static void pending_marker(char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/first-start-pending", env_or("CASS_ENTRY_STATE_DIR", "/tmp/cass-entry"));
+}
+
 /* --probe: is this node's native transport answering? */
 static int probe(const settings *s, const char *runtime_dir)
 {
@@ -106,6 +116,12 @@ static int probe(const settings *s, const char *runtime_dir)
     int rc = configure_probe_target(s->conf_dir, runtime_dir, host, sizeof host, &port, err,
                                     sizeof err);
     if (rc) return die(1, err);
+    char marker[4096];
+    pending_marker(marker, sizeof marker);
+    if (access(marker, F_OK) == 0) {
+        fprintf(stderr, "cass-entry: probe: not ready: first-start work pending (%s)\n", marker);
+        return 1;
+    }
     cql_error cerr;
     cql_supported sup;
     int timeout = atoi(env_or("CASS_ENTRY_PROBE_TIMEOUT_MS", "3000"));
@@ -310,6 +326,28 @@ static void apply_heap_env(const struct heap_plan *heap)
     else unsetenv("HEAP_NEWSIZE");
 }
 
+static void mark_pending(bool pending)
+{
+    char path[4096];
+    pending_marker(path, sizeof path);
+    if (!pending) {
+        unlink(path); /* a restart after the work was done, or none to do */
+        return;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", env_or("CASS_ENTRY_STATE_DIR", "/tmp/cass-entry"));
+    mkdir(dir, 0755);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        char line[4200];
+        snprintf(line, sizeof line, "warning: %s: %s (--probe cannot tell that first-start work is pending)",
+                 path, strerror(errno));
+        say(line);
+        return;
+    }
+    close(fd);
+}
+
 /* The first-start work, in supervise's worker process. */
 static int first_start_work(void *ud)
 {
@@ -317,6 +355,7 @@ static int first_start_work(void *ud)
     char err[512];
     int rc = firststart_run(c, err, sizeof err);
     if (rc) say(err);
+    else mark_pending(false);
     return rc;
 }
 
@@ -455,9 +494,11 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
                                    sizeof perr_text) != 0)
             return die(SETTINGS_EX_CONFIG, perr_text);
         fs.port = port;
+        mark_pending(true);
         say("first-start work pending: cass-entry stays as init beside Cassandra until it exits");
         return supervise_run(s->argv, first_start_work, &fs, say);
     }
+    mark_pending(false);
     return exec_command(s->argv);
 }
 

@@ -157,7 +157,7 @@ entry() {
     env -i PATH="$N/home/bin:/usr/local/bin:/usr/bin:/bin" HOME=/root LANG=C \
         CASSANDRA_HOME="$N/home" CASSANDRA_CONF="$N/conf" \
         CASS_ENTRY_ROOT="$N/root" CASS_ENTRY_DATA_DIR="$N/data" CASS_ENTRY_LOG_DIR="$N/log" \
-        CASS_ENTRY_RUNTIME_DIR="$N/runtime/conf" CASS_ENTRY_USER=cassandra \
+        CASS_ENTRY_RUNTIME_DIR="$N/runtime/conf" CASS_ENTRY_USER=cassandra CASS_ENTRY_STATE_DIR="$N/state" \
         CASSANDRA_SEED_WAIT=0 "${vars[@]}" "$BIN" "$@" >"$N/out" 2>"$N/err"
     RC=$?
 }
@@ -689,7 +689,8 @@ start_server() {
 stop_server() { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=; }
 probe() { # probe CONF-DIR [RUNTIME-DIR]: cass-entry --probe; stdout/stderr in $T/probe.*
     env -i PATH=/usr/bin:/bin CASSANDRA_CONF="$1" CASS_ENTRY_RUNTIME_DIR="${2:-$T/no-runtime}" \
-        CASS_ENTRY_PROBE_TIMEOUT_MS=2000 "$BIN" --probe >"$T/probe.out" 2>"$T/probe.err"
+        CASS_ENTRY_STATE_DIR="$T/probe/state" CASS_ENTRY_PROBE_TIMEOUT_MS=2000 "$BIN" --probe \
+        >"$T/probe.out" 2>"$T/probe.err"
     RC=$?
 }
 
@@ -707,6 +708,12 @@ else
     check "--probe: it sent an OPTIONS v4 frame with an empty body" \
         grep -Eq '^04[0-9a-f]{2}[0-9a-f]{4}0500000000$' "$T/requests"
     check "--probe: reports the server's CQL version" grep -q '3\.4\.7' "$T/probe.out"
+    # first-start work pending (cass-entry as init, the superuser or scripts not done yet): not ready
+    mkdir -p "$T/probe/state" && : >"$T/probe/state/first-start-pending"
+    probe "$T/probe/conf"
+    check "--probe while first-start work is pending: exit 1, says so" \
+        bash -c "[ $RC -eq 1 ] && grep -q 'not ready: first-start work pending' '$T/probe.err'"
+    rm -f "$T/probe/state/first-start-pending"
     "$Y" set -i "$T/probe/conf/cassandra.yaml" rpc_address=0.0.0.0
     probe "$T/probe/conf"
     check "--probe: rpc_address 0.0.0.0 -> probes 127.0.0.1: exit 0" eq 0 "$RC"

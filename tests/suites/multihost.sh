@@ -192,7 +192,7 @@ done
 check "2 each service: image pinned by the pushed digest, dnsrr, node.id==<its host>, 1.5 GiB limit, 120 s stop grace, volume cassN-data on its host, restart any, 1 replica" test -n "$spec_ok"
 secrets=$(for i in 1 2 3; do dk swarm-0 service inspect -f '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}}:{{.File.Name}}:{{.File.Mode}}{{end}}' "cass$i"; done | sort -u)
 spec1=$(dk swarm-0 service inspect cass1)
-if [ "$secrets" = "cass-superuser-password:cassandra-password:256" ] && [[ $spec1 != *"$(cat "$TMP/superuser-password")"* ]]; then
+if [ "$secrets" = "cass-superuser-password:cassandra-password:-r--------" ] && [[ $spec1 != *"$(cat "$TMP/superuser-password")"* ]]; then
     ok "2 --auth: every service gets the swarm secret cass-superuser-password as /run/secrets/cassandra-password (mode 0400), never the value"
 else
     not_ok "2 --auth: the services' secrets: '$secrets' (or the password is in the spec)"
