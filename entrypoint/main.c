@@ -103,9 +103,16 @@ static int exec_command(char *const argv[])
 /* While first-start work is pending, this file exists and --probe (the
  * HEALTHCHECK, the provisioner's readiness gate) says "not ready": a node is
  * ready for its users once its superuser and init scripts are there. */
+static const char *state_dir(void)
+{
+    /* the data dir by default: it is Cassandra's user's, so the work can
+     * remove the marker after root is gone */
+    return env_or("CASS_ENTRY_STATE_DIR", env_or("CASS_ENTRY_DATA_DIR", "/var/lib/cassandra"));
+}
+
 static void pending_marker(char *out, size_t cap)
 {
-    snprintf(out, cap, "%s/first-start-pending", env_or("CASS_ENTRY_STATE_DIR", "/tmp/cass-entry"));
+    snprintf(out, cap, "%s/.cass-entry-first-start-pending", state_dir());
 }
 
 /* --probe: is this node's native transport answering? */
@@ -334,9 +341,7 @@ static void mark_pending(bool pending)
         unlink(path); /* a restart after the work was done, or none to do */
         return;
     }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", env_or("CASS_ENTRY_STATE_DIR", "/tmp/cass-entry"));
-    mkdir(dir, 0755);
+    mkdir(state_dir(), 0755);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         char line[4200];
