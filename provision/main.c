@@ -134,6 +134,19 @@ static int usage_error(const char *fmt, ...)
     return PROV_EXIT_USAGE;
 }
 
+/* getopt_long's complaint, said once, naming the program, the command and
+ * the option (getopt's own would say "up: unrecognized option"; opterr is 0). */
+static int bad_option(const char *cmd, const char *optstring, char *const argv[])
+{
+    const char *word = optind > 0 ? argv[optind - 1] : "?";
+    bool known = optopt > 255 || (optopt > 0 && strchr(optstring, optopt));
+    if (known)
+        return usage_error("%s: option '%s' needs a value", cmd, word);
+    if (optopt > 0 && word[0] == '-' && word[1] != '-')
+        return usage_error("%s: unknown option '-%c'", cmd, optopt);
+    return usage_error("%s: unknown option '%s'", cmd, word);
+}
+
 static int report(const cluster_error *err)
 {
     fprintf(stderr, PROG ": error: %s\n", err->message);
@@ -240,7 +253,7 @@ static int cmd_build(int argc, char **argv)
                 labels[n_labels++] = optarg;
             break;
         case 'h': fputs(usage_text, stdout); return 0;
-        default: return usage_error("build: bad option");
+        default: return bad_option("build", "t:qh", argv);
         }
     }
     if (optind < argc)
@@ -291,7 +304,7 @@ static int cmd_import(int argc, char **argv)
             changes[n++] = optarg;
             break;
         case 'h': fputs(usage_text, stdout); return 0;
-        default: return usage_error("import: bad option");
+        default: return bad_option("import", "c:h", argv);
         }
     }
     if (optind + 1 != argc)
@@ -384,7 +397,7 @@ static int cmd_push(int argc, char **argv)
         case 'R': repo_opt = optarg; break;
         case 'd': digest_file = optarg; break;
         case 'h': fputs(usage_text, stdout); return 0;
-        default: return usage_error("push: bad option");
+        default: return bad_option("push", "h", argv);
         }
     }
     if (optind < argc)
@@ -617,7 +630,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         case OPT_USER: auth_user = optarg; break;
         case OPT_PASSWORD_FILE: password_file = optarg; break;
         case 'h': fputs(usage_text, stdout); free(env); return 0;
-        default: rc = PROV_EXIT_USAGE; fprintf(stderr, "Try '" PROG " --help'.\n"); break;
+        default: rc = bad_option(cmd, "n:e:h", argv); break;
         }
     }
     if (rc == 0 && optind < argc)
@@ -704,6 +717,7 @@ int main(int argc, char **argv)
         fputs(usage_text, stdout);
         return 0;
     }
+    opterr = 0; /* bad_option says it, with our name */
     /* getopt_long sees the command's own options: argv[1] becomes argv[0] */
     argc--;
     argv++;

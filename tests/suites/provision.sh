@@ -80,6 +80,12 @@ fi
 "$PROV" --help >"$tmp/help" 2>&1
 check "--help exits 0 and names every command" \
     bash -c "grep -q build '$tmp/help' && grep -q push '$tmp/help' && grep -q 'up ' '$tmp/help' && grep -q status '$tmp/help' && grep -q down '$tmp/help'"
+"$PROV" up --bogus >"$tmp/out" 2>&1; rc=$?
+check "an unknown option: exit 2, one line with the program, the command and the option ($(head -1 "$tmp/out"))" \
+    bash -c '[ "$1" -eq 2 ] && [ "$(head -1 "$2")" = "cass-provision: up: unknown option '"'"'--bogus'"'"'" ]' _ "$rc" "$tmp/out"
+"$PROV" up -n >"$tmp/out" 2>&1; rc=$?
+check "an option without its value: exit 2, naming it ($(head -1 "$tmp/out"))" \
+    bash -c '[ "$1" -eq 2 ] && [ "$(head -1 "$2")" = "cass-provision: up: option '"'"'-n'"'"' needs a value" ]' _ "$rc" "$tmp/out"
 "$PROV" up -n 0 >"$tmp/out" 2>&1; rc=$?
 check "up -n 0: usage error, exit 2 ($(head -1 "$tmp/out"))" [ "$rc" -eq 2 ]
 "$PROV" up --fresh --sequential >"$tmp/out" 2>&1; rc=$?

@@ -9,6 +9,7 @@
  *   void.result           an INSERT
  *   schema-change.result  a CREATE TABLE
  *   collections.result    SELECT * over (a int, b list<text>, c map<text,int>), a null row
+ *   prepared.result       PREPARE of INSERT INTO cass_entry.initdb (...) VALUES (?, ?, toTimestamp(now()), ?)
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,8 +132,8 @@ static void test_collections_and_nulls(void **state)
 static void test_truncated_and_corrupt(void **state)
 {
     (void)state;
-    const char *const names[] = { "roles.result", "lwt-lost.result", "collections.result" };
-    for (size_t k = 0; k < 3; k++) {
+    const char *const names[] = { "roles.result", "lwt-lost.result", "collections.result", "prepared.result" };
+    for (size_t k = 0; k < 4; k++) {
         size_t len;
         unsigned char *whole = load(names[k], &len);
         for (size_t cut = 0; cut < len; cut++) {
@@ -158,6 +159,16 @@ static void test_truncated_and_corrupt(void **state)
         }
         free(whole);
     }
+}
+
+static void test_prepared(void **state)
+{
+    (void)state;
+    cql_result r = parse_ok("prepared.result");
+    assert_int_equal(r.kind, CQL_RESULT_PREPARED);
+    assert_int_equal(r.n_params, 3);
+    assert_int_equal(r.prepared_id_len, 16); /* an MD5 of the statement */
+    cql_result_free(&r);
 }
 
 static void test_query_frame(void **state)
@@ -207,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_other_kinds),
         cmocka_unit_test(test_collections_and_nulls),
         cmocka_unit_test(test_truncated_and_corrupt),
+        cmocka_unit_test(test_prepared),
         cmocka_unit_test(test_query_frame),
         cmocka_unit_test(test_error_body),
     };
