@@ -103,16 +103,21 @@ static int exec_command(char *const argv[])
 /* While first-start work is pending, this file exists and --probe (the
  * HEALTHCHECK, the provisioner's readiness gate) says "not ready": a node is
  * ready for its users once its superuser and init scripts are there. */
-static const char *state_dir(void)
+/* A directory of the data dir by default: Cassandra's user's, so the work can
+ * remove the marker after root is gone; a directory of its own, so that the
+ * volume's top directory is not touched at every start. */
+static void state_dir(char *out, size_t cap)
 {
-    /* the data dir by default: it is Cassandra's user's, so the work can
-     * remove the marker after root is gone */
-    return env_or("CASS_ENTRY_STATE_DIR", env_or("CASS_ENTRY_DATA_DIR", "/var/lib/cassandra"));
+    const char *dir = getenv("CASS_ENTRY_STATE_DIR");
+    if (dir && *dir) snprintf(out, cap, "%s", dir);
+    else snprintf(out, cap, "%s/.cass-entry", env_or("CASS_ENTRY_DATA_DIR", "/var/lib/cassandra"));
 }
 
 static void pending_marker(char *out, size_t cap)
 {
-    snprintf(out, cap, "%s/.cass-entry-first-start-pending", state_dir());
+    char dir[3900];
+    state_dir(dir, sizeof dir);
+    snprintf(out, cap, "%s/first-start-pending", dir);
 }
 
 /* --probe: is this node's native transport answering? */
@@ -341,7 +346,9 @@ static void mark_pending(bool pending)
         unlink(path); /* a restart after the work was done, or none to do */
         return;
     }
-    mkdir(state_dir(), 0755);
+    char dir[3900];
+    state_dir(dir, sizeof dir);
+    mkdir(dir, 0755);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         char line[4200];

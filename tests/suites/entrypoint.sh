@@ -709,11 +709,11 @@ else
         grep -Eq '^04[0-9a-f]{2}[0-9a-f]{4}0500000000$' "$T/requests"
     check "--probe: reports the server's CQL version" grep -q '3\.4\.7' "$T/probe.out"
     # first-start work pending (cass-entry as init, the superuser or scripts not done yet): not ready
-    mkdir -p "$T/probe/state" && : >"$T/probe/state/.cass-entry-first-start-pending"
+    mkdir -p "$T/probe/state" && : >"$T/probe/state/first-start-pending"
     probe "$T/probe/conf"
     check "--probe while first-start work is pending: exit 1, says so" \
         bash -c "[ $RC -eq 1 ] && grep -q 'not ready: first-start work pending' '$T/probe.err'"
-    rm -f "$T/probe/state/.cass-entry-first-start-pending"
+    rm -f "$T/probe/state/first-start-pending"
     "$Y" set -i "$T/probe/conf/cassandra.yaml" rpc_address=0.0.0.0
     probe "$T/probe/conf"
     check "--probe: rpc_address 0.0.0.0 -> probes 127.0.0.1: exit 0" eq 0 "$RC"
