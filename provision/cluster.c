@@ -18,41 +18,6 @@
 /* ------------------------------------------------------------------------ */
 /* Small helpers                                                            */
 
-int cluster_fail(cluster_error *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    err->exit_code = code;
-    return code;
-}
-
-int cluster_fail_engine(cluster_error *err, const eng_error *e, const char *fmt, ...)
-{
-    char what[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    int code = (e->code == ENG_ERR_UNREACHABLE || e->code == ENG_ERR_TLS ||
-                e->code == ENG_ERR_CONFIG)
-                   ? PROV_EXIT_ENGINE
-                   : PROV_EXIT_FAIL;
-    return cluster_fail(err, code, "%s: %s", what, e->message);
-}
-
-void cluster_fail_append(cluster_error *err, const char *fmt, ...)
-{
-    size_t used = strlen(err->message);
-    if (used + 2 >= sizeof err->message)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message + used, sizeof err->message - used, fmt, ap);
-    va_end(ap);
-}
-
 /* A growable NULL-terminated string list. */
 typedef struct {
     char **v;
@@ -184,7 +149,7 @@ static bool volume_exists(const cluster_found *f, unsigned index)
 
 /* The environment and labels of a node to create. */
 static int plan_node_spec(const cluster_opts *o, cluster_plan *p, cluster_node_plan *np,
-                          cluster_error *err)
+                          prov_error *err)
 {
     strv env = {0}, labels = {0};
     strv_addf(&env, "CASSANDRA_SEEDS=%s", p->seeds);
@@ -206,7 +171,7 @@ static int plan_node_spec(const cluster_opts *o, cluster_plan *p, cluster_node_p
                                  sizeof terr) < 0) {
             free(buf);
             strv_free_list(env.v);
-            return cluster_fail(err, PROV_EXIT_USAGE, "initial tokens for %s: %s", np->name, terr);
+            return prov_fail(err, PROV_EXIT_USAGE, "initial tokens for %s: %s", np->name, terr);
         } else {
             strv_addf(&env, "CASSANDRA_CFG_YAML_INITIAL_TOKEN=%s", buf);
             free(buf);
@@ -233,7 +198,7 @@ static int plan_node_spec(const cluster_opts *o, cluster_plan *p, cluster_node_p
     if (env.nomem || labels.nomem) {
         strv_free_list(env.v);
         strv_free_list(labels.v);
-        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     np->env = env.v;
     np->labels = labels.v;
@@ -241,24 +206,24 @@ static int plan_node_spec(const cluster_opts *o, cluster_plan *p, cluster_node_p
 }
 
 int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster_plan *p,
-                      cluster_error *err)
+                      prov_error *err)
 {
     memset(p, 0, sizeof *p);
     if (!valid_prefix(o->prefix))
-        return cluster_fail(err, PROV_EXIT_USAGE,
+        return prov_fail(err, PROV_EXIT_USAGE,
                             "--prefix '%s': use 1 to 40 letters, digits, '-', '_' or '.', starting "
                             "with a letter or digit",
                             o->prefix);
     if (o->nodes < 1 || o->nodes > CLUSTER_MAX_NODES)
-        return cluster_fail(err, PROV_EXIT_USAGE, "-n %u: the node count must be 1 to %d", o->nodes,
+        return prov_fail(err, PROV_EXIT_USAGE, "-n %u: the node count must be 1 to %d", o->nodes,
                             CLUSTER_MAX_NODES);
     if (o->num_tokens < 1 || o->num_tokens > TOKENS_MAX_PER_NODE)
-        return cluster_fail(err, PROV_EXIT_USAGE, "--num-tokens %u: must be 1 to %d", o->num_tokens,
+        return prov_fail(err, PROV_EXIT_USAGE, "--num-tokens %u: must be 1 to %d", o->num_tokens,
                             TOKENS_MAX_PER_NODE);
     for (size_t i = 0; o->env && o->env[i]; i++) {
         const char *eq = strchr(o->env[i], '=');
         if (!eq || eq == o->env[i])
-            return cluster_fail(err, PROV_EXIT_USAGE, "-e '%s': expected KEY=VALUE", o->env[i]);
+            return prov_fail(err, PROV_EXIT_USAGE, "-e '%s': expected KEY=VALUE", o->env[i]);
     }
     if (o->network)
         snprintf(p->network, sizeof p->network, "%s", o->network);
@@ -277,7 +242,7 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
     }
     const char *existing_name = first && first->cluster_name[0] ? first->cluster_name : NULL;
     if (o->cluster_name && existing_name && strcmp(o->cluster_name, existing_name) != 0)
-        return cluster_fail(
+        return prov_fail(
             err, PROV_EXIT_USAGE,
             "--cluster-name '%s': the existing cluster '%s' is named '%s' (every node "
             "of a cluster must have the same name)",
@@ -293,7 +258,7 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
             old_volume = i;
         }
     if (o->fresh && found->n == 0 && any_volume)
-        return cluster_fail(
+        return prov_fail(
             err, PROV_EXIT_FAIL,
             "--fresh starts a brand-new cluster, but volume %s%u-data already exists "
             "(it holds a node's data and tokens): run `up` without --fresh to start "
@@ -309,7 +274,7 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
         for (size_t i = 0; o->env && o->env[i]; i++)
             if (strncmp(o->env[i], "CASSANDRA_NUM_TOKENS=", 21) == 0) {
                 if (o->fresh)
-                    return cluster_fail(err, PROV_EXIT_USAGE,
+                    return prov_fail(err, PROV_EXIT_USAGE,
                                         "--fresh computes initial tokens for --num-tokens %u: set "
                                         "the count with --num-tokens, not -e CASSANDRA_NUM_TOKENS",
                                         o->num_tokens);
@@ -330,7 +295,7 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
             int k = snprintf(p->seeds + used, sizeof p->seeds - used, "%s%s%u", i > 1 ? "," : "",
                              o->prefix, i);
             if (k < 0 || (size_t)k >= sizeof p->seeds - used)
-                return cluster_fail(err, PROV_EXIT_USAGE, "the seed list of %u nodes is too long",
+                return prov_fail(err, PROV_EXIT_USAGE, "the seed list of %u nodes is too long",
                                     o->nodes);
             used += (size_t)k;
         }
@@ -339,7 +304,7 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
 
     p->nodes = calloc(max_index, sizeof *p->nodes);
     if (!p->nodes)
-        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     bool creates = false;
     for (unsigned i = 1; i <= max_index; i++) {
         const cluster_found_node *f = found_node(found, i);
@@ -373,7 +338,7 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
     if (o->publish_node > 0) {
         if (o->publish_node > max_index) {
             cluster_plan_free(p);
-            return cluster_fail(err, PROV_EXIT_USAGE, "--publish=%u: the cluster has %u nodes",
+            return prov_fail(err, PROV_EXIT_USAGE, "--publish=%u: the cluster has %u nodes",
                                 o->publish_node, max_index);
         }
         for (size_t k = 0; k < p->n; k++)
@@ -427,21 +392,21 @@ static int cluster_label_filter(const cluster_opts *o, char *buf, size_t len)
 
 /* The cluster's containers, in any state (docker_container_list_free them). */
 static int cluster_containers(eng_client *c, const cluster_opts *o,
-                              docker_container_summary **list, size_t *n, cluster_error *err)
+                              docker_container_summary **list, size_t *n, prov_error *err)
 {
     char filter[160];
     cluster_label_filter(o, filter, sizeof filter);
     const char *filters[] = {filter, NULL};
     eng_error e;
     if (docker_container_list(c, filters, true, list, n, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "listing the containers of cluster '%s'", o->prefix);
+        return prov_fail_engine(err, &e, "listing the containers of cluster '%s'", o->prefix);
     return 0;
 }
 
 /* The cluster's containers (any state) and which data volumes exist for
  * nodes 1..max(wanted, highest existing). */
 static int find_cluster(eng_client *c, const cluster_opts *o, unsigned wanted, cluster_found *f,
-                        cluster_error *err)
+                        prov_error *err)
 {
     memset(f, 0, sizeof *f);
     docker_container_summary *list = NULL;
@@ -452,7 +417,7 @@ static int find_cluster(eng_client *c, const cluster_opts *o, unsigned wanted, c
     f->nodes = calloc(n ? n : 1, sizeof *f->nodes);
     if (!f->nodes) {
         docker_container_list_free(list, n);
-        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     unsigned max_index = wanted;
     for (size_t i = 0; i < n; i++) {
@@ -474,7 +439,7 @@ static int find_cluster(eng_client *c, const cluster_opts *o, unsigned wanted, c
     f->volume_exists = calloc(max_index ? max_index : 1, sizeof *f->volume_exists);
     if (!f->volume_exists) {
         found_free(f);
-        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     f->volumes_n = max_index;
     for (unsigned i = 1; i <= max_index; i++) {
@@ -483,7 +448,7 @@ static int find_cluster(eng_client *c, const cluster_opts *o, unsigned wanted, c
         eng_error e;
         if (docker_volume_exists(c, vol, &f->volume_exists[i - 1], &e) != ENG_OK) {
             found_free(f);
-            return cluster_fail_engine(err, &e, "looking for volume %s", vol);
+            return prov_fail_engine(err, &e, "looking for volume %s", vol);
         }
     }
     return 0;
@@ -491,7 +456,7 @@ static int find_cluster(eng_client *c, const cluster_opts *o, unsigned wanted, c
 
 /* The image must be on the engine; a reference that names a registry is
  * pulled from it when missing (what a swarm node would do). */
-static int ensure_image(eng_client *c, const cluster_opts *o, cluster_error *err)
+static int ensure_image(eng_client *c, const cluster_opts *o, prov_error *err)
 {
     docker_image_info info = {0};
     eng_error e;
@@ -500,11 +465,11 @@ static int ensure_image(eng_client *c, const cluster_opts *o, cluster_error *err
         return 0;
     }
     if (!docker_not_found(&e))
-        return cluster_fail_engine(err, &e, "looking for image %s", o->image);
+        return prov_fail_engine(err, &e, "looking for image %s", o->image);
     char registry[256];
     eng_registry_of_image(o->image, registry, sizeof registry);
     if (strcmp(registry, "docker.io") == 0)
-        return cluster_fail(
+        return prov_fail(
             err, PROV_EXIT_IMAGE,
             "image %s is not on the engine (%s): build it first (cass-provision build, "
             "or image/build.sh)",
@@ -522,7 +487,7 @@ static int ensure_image(eng_client *c, const cluster_opts *o, cluster_error *err
     fprintf(o->out, "image %s is not on the engine: pulling it from %s\n", o->image, registry);
     fflush(o->out);
     if (docker_image_pull(c, repo, tag, NULL, NULL, NULL, &e) != ENG_OK)
-        return cluster_fail(err, PROV_EXIT_IMAGE,
+        return prov_fail(err, PROV_EXIT_IMAGE,
                             "image %s is not on the engine and pulling it failed: %s", o->image,
                             e.message);
     return 0;
@@ -558,27 +523,27 @@ typedef struct {
 
 /* A node that failed is stopped when this run started it, so it does not
  * loop in its restart policy; it is kept so its log can be read. */
-static void stop_failed(run_ctx *x, live_node *ln, cluster_error *err)
+static void stop_failed(run_ctx *x, live_node *ln, prov_error *err)
 {
     if (!ln->this_run)
         return;
     eng_error e;
     if (docker_container_stop(x->c, ln->plan->name, 30, &e) == ENG_OK)
-        cluster_fail_append(err,
+        prov_fail_append(err,
                             "\n%s was stopped and kept for inspection (docker logs %s); "
                             "`cass-provision down` removes it",
                             ln->plan->name, ln->plan->name);
     else
-        cluster_fail_append(err, "\nstopping %s failed too: %s", ln->plan->name, e.message);
+        prov_fail_append(err, "\nstopping %s failed too: %s", ln->plan->name, e.message);
 }
 
 /* Is the container still running?  Fills its address on our network. */
-static int check_running(run_ctx *x, live_node *ln, cluster_error *err)
+static int check_running(run_ctx *x, live_node *ln, prov_error *err)
 {
     docker_container_info info = {0};
     eng_error e;
     if (docker_container_inspect(x->c, ln->plan->name, x->p->network, &info, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "inspecting %s", ln->plan->name);
+        return prov_fail_engine(err, &e, "inspecting %s", ln->plan->name);
     int rc = 0;
     /* Under a restart policy a crashing node comes back "running": a restart
      * since we first saw it counts as a stop. */
@@ -586,7 +551,7 @@ static int check_running(run_ctx *x, live_node *ln, cluster_error *err)
     if (info.running && !info.restarting && ln->restarts < 0)
         ln->restarts = info.restart_count;
     if (!info.running || info.restarting || restarted) {
-        rc = cluster_fail(
+        rc = prov_fail(
             err, PROV_EXIT_FAIL, "%s stopped while starting: container %s%s, exit status %d%s%s%s",
             ln->plan->name, info.status, restarted ? " (restarted by its policy)" : "",
             info.exit_code, info.oom_killed ? " (killed: out of memory)" : "",
@@ -602,7 +567,7 @@ static int check_running(run_ctx *x, live_node *ln, cluster_error *err)
 
 /* Probe CQL inside the node: 0 answered, 1 not yet, -1 error (err filled).
  * Not an exit code: PROV_EXIT_FAIL is 1 too, and would read as "not yet". */
-static int probe(run_ctx *x, live_node *ln, cluster_error *err)
+static int probe(run_ctx *x, live_node *ln, prov_error *err)
 {
     eng_error e;
     int code = 0;
@@ -621,7 +586,7 @@ static int probe(run_ctx *x, live_node *ln, cluster_error *err)
             if (!running)
                 return 1;
         }
-        cluster_fail(err, PROV_EXIT_FAIL,
+        prov_fail(err, PROV_EXIT_FAIL,
                      "%s: `cass-entry --probe` can't run in the container (exit status %d): is %s "
                      "a cass-entry image?",
                      ln->plan->name, code, x->o->image);
@@ -632,7 +597,7 @@ static int probe(run_ctx *x, live_node *ln, cluster_error *err)
     }
     if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e))
         return 1; /* slow, or the container is between states: check_running decides */
-    cluster_fail_engine(err, &e, "probing %s", ln->plan->name);
+    prov_fail_engine(err, &e, "probing %s", ln->plan->name);
     return -1;
 }
 
@@ -673,7 +638,7 @@ static live_node *seed_node(run_ctx *x)
  * (ring_ready, with others_may_be_down as it says).  Progress: a line per
  * node when it is ready.
  */
-static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, cluster_error *err)
+static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, prov_error *err)
 {
     const cluster_opts *o = x->o;
     double t_begin = clock_now_s(), next_ring = 0;
@@ -720,7 +685,7 @@ static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, clu
                                       sizeof why, &e)
                           : 1;
             if (rc < 0)
-                return cluster_fail_engine(err, &e, "nodetool status in %s", view->plan->name);
+                return prov_fail_engine(err, &e, "nodetool status in %s", view->plan->name);
             if (rc == 0) {
                 char w[900];
                 ready = ring_ready(&ring, addr, n_addr, others_may_be_down, w, sizeof w);
@@ -755,7 +720,7 @@ static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, clu
             for (size_t i = 0; i < x->n; i++)
                 if (x->nodes[i].waiting && (!culprit || (!x->nodes[i].probed && culprit->probed)))
                     culprit = &x->nodes[i];
-            cluster_fail(err, PROV_EXIT_FAIL, "%s: not ready within %d s (--timeout): %s",
+            prov_fail(err, PROV_EXIT_FAIL, "%s: not ready within %d s (--timeout): %s",
                          culprit ? culprit->plan->name : what, o->node_timeout_s, why);
             if (culprit) {
                 node_append_logs(x->c, culprit->plan->name, culprit->plan->name, err);
@@ -768,7 +733,7 @@ static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, clu
 }
 
 /* Create the volume (labelled) when new, then the container. */
-static int create_node(run_ctx *x, live_node *ln, cluster_error *err)
+static int create_node(run_ctx *x, live_node *ln, prov_error *err)
 {
     const cluster_opts *o = x->o;
     const cluster_node_plan *np = ln->plan;
@@ -779,7 +744,7 @@ static int create_node(run_ctx *x, live_node *ln, cluster_error *err)
         snprintf(l2, sizeof l2, CLUSTER_LABEL_NODE "=%u", np->index);
         const char *labels[] = {l1, l2, NULL};
         if (docker_volume_create(x->c, np->volume, labels, &e) != ENG_OK)
-            return cluster_fail_engine(err, &e, "creating volume %s", np->volume);
+            return prov_fail_engine(err, &e, "creating volume %s", np->volume);
     }
     docker_mount mounts[2] = {
         {.source = np->volume, .target = CLUSTER_DATA_DIR},
@@ -807,21 +772,21 @@ static int create_node(run_ctx *x, live_node *ln, cluster_error *err)
     };
     if (docker_container_create(x->c, &spec, NULL, 0, &e) != ENG_OK) {
         if (docker_not_found(&e))
-            return cluster_fail(err, PROV_EXIT_IMAGE, "creating %s: %s", np->name, e.message);
-        return cluster_fail_engine(err, &e, "creating %s", np->name);
+            return prov_fail(err, PROV_EXIT_IMAGE, "creating %s: %s", np->name, e.message);
+        return prov_fail_engine(err, &e, "creating %s", np->name);
     }
     return 0;
 }
 
-static int start_node(run_ctx *x, live_node *ln, cluster_error *err)
+static int start_node(run_ctx *x, live_node *ln, prov_error *err)
 {
     eng_error e;
     ln->t_start = clock_now_s();
     if (docker_container_start(x->c, ln->plan->name, NULL, &e) != ENG_OK) {
         /* e.g. the published port is taken: the container exists but never ran */
-        cluster_fail_engine(err, &e, "starting %s", ln->plan->name);
+        prov_fail_engine(err, &e, "starting %s", ln->plan->name);
         if (ln->this_run)
-            cluster_fail_append(err,
+            prov_fail_append(err,
                                 "\n%s was kept (never started); `cass-provision down` removes it",
                                 ln->plan->name);
         return err->exit_code;
@@ -834,10 +799,10 @@ static int start_node(run_ctx *x, live_node *ln, cluster_error *err)
 }
 
 /* The ring that passed the gate last, with our names, on o->out. */
-static int print_ring(run_ctx *x, cluster_error *err)
+static int print_ring(run_ctx *x, prov_error *err)
 {
     if (x->last.count == 0)
-        return cluster_fail(err, PROV_EXIT_FAIL, "cluster '%s': no ring was read", x->o->prefix);
+        return prov_fail(err, PROV_EXIT_FAIL, "cluster '%s': no ring was read", x->o->prefix);
     for (size_t i = 0; i < x->n; i++)
         if (x->nodes[i].ip[0])
             ring_name(&x->last, x->nodes[i].ip, x->nodes[i].plan->name);
@@ -849,35 +814,35 @@ static int print_ring(run_ctx *x, cluster_error *err)
 }
 
 /* The network, created (labelled) when missing. */
-static int ensure_network(run_ctx *x, cluster_error *err)
+static int ensure_network(run_ctx *x, prov_error *err)
 {
     docker_network_info info;
     eng_error e;
     if (docker_network_inspect(x->c, x->p->network, &info, &e) == ENG_OK)
         return 0;
     if (!docker_not_found(&e))
-        return cluster_fail_engine(err, &e, "looking for network %s", x->p->network);
+        return prov_fail_engine(err, &e, "looking for network %s", x->p->network);
     char l1[160];
     cluster_label_filter(x->o, l1, sizeof l1);
     const char *labels[] = {l1, NULL};
     docker_network_spec spec = {.name = x->p->network, .labels = labels};
     if (docker_network_create(x->c, &spec, NULL, 0, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "creating network %s", x->p->network);
+        return prov_fail_engine(err, &e, "creating network %s", x->p->network);
     fprintf(x->o->out, "network %s created (bridge)\n", x->p->network);
     return 0;
 }
 
 /* Ping first: an engine that does not answer is its own error (exit 3),
  * before anything is looked at or changed. */
-static int connect_engine(eng_client *c, cluster_error *err)
+static int connect_engine(eng_client *c, prov_error *err)
 {
     eng_error e;
     if (docker_ping(c, NULL, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "the Docker engine does not answer");
+        return prov_fail_engine(err, &e, "the Docker engine does not answer");
     return 0;
 }
 
-int cluster_up(eng_client *c, const cluster_opts *o, cluster_error *err)
+int cluster_up(eng_client *c, const cluster_opts *o, prov_error *err)
 {
     run_ctx x = {.c = c, .o = o, .t0 = clock_now_s()};
     cluster_found found = {0};
@@ -898,7 +863,7 @@ int cluster_up(eng_client *c, const cluster_opts *o, cluster_error *err)
     x.nodes = calloc(plan.n ? plan.n : 1, sizeof *x.nodes);
     if (!x.nodes) {
         cluster_plan_free(&plan);
-        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     for (size_t i = 0; i < plan.n; i++)
         x.nodes[i].plan = &plan.nodes[i];
@@ -979,7 +944,7 @@ int cluster_up(eng_client *c, const cluster_opts *o, cluster_error *err)
                 size_t n_addr = started_addresses(&x, addr);
                 char why[900];
                 if (!ring_ready(&x.last, addr, n_addr, false, why, sizeof why)) {
-                    rc = cluster_fail(
+                    rc = prov_fail(
                         err, PROV_EXIT_FAIL,
                         "cannot add %s: %s; a joining node needs every node of the ring "
                         "up (consistent range movement): start the missing node again, "
@@ -1037,7 +1002,7 @@ static int cmp_rows(const void *a, const void *b)
 }
 
 static int list_nodes(eng_client *c, const cluster_opts *o, node_row **rows, size_t *n,
-                      cluster_error *err)
+                      prov_error *err)
 {
     docker_container_summary *list = NULL;
     size_t ln = 0;
@@ -1049,7 +1014,7 @@ static int list_nodes(eng_client *c, const cluster_opts *o, node_row **rows, siz
     *rows = calloc(ln ? ln : 1, sizeof **rows);
     if (!*rows) {
         docker_container_list_free(list, ln);
-        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     for (size_t i = 0; i < ln; i++) {
         node_row *r = &(*rows)[*n];
@@ -1068,7 +1033,7 @@ static int list_nodes(eng_client *c, const cluster_opts *o, node_row **rows, siz
     return 0;
 }
 
-int cluster_status(eng_client *c, const cluster_opts *o, cluster_error *err)
+int cluster_status(eng_client *c, const cluster_opts *o, prov_error *err)
 {
     int rc;
     if ((rc = connect_engine(c, err)) != 0)
@@ -1079,7 +1044,7 @@ int cluster_status(eng_client *c, const cluster_opts *o, cluster_error *err)
         return rc;
     if (n == 0) {
         free(rows);
-        return cluster_fail(err, PROV_EXIT_FAIL,
+        return prov_fail(err, PROV_EXIT_FAIL,
                             "no cluster '%s' on %s (no container labelled %s=%s)", o->prefix,
                             eng_client_config(c)->host, CLUSTER_LABEL_CLUSTER, o->prefix);
     }
@@ -1092,7 +1057,7 @@ int cluster_status(eng_client *c, const cluster_opts *o, cluster_error *err)
             fprintf(o->out, "%-8s %s (%s)\n", rows[i].name, rows[i].state, rows[i].status);
     if (!view) {
         free(rows);
-        return cluster_fail(err, PROV_EXIT_FAIL, "no node of cluster '%s' is running", o->prefix);
+        return prov_fail(err, PROV_EXIT_FAIL, "no node of cluster '%s' is running", o->prefix);
     }
     struct ring ring = {0};
     char why[1024];
@@ -1100,11 +1065,11 @@ int cluster_status(eng_client *c, const cluster_opts *o, cluster_error *err)
     rc = node_ring(c, view->name, view->name, &ring, why, sizeof why, &e);
     if (rc < 0) {
         free(rows);
-        return cluster_fail_engine(err, &e, "nodetool status in %s", view->name);
+        return prov_fail_engine(err, &e, "nodetool status in %s", view->name);
     }
     if (rc > 0) {
         free(rows);
-        return cluster_fail(err, PROV_EXIT_FAIL, "%s: %s", view->name, why);
+        return prov_fail(err, PROV_EXIT_FAIL, "%s: %s", view->name, why);
     }
     for (size_t i = 0; i < n; i++) {
         docker_container_info info = {0};
@@ -1123,7 +1088,7 @@ int cluster_status(eng_client *c, const cluster_opts *o, cluster_error *err)
         up += ring.nodes[i].status == 'U' && ring.nodes[i].state == 'N';
     rc = 0;
     if (up != ring.count || up < n)
-        rc = cluster_fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", o->prefix, up,
+        rc = prov_fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", o->prefix, up,
                           n);
     ring_free(&ring);
     free(rows);
@@ -1132,18 +1097,18 @@ int cluster_status(eng_client *c, const cluster_opts *o, cluster_error *err)
 
 /* Names of the networks or volumes (kind) labelled for the cluster. */
 static int list_labelled(eng_client *c, const cluster_opts *o, const char *kind, char ***names,
-                         size_t *n, cluster_error *err)
+                         size_t *n, prov_error *err)
 {
     char filter[160];
     cluster_label_filter(o, filter, sizeof filter);
     const char *filters[] = {filter, NULL};
     eng_error e;
     if (docker_names_by_label(c, kind, filters, names, n, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "listing the %s of cluster '%s'", kind, o->prefix);
+        return prov_fail_engine(err, &e, "listing the %s of cluster '%s'", kind, o->prefix);
     return 0;
 }
 
-int cluster_down(eng_client *c, const cluster_opts *o, cluster_error *err)
+int cluster_down(eng_client *c, const cluster_opts *o, prov_error *err)
 {
     int rc;
     double t0 = clock_now_s();
@@ -1158,7 +1123,7 @@ int cluster_down(eng_client *c, const cluster_opts *o, cluster_error *err)
     node_drain *drains = calloc(n ? n : 1, sizeof *drains);
     if (!drains) {
         free(rows);
-        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     size_t n_drains = 0;
     for (size_t i = 0; i < n; i++)
@@ -1180,12 +1145,12 @@ int cluster_down(eng_client *c, const cluster_opts *o, cluster_error *err)
         if (strcmp(rows[i].state, "running") == 0 &&
             docker_container_stop(c, rows[i].name, -1, &e) != ENG_OK && !docker_not_found(&e)) {
             free(rows);
-            return cluster_fail_engine(err, &e, "stopping %s", rows[i].name);
+            return prov_fail_engine(err, &e, "stopping %s", rows[i].name);
         }
         if (docker_container_remove(c, rows[i].name, true, false, &e) != ENG_OK &&
             !docker_not_found(&e)) {
             free(rows);
-            return cluster_fail_engine(err, &e, "removing %s", rows[i].name);
+            return prov_fail_engine(err, &e, "removing %s", rows[i].name);
         }
         fprintf(o->out, "  %-8s removed\n", rows[i].name);
         fflush(o->out);
@@ -1199,7 +1164,7 @@ int cluster_down(eng_client *c, const cluster_opts *o, cluster_error *err)
     for (size_t i = 0; i < n_nets; i++) {
         eng_error e;
         if (docker_network_remove(c, nets[i], &e) != ENG_OK && !docker_not_found(&e)) {
-            rc = cluster_fail_engine(err, &e, "removing network %s", nets[i]);
+            rc = prov_fail_engine(err, &e, "removing network %s", nets[i]);
             goto out;
         }
         fprintf(o->out, "  network %s removed\n", nets[i]);
@@ -1209,7 +1174,7 @@ int cluster_down(eng_client *c, const cluster_opts *o, cluster_error *err)
     for (size_t i = 0; o->volumes && i < n_vols; i++) {
         eng_error e;
         if (docker_volume_remove(c, vols[i], false, &e) != ENG_OK && !docker_not_found(&e)) {
-            rc = cluster_fail_engine(err, &e, "removing volume %s", vols[i]);
+            rc = prov_fail_engine(err, &e, "removing volume %s", vols[i]);
             goto out;
         }
         fprintf(o->out, "  volume %s removed\n", vols[i]);

@@ -78,7 +78,7 @@
  * --volumes.  Only objects labelled with the prefix are touched.
  *
  * Output: progress lines and the final ring table go to opts->out; nothing
- * here prints errors, which come back as a cluster_error.
+ * here prints errors, which come back as a prov_error.
  */
 #ifndef CASS_PROVISION_CLUSTER_H
 #define CASS_PROVISION_CLUSTER_H
@@ -88,34 +88,7 @@
 #include <stdio.h>
 
 #include "provision/docker.h"
-
-/* The exit statuses of cass-provision (its interface; see main.c --help). */
-enum {
-    PROV_EXIT_OK = 0,
-    PROV_EXIT_FAIL = 1,   /* the operation failed: a node not ready, a build error... */
-    PROV_EXIT_USAGE = 2,  /* bad command line */
-    PROV_EXIT_ENGINE = 3, /* the engine can't be reached (socket, TCP, TLS, DOCKER_*) */
-    PROV_EXIT_IMAGE = 4   /* the image is missing (and could not be pulled) */
-};
-
-typedef struct {
-    int exit_code;       /* one of PROV_EXIT_* */
-    char message[8192];  /* first line: what failed; then maybe log lines */
-} cluster_error;
-
-/* Fill err (message from fmt, exit code `code`).  Returns code. */
-int cluster_fail(cluster_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Append text to an error already filled (log lines, hints); what does not
- * fit is dropped. */
-void cluster_fail_append(cluster_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Fill err from an engine error, with a prefix saying what was being done.
- * Unreachable / TLS / config errors get PROV_EXIT_ENGINE. Returns the code. */
-int cluster_fail_engine(cluster_error *err, const eng_error *e, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#include "provision/error.h"
 
 /* The node number in a container's or service's CLUSTER_LABEL_NODE label
  * (1 to CLUSTER_MAX_NODES), or 0 when it has none or a bad one. */
@@ -214,19 +187,19 @@ typedef struct {
  * Errors (PROV_EXIT_USAGE / PROV_EXIT_FAIL) for options that contradict the
  * existing cluster (another cluster name, --fresh over old data volumes). */
 int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster_plan *plan,
-                      cluster_error *err);
+                      prov_error *err);
 void cluster_plan_free(cluster_plan *plan);
 
 /* ---- the commands ---- */
 
 /* `up`: see the top of this file.  Ends with the ring table on o->out. */
-int cluster_up(eng_client *c, const cluster_opts *o, cluster_error *err);
+int cluster_up(eng_client *c, const cluster_opts *o, prov_error *err);
 
 /* `status`: the ring table of the cluster named by o->prefix, seen from its
  * first running node, plus a line per container that is not running. */
-int cluster_status(eng_client *c, const cluster_opts *o, cluster_error *err);
+int cluster_status(eng_client *c, const cluster_opts *o, prov_error *err);
 
 /* `down`: see the top of this file. */
-int cluster_down(eng_client *c, const cluster_opts *o, cluster_error *err);
+int cluster_down(eng_client *c, const cluster_opts *o, prov_error *err);
 
 #endif

@@ -8,7 +8,7 @@
 #   main     the command line: build, push, up, status, down
 # Dynamic only (libcurl and libarchive have no musl builds here): not in
 # STATIC_PROGRAMS.
-PROVISION_SRCS := provision/ring.c provision/tokens.c provision/nodeexec.c provision/cluster.c \
+PROVISION_SRCS := provision/error.c provision/ring.c provision/tokens.c provision/nodeexec.c provision/cluster.c \
                   provision/swarm.c provision/secretfile.c provision/main.c
 PROVISION_OBJS := $(PROVISION_SRCS:%.c=$(B)/obj/%.o)
 
@@ -45,7 +45,7 @@ $(B)/tests/test_tokens: $(B)/obj/tests/unit/test_tokens.o $(B)/obj/provision/tok
 
 # The plan alone (cluster_plan_make is pure), but cluster.o carries the
 # engine calls too, so the engine library links in.
-$(B)/tests/test_cluster_plan: $(B)/obj/tests/unit/test_cluster_plan.o $(B)/obj/provision/cluster.o \
+$(B)/tests/test_cluster_plan: $(B)/obj/tests/unit/test_cluster_plan.o $(B)/obj/provision/cluster.o $(B)/obj/provision/error.o \
                               $(B)/obj/provision/nodeexec.o \
                               $(B)/obj/provision/ring.o $(B)/obj/provision/tokens.o \
                               $(B)/libprovision-engine.a

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "provision/engine.h"
+#include "provision/engine_error.h"
 
 typedef struct {
     bool found;         /* false: the helper has nothing for this server */

@@ -26,20 +26,6 @@ struct eng_client {
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
 
-eng_status eng_fail(eng_error *err, eng_status code, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-        err->code = code;
-        if (code != ENG_ERR_HTTP)
-            err->http_status = 0;
-    }
-    return code;
-}
-
 const char *eng_status_name(eng_status s)
 {
     switch (s) {

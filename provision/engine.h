@@ -44,24 +44,7 @@
 #define ENG_API_VERSION_MAX "1.41"
 #define ENG_API_VERSION_MIN "1.25"
 
-typedef enum {
-    ENG_OK = 0,
-    ENG_ERR_CONFIG,      /* a DOCKER_* value or an argument can't be used */
-    ENG_ERR_UNREACHABLE, /* no connection: socket missing, refused, no route, DNS */
-    ENG_ERR_TLS,         /* TLS handshake / certificate / key problem */
-    ENG_ERR_TIMEOUT,     /* the request's time limit passed */
-    ENG_ERR_HTTP,        /* the daemon answered 4xx/5xx (http_status, its message) */
-    ENG_ERR_STREAM,      /* a build/push stream reported "error" under HTTP 200 */
-    ENG_ERR_PROTOCOL,    /* an answer that is not what the API documents */
-    ENG_ERR_IO,          /* a local file: build context, config.json, temp file */
-    ENG_ERR_NOMEM
-} eng_status;
-
-typedef struct {
-    eng_status code;
-    long http_status;  /* the HTTP status for ENG_ERR_HTTP (404, 409...), else 0 */
-    char message[768]; /* one line, no trailing newline */
-} eng_error;
+#include "provision/engine_error.h"
 
 /* ------------------------------------------------------------------------ */
 /* Connection settings                                                      */
@@ -205,10 +188,6 @@ eng_status eng_json(eng_client *c, const char *method, const char *path, json_t 
 
 /* URL-escape a path segment or query value (malloc'd; NULL on no memory). */
 char *eng_escape(const char *s);
-
-/* Fill err (printf-style) and return code: the module's way to make errors. */
-eng_status eng_fail(eng_error *err, eng_status code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* Short name of a status ("unreachable", "http"...). */
 const char *eng_status_name(eng_status s);

@@ -7,7 +7,7 @@
 #   buildctx the build context as a tar (libarchive), .dockerignore
 #   docker   the typed operations (images, containers, exec, networks, swarm)
 # Programs link $(PROVISION_ENGINE_LIB) $(PROVISION_ENGINE_LIBS).
-PROVISION_ENGINE_SRCS := provision/engine.c provision/credhelper.c provision/stream.c \
+PROVISION_ENGINE_SRCS := provision/engine_error.c provision/engine.c provision/credhelper.c provision/stream.c \
                          provision/buildctx.c provision/docker.c
 PROVISION_ENGINE_OBJS := $(PROVISION_ENGINE_SRCS:%.c=$(B)/obj/%.o)
 PROVISION_ENGINE_LIB  := $(B)/libprovision-engine.a

@@ -147,7 +147,7 @@ static int bad_option(const char *cmd, const char *optstring, char *const argv[]
     return usage_error("%s: unknown option '%s'", cmd, word);
 }
 
-static int report(const cluster_error *err)
+static int report(const prov_error *err)
 {
     fprintf(stderr, PROG ": error: %s\n", err->message);
     return err->exit_code ? err->exit_code : PROV_EXIT_FAIL;
@@ -187,7 +187,7 @@ static bool parse_uint(const char *s, unsigned max, unsigned *out)
 }
 
 /* The engine client from DOCKER_* (a bad value is an engine error: exit 3). */
-static int connect_client(eng_client **c, cluster_error *err)
+static int connect_client(eng_client **c, prov_error *err)
 {
     eng_env env;
     eng_config cfg;
@@ -195,7 +195,7 @@ static int connect_client(eng_client **c, cluster_error *err)
     eng_env_from_environ(&env);
     if (eng_config_from_env(&cfg, &env, &e) != ENG_OK ||
         eng_client_new(&cfg, c, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "Docker engine settings");
+        return prov_fail_engine(err, &e, "Docker engine settings");
     return 0;
 }
 
@@ -266,16 +266,16 @@ static int cmd_build(int argc, char **argv)
     docker_build_opts bo = {.context_dir = context, .dockerfile = dockerfile, .tags = tags,
                             .buildargs = buildargs, .labels = n_labels ? labels : NULL,
                             .no_cache = no_cache, .progress = build_progress, .ud = &quiet};
-    cluster_error err = {0};
+    prov_error err = {0};
     eng_client *c = NULL;
     if (connect_client(&c, &err) != 0)
         return report(&err);
     eng_error e;
     char id[DOCKER_ID_MAX] = "";
     if (docker_ping(c, NULL, &e) != ENG_OK) {
-        cluster_fail_engine(&err, &e, "the Docker engine does not answer");
+        prov_fail_engine(&err, &e, "the Docker engine does not answer");
     } else if (docker_image_build(c, &bo, id, sizeof id, &e) != ENG_OK) {
-        cluster_fail_engine(&err, &e, "building %s from %s", tags[0], context);
+        prov_fail_engine(&err, &e, "building %s from %s", tags[0], context);
     }
     eng_client_free(c);
     if (err.message[0])
@@ -319,15 +319,15 @@ static int cmd_import(int argc, char **argv)
     }
     if (isatty(STDIN_FILENO))
         return usage_error("import: the root filesystem tar comes on standard input");
-    cluster_error err = {0};
+    prov_error err = {0};
     eng_client *c = NULL;
     if (connect_client(&c, &err) != 0)
         return report(&err);
     eng_error e;
     if (docker_ping(c, NULL, &e) != ENG_OK)
-        cluster_fail_engine(&err, &e, "the Docker engine does not answer");
+        prov_fail_engine(&err, &e, "the Docker engine does not answer");
     else if (docker_image_import(c, stdin, name, tag, changes, &e) != ENG_OK)
-        cluster_fail_engine(&err, &e, "importing %s", argv[optind]);
+        prov_fail_engine(&err, &e, "importing %s", argv[optind]);
     eng_client_free(c);
     if (err.message[0])
         return report(&err);
@@ -345,7 +345,7 @@ static int cmd_image_label(int argc, char **argv)
     if (argc != 3 || argv[1][0] == '-')
         return usage_error("image-label: usage: " PROG " image-label IMAGE KEY");
     const char *image = argv[1], *key = argv[2];
-    cluster_error err = {0};
+    prov_error err = {0};
     eng_client *c = NULL;
     if (connect_client(&c, &err) != 0)
         return report(&err);
@@ -357,9 +357,9 @@ static int cmd_image_label(int argc, char **argv)
         printf("%s\n", v ? v : "");
         docker_image_info_free(&info);
     } else if (docker_not_found(&e)) {
-        cluster_fail(&err, PROV_EXIT_IMAGE, "image %s is not on the engine", image);
+        prov_fail(&err, PROV_EXIT_IMAGE, "image %s is not on the engine", image);
     } else {
-        cluster_fail_engine(&err, &e, "inspecting image %s", image);
+        prov_fail_engine(&err, &e, "inspecting image %s", image);
     }
     eng_client_free(c);
     return err.message[0] ? report(&err) : 0;
@@ -415,16 +415,16 @@ static int cmd_push(int argc, char **argv)
     }
     snprintf(repo, sizeof repo, "%s/%s", registry, name);
 
-    cluster_error err = {0};
+    prov_error err = {0};
     eng_client *c = NULL;
     if (connect_client(&c, &err) != 0)
         return report(&err);
     eng_error e;
     char digest[DOCKER_ID_MAX] = "";
     if (docker_ping(c, NULL, &e) != ENG_OK) {
-        cluster_fail_engine(&err, &e, "the Docker engine does not answer");
+        prov_fail_engine(&err, &e, "the Docker engine does not answer");
     } else if (docker_image_tag(c, image, repo, tag, &e) != ENG_OK) {
-        cluster_fail_engine(&err, &e, "tagging %s as %s:%s", image, repo, tag);
+        prov_fail_engine(&err, &e, "tagging %s as %s:%s", image, repo, tag);
         if (docker_not_found(&e)) {
             err.exit_code = PROV_EXIT_IMAGE;
             snprintf(err.message, sizeof err.message,
@@ -435,7 +435,7 @@ static int cmd_push(int argc, char **argv)
         fflush(stdout);
         if (docker_image_push(c, repo, tag, NULL, push_progress, NULL, digest, sizeof digest,
                               &e) != ENG_OK) {
-            cluster_fail_engine(&err, &e, "push failed");
+            prov_fail_engine(&err, &e, "push failed");
             if (e.code == ENG_ERR_STREAM)
                 snprintf(err.message + strlen(err.message),
                          sizeof err.message - strlen(err.message),
@@ -677,7 +677,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
     so.engines = engines;
     so.place = place[0] ? place : NULL;
 
-    cluster_error err = {0};
+    prov_error err = {0};
     eng_client *c = NULL;
     bool manager = false;
     if (connect_client(&c, &err) == 0 && (no_swarm || swarm_detect(c, &manager, &err) == 0)) {

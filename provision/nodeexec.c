@@ -142,12 +142,12 @@ static bool stack_frame(const char *line, size_t len)
 
 enum { LOG_TAIL = 400, LOG_LINES = 20, LOG_LINE_MAX = 400 };
 
-void node_append_logs(eng_client *c, const char *container, const char *label, cluster_error *err)
+void node_append_logs(eng_client *c, const char *container, const char *label, prov_error *err)
 {
     stream_output out = {0};
     eng_error e;
     if (docker_container_logs(c, container, LOG_TAIL, &out, &e) != ENG_OK) {
-        cluster_fail_append(err, "\n(could not read the log of %s: %s)", label, e.message);
+        prov_fail_append(err, "\n(could not read the log of %s: %s)", label, e.message);
         return;
     }
     const char *text = out.both ? out.both : "";
@@ -170,10 +170,10 @@ void node_append_logs(eng_client *c, const char *container, const char *label, c
         }
         p = eol ? eol + 1 : p + l;
     }
-    cluster_fail_append(err, "\nlast log lines of %s%s:", label,
+    prov_fail_append(err, "\nlast log lines of %s%s:", label,
                         skipped ? " (Java stack frames left out)" : "");
     for (size_t i = 0; i < n; i++)
-        cluster_fail_append(err, "\n  | %.*s", (int)(len[i] > LOG_LINE_MAX ? LOG_LINE_MAX : len[i]),
+        prov_fail_append(err, "\n  | %.*s", (int)(len[i] > LOG_LINE_MAX ? LOG_LINE_MAX : len[i]),
                             start[i]);
     stream_output_free(&out);
 }

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "provision/cluster.h"
+#include "provision/error.h"
 #include "provision/engine.h"
 #include "provision/ring.h"
 
@@ -61,6 +61,6 @@ void node_drain_all(node_drain *nodes, size_t n, long timeout_ms);
 /* Append the container's last log lines to err, after a line
  * "last log lines of LABEL:"; Java stack frames are left out (the
  * exception's own line says more).  When the log can't be read, says so. */
-void node_append_logs(eng_client *c, const char *container, const char *label, cluster_error *err);
+void node_append_logs(eng_client *c, const char *container, const char *label, prov_error *err);
 
 #endif

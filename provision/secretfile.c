@@ -1,5 +1,5 @@
 /* secretfile: see secretfile.h. */
-#include "secretfile.h"
+#include "provision/secretfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -283,17 +283,17 @@ static const char *host_name(const sw_ctx *x, int h)
     return h >= 0 && (size_t)h < x->nh ? x->hosts[h].node.hostname : "?";
 }
 
-int swarm_detect(eng_client *c, bool *manager, cluster_error *err)
+int swarm_detect(eng_client *c, bool *manager, prov_error *err)
 {
     docker_engine_info info;
     eng_error e;
     *manager = false;
     if (docker_info(c, &info, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "the Docker engine does not answer");
+        return prov_fail_engine(err, &e, "the Docker engine does not answer");
     if (strcmp(info.local_state, "active") != 0)
         return 0;
     if (!info.is_manager)
-        return cluster_fail(
+        return prov_fail(
             err, PROV_EXIT_USAGE,
             "%s (%s) is a swarm worker: point DOCKER_HOST at a manager of the swarm "
             "(docker node ls lists them there)",
@@ -304,22 +304,22 @@ int swarm_detect(eng_client *c, bool *manager, cluster_error *err)
 
 /* The swarm's nodes, and an engine client for each one we can reach: the
  * manager's own, and each --engine, matched by its swarm node id. */
-static int open_swarm(sw_ctx *x, cluster_error *err)
+static int open_swarm(sw_ctx *x, prov_error *err)
 {
     eng_error e;
     if (docker_info(x->mgr, &x->info, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "the Docker engine does not answer");
+        return prov_fail_engine(err, &e, "the Docker engine does not answer");
     if (strcmp(x->info.local_state, "active") != 0 || !x->info.is_manager)
-        return cluster_fail(err, PROV_EXIT_USAGE, "%s is not a swarm manager",
+        return prov_fail(err, PROV_EXIT_USAGE, "%s is not a swarm manager",
                             eng_client_config(x->mgr)->host);
     docker_node *nodes = NULL;
     size_t n = 0;
     if (docker_node_list(x->mgr, &nodes, &n, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "listing the swarm's nodes");
+        return prov_fail_engine(err, &e, "listing the swarm's nodes");
     x->hosts = calloc(n ? n : 1, sizeof *x->hosts);
     if (!x->hosts) {
         free(nodes);
-        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     x->nh = n;
     for (size_t i = 0; i < n; i++)
@@ -335,9 +335,9 @@ static int open_swarm(sw_ctx *x, cluster_error *err)
         eng_client *cl = NULL;
         docker_engine_info info;
         if (eng_config_for_host(&cfg, h, x->so->env, &e) != ENG_OK)
-            return cluster_fail(err, PROV_EXIT_USAGE, "--engine %s: %s", h, e.message);
+            return prov_fail(err, PROV_EXIT_USAGE, "--engine %s: %s", h, e.message);
         if (eng_client_new(&cfg, &cl, &e) != ENG_OK)
-            return cluster_fail_engine(err, &e, "--engine %s", h);
+            return prov_fail_engine(err, &e, "--engine %s", h);
         if (docker_info(cl, &info, &e) != ENG_OK) {
             /* A lost host is no reason to stop: status and down must work
              * without it.  Its swarm node just has no engine. */
@@ -350,7 +350,7 @@ static int open_swarm(sw_ctx *x, cluster_error *err)
         sw_host *sh = host_by_id(x, info.node_id, NULL);
         if (!sh) {
             eng_client_free(cl);
-            return cluster_fail(err, PROV_EXIT_USAGE,
+            return prov_fail(err, PROV_EXIT_USAGE,
                                 "--engine %s (%s) is not a node of the swarm managed by %s%s", h,
                                 info.name, eng_client_config(x->mgr)->host,
                                 strcmp(info.local_state, "active") ? " (it is in no swarm)" : "");
@@ -441,7 +441,7 @@ static int poll_task(sw_ctx *x, sw_node *nd, eng_error *e)
 
 /* The cluster's services (labelled with the prefix), sorted by node number,
  * each with its pinned host and current task. */
-static int find_services(sw_ctx *x, cluster_error *err)
+static int find_services(sw_ctx *x, prov_error *err)
 {
     char filter[160];
     snprintf(filter, sizeof filter, CLUSTER_LABEL_CLUSTER "=%s", x->o->prefix);
@@ -450,11 +450,11 @@ static int find_services(sw_ctx *x, cluster_error *err)
     size_t n = 0;
     eng_error e;
     if (docker_service_list(x->mgr, filters, &list, &n, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "listing the services of cluster '%s'", x->o->prefix);
+        return prov_fail_engine(err, &e, "listing the services of cluster '%s'", x->o->prefix);
     x->svc = calloc(n ? n : 1, sizeof *x->svc);
     if (!x->svc) {
         docker_service_list_free(list, n);
-        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
         unsigned idx = cluster_label_index(list[i].labels);
@@ -483,7 +483,7 @@ static int find_services(sw_ctx *x, cluster_error *err)
     for (size_t i = 0; i < x->nsvc; i++) {
         sw_node *nd = &x->svc[i];
         if (poll_task(x, nd, &e) != 0)
-            return cluster_fail_engine(err, &e, "tasks of service %s", nd->name);
+            return prov_fail_engine(err, &e, "tasks of service %s", nd->name);
         /* a service without a constraint (made by hand?) is where its task is */
         if (nd->host < 0 && nd->has_task && nd->task.node_id[0])
             host_by_id(x, nd->task.node_id, &nd->host);
@@ -519,11 +519,11 @@ static eng_client *node_engine(sw_ctx *x, const sw_node *nd)
 /* Exec inside a node (on the engine where its task runs)                   */
 
 /* The last log lines of the node's container (Java stack frames left out). */
-static void append_logs(sw_ctx *x, const sw_node *nd, cluster_error *err)
+static void append_logs(sw_ctx *x, const sw_node *nd, prov_error *err)
 {
     eng_client *eng = node_engine(x, nd);
     if (!eng || !nd->task.container_id[0]) {
-        cluster_fail_append(err, "\n(no log of %s: %s)", nd->name,
+        prov_fail_append(err, "\n(no log of %s: %s)", nd->name,
                             !eng ? "no engine for its swarm node" : "its task has no container");
         return;
     }
@@ -534,13 +534,13 @@ static void append_logs(sw_ctx *x, const sw_node *nd, cluster_error *err)
 
 /* A service this run created and that failed goes: swarm would retry it
  * forever.  Its volume (and so any data) stays. */
-static void remove_failed(sw_ctx *x, sw_node *nd, cluster_error *err)
+static void remove_failed(sw_ctx *x, sw_node *nd, prov_error *err)
 {
     if (!nd->this_run)
         return;
     eng_error e;
     if (docker_service_remove(x->mgr, nd->name, &e) != ENG_OK && !docker_not_found(&e)) {
-        cluster_fail_append(err, "\nremoving service %s failed too: %s", nd->name, e.message);
+        prov_fail_append(err, "\nremoving service %s failed too: %s", nd->name, e.message);
         return;
     }
     /* The volume goes too when this run made it and no task ever ran on it
@@ -555,7 +555,7 @@ static void remove_failed(sw_ctx *x, sw_node *nd, cluster_error *err)
             clock_sleep_s(1.0);
         vol_gone = st == ENG_OK || docker_not_found(&e);
     }
-    cluster_fail_append(err,
+    prov_fail_append(err,
                         "\nservice %s (created by this run) was removed; volume %s on %s was %s; "
                         "nothing that ran before was touched",
                         nd->name, nd->volume, host_name(x, nd->host),
@@ -567,16 +567,16 @@ static void remove_failed(sw_ctx *x, sw_node *nd, cluster_error *err)
 
 /* Is the node's task running?  0 yes (container, address filled), 1 not yet
  * (why), -1 it failed (err filled).  Not exit codes: PROV_EXIT_FAIL is 1. */
-static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_error *err)
+static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, prov_error *err)
 {
     eng_error e;
     if (poll_task(x, nd, &e) != 0) {
         if (docker_not_found(&e))
             {
-            cluster_fail(err, PROV_EXIT_FAIL, "service %s was removed while starting", nd->name);
+            prov_fail(err, PROV_EXIT_FAIL, "service %s was removed while starting", nd->name);
             return -1;
         }
-        cluster_fail_engine(err, &e, "tasks of service %s", nd->name);
+        prov_fail_engine(err, &e, "tasks of service %s", nd->name);
         return -1;
     }
     const char *hn = host_name(x, nd->host);
@@ -591,16 +591,16 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_
          * preparing the next attempt, which would fail the same way */
         t = &nd->failure;
         if (strcmp(t->state, "rejected") == 0) {
-            cluster_fail(err, PROV_EXIT_FAIL, "%s: swarm node %s rejected its task: %s", nd->name,
+            prov_fail(err, PROV_EXIT_FAIL, "%s: swarm node %s rejected its task: %s", nd->name,
                          hn, t->error[0] ? t->error : t->message);
             if (strstr(t->error, "image") || strstr(t->error, "manifest") ||
                 strstr(t->error, "pull"))
-                cluster_fail_append(err,
+                prov_fail_append(err,
                                     "\n(every swarm node pulls %s from its registry: it must be "
                                     "pushed there and that registry reachable from %s)",
                                     x->image, hn);
         } else {
-            cluster_fail(err, PROV_EXIT_FAIL,
+            prov_fail(err, PROV_EXIT_FAIL,
                          "%s on %s stopped while starting: task %s%s%s, exit "
                          "status %d",
                          nd->name, hn, t->state, t->error[0] ? ": " : "", t->error, t->exit_code);
@@ -618,13 +618,13 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_
         if (!host_by_id(x, t->node_id, &h) || (nd->host >= 0 && h != nd->host)) {
             /* The constraint makes this impossible; a service edited by hand
              * could do it, and its data would not be there. */
-            cluster_fail(err, PROV_EXIT_FAIL,
+            prov_fail(err, PROV_EXIT_FAIL,
                          "%s runs on swarm node %s, not on %s where it was pinned", nd->name,
                          host_name(x, h), hn);
             return -1;
         }
         if (nd->first_task[0] && strcmp(nd->first_task, t->id) != 0) {
-            cluster_fail(
+            prov_fail(
                 err, PROV_EXIT_FAIL,
                 "%s on %s stopped while starting and swarm restarted it (task %.12s replaced "
                 "by %.12s)",
@@ -640,7 +640,7 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_
             return 1;
         }
         if (!x->hosts[h].engine) {
-            cluster_fail(
+            prov_fail(
                 err, PROV_EXIT_USAGE,
                 "%s runs on swarm node %s, whose engine the provisioner can't reach: give it "
                 "with --engine",
@@ -650,18 +650,18 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_
         return 0;
     }
     case SWARM_TASK_REJECTED:
-        cluster_fail(err, PROV_EXIT_FAIL, "%s: swarm node %s rejected its task: %s", nd->name, hn,
+        prov_fail(err, PROV_EXIT_FAIL, "%s: swarm node %s rejected its task: %s", nd->name, hn,
                      t->error[0] ? t->error : t->message);
         if (strstr(t->error, "image") || strstr(t->error, "manifest") ||
             strstr(t->error, "pull"))
-            cluster_fail_append(err,
+            prov_fail_append(err,
                                 "\n(every swarm node pulls %s from its registry: it must be pushed "
                                 "there and that registry reachable from %s)",
                                 x->image, hn);
         remove_failed(x, nd, err);
         return -1;
     case SWARM_TASK_ENDED:
-        cluster_fail(err, PROV_EXIT_FAIL,
+        prov_fail(err, PROV_EXIT_FAIL,
                      "%s on %s stopped while starting: task %s%s%s, exit status %d", nd->name, hn,
                      t->state, t->error[0] ? ": " : "", t->error, t->exit_code);
         append_logs(x, nd, err);
@@ -671,7 +671,7 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_
         if (nd->t_unscheduled == 0)
             nd->t_unscheduled = clock_now_s();
         if (clock_now_s() - nd->t_unscheduled > x->so->schedule_timeout_s) {
-            cluster_fail(
+            prov_fail(
                 err, PROV_EXIT_FAIL,
                 "%s: no swarm node accepted its task within %d s: %s (it is pinned to swarm "
                 "node %s, which is %s)",
@@ -694,7 +694,7 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, cluster_
 }
 
 /* CQL inside the node: 0 answers, 1 not yet, -1 error (err filled). */
-static int probe(sw_ctx *x, sw_node *nd, cluster_error *err)
+static int probe(sw_ctx *x, sw_node *nd, prov_error *err)
 {
     eng_error e;
     int code = 0;
@@ -704,7 +704,7 @@ static int probe(sw_ctx *x, sw_node *nd, cluster_error *err)
     case NODE_PROBE_NOT_YET:
         return 1;
     case NODE_PROBE_CANT_RUN:
-        cluster_fail(err, PROV_EXIT_FAIL,
+        prov_fail(err, PROV_EXIT_FAIL,
                      "%s: `cass-entry --probe` can't run in the container (exit status %d): is %s "
                      "a cass-entry image?",
                      nd->name, code, x->image);
@@ -714,7 +714,7 @@ static int probe(sw_ctx *x, sw_node *nd, cluster_error *err)
     }
     if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e) || docker_not_found(&e))
         return 1; /* slow, or between states: check_task decides */
-    cluster_fail_engine(err, &e, "probing %s on %s", nd->name, host_name(x, nd->host));
+    prov_fail_engine(err, &e, "probing %s on %s", nd->name, host_name(x, nd->host));
     return -1;
 }
 
@@ -750,7 +750,7 @@ static sw_node *seed_node(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds
 /* Wait until every `waiting` node runs, answers CQL and the ring in its own
  * view and the seed's has every started node UN (see ring_ready). */
 static int wait_ready(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds, const char *what,
-                      bool others_may_be_down, cluster_error *err)
+                      bool others_may_be_down, prov_error *err)
 {
     const cluster_opts *o = x->o;
     double t_begin = clock_now_s(), next_ring = 0;
@@ -814,7 +814,7 @@ static int wait_ready(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds, co
                         ready = false;
                         continue;
                     }
-                    return cluster_fail_engine(err, &e, "nodetool status in %s on %s",
+                    return prov_fail_engine(err, &e, "nodetool status in %s on %s",
                                                view->name, host_name(x, view->host));
                 }
                 if (rc == 0) {
@@ -856,7 +856,7 @@ static int wait_ready(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds, co
             for (size_t i = 0; i < n; i++)
                 if (nodes[i].waiting && (!culprit || (!nodes[i].probed && culprit->probed)))
                     culprit = &nodes[i];
-            cluster_fail(err, PROV_EXIT_FAIL, "%s%s%s: not ready within %d s (--timeout): %s",
+            prov_fail(err, PROV_EXIT_FAIL, "%s%s%s: not ready within %d s (--timeout): %s",
                          culprit ? culprit->name : what, culprit ? " on " : "",
                          culprit ? host_name(x, culprit->host) : "", o->node_timeout_s, why);
             if (culprit) {
@@ -907,7 +907,7 @@ static void print_ring(sw_ctx *x, struct ring *r, sw_node *nodes, size_t n, FILE
 /* The image by digest: as given when it names one, else resolved through
  * the manager from the registry (GET /distribution/{name}/json), which is
  * also the check that the registry has it. */
-static int pin_image(sw_ctx *x, cluster_error *err)
+static int pin_image(sw_ctx *x, prov_error *err)
 {
     const char *img = x->o->image;
     if (strstr(img, "@sha256:")) {
@@ -917,14 +917,14 @@ static int pin_image(sw_ctx *x, cluster_error *err)
     for (const char *p = img; *p; p++)
         if (!(((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
                strchr("._-/:", *p))))
-            return cluster_fail(err, PROV_EXIT_USAGE, "--image '%s': not an image reference", img);
+            return prov_fail(err, PROV_EXIT_USAGE, "--image '%s': not an image reference", img);
     char registry[256];
     eng_registry_of_image(img, registry, sizeof registry);
     char *auth = NULL;
     eng_error e;
     char warning[1024];
     if (eng_registry_auth(NULL, registry, &auth, NULL, warning, sizeof warning, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "credentials for %s", registry);
+        return prov_fail_engine(err, &e, "credentials for %s", registry);
     if (warning[0])
         fprintf(x->o->out, "warning: %s\n", warning);
     char hdr[4096];
@@ -932,7 +932,7 @@ static int pin_image(sw_ctx *x, cluster_error *err)
     explicit_bzero(auth, strlen(auth));
     free(auth);
     if (hl < 0 || (size_t)hl >= sizeof hdr)
-        return cluster_fail(err, PROV_EXIT_FAIL, "credentials for %s: too long", registry);
+        return prov_fail(err, PROV_EXIT_FAIL, "credentials for %s: too long", registry);
     const char *headers[] = {hdr, NULL};
     char path[1200];
     snprintf(path, sizeof path, "/distribution/%s/json", img);
@@ -945,7 +945,7 @@ static int pin_image(sw_ctx *x, cluster_error *err)
         digest = json_string_value(json_object_get(json_object_get(r.json, "Descriptor"), "digest"));
     if (st != ENG_OK || !digest || !starts_with(digest, "sha256:")) {
         int code = st == ENG_ERR_UNREACHABLE ? PROV_EXIT_ENGINE : PROV_EXIT_IMAGE;
-        cluster_fail(
+        prov_fail(
             err, code,
             "image %s: the swarm manager can't find it in registry %s (%s); every swarm node "
             "pulls it from there: push it first (cass-provision push --registry %s), to a "
@@ -962,19 +962,19 @@ static int pin_image(sw_ctx *x, cluster_error *err)
 
 /* The overlay network, created (attachable, labelled) when missing, and
  * its subnet (cass-entry listens on the address inside it). */
-static int ensure_network(sw_ctx *x, cluster_error *err)
+static int ensure_network(sw_ctx *x, prov_error *err)
 {
     docker_network_info info;
     eng_error e;
     if (docker_network_inspect(x->mgr, x->network, &info, &e) == ENG_OK) {
         if (strcmp(info.driver, "overlay") != 0)
-            return cluster_fail(
+            return prov_fail(
                 err, PROV_EXIT_USAGE,
                 "network %s exists with driver %s: the nodes of a swarm need an overlay "
                 "network (choose another with --network)",
                 x->network, info.driver);
     } else if (!docker_not_found(&e)) {
-        return cluster_fail_engine(err, &e, "looking for network %s", x->network);
+        return prov_fail_engine(err, &e, "looking for network %s", x->network);
     } else {
         char l1[160];
         snprintf(l1, sizeof l1, CLUSTER_LABEL_CLUSTER "=%s", x->o->prefix);
@@ -982,19 +982,19 @@ static int ensure_network(sw_ctx *x, cluster_error *err)
         docker_network_spec spec = {.name = x->network, .driver = "overlay", .attachable = true,
                                     .labels = labels};
         if (docker_network_create(x->mgr, &spec, NULL, 0, &e) != ENG_OK)
-            return cluster_fail_engine(err, &e, "creating overlay network %s", x->network);
+            return prov_fail_engine(err, &e, "creating overlay network %s", x->network);
         fprintf(x->o->out, "network %s created (overlay, attachable)\n", x->network);
     }
     char *esc = eng_escape(x->network);
     if (!esc)
-        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     char path[512];
     snprintf(path, sizeof path, "/networks/%s", esc);
     free(esc);
     eng_response r = {0};
     if (eng_json(x->mgr, "GET", path, NULL, &r, &e) != ENG_OK) {
         eng_response_clear(&r);
-        return cluster_fail_engine(err, &e, "inspecting network %s", x->network);
+        return prov_fail_engine(err, &e, "inspecting network %s", x->network);
     }
     const char *subnet = json_string_value(json_object_get(
         json_array_get(json_object_get(json_object_get(r.json, "IPAM"), "Config"), 0), "Subnet"));
@@ -1005,7 +1005,7 @@ static int ensure_network(sw_ctx *x, cluster_error *err)
 
 /* Where each node's data volume already is: data_on[i] for node i+1 is the
  * host index, -1 nowhere (that we can see), -2 on several hosts. */
-static int find_volumes(sw_ctx *x, unsigned max_index, int *data_on, cluster_error *err)
+static int find_volumes(sw_ctx *x, unsigned max_index, int *data_on, prov_error *err)
 {
     for (unsigned i = 1; i <= max_index; i++) {
         data_on[i - 1] = -1;
@@ -1017,7 +1017,7 @@ static int find_volumes(sw_ctx *x, unsigned max_index, int *data_on, cluster_err
             bool exists = false;
             eng_error e;
             if (docker_volume_exists(x->hosts[h].engine, vol, &exists, &e) != ENG_OK)
-                return cluster_fail_engine(err, &e, "looking for volume %s on %s", vol,
+                return prov_fail_engine(err, &e, "looking for volume %s on %s", vol,
                                            x->hosts[h].node.hostname);
             if (exists)
                 data_on[i - 1] = data_on[i - 1] == -1 ? (int)h : -2;
@@ -1030,7 +1030,7 @@ static int find_volumes(sw_ctx *x, unsigned max_index, int *data_on, cluster_err
  * there. */
 /* up --auth: the password file becomes the swarm secret <prefix>-superuser-password
  * (made once: a swarm secret cannot change; every node gets the same). */
-static int ensure_secret(sw_ctx *x, cluster_error *err)
+static int ensure_secret(sw_ctx *x, prov_error *err)
 {
     const cluster_opts *o = x->o;
     if (!o->auth_password_file) return 0;
@@ -1038,26 +1038,26 @@ static int ensure_secret(sw_ctx *x, cluster_error *err)
     eng_error e;
     bool exists = false;
     if (docker_secret_find(x->mgr, x->secret_name, x->secret_id, sizeof x->secret_id, &exists, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "looking for secret %s", x->secret_name);
+        return prov_fail_engine(err, &e, "looking for secret %s", x->secret_name);
     if (exists) return 0;
     char buf[4096];
     FILE *f = fopen(o->auth_password_file, "r");
     size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
     if (f) fclose(f);
     if (n == 0)
-        return cluster_fail(err, PROV_EXIT_USAGE, "%s: cannot read the password", o->auth_password_file);
+        return prov_fail(err, PROV_EXIT_USAGE, "%s: cannot read the password", o->auth_password_file);
     char label[160];
     snprintf(label, sizeof label, CLUSTER_LABEL_CLUSTER "=%s", o->prefix);
     const char *labels[] = {label, NULL};
     eng_status st = docker_secret_create(x->mgr, x->secret_name, buf, n, labels, x->secret_id,
                                          sizeof x->secret_id, &e);
     explicit_bzero(buf, sizeof buf);
-    if (st != ENG_OK) return cluster_fail_engine(err, &e, "creating secret %s", x->secret_name);
+    if (st != ENG_OK) return prov_fail_engine(err, &e, "creating secret %s", x->secret_name);
     fprintf(o->out, "secret %s: the superuser's password, for every node\n", x->secret_name);
     return 0;
 }
 
-static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
+static int create_service(sw_ctx *x, sw_node *nd, prov_error *err)
 {
     const cluster_opts *o = x->o;
     sw_host *h = &x->hosts[nd->host];
@@ -1067,7 +1067,7 @@ static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
     snprintf(l2, sizeof l2, CLUSTER_LABEL_NODE "=%u", nd->index);
     const char *vlabels[] = {l1, l2, NULL};
     if (docker_volume_create(h->engine, nd->volume, vlabels, &e) != ENG_OK)
-        return cluster_fail_engine(err, &e, "creating volume %s on %s", nd->volume,
+        return prov_fail_engine(err, &e, "creating volume %s on %s", nd->volume,
                                    h->node.hostname);
 
     /* The environment of the plan, plus the overlay's subnet as the listen
@@ -1083,7 +1083,7 @@ static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
     if (!env || !labels) {
         free(env);
         free(labels);
-        return cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
     bool has_subnet = false;
     for (size_t i = 0; i < ne; i++) {
@@ -1133,11 +1133,11 @@ static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
     free(labels);
     if (st != ENG_OK) {
         if (docker_conflict(&e))
-            return cluster_fail(
+            return prov_fail(
                 err, PROV_EXIT_FAIL,
                 "creating service %s: a service of that name appeared meanwhile (%s)", nd->name,
                 e.message);
-        return cluster_fail_engine(err, &e, "creating service %s", nd->name);
+        return prov_fail_engine(err, &e, "creating service %s", nd->name);
     }
     nd->this_run = true;
     nd->started = true;
@@ -1151,7 +1151,7 @@ static int create_service(sw_ctx *x, sw_node *nd, cluster_error *err)
     return 0;
 }
 
-int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
+int swarm_up(eng_client *mgr, const swarm_opts *so, prov_error *err)
 {
     const cluster_opts *o = so->cluster;
     sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
@@ -1161,7 +1161,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     int *data_on = NULL;
     int rc;
     if (o->publish_node > 0)
-        return cluster_fail(err, PROV_EXIT_USAGE,
+        return prov_fail(err, PROV_EXIT_USAGE,
                             "--publish is for one engine; on a swarm, clients join the attachable "
                             "overlay network (docker run --network %s-net ...)",
                             o->prefix);
@@ -1184,7 +1184,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     found.nodes = calloc(x.nsvc ? x.nsvc : 1, sizeof *found.nodes);
     found.volume_exists = calloc(max_index, sizeof *found.volume_exists);
     if (!data_on || !found.nodes || !found.volume_exists) {
-        rc = cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        rc = prov_fail(err, PROV_EXIT_FAIL, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < x.nsvc; i++) {
@@ -1209,7 +1209,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     nodes = calloc(plan.n ? plan.n : 1, sizeof *nodes);
     if (!slots || !nodes) {
         free(slots);
-        rc = cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        rc = prov_fail(err, PROV_EXIT_FAIL, "out of memory");
         goto out;
     }
     for (size_t h = 0; h < x.nh; h++) {
@@ -1233,7 +1233,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
         int d = data_on[np->index - 1];
         if (d == -2) {
             free(slots);
-            rc = cluster_fail(
+            rc = prov_fail(
                 err, PROV_EXIT_FAIL,
                 "volume %s exists on several swarm nodes: which one holds %s's data is "
                 "not clear; remove the stale one (docker volume rm on its host)",
@@ -1244,7 +1244,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
         int k = swarm_choose(slots, x.nh, so->place, np->index, d, why, sizeof why);
         if (k < 0) {
             free(slots);
-            rc = cluster_fail(err, PROV_EXIT_FAIL, "%s: %s", np->name, why);
+            rc = prov_fail(err, PROV_EXIT_FAIL, "%s: %s", np->name, why);
             goto out;
         }
         nd->host = k;
@@ -1305,7 +1305,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
         } else if (np->action == NODE_START) {
             if (nd->host >= 0 && x.hosts[nd->host].unusable[0] &&
                 strcmp(x.hosts[nd->host].node.state, "ready") != 0) {
-                rc = cluster_fail(
+                rc = prov_fail(
                     err, PROV_EXIT_FAIL,
                     "%s: its swarm node %s is %s; the service stays pinned there (its data "
                     "is there) and starts again when %s is back; nothing was changed",
@@ -1357,7 +1357,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
                 size_t n_addr = started_addresses(nodes, plan.n, addr);
                 char why[900];
                 if (x.last.count > 0 && !ring_ready(&x.last, addr, n_addr, false, why, sizeof why)) {
-                    rc = cluster_fail(
+                    rc = prov_fail(
                         err, PROV_EXIT_FAIL,
                         "cannot add %s: %s; a joining node needs every node of the ring up "
                         "(consistent range movement): bring the missing node back, or "
@@ -1377,7 +1377,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, cluster_error *err)
         }
     }
     if (x.last.count == 0) {
-        rc = cluster_fail(err, PROV_EXIT_FAIL,
+        rc = prov_fail(err, PROV_EXIT_FAIL,
                           "cluster '%s': no ring was read (no node could be "
                           "reached through its engine)",
                           o->prefix);
@@ -1402,7 +1402,7 @@ out:
 /* ------------------------------------------------------------------------ */
 /* status                                                                   */
 
-int swarm_status(eng_client *mgr, const swarm_opts *so, cluster_error *err)
+int swarm_status(eng_client *mgr, const swarm_opts *so, prov_error *err)
 {
     const cluster_opts *o = so->cluster;
     sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
@@ -1411,7 +1411,7 @@ int swarm_status(eng_client *mgr, const swarm_opts *so, cluster_error *err)
         goto out;
     if (x.nsvc == 0) {
         rc =
-            cluster_fail(err, PROV_EXIT_FAIL,
+            prov_fail(err, PROV_EXIT_FAIL,
                          "no cluster '%s' on the swarm of %s (no service labelled "
                          "%s=%s)",
                          o->prefix, eng_client_config(mgr)->host, CLUSTER_LABEL_CLUSTER, o->prefix);
@@ -1435,7 +1435,7 @@ int swarm_status(eng_client *mgr, const swarm_opts *so, cluster_error *err)
                 h && strcmp(h->node.state, "ready") != 0 ? "; its swarm node is down" : "");
     }
     if (!view) {
-        rc = cluster_fail(err, PROV_EXIT_FAIL,
+        rc = prov_fail(err, PROV_EXIT_FAIL,
                           "no node of cluster '%s' is running where the "
                           "provisioner can reach its engine",
                           o->prefix);
@@ -1447,11 +1447,11 @@ int swarm_status(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     rc = node_ring(node_engine(&x, view), view->task.container_id, view->name, &ring, why,
                    sizeof why, &e);
     if (rc < 0) {
-        rc = cluster_fail_engine(err, &e, "nodetool status in %s", view->name);
+        rc = prov_fail_engine(err, &e, "nodetool status in %s", view->name);
         goto out;
     }
     if (rc > 0) {
-        rc = cluster_fail(err, PROV_EXIT_FAIL, "%s: %s", view->name, why);
+        rc = prov_fail(err, PROV_EXIT_FAIL, "%s: %s", view->name, why);
         goto out;
     }
     print_ring(&x, &ring, x.svc, x.nsvc, o->out);
@@ -1460,7 +1460,7 @@ int swarm_status(eng_client *mgr, const swarm_opts *so, cluster_error *err)
         up += ring.nodes[i].status == 'U' && ring.nodes[i].state == 'N';
     rc = 0;
     if (up != ring.count || up < x.nsvc)
-        rc = cluster_fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", o->prefix, up,
+        rc = prov_fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", o->prefix, up,
                           x.nsvc > ring.count ? x.nsvc : ring.count);
     ring_free(&ring);
 out:
@@ -1482,7 +1482,7 @@ static eng_status list_labelled(eng_client *c, const char *prefix, const char *k
     return docker_names_by_label(c, kind, filters, names, n, e);
 }
 
-int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
+int swarm_down(eng_client *mgr, const swarm_opts *so, prov_error *err)
 {
     const cluster_opts *o = so->cluster;
     sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
@@ -1496,7 +1496,7 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     if (!drains || !drained) {
         free(drains);
         free(drained);
-        rc = cluster_fail(err, PROV_EXIT_FAIL, "out of memory");
+        rc = prov_fail(err, PROV_EXIT_FAIL, "out of memory");
         goto out;
     }
     size_t n_drains = 0;
@@ -1530,7 +1530,7 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     for (size_t i = 0; i < x.nsvc; i++) {
         eng_error e;
         if (docker_service_remove(mgr, x.svc[i].name, &e) != ENG_OK && !docker_not_found(&e)) {
-            rc = cluster_fail_engine(err, &e, "removing service %s", x.svc[i].name);
+            rc = prov_fail_engine(err, &e, "removing service %s", x.svc[i].name);
             goto out;
         }
         fprintf(o->out, "  %-8s on %-10s service removed\n", x.svc[i].name,
@@ -1574,7 +1574,7 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     size_t nn = 0;
     eng_error e;
     if (list_labelled(mgr, o->prefix, "networks", &names, &nn, &e) != ENG_OK) {
-        rc = cluster_fail_engine(err, &e, "listing the networks of cluster '%s'", o->prefix);
+        rc = prov_fail_engine(err, &e, "listing the networks of cluster '%s'", o->prefix);
         goto out;
     }
     for (size_t i = 0; i < nn; i++) {
@@ -1624,7 +1624,7 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, cluster_error *err)
     }
     fprintf(o->out, "cluster '%s' down in %.1f s%s\n", o->prefix, clock_now_s() - x.t0,
             o->volumes ? "" : " (data volumes kept; --volumes removes them)");
-    rc = incomplete ? cluster_fail(err, PROV_EXIT_FAIL,
+    rc = incomplete ? prov_fail(err, PROV_EXIT_FAIL,
                                    "cluster '%s': down did not remove everything "
                                    "(see the warnings above)",
                                    o->prefix)

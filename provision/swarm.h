@@ -61,7 +61,7 @@
  * reachable engine).
  *
  * Output: progress lines and tables go to the cluster options' `out`;
- * nothing here prints errors: they come back as a cluster_error.
+ * nothing here prints errors: they come back as a prov_error.
  */
 #ifndef CASS_PROVISION_SWARM_H
 #define CASS_PROVISION_SWARM_H
@@ -95,12 +95,12 @@ void swarm_opts_init(swarm_opts *o, const cluster_opts *cluster);
 /* Is the engine behind `c` a swarm manager?  *manager false for an engine
  * outside any swarm.  A worker (in a swarm, not a manager) is an error: the
  * swarm can only be driven through a manager. */
-int swarm_detect(eng_client *c, bool *manager, cluster_error *err);
+int swarm_detect(eng_client *c, bool *manager, prov_error *err);
 
 /* The commands (see the top of this file).  `mgr` is a client to a manager. */
-int swarm_up(eng_client *mgr, const swarm_opts *o, cluster_error *err);
-int swarm_status(eng_client *mgr, const swarm_opts *o, cluster_error *err);
-int swarm_down(eng_client *mgr, const swarm_opts *o, cluster_error *err);
+int swarm_up(eng_client *mgr, const swarm_opts *o, prov_error *err);
+int swarm_status(eng_client *mgr, const swarm_opts *o, prov_error *err);
+int swarm_down(eng_client *mgr, const swarm_opts *o, prov_error *err);
 
 /* ---- pure parts (no engine), exposed for tests ---- */
 

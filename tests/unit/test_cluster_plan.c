@@ -72,7 +72,7 @@ static void test_brand_new_sequential(void **state)
     struct world w;
     world_init(&w, 3);
     cluster_plan p;
-    cluster_error err;
+    prov_error err;
     assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
     assert_int_equal(p.n, 3);
     assert_false(p.all_at_once);
@@ -105,7 +105,7 @@ static void test_brand_new_default(void **state)
     struct world w;
     world_init(&w, 3);
     cluster_plan p;
-    cluster_error err;
+    prov_error err;
     assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
     assert_true(p.all_at_once);
     assert_string_equal(p.seeds, "cass1,cass2,cass3");
@@ -158,7 +158,7 @@ static void test_fresh_brand_new(void **state)
     struct world w;
     world_init(&w, 3);
     cluster_plan p;
-    cluster_error err;
+    prov_error err;
     assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
     assert_true(p.all_at_once);
     assert_string_equal(p.seeds, "cass1,cass2,cass3");
@@ -195,7 +195,7 @@ static void test_rerun_and_add(void **state)
     world_node(&w, 1, true, "cass1", "prod");
     world_node(&w, 3, true, "cass1", "prod");
     cluster_plan p;
-    cluster_error err;
+    prov_error err;
     /* re-run: everything kept */
     assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
     assert_int_equal(p.n, 3);
@@ -235,7 +235,7 @@ static void test_stopped_kept_beyond(void **state)
     world_node(&w, 5, true, "cass1", "c");
     w.vol[2] = true; /* cass3's volume kept by an earlier `down` */
     cluster_plan p;
-    cluster_error err;
+    prov_error err;
     assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
     /* 1 keep, 2 start, 3 create on its kept volume, 4 not wanted, 5 left alone */
     assert_int_equal(p.n, 4);
@@ -257,7 +257,7 @@ static void test_refusals(void **state)
     cluster_opts_init(&o);
     struct world w;
     cluster_plan p;
-    cluster_error err;
+    prov_error err;
 
     /* --fresh over a kept data volume */
     world_init(&w, 3);
@@ -315,7 +315,7 @@ static void test_env_overrides_and_options(void **state)
     struct world w;
     world_init(&w, 1);
     cluster_plan p;
-    cluster_error err;
+    prov_error err;
     assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
     char **e = p.nodes[0].env;
     assert_string_equal(p.network, "mynet");
