@@ -8,7 +8,7 @@
 #   main     the command line: build, push, up, status, down
 # Dynamic only (libcurl and libarchive have no musl builds here): not in
 # STATIC_PROGRAMS.
-PROVISION_SRCS := provision/error.c provision/ring.c provision/tokens.c provision/nodeexec.c provision/cluster.c \
+PROVISION_SRCS := provision/error.c provision/plan.c provision/ring.c provision/tokens.c provision/nodeexec.c provision/cluster.c \
                   provision/swarm.c provision/secretfile.c provision/main.c
 PROVISION_OBJS := $(PROVISION_SRCS:%.c=$(B)/obj/%.o)
 
@@ -18,8 +18,8 @@ $(B)/gen/cassandra_version.h: image/cassandra.version
 	@mkdir -p $(dir $@)
 	@v=$$(cat $<); case $$v in *[!0-9A-Za-z.-]*|'') echo "$<: not a version: '$$v'" >&2; exit 1 ;; esac; \
 	  printf '/* Generated from image/cassandra.version by provision/cluster.mk. */\n#define CASSANDRA_VERSION "%s"\n' "$$v" >$@
-$(B)/obj/provision/main.o $(B)/obj/provision/cluster.o: $(B)/gen/cassandra_version.h
-$(B)/obj/provision/main.o $(B)/obj/provision/cluster.o: CPPFLAGS += -I$(B)/gen
+$(B)/obj/provision/main.o $(B)/obj/provision/plan.o: $(B)/gen/cassandra_version.h
+$(B)/obj/provision/main.o $(B)/obj/provision/plan.o: CPPFLAGS += -I$(B)/gen
 
 # Sources name headers from the project root ("provision/ring.h").
 $(PROVISION_OBJS) $(B)/obj/tests/unit/test_ring.o $(B)/obj/tests/unit/test_tokens.o \
@@ -45,11 +45,10 @@ $(B)/tests/test_tokens: $(B)/obj/tests/unit/test_tokens.o $(B)/obj/provision/tok
 
 # The plan alone (cluster_plan_make is pure), but cluster.o carries the
 # engine calls too, so the engine library links in.
-$(B)/tests/test_cluster_plan: $(B)/obj/tests/unit/test_cluster_plan.o $(B)/obj/provision/cluster.o $(B)/obj/provision/error.o \
-                              $(B)/obj/provision/nodeexec.o \
-                              $(B)/obj/provision/ring.o $(B)/obj/provision/tokens.o \
-                              $(B)/libprovision-engine.a
+# The plan is pure: its test links no network library.
+$(B)/tests/test_cluster_plan: $(B)/obj/tests/unit/test_cluster_plan.o $(B)/obj/provision/plan.o \
+                              $(B)/obj/provision/error.o $(B)/obj/provision/tokens.o
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(PROVISION_ENGINE_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
 UNIT_TESTS += $(B)/tests/test_ring $(B)/tests/test_tokens $(B)/tests/test_cluster_plan

@@ -5,7 +5,7 @@
 $(B)/obj/provision/swarm.o $(B)/obj/tests/unit/test_swarm.o: CPPFLAGS += -I.
 
 $(B)/tests/test_swarm: $(B)/obj/tests/unit/test_swarm.o $(B)/obj/provision/swarm.o \
-                       $(B)/obj/provision/cluster.o $(B)/obj/provision/error.o $(B)/obj/provision/nodeexec.o $(B)/obj/provision/ring.o \
+                       $(B)/obj/provision/cluster.o $(B)/obj/provision/plan.o $(B)/obj/provision/error.o $(B)/obj/provision/nodeexec.o $(B)/obj/provision/ring.o \
                        $(B)/obj/provision/tokens.o $(B)/libprovision-engine.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(PROVISION_ENGINE_LIBS)
