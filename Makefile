@@ -7,7 +7,8 @@ B        ?= build
 CC       ?= cc
 OPT      ?= -O2 -g
 SAN      ?=
-CPPFLAGS += -D_GNU_SOURCE
+# Sources name headers from the project root ("yamlpatch/yamlpatch.h").
+CPPFLAGS += -D_GNU_SOURCE -I.
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -fno-common $(OPT) $(SAN)
 LDFLAGS  += $(SAN)

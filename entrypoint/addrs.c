@@ -1,5 +1,5 @@
 /* addrs: this container's addresses and the choice behind "auto".  See addrs.h. */
-#include "addrs.h"
+#include "entrypoint/addrs.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

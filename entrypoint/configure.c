@@ -1,10 +1,10 @@
 /* configure.c: see configure.h. */
-#include "configure.h"
-#include "errmsg.h"
+#include "entrypoint/configure.h"
+#include "entrypoint/errmsg.h"
 
-#include "../yamlpatch/udiff.h"
-#include "../yamlpatch/yamlpatch.h"
-#include "../yamlpatch/yp_file.h"
+#include "yamlpatch/udiff.h"
+#include "yamlpatch/yamlpatch.h"
+#include "yamlpatch/yp_file.h"
 
 #include <dirent.h>
 #include <errno.h>

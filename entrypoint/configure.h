@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "settings.h"
+#include "entrypoint/settings.h"
 
 #define CONFIGURE_EX_OSERR 71     /* out of memory */
 #define CONFIGURE_EX_CANTCREAT 73 /* the runtime copy cannot be made safely */

@@ -1,5 +1,5 @@
 /* firststart: see firststart.h. */
-#include "firststart.h"
+#include "entrypoint/firststart.h"
 
 #include "cql/probe.h"
 #include "cql/session.h"

@@ -1,7 +1,7 @@
 /*
  * heap: cassandra-env.sh's heap formula applied to the container (see heap.h).
  */
-#include "heap.h"
+#include "entrypoint/heap.h"
 
 #include <errno.h>
 #include <stdarg.h>

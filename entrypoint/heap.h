@@ -56,8 +56,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "limits.h"
-#include "version.h"
+#include "entrypoint/limits.h"
+#include "entrypoint/version.h"
 
 struct heap_input {
     const struct limits *limits;   /* the container's memory and cpus */

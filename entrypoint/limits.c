@@ -1,8 +1,8 @@
 /*
  * limits: the container's memory and cpu limits (see limits.h for the rules).
  */
-#include "limits.h"
-#include "errmsg.h"
+#include "entrypoint/limits.h"
+#include "entrypoint/errmsg.h"
 
 #include <errno.h>
 #include <inttypes.h>

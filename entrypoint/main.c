@@ -11,15 +11,15 @@
  * Exit status: 64 usage, 78 configuration (bad variable, bad YAML), 74 I/O,
  * 71 OS error, 126/127 the command could not be executed, 1 --probe: not ready.
  */
-#include "configure.h"
-#include "firststart.h"
-#include "heap.h"
-#include "limits.h"
-#include "privileges.h"
-#include "settings.h"
-#include "supervise.h"
-#include "version.h"
-#include "../cql/probe.h"
+#include "entrypoint/configure.h"
+#include "entrypoint/firststart.h"
+#include "entrypoint/heap.h"
+#include "entrypoint/limits.h"
+#include "entrypoint/privileges.h"
+#include "entrypoint/settings.h"
+#include "entrypoint/supervise.h"
+#include "entrypoint/version.h"
+#include "cql/probe.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* entrypoint/redact.c: see redact.h. */
-#include "redact.h"
+#include "entrypoint/redact.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* settings: command line + environment -> what cass-entry must do.  See settings.h. */
-#include "settings.h"
-#include "redact.h"
+#include "entrypoint/settings.h"
+#include "entrypoint/redact.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -97,8 +97,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "addrs.h"
-#include "redact.h"
+#include "entrypoint/addrs.h"
+#include "entrypoint/redact.h"
 
 /* Exit statuses, from sysexits.h: part of cass-entry's interface. */
 #define SETTINGS_EX_USAGE  64

@@ -1,5 +1,5 @@
 /* supervise: see supervise.h. */
-#include "supervise.h"
+#include "entrypoint/supervise.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -1,8 +1,8 @@
 /*
  * version: the installed Cassandra version and its JVM options (see version.h).
  */
-#include "version.h"
-#include "errmsg.h"
+#include "entrypoint/version.h"
+#include "entrypoint/errmsg.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
  * consumed before index 0).  Edits splice bytes, so every mark is converted
  * with a forward UTF-8 cursor; for pure ASCII input the conversion is a shift.
  */
-#include "internal.h"
+#include "yamlpatch/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

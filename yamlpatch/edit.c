@@ -4,7 +4,7 @@
  * nothing but the target changed (verify.c) and that the target now reads as
  * intended, and only then replaces the document.
  */
-#include "internal.h"
+#include "yamlpatch/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #ifndef YAMLPATCH_INTERNAL_H
 #define YAMLPATCH_INTERNAL_H
 
-#include "yamlpatch.h"
+#include "yamlpatch/yamlpatch.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -6,10 +6,10 @@
  * 4 bad data (invalid YAML, bad value, alias, duplicate key, verification),
  * 5 I/O.
  */
-#include "patchfile.h"
-#include "udiff.h"
-#include "yamlpatch.h"
-#include "yp_file.h"
+#include "yamlpatch/patchfile.h"
+#include "yamlpatch/udiff.h"
+#include "yamlpatch/yamlpatch.h"
+#include "yamlpatch/yp_file.h"
 
 #include <errno.h>
 #include <getopt.h>

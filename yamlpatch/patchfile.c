@@ -1,5 +1,5 @@
 /* patchfile.c: see patchfile.h. */
-#include "patchfile.h"
+#include "yamlpatch/patchfile.h"
 
 #include <cyaml/cyaml.h>
 #include <stdbool.h>

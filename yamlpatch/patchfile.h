@@ -11,7 +11,7 @@
 #ifndef YP_PATCHFILE_H
 #define YP_PATCHFILE_H
 
-#include "yamlpatch.h"
+#include "yamlpatch/yamlpatch.h"
 
 typedef enum { YP_OP_SET, YP_OP_DELETE, YP_OP_UNCOMMENT } yp_op_kind;
 

@@ -2,7 +2,7 @@
  * path.c: parse and resolve paths such as  seed_provider[0].parameters[0].seeds,
  * a[-1], a."b.c" and servers[name=cass1].
  */
-#include "internal.h"
+#include "yamlpatch/internal.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -6,7 +6,7 @@
  * other tools read YAML 1.2.  A value is written plain only when both read it
  * as the same type and the same value; otherwise it is quoted.
  */
-#include "internal.h"
+#include "yamlpatch/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* udiff.c: see udiff.h. */
-#include "udiff.h"
+#include "yamlpatch/udiff.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * same path, value, style and position (shifted by the splice's growth when they
  * come after it).
  */
-#include "internal.h"
+#include "yamlpatch/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

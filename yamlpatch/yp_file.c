@@ -2,7 +2,7 @@
  * yp_file.c: see yp_file.h.  Every descriptor and allocation has one release
  * path; every error leaves the target as it was.
  */
-#include "yp_file.h"
+#include "yamlpatch/yp_file.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -13,7 +13,7 @@
 #ifndef YP_FILE_H
 #define YP_FILE_H
 
-#include "yamlpatch.h"
+#include "yamlpatch/yamlpatch.h"
 
 #include <stddef.h>
 

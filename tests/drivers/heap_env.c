@@ -17,9 +17,9 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "../../entrypoint/heap.h"
-#include "../../entrypoint/limits.h"
-#include "../../entrypoint/version.h"
+#include "entrypoint/heap.h"
+#include "entrypoint/limits.h"
+#include "entrypoint/version.h"
 
 static int usage(void)
 {

@@ -4,7 +4,7 @@
 # (tests/suites/fuzz.sh) runs `make build/fuzz_yamlpatch` itself.
 CC_FUZZ     ?= clang
 FUZZ_CFLAGS ?= -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-               -Wmissing-prototypes -Wformat=2 -D_GNU_SOURCE -g -O1 \
+               -Wmissing-prototypes -Wformat=2 -D_GNU_SOURCE -I. -g -O1 \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer
 

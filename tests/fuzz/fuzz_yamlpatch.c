@@ -59,8 +59,8 @@
 #include <strings.h>
 #include <yaml.h>
 
-#include "../../yamlpatch/udiff.h"
-#include "../../yamlpatch/yamlpatch.h"
+#include "yamlpatch/udiff.h"
+#include "yamlpatch/yamlpatch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../entrypoint/addrs.h"
+#include "entrypoint/addrs.h"
 
 /* ---- helpers ---- */
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "../../entrypoint/heap.h"
+#include "entrypoint/heap.h"
 
 #define MIB (UINT64_C(1) << 20)
 

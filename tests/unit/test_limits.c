@@ -17,7 +17,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "../../entrypoint/limits.h"
+#include "entrypoint/limits.h"
 #include "testfs.h"
 
 #define GIB (UINT64_C(1) << 30)

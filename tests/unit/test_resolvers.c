@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../yamlpatch/internal.h"
+#include "yamlpatch/internal.h"
 
 typedef struct {
     yp_type type;

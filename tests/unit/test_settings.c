@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../entrypoint/settings.h"
+#include "entrypoint/settings.h"
 
 /* ------------------------------------------------------------------ */
 /* The fake node                                                      */

@@ -24,7 +24,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "../../entrypoint/version.h"
+#include "entrypoint/version.h"
 #include "testfs.h"
 
 /* ---- helpers -------------------------------------------------------------- */

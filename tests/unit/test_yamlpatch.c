@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../yamlpatch/yamlpatch.h"
+#include "yamlpatch/yamlpatch.h"
 
 static yp_doc *load(const char *text)
 {
