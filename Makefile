@@ -20,8 +20,22 @@ UNIT_TESTS :=
 .PHONY: all test static asan clean
 all: programs unit-tests
 
+# The parts, each in the order of what it needs (a fragment may use the
+# variables of those above it):
+#   yamlpatch   the YAML editor library and CLI
+#   cql         the CQL client (probe, session, statement splitter)
+#   entrypoint  cass-entry: settings/addresses, limits/version/heap, privileges,
+#               then the program itself (it links the two libraries above)
+#   provision   the Engine API library, then cass-provision (plan, one engine,
+#               swarm)
+#   image       the image pipeline and `make static`
+#   tests/fuzz  the libFuzzer target (not part of `all`)
 include yamlpatch/build.mk
-include $(sort $(filter-out yamlpatch/build.mk,$(wildcard */*.mk tests/*/*.mk)))
+include cql/build.mk
+include entrypoint/settings.mk entrypoint/heap.mk entrypoint/privileges.mk entrypoint/cass-entry.mk
+include provision/engine.mk provision/cluster.mk provision/swarm.mk
+include image/image.mk image/static.mk
+include tests/fuzz/fuzz.mk
 
 .PHONY: programs unit-tests
 programs: $(PROGRAMS)

@@ -1,10 +1,9 @@
-# cql: the minimal CQL native-protocol client (the OPTIONS/SUPPORTED readiness
-# probe), shared by cass-entry and the provisioner.  Sources name headers from
-# the project root ("cql/probe.h"), hence -I. on these objects.
+# cql: the CQL native-protocol client: the OPTIONS/SUPPORTED readiness probe
+# (cass-entry --probe), the session and the statement splitter of the first
+# start.
 CQL_SRCS := cql/wire.c cql/net.c cql/probe.c cql/session.c cql/split.c
 CQL_OBJS := $(CQL_SRCS:%.c=$(B)/obj/%.o)
 
-$(CQL_OBJS) $(B)/obj/tests/unit/test_probe.o: CPPFLAGS += -I.
 
 # The unit test runs little servers in threads on the loopback interface.
 $(B)/tests/test_probe: $(B)/obj/tests/unit/test_probe.o $(CQL_OBJS)
@@ -13,14 +12,12 @@ $(B)/tests/test_probe: $(B)/obj/tests/unit/test_probe.o $(CQL_OBJS)
 
 UNIT_TESTS += $(B)/tests/test_probe
 
-$(B)/obj/tests/unit/test_cql_split.o $(B)/obj/tests/unit/test_cql_session.o: CPPFLAGS += -I.
 $(B)/tests/test_cql_split: $(B)/obj/tests/unit/test_cql_split.o $(B)/obj/cql/split.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 UNIT_TESTS += $(B)/tests/test_cql_split
 
 # The cql suite's driver (tests/suites/cql.sh).
-$(B)/obj/tests/drivers/cql_cli.o: CPPFLAGS += -I.
 $(B)/tests/cql-cli: $(B)/obj/tests/drivers/cql_cli.o $(CQL_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^

@@ -8,7 +8,6 @@ cass-entry_SRCS := entrypoint/main.c entrypoint/configure.c entrypoint/settings.
 cass-entry_LIBS := -lyaml
 CASS_ENTRY_OBJS := $(filter-out $(YP_LIB_SRCS:%.c=$(B)/obj/%.o),$(cass-entry_SRCS:%.c=$(B)/obj/%.o))
 
-$(CASS_ENTRY_OBJS): CPPFLAGS += -I.
 
 $(B)/cass-entry: $(CASS_ENTRY_OBJS) $(YP_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(cass-entry_LIBS)
@@ -17,7 +16,6 @@ PROGRAMS        += $(B)/cass-entry
 STATIC_PROGRAMS += cass-entry
 
 # The README's variable table comes from the same table as the parser.
-$(B)/obj/tests/drivers/settings_markdown.o: CPPFLAGS += -I.
 $(B)/settings-markdown: $(B)/obj/tests/drivers/settings_markdown.o $(B)/obj/entrypoint/settings.o \
                         $(B)/obj/entrypoint/addrs.o $(B)/obj/entrypoint/redact.o
 	$(CC) $(LDFLAGS) -o $@ $^

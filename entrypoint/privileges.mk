@@ -1,8 +1,6 @@
 # entrypoint/privileges: user lookup without NSS, the chown walk, the drop.
-# Sources name headers from the project root ("entrypoint/privileges.h").
 PRIV_OBJS := $(B)/obj/entrypoint/privileges.o
 
-$(PRIV_OBJS) $(B)/obj/tests/unit/test_privileges.o: CPPFLAGS += -I.
 
 # Most of the test needs root (chown to uid 999, setuid in a child).
 $(B)/tests/test_privileges: $(B)/obj/tests/unit/test_privileges.o $(PRIV_OBJS)

@@ -13,7 +13,6 @@ $(B)/tests/test_settings: $(B)/obj/tests/unit/test_settings.o $(ENTRY_SETTINGS_O
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
-$(B)/obj/tests/unit/test_redact.o: CPPFLAGS += -I.
 $(B)/tests/test_redact: $(B)/obj/tests/unit/test_redact.o $(B)/obj/entrypoint/redact.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka

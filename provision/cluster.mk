@@ -21,15 +21,8 @@ $(B)/gen/cassandra_version.h: image/cassandra.version
 $(B)/obj/provision/main.o $(B)/obj/provision/plan.o: $(B)/gen/cassandra_version.h
 $(B)/obj/provision/main.o $(B)/obj/provision/plan.o: CPPFLAGS += -I$(B)/gen
 
-# Sources name headers from the project root ("provision/ring.h").
-$(PROVISION_OBJS) $(B)/obj/tests/unit/test_ring.o $(B)/obj/tests/unit/test_tokens.o \
-$(B)/obj/tests/unit/test_cluster_plan.o: CPPFLAGS += -I.
 
-# The library by its path: engine.mk is included after this file (the
-# fragments come in name order), so its variables are still empty when this
-# rule's prerequisites are read; recipes are expanded later, so
-# $(PROVISION_ENGINE_LIBS) is fine there.
-$(B)/cass-provision: $(PROVISION_OBJS) $(B)/libprovision-engine.a
+$(B)/cass-provision: $(PROVISION_OBJS) $(PROVISION_ENGINE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PROVISION_ENGINE_LIBS)
 

@@ -13,10 +13,6 @@ PROVISION_ENGINE_OBJS := $(PROVISION_ENGINE_SRCS:%.c=$(B)/obj/%.o)
 PROVISION_ENGINE_LIB  := $(B)/libprovision-engine.a
 PROVISION_ENGINE_LIBS := -lcurl -ljansson -larchive
 
-# Sources name headers from the project root ("provision/engine.h").
-$(PROVISION_ENGINE_OBJS) $(B)/obj/tests/drivers/engine_cli.o \
-$(B)/obj/tests/unit/test_stream.o $(B)/obj/tests/unit/test_engine.o \
-$(B)/obj/tests/unit/test_buildctx.o: CPPFLAGS += -I.
 
 $(PROVISION_ENGINE_LIB): $(PROVISION_ENGINE_OBJS)
 	@mkdir -p $(dir $@)
