@@ -50,7 +50,7 @@
 #                         machine's); the image is copied to it first (docker
 #                         save | load), e.g. a host that trusts that registry
 #   --demo-multihost      the original topology on this machine, for real:
-#                         tests/multihost/topology.sh makes three engines in
+#                         provision/demo-topology.sh makes three engines in
 #                         network namespaces, "infra" (registry
 #                         192.168.99.100:5000), "swarm-0" (manager) and "swarm-1"
 #                         (worker); the image is pushed from infra and the
@@ -160,7 +160,7 @@ case $REGISTRY in *:*) ;; *) die "--registry $REGISTRY: expected HOST:PORT" ;; e
 
 # The demonstration topology: its engines and registry, as topology.sh
 # reports them (`env`), after making them (`up`) for the up command.
-TOPOLOGY=tests/multihost/topology.sh
+TOPOLOGY=provision/demo-topology.sh
 demo_topology() {
     local topo_env
     topo_env=$("$TOPOLOGY" "$1") || return 1

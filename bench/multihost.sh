@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/multihost.sh: time from an empty swarm to 3 x UN (CQL answering)
 # across two hosts, against the same on one host, on the original topology
-# reproduced on this machine (tests/multihost/topology.sh: engines infra,
+# reproduced on this machine (provision/demo-topology.sh: engines infra,
 # swarm-0 manager, swarm-1 worker, registry on infra).
 #
 # Variants, each from nothing (no service, container or volume of the
@@ -35,7 +35,7 @@ ROUNDS=${ROUNDS:-2}
 FRESH=${FRESH:-1}
 JVM=${BENCH_JVM_OPTS:--Dcassandra.ring_delay_ms=5000 -Dcassandra.skip_wait_for_gossip_to_settle=0}
 PROV=${CASS_PROVISION:-$ROOT/build/cass-provision}
-TOPO=$ROOT/tests/multihost/topology.sh
+TOPO=$ROOT/provision/demo-topology.sh
 MEM=1.5g
 
 say() { echo "bench/multihost.sh: $*" >&2; }
@@ -133,7 +133,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "Nodes: $MEM each, JVM_EXTRA_OPTS=\`$JVM\`. Load average before: $load_before, after: $load_after"
     echo "(the machine is shared with other work: times vary from run to run)."
     echo
-    echo "Topology (tests/multihost/topology.sh up): ${topo_s} s; image into swarm-0 (save/load):"
+    echo "Topology (provision/demo-topology.sh up): ${topo_s} s; image into swarm-0 (save/load):"
     echo "${load_s} s; \`cass-provision push\` to the infra registry: ${push_s} s (not in the times below)."
     echo
     echo "| variant | wall time s | UN rows in the final table | per node: ready after s (as \`up\` reports it) |"

@@ -3,7 +3,7 @@
 # shellcheck disable=SC2317
 # tests/suites/demo.sh: the main command's multi-host path, as a user runs it
 # (issue 6): `provision.sh --demo-multihost` makes the original topology on
-# this machine (tests/multihost/topology.sh: engines infra, swarm-0, swarm-1
+# this machine (provision/demo-topology.sh: engines infra, swarm-0, swarm-1
 # in network namespaces, the registry on infra), copies the image to infra,
 # pushes it there and starts 3 nodes spread over swarm-0 and swarm-1; then
 # `status`, a re-run that changes nothing, and `down --volumes`, which also
@@ -16,7 +16,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
-TOPO=$ROOT/tests/multihost/topology.sh
+TOPO=$ROOT/provision/demo-topology.sh
 FAST_OPTS="-Dcassandra.ring_delay_ms=5000 -Dcassandra.skip_wait_for_gossip_to_settle=0"
 TMP=$(mktemp -d)
 

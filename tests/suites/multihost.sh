@@ -4,7 +4,7 @@
 # tests/suites/multihost.sh: the provisioner on Docker swarm mode, on the
 # original topology reproduced for real on this machine (issue 6).
 #
-# tests/multihost/topology.sh builds three Docker engines, each a dockerd in
+# provision/demo-topology.sh builds three Docker engines, each a dockerd in
 # its own network namespace with its own address, data root and host name:
 # infra (the registry at 192.168.99.100:5000), swarm-0 (swarm manager) and
 # swarm-1 (worker), on a bridge in a namespace of its own.  Then, with
@@ -39,7 +39,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 BUILD_DIR=${BUILD_DIR:-build}
 PROV=$ROOT/$BUILD_DIR/cass-provision
-TOPO=$ROOT/tests/multihost/topology.sh
+TOPO=$ROOT/provision/demo-topology.sh
 FAST_OPTS="-Dcassandra.ring_delay_ms=5000 -Dcassandra.skip_wait_for_gossip_to_settle=0"
 MEM=1.5g
 NODE_TIMEOUT=${MH_NODE_TIMEOUT:-600}
@@ -71,7 +71,7 @@ done
 [ -x "$PROV" ] || fatal "$PROV was not built (run make)"
 if command -v shellcheck >/dev/null; then
     if shellcheck "$TOPO" tests/suites/multihost.sh bench/multihost.sh >"$TMP/sc" 2>&1; then
-        ok "shellcheck clean: topology.sh, multihost.sh, bench/multihost.sh"
+        ok "shellcheck clean: demo-topology.sh, multihost.sh, bench/multihost.sh"
     else
         comment <"$TMP/sc"; not_ok "shellcheck findings"
     fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/multihost/topology.sh: the original multi-host set-up, for real, on
+# provision/demo-topology.sh: the original multi-host set-up, for real, on
 # this one machine.
 #
 #   infra    a Docker engine and the private registry (docker-registry on
