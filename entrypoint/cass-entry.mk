@@ -1,7 +1,8 @@
 # cass-entry: the program.  Its modules come from the other entrypoint
 # fragments (settings/addresses, limits/version/heap, privileges) and cql/;
 # it links the yamlpatch library and libyaml only.
-cass-entry_SRCS := entrypoint/main.c entrypoint/configure.c entrypoint/settings.c entrypoint/redact.c \
+cass-entry_SRCS := entrypoint/main.c entrypoint/configure.c entrypoint/settings.c entrypoint/hints.c \
+                   entrypoint/help.c entrypoint/redact.c \
                    entrypoint/addrs.c entrypoint/limits.c entrypoint/version.c \
                    entrypoint/heap.c entrypoint/privileges.c entrypoint/firststart.c entrypoint/supervise.c \
                    cql/wire.c cql/net.c cql/probe.c cql/session.c cql/split.c $(YP_LIB_SRCS)
@@ -16,7 +17,7 @@ PROGRAMS        += $(B)/cass-entry
 STATIC_PROGRAMS += cass-entry
 
 # The README's variable table comes from the same table as the parser.
-$(B)/settings-markdown: $(B)/obj/tests/drivers/settings_markdown.o $(B)/obj/entrypoint/settings.o \
+$(B)/settings-markdown: $(B)/obj/tests/drivers/settings_markdown.o $(B)/obj/entrypoint/settings.o $(B)/obj/entrypoint/help.o $(B)/obj/entrypoint/hints.o \
                         $(B)/obj/entrypoint/addrs.o $(B)/obj/entrypoint/redact.o
 	$(CC) $(LDFLAGS) -o $@ $^
 .PHONY: readme-vars

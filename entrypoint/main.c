@@ -16,6 +16,7 @@
 #include "entrypoint/heap.h"
 #include "entrypoint/limits.h"
 #include "entrypoint/privileges.h"
+#include "entrypoint/help.h"
 #include "entrypoint/settings.h"
 #include "entrypoint/supervise.h"
 #include "entrypoint/version.h"
@@ -529,7 +530,7 @@ int main(int argc, char **argv)
     } else {
         switch (s.mode) {
         case SETTINGS_HELP:
-            settings_write_help(stdout, "cass-entry");
+            help_write(stdout, "cass-entry");
             rc = 0;
             break;
         case SETTINGS_VERSION:

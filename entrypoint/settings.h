@@ -48,7 +48,7 @@
  *
  * ---- Environment ----
  * One table (settings_variables) lists every variable; it drives the parsing,
- * settings_write_help and settings_write_markdown.  Every variable NAME also
+ * help_write and help_write_markdown (help.h).  Every variable NAME also
  * has a NAME_FILE form: the value is read from that file with one trailing
  * newline (LF or CRLF) removed, and is then secret (never shown).  Both set is
  * an error.  A variable set to the empty string counts as unset (compose files
@@ -124,12 +124,7 @@ typedef struct {
 /* The table, in the order --help and the README show it. */
 const settings_variable *settings_variables(size_t *count);
 
-/* --help: usage, options and the variables, from the table. */
-void settings_write_help(FILE *out, const char *program);
-
-/* The README's section: a Markdown table of every variable plus the
- * CASSANDRA_CFG_YAML_<KEY> and _FILE rules. */
-void settings_write_markdown(FILE *out);
+/* --help and the README's table: entrypoint/help.h. */
 
 typedef enum {
     SETTINGS_RUN = 0,     /* configure cassandra.yaml etc., then exec argv */

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "entrypoint/help.h"
 #include "entrypoint/settings.h"
 
 /* ------------------------------------------------------------------ */
@@ -1067,14 +1068,14 @@ static char *capture(void (*write)(FILE *))
 
 static void write_help(FILE *f)
 {
-    settings_write_help(f, "cass-entry");
+    help_write(f, "cass-entry");
 }
 
 static void test_help_and_markdown(void **state)
 {
     (void)state;
     char *help = capture(write_help);
-    char *md = capture(settings_write_markdown);
+    char *md = capture(help_write_markdown);
     size_t n;
     const settings_variable *vars = settings_variables(&n);
     assert_true(n >= 18);
