@@ -286,7 +286,8 @@ static live_node *seed_node(run_ctx *x)
 
 /*
  * Wait until every node marked `waiting` answers CQL and the ring, in the
- * view of each waiting node and of the first seed, has every started node UN
+ * view of the first seed (see cluster.h; swarm.c also asks each waiting node:
+ * the two gates are to become one, issue 12), has every started node UN
  * (ring_ready, with others_may_be_down as it says).  Progress: a line per
  * node when it is ready.
  */
