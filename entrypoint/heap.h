@@ -56,6 +56,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "entrypoint/error.h"
+
 #include "entrypoint/limits.h"
 #include "entrypoint/version.h"
 
@@ -83,7 +85,7 @@ struct heap_plan {
  * option file when the combination would make cassandra-env.sh or the JVM
  * refuse to start.
  */
-int heap_decide(const struct heap_input *in, struct heap_plan *out, char *err, size_t errlen);
+int heap_decide(const struct heap_input *in, struct heap_plan *out, entry_error *err);
 
 /* calculate_heap_sizes() itself: sizes in MiB from memory in MiB and cpus. */
 void heap_formula(long mem_mb, int cpus, long *max_heap_mb, long *young_mb);

@@ -5,14 +5,14 @@
 #
 # ENTRY_HEAP_SRCS is for the cass-entry program (and its <name>_SRCS for the
 # static build): these three files need nothing but libc.
-ENTRY_HEAP_SRCS := entrypoint/limits.c entrypoint/version.c entrypoint/heap.c
+ENTRY_HEAP_SRCS := entrypoint/limits.c entrypoint/version.c entrypoint/heap.c entrypoint/error.c
 ENTRY_HEAP_OBJS := $(ENTRY_HEAP_SRCS:%.c=$(B)/obj/%.o)
 
-$(B)/tests/test_limits: $(B)/obj/tests/unit/test_limits.o $(B)/obj/entrypoint/limits.o
+$(B)/tests/test_limits: $(B)/obj/tests/unit/test_limits.o $(B)/obj/entrypoint/limits.o $(B)/obj/entrypoint/error.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
-$(B)/tests/test_version: $(B)/obj/tests/unit/test_version.o $(B)/obj/entrypoint/version.o
+$(B)/tests/test_version: $(B)/obj/tests/unit/test_version.o $(B)/obj/entrypoint/version.o $(B)/obj/entrypoint/error.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 

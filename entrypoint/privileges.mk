@@ -1,5 +1,5 @@
 # entrypoint/privileges: user lookup without NSS, the chown walk, the drop.
-PRIV_OBJS := $(B)/obj/entrypoint/privileges.o
+PRIV_OBJS := $(B)/obj/entrypoint/privileges.o $(B)/obj/entrypoint/error.o
 
 
 # Most of the test needs root (chown to uid 999, setuid in a child).

@@ -134,19 +134,18 @@ enum { S_LISTEN_IFACE = V_COUNT, S_RPC_IFACE, S_COUNT };
 /* Small helpers                                                      */
 
 __attribute__((format(printf, 3, 4)))
-static bool fail(settings_error *err, int code, const char *fmt, ...)
+static bool fail(entry_error *err, int code, const char *fmt, ...)
 {
     va_list ap;
-    err->exit_code = code;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    entry_failv(err, code, fmt, ap);
     va_end(ap);
     return false;
 }
 
-static bool oom(settings_error *err)
+static bool oom(entry_error *err)
 {
-    return fail(err, SETTINGS_EX_OSERR, "out of memory");
+    return fail(err, EX_OSERR, "out of memory");
 }
 
 /* What a message may show of a value. */
@@ -155,7 +154,7 @@ static const char *shown(const char *value, bool secret)
     return secret ? "***" : value;
 }
 
-static bool dup_into(char **dst, const char *src, settings_error *err)
+static bool dup_into(char **dst, const char *src, entry_error *err)
 {
     char *copy = src ? strdup(src) : NULL;
     if (src && !copy)
@@ -166,7 +165,7 @@ static bool dup_into(char **dst, const char *src, settings_error *err)
 }
 
 /* Grow an array of `size`-byte items so it holds at least n+1 of them. */
-static bool grow(void **items, size_t n, size_t size, settings_error *err)
+static bool grow(void **items, size_t n, size_t size, entry_error *err)
 {
     if ((n & (n - 1)) != 0 && n != 0)
         return true; /* capacity is the next power of two: room left */
@@ -178,7 +177,7 @@ static bool grow(void **items, size_t n, size_t size, settings_error *err)
     return true;
 }
 
-static bool push_str(char ***list, size_t *n, const char *text, settings_error *err)
+static bool push_str(char ***list, size_t *n, const char *text, entry_error *err)
 {
     if (!grow((void **)list, *n, sizeof **list, err))
         return false;
@@ -284,30 +283,30 @@ bool settings_command_on_path(void *ctx, const char *name, const char *path_env)
     }
 }
 
-bool settings_read_file(void *ctx, const char *path, char **out, char *errbuf, size_t errlen)
+bool settings_read_file(void *ctx, const char *path, char **out, entry_error *err)
 {
     (void)ctx;
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        snprintf(errbuf, errlen, "%s", strerror(errno));
+        fail(err, entry_errno_code(errno, EX_CONFIG), "%s", strerror(errno));
         return false;
     }
     size_t cap = 256, len = 0;
     char *buf = malloc(cap);
     bool ok = buf != NULL;
     if (!ok)
-        snprintf(errbuf, errlen, "out of memory");
+        oom(err);
     while (ok) {
         if (len + 1 == cap) {
             if (cap > MAX_FILE_VALUE) {
-                snprintf(errbuf, errlen, "larger than %u bytes", MAX_FILE_VALUE);
+                fail(err, EX_CONFIG, "larger than %u bytes", MAX_FILE_VALUE);
                 ok = false;
                 break;
             }
             char *bigger = realloc(buf, cap * 2);
             if (!bigger) {
-                snprintf(errbuf, errlen, "out of memory");
+                oom(err);
                 ok = false;
                 break;
             }
@@ -318,7 +317,7 @@ bool settings_read_file(void *ctx, const char *path, char **out, char *errbuf, s
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            snprintf(errbuf, errlen, "%s", strerror(errno));
+            fail(err, entry_errno_code(errno, EX_CONFIG), "%s", strerror(errno));
             ok = false;
         } else if (r == 0) {
             break;
@@ -328,7 +327,7 @@ bool settings_read_file(void *ctx, const char *path, char **out, char *errbuf, s
     }
     close(fd);
     if (ok && memchr(buf, '\0', len)) {
-        snprintf(errbuf, errlen, "contains a NUL byte");
+        fail(err, EX_CONFIG, "contains a NUL byte");
         ok = false;
     }
     if (!ok) {
@@ -346,13 +345,13 @@ bool settings_read_file(void *ctx, const char *path, char **out, char *errbuf, s
 /* The value of `name` from the environment or from the file NAME_FILE names.
  * *out is malloc'd, NULL when unset (an empty value counts as unset). */
 static bool env_read(const settings_input *in, const char *name, char **out, bool *from_file,
-                     settings_error *err)
+                     entry_error *err)
 {
     *out = NULL;
     *from_file = false;
     char fname[256];
     if (snprintf(fname, sizeof fname, "%s_FILE", name) >= (int)sizeof fname)
-        return fail(err, SETTINGS_EX_CONFIG, "%s: variable name too long", name);
+        return fail(err, EX_CONFIG, "%s: variable name too long", name);
     const char *v = env_get(in->envp, name);
     const char *fv = env_get(in->envp, fname);
     if (v && !*v)
@@ -360,19 +359,21 @@ static bool env_read(const settings_input *in, const char *name, char **out, boo
     if (fv && !*fv)
         fv = NULL;
     if (v && fv)
-        return fail(err, SETTINGS_EX_CONFIG, "%s and %s are both set: keep one", name, fname);
+        return fail(err, EX_CONFIG, "%s and %s are both set: keep one", name, fname);
     if (v) {
         *out = strdup(v);
         return *out ? true : oom(err);
     }
     if (!fv)
         return true;
-    char why[200] = "";
     char *text = NULL;
-    bool (*rf)(void *, const char *, char **, char *, size_t) =
+    bool (*rf)(void *, const char *, char **, entry_error *) =
         in->read_file ? in->read_file : settings_read_file;
-    if (!rf(in->ctx, fv, &text, why, sizeof why))
-        return fail(err, SETTINGS_EX_CONFIG, "%s=%s: cannot read it: %s", fname, fv, why);
+    if (!rf(in->ctx, fv, &text, err)) {
+        char why[200];
+        snprintf(why, sizeof why, "%.199s", err->message);
+        return fail(err, err->code, "%s=%s: cannot read it: %s", fname, fv, why);
+    }
     size_t len = strlen(text);
     /* One line ending, as `echo secret > file` writes it; anything else is data. */
     if (len && text[len - 1] == '\n') {
@@ -382,7 +383,7 @@ static bool env_read(const settings_input *in, const char *name, char **out, boo
     }
     if (len == 0) {
         free(text);
-        return fail(err, SETTINGS_EX_CONFIG, "%s=%s: the file is empty", fname, fv);
+        return fail(err, EX_CONFIG, "%s=%s: the file is empty", fname, fv);
     }
     *out = text;
     *from_file = true;
@@ -443,7 +444,7 @@ void settings_free(settings *s)
 }
 
 /* argv gets a NULL terminator that argc does not count. */
-static bool argv_push(settings *s, const char *word, settings_error *err)
+static bool argv_push(settings *s, const char *word, entry_error *err)
 {
     if (!push_str(&s->argv, &s->argc, word, err))
         return false;
@@ -484,7 +485,7 @@ static char *set_split(char *word)
     return NULL;
 }
 
-static bool add_set(settings *s, const char *word, settings_error *err)
+static bool add_set(settings *s, const char *word, entry_error *err)
 {
     char *copy = strdup(word);
     if (!copy)
@@ -493,11 +494,11 @@ static bool add_set(settings *s, const char *word, settings_error *err)
     bool ok = eq && eq != copy;
     free(copy);
     if (!ok)
-        return fail(err, SETTINGS_EX_USAGE, "--set %s: expected PATH=VALUE", word);
+        return fail(err, EX_USAGE, "--set %s: expected PATH=VALUE", word);
     return push_str(&s->sets, &s->n_sets, word, err);
 }
 
-bool settings_parse_command_line(const settings_input *in, settings *s, settings_error *err)
+bool settings_parse_command_line(const settings_input *in, settings *s, entry_error *err)
 {
     int i = 1;
     const char *conf = NULL;
@@ -508,7 +509,7 @@ bool settings_parse_command_line(const settings_input *in, settings *s, settings
             s->dry_run = true;
         } else if (strcmp(a, "--conf") == 0 || strcmp(a, "--set") == 0) {
             if (i + 1 >= in->argc)
-                return fail(err, SETTINGS_EX_USAGE, "%s needs a value", a);
+                return fail(err, EX_USAGE, "%s needs a value", a);
             if (a[2] == 'c')
                 conf = in->argv[++i];
             else if (!add_set(s, in->argv[++i], err))
@@ -531,19 +532,19 @@ bool settings_parse_command_line(const settings_input *in, settings *s, settings
         }
     }
     if (conf && !*conf)
-        return fail(err, SETTINGS_EX_USAGE, "--conf needs a directory");
+        return fail(err, EX_USAGE, "--conf needs a directory");
 
     const char *first = i < in->argc ? in->argv[i] : NULL;
     if (s->mode == SETTINGS_PROBE) {
         if (first)
-            return fail(err, SETTINGS_EX_USAGE, "--probe takes no arguments (got '%s')", first);
+            return fail(err, EX_USAGE, "--probe takes no arguments (got '%s')", first);
         if (s->n_sets || s->dry_run)
-            return fail(err, SETTINGS_EX_USAGE,
+            return fail(err, EX_USAGE,
                         "--probe cannot be combined with --set or --dry-run");
     } else if (first == NULL || first[0] == '-') {
         if (first && strcmp(first, "--") == 0) {
             if (i + 1 >= in->argc)
-                return fail(err, SETTINGS_EX_USAGE, "-- must be followed by a command");
+                return fail(err, EX_USAGE, "-- must be followed by a command");
             s->mode = SETTINGS_PASSTHROUGH;
             i++;
         } else if (!argv_push(s, "cassandra", err) || !argv_push(s, "-f", err)) {
@@ -587,7 +588,7 @@ bool settings_parse_command_line(const settings_input *in, settings *s, settings
 
     if (s->mode == SETTINGS_PASSTHROUGH) {
         if (s->n_sets)
-            return fail(err, SETTINGS_EX_USAGE,
+            return fail(err, EX_USAGE,
                         "--set has no effect on '%s': only cassandra is configured", s->argv[0]);
         return true;
     }
@@ -607,24 +608,24 @@ bool settings_parse_command_line(const settings_input *in, settings *s, settings
 /* ------------------------------------------------------------------ */
 /* Seeds, CASSANDRA_CFG_YAML_ names, secret-looking paths             */
 
-static bool seed_entry(const char *origin, char *entry, settings_seed *seed, settings_error *err)
+static bool seed_entry(const char *origin, char *entry, settings_seed *seed, entry_error *err)
 {
     char *host = entry, *port = NULL;
     memset(seed, 0, sizeof *seed);
     if (entry[0] == '[') {
         char *close = strchr(entry, ']');
         if (!close)
-            return fail(err, SETTINGS_EX_CONFIG, "%s: seed '%s': missing ']'", origin, entry);
+            return fail(err, EX_CONFIG, "%s: seed '%s': missing ']'", origin, entry);
         *close = '\0';
         host = entry + 1;
         if (close[1] == ':')
             port = close + 2;
         else if (close[1] != '\0')
-            return fail(err, SETTINGS_EX_CONFIG, "%s: seed '%s]%s': expected [v6address]:port",
+            return fail(err, EX_CONFIG, "%s: seed '%s]%s': expected [v6address]:port",
                         origin, entry, close + 1);
         addrs_ip ip;
         if (!addrs_ip_parse(host, &ip) || ip.family != AF_INET6)
-            return fail(err, SETTINGS_EX_CONFIG, "%s: seed '[%s]': not an IPv6 address", origin,
+            return fail(err, EX_CONFIG, "%s: seed '[%s]': not an IPv6 address", origin,
                         host);
         seed->is_ip = true;
     } else {
@@ -632,7 +633,7 @@ static bool seed_entry(const char *origin, char *entry, settings_seed *seed, set
         if (colon && strchr(colon + 1, ':')) {
             addrs_ip ip; /* two colons or more: a bare IPv6 address, no port */
             if (!addrs_ip_parse(entry, &ip))
-                return fail(err, SETTINGS_EX_CONFIG,
+                return fail(err, EX_CONFIG,
                             "%s: seed '%s': not an IPv6 address (write [address]:port for a port)",
                             origin, entry);
             seed->is_ip = true;
@@ -644,14 +645,14 @@ static bool seed_entry(const char *origin, char *entry, settings_seed *seed, set
             addrs_ip ip;
             seed->is_ip = addrs_ip_parse(host, &ip);
             if (!seed->is_ip && !valid_hostname(host))
-                return fail(err, SETTINGS_EX_CONFIG,
+                return fail(err, EX_CONFIG,
                             "%s: seed '%s': not a host name or an IP address", origin, host);
         }
     }
     if (port) {
         unsigned long p;
         if (!parse_uint(port, 1, 65535, &p))
-            return fail(err, SETTINGS_EX_CONFIG,
+            return fail(err, EX_CONFIG,
                         "%s: seed '%s': port '%s' is not a number from 1 to 65535", origin, host,
                         port);
         seed->port = (unsigned)p;
@@ -661,7 +662,7 @@ static bool seed_entry(const char *origin, char *entry, settings_seed *seed, set
 }
 
 static bool seeds_normalize(const settings_seed *seeds, size_t n, char **normalized,
-                            settings_error *err)
+                            entry_error *err)
 {
     size_t len = 1;
     for (size_t i = 0; i < n; i++)
@@ -685,7 +686,7 @@ static bool seeds_normalize(const settings_seed *seeds, size_t n, char **normali
 }
 
 bool settings_seeds_parse(const char *list, const char *origin, settings_seed **seeds,
-                          size_t *n_seeds, char **normalized, settings_error *err)
+                          size_t *n_seeds, char **normalized, entry_error *err)
 {
     *seeds = NULL;
     *n_seeds = 0;
@@ -713,7 +714,7 @@ bool settings_seeds_parse(const char *list, const char *origin, settings_seed **
     }
     free(copy);
     if (ok && *n_seeds == 0)
-        ok = fail(err, SETTINGS_EX_CONFIG, "%s: the seed list is empty", origin);
+        ok = fail(err, EX_CONFIG, "%s: the seed list is empty", origin);
     if (ok)
         ok = seeds_normalize(*seeds, *n_seeds, normalized, err);
     if (!ok) {
@@ -724,12 +725,12 @@ bool settings_seeds_parse(const char *list, const char *origin, settings_seed **
     return ok;
 }
 
-bool settings_cfg_yaml_path(const char *name, char **path, settings_error *err)
+bool settings_cfg_yaml_path(const char *name, char **path, entry_error *err)
 {
     *path = NULL;
     size_t plen = strlen(CFG_PREFIX);
     if (strncmp(name, CFG_PREFIX, plen) != 0 || name[plen] == '\0')
-        return fail(err, SETTINGS_EX_CONFIG, "%s: expected %s<KEY>", name, CFG_PREFIX);
+        return fail(err, EX_CONFIG, "%s: expected %s<KEY>", name, CFG_PREFIX);
     const char *rest = name + plen;
     size_t cap = strlen(rest) * 2 + 8; /* "__" -> "." or "[" + "]": never longer than this */
     char *out = malloc(cap), *o = out;
@@ -743,14 +744,14 @@ bool settings_cfg_yaml_path(const char *name, char **path, settings_error *err)
         for (size_t k = 0; k < len; k++) {
             if (!isalnum((unsigned char)part[k]) && part[k] != '_') {
                 free(out);
-                return fail(err, SETTINGS_EX_CONFIG,
+                return fail(err, EX_CONFIG,
                             "%s: only letters, digits and _ can name a yaml key", name);
             }
             digits = digits && isdigit((unsigned char)part[k]);
         }
         if (len == 0 || (digits && first)) {
             free(out);
-            return fail(err, SETTINGS_EX_CONFIG,
+            return fail(err, EX_CONFIG,
                         "%s: %s; write %sKEY__SUBKEY__0__KEY", name,
                         len == 0 ? "empty key between '__' separators"
                                  : "the first part must be a key, not an index",
@@ -806,7 +807,7 @@ typedef struct {
 typedef struct {
     const settings_input *in;
     settings *s;
-    settings_error *err;
+    entry_error *err;
     slot slots[S_COUNT];
     override *ovr;
     size_t n_ovr;
@@ -904,7 +905,7 @@ static bool class_name_value(resolver *r, int id)
              *p == '_' || *p == '$' || (*p == '.' && p[1] && p[1] != '.');
     if (ok)
         return true;
-    return fail(r->err, SETTINGS_EX_CONFIG, "%s=%s: not a Java class name", r->slots[id].origin,
+    return fail(r->err, EX_CONFIG, "%s=%s: not a Java class name", r->slots[id].origin,
                 v);
 }
 
@@ -978,7 +979,7 @@ static bool take_override(resolver *r, const char *path, const char *value, cons
             return oom(r->err);
         if (!*text) {
             free(text);
-            return fail(r->err, SETTINGS_EX_CONFIG,
+            return fail(r->err, EX_CONFIG,
                         "%s: %s needs a value here (leave it out to get the default)", origin,
                         path);
         }
@@ -1052,14 +1053,14 @@ static bool read_cfg_yaml(resolver *r)
         char name[512], base[512];
         size_t full_len = (size_t)(strchr(v->name, '=') - v->name);
         if (full_len >= sizeof name) {
-            ok = fail(r->err, SETTINGS_EX_CONFIG, "%.60s...: variable name too long", v->name);
+            ok = fail(r->err, EX_CONFIG, "%.60s...: variable name too long", v->name);
             break;
         }
         snprintf(name, sizeof name, "%.*s", (int)full_len, v->name);
         snprintf(base, sizeof base, "%.*s", (int)v->base_len, v->name);
         if (i + 1 < k && vars[i + 1].base_len == v->base_len &&
             strncmp(vars[i + 1].name, v->name, v->base_len) == 0) {
-            ok = fail(r->err, SETTINGS_EX_CONFIG, "%s and %s_FILE are both set: keep one", base,
+            ok = fail(r->err, EX_CONFIG, "%s and %s_FILE are both set: keep one", base,
                       base);
             break;
         }
@@ -1108,7 +1109,7 @@ static bool check_uint(resolver *r, int id, unsigned long min, unsigned long max
 {
     const slot *sl = &r->slots[id];
     if (!parse_uint(sl->value, min, max, out))
-        return fail(r->err, SETTINGS_EX_CONFIG, "%s: '%s' is not a number from %lu to %lu",
+        return fail(r->err, EX_CONFIG, "%s: '%s' is not a number from %lu to %lu",
                     sl->origin, shown(sl->value, sl->secret), min, max);
     return true;
 }
@@ -1138,7 +1139,7 @@ static bool take_value(resolver *r, int id, settings_value *out)
     size_t lead = strspn(v, " \t");
     memmove(v, v + lead, len - lead + 1);
     if (!*v)
-        return fail(r->err, SETTINGS_EX_CONFIG, "%s: the value is blank", sl->origin);
+        return fail(r->err, EX_CONFIG, "%s: the value is blank", sl->origin);
     out->value = sl->value;
     out->origin = sl->origin;
     out->secret = sl->secret;
@@ -1183,7 +1184,7 @@ static bool first_start_values(resolver *r)
     const slot *allow = &r->slots[V_ALLOW_DEFAULT_SUPERUSER];
     int yn = allow->value ? yes_no(allow->value) : 0;
     if (yn < 0)
-        return fail(r->err, SETTINGS_EX_CONFIG, "%s: '%s' is not yes or no", allow->origin,
+        return fail(r->err, EX_CONFIG, "%s: '%s' is not yes or no", allow->origin,
                     shown(allow->value, allow->secret));
     s->allow_default_superuser = yn == 1;
     const slot *user = &r->slots[V_USER];
@@ -1192,10 +1193,10 @@ static bool first_start_values(resolver *r)
     if (!user->origin && !dup_into(&r->slots[V_USER].origin, "CASSANDRA_USER (default)", r->err))
         return false;
     if (has_control(user->value) || !*user->value || strlen(user->value) > 128)
-        return fail(r->err, SETTINGS_EX_CONFIG, "%s: a role name of 1 to 128 characters", user->origin);
+        return fail(r->err, EX_CONFIG, "%s: a role name of 1 to 128 characters", user->origin);
     const slot *ks = &r->slots[V_KEYSPACE];
     if (ks->value && !cql_name(ks->value))
-        return fail(r->err, SETTINGS_EX_CONFIG, "%s: '%s' is not a keyspace name (letters, digits, '_', "
+        return fail(r->err, EX_CONFIG, "%s: '%s' is not a keyspace name (letters, digits, '_', "
                     "at most 48, not starting with a digit)", ks->origin, ks->value);
     const slot *roles = &r->slots[V_ROLES];
     size_t entry = 0;
@@ -1203,15 +1204,15 @@ static bool first_start_values(resolver *r)
         size_t n = strcspn(p, ","), name = strcspn(p, ":");
         entry++;
         if (name >= n || name == 0 || name + 1 == n)
-            return fail(r->err, SETTINGS_EX_CONFIG, "%s: entry %zu is not name:password",
+            return fail(r->err, EX_CONFIG, "%s: entry %zu is not name:password",
                         roles->origin, entry);
         char role[64];
         if (name >= sizeof role)
-            return fail(r->err, SETTINGS_EX_CONFIG, "%s: a role name longer than 48", roles->origin);
+            return fail(r->err, EX_CONFIG, "%s: a role name longer than 48", roles->origin);
         memcpy(role, p, name);
         role[name] = '\0';
         if (!cql_name(role))
-            return fail(r->err, SETTINGS_EX_CONFIG, "%s: '%s' is not a role name (letters, digits, '_')",
+            return fail(r->err, EX_CONFIG, "%s: '%s' is not a role name (letters, digits, '_')",
                         roles->origin, role);
         p += n + (p[n] == ',');
     }
@@ -1235,7 +1236,7 @@ static bool plain_values(resolver *r)
     for (int id = 0; id < S_COUNT; id++) {
         const slot *sl = &r->slots[id];
         if (sl->value && has_control(sl->value))
-            return fail(r->err, SETTINGS_EX_CONFIG,
+            return fail(r->err, EX_CONFIG,
                         "%s: the value contains a control character (a newline?)", sl->origin);
     }
     unsigned long wait;
@@ -1248,14 +1249,14 @@ static bool plain_values(resolver *r)
     }
     const slot *sub = &r->slots[V_LISTEN_SUBNET];
     addrs_cidr net;
-    addrs_error aerr;
+    entry_error aerr;
     if (sub->value && !addrs_cidr_parse(sub->value, &net, &aerr))
-        return fail(r->err, SETTINGS_EX_CONFIG, "%s: %s", sub->origin, aerr.message);
+        return fail(r->err, EX_CONFIG, "%s: %s", sub->origin, aerr.message);
     const slot *snitch = &r->slots[V_ENDPOINT_SNITCH];
     static const char java_name[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                     "0123456789_.$";
     if (snitch->value && strspn(snitch->value, java_name) != strlen(snitch->value))
-        return fail(r->err, SETTINGS_EX_CONFIG, "%s: '%s' is not a Java class name", snitch->origin,
+        return fail(r->err, EX_CONFIG, "%s: '%s' is not a Java class name", snitch->origin,
                     shown(snitch->value, snitch->secret));
     const slot *rpc = &r->slots[V_START_RPC];
     if (rpc->value) {
@@ -1272,13 +1273,13 @@ static bool plain_values(resolver *r)
             }
         }
         if (!found)
-            return fail(r->err, SETTINGS_EX_CONFIG, "%s: '%s' is not true or false", rpc->origin,
+            return fail(r->err, EX_CONFIG, "%s: '%s' is not true or false", rpc->origin,
                         shown(rpc->value, rpc->secret));
     }
     for (int id = V_MAX_HEAP_SIZE; id <= V_HEAP_NEWSIZE; id++) {
         const slot *sl = &r->slots[id];
         if (sl->value && !valid_heap(sl->value))
-            return fail(r->err, SETTINGS_EX_CONFIG,
+            return fail(r->err, EX_CONFIG,
                         "%s: '%s' is not a heap size such as 512M or 4G", sl->origin,
                         shown(sl->value, sl->secret));
     }
@@ -1360,7 +1361,7 @@ static bool classify(resolver *r, const slot *sl, const char *value, addr_value 
     }
     char ifs[256];
     list_ifaces(r->in->facts, ifs, sizeof ifs);
-    return fail(r->err, SETTINGS_EX_CONFIG,
+    return fail(r->err, EX_CONFIG,
                 "%s: '%s' is not auto, an IP address, a host name or an interface of this node "
                 "(interfaces: %s)",
                 sl->origin, shown(value, sl->secret), ifs);
@@ -1371,16 +1372,16 @@ static bool auto_address(resolver *r, const char *for_whom, addrs_ip *out)
     if (!r->auto_done) {
         const slot *sub = &r->slots[V_LISTEN_SUBNET];
         addrs_cidr net;
-        addrs_error aerr;
+        entry_error aerr;
         if (sub->value && !addrs_cidr_parse(sub->value, &net, &aerr))
-            return fail(r->err, SETTINGS_EX_CONFIG, "%s: %s", sub->origin, aerr.message);
+            return fail(r->err, EX_CONFIG, "%s: %s", sub->origin, aerr.message);
         const char *why = NULL, *ifname = NULL;
         if (!addrs_choose(r->in->facts, sub->value ? &net : NULL, &r->auto_ip, &why, &ifname,
                           &aerr)) {
             if (sub->value)
-                return fail(r->err, SETTINGS_EX_CONFIG, "%s=auto: %s (%s)", for_whom,
+                return fail(r->err, EX_CONFIG, "%s=auto: %s (%s)", for_whom,
                             aerr.message, sub->origin);
-            return fail(r->err, SETTINGS_EX_CONFIG, "%s=auto: %s", for_whom, aerr.message);
+            return fail(r->err, EX_CONFIG, "%s=auto: %s", for_whom, aerr.message);
         }
         char t[ADDRS_TEXT_MAX], where[200] = "";
         if (sub->value)
@@ -1403,7 +1404,7 @@ static bool resolve_own(resolver *r, const slot *sl, addr_value *a)
         r->in->resolve ? r->in->resolve : addrs_resolve;
     size_t n = res(r->in->ctx, a->text, found, MAX_RESOLVED);
     if (n == 0)
-        return fail(r->err, SETTINGS_EX_CONFIG, "%s: host name '%s' does not resolve", sl->origin,
+        return fail(r->err, EX_CONFIG, "%s: host name '%s' does not resolve", sl->origin,
                     shown(a->text, sl->secret));
     for (size_t i = 0; i < n; i++) {
         if (addrs_is_own(r->in->facts, &found[i])) {
@@ -1413,7 +1414,7 @@ static bool resolve_own(resolver *r, const slot *sl, addr_value *a)
     }
     char own[256], t[ADDRS_TEXT_MAX];
     list_addresses(r->in->facts, own, sizeof own);
-    return fail(r->err, SETTINGS_EX_CONFIG,
+    return fail(r->err, EX_CONFIG,
                 "%s: '%s' resolves to %s, which is not an address of this node (its addresses: %s)",
                 sl->origin, shown(a->text, sl->secret), addrs_ip_text(&found[0], t, sizeof t), own);
 }
@@ -1429,7 +1430,7 @@ static bool local_address(resolver *r, int addr_id, int iface_id, const char *if
     const char *addr_path = VARS[addr_id].yaml_path;
     *is_wildcard = false;
     if (as->value && is->value)
-        return fail(r->err, SETTINGS_EX_CONFIG,
+        return fail(r->err, EX_CONFIG,
                     "%s sets %s and %s sets %s: Cassandra refuses both, keep one", as->origin,
                     addr_path, is->origin, iface_path);
     const slot *sl = is->value ? is : as;
@@ -1443,7 +1444,7 @@ static bool local_address(resolver *r, int addr_id, int iface_id, const char *if
     if (is->value && a.kind != A_IFACE) {
         char ifs[256];
         list_ifaces(r->in->facts, ifs, sizeof ifs);
-        return fail(r->err, SETTINGS_EX_CONFIG,
+        return fail(r->err, EX_CONFIG,
                     "%s: %s '%s' is not an interface of this node (interfaces: %s)", origin,
                     iface_path, shown(value, sl->secret), ifs);
     }
@@ -1457,7 +1458,7 @@ static bool local_address(resolver *r, int addr_id, int iface_id, const char *if
     case A_IP:
         if (addrs_ip_is_wildcard(&a.ip)) {
             if (!wildcard_ok)
-                return fail(r->err, SETTINGS_EX_CONFIG,
+                return fail(r->err, EX_CONFIG,
                             "%s: %s is a wildcard; Cassandra needs the one address other nodes "
                             "reach this node at (leave it unset for auto)",
                             origin, shown(a.text, sl->secret));
@@ -1465,7 +1466,7 @@ static bool local_address(resolver *r, int addr_id, int iface_id, const char *if
         } else if (!addrs_is_own(r->in->facts, &a.ip)) {
             char own[256];
             list_addresses(r->in->facts, own, sizeof own);
-            return fail(r->err, SETTINGS_EX_CONFIG,
+            return fail(r->err, EX_CONFIG,
                         "%s: %s is not an address of this node (its addresses: %s)", origin,
                         shown(a.text, sl->secret), own);
         }
@@ -1524,7 +1525,7 @@ static bool announced_address(resolver *r, int id, const char *dflt, bool dflt_s
         break;
     case A_IP:
         if (addrs_ip_is_wildcard(&a.ip))
-            return fail(r->err, SETTINGS_EX_CONFIG,
+            return fail(r->err, EX_CONFIG,
                         "%s: %s is a wildcard; %s", sl->origin, shown(a.text, sl->secret),
                         wildcard_why);
         break;
@@ -1653,10 +1654,10 @@ static bool unknown_variables(resolver *r)
     return true;
 }
 
-bool settings_resolve(const settings_input *in, settings *s, settings_error *err)
+bool settings_resolve(const settings_input *in, settings *s, entry_error *err)
 {
     if (in->facts == NULL)
-        return fail(err, SETTINGS_EX_OSERR, "settings_resolve: no address facts given");
+        return fail(err, EX_OSERR, "settings_resolve: no address facts given");
     resolver r;
     memset(&r, 0, sizeof r);
     r.in = in;

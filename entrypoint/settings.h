@@ -88,7 +88,8 @@
  * heap size; a malformed CIDR or CASSANDRA_CFG_YAML_ name; NAME and NAME_FILE
  * both set or an unreadable _FILE.  The message names the variable (or
  * option) and never shows a secret value.  Usage errors exit 64 (EX_USAGE),
- * configuration errors 78 (EX_CONFIG): the code is in settings_error.
+ * configuration errors 78 (EX_CONFIG), out of memory 71 (EX_OSERR): the code
+ * is in the entry_error (entrypoint/error.h).
  */
 #ifndef CASS_ENTRY_SETTINGS_H
 #define CASS_ENTRY_SETTINGS_H
@@ -98,17 +99,8 @@
 #include <stdio.h>
 
 #include "entrypoint/addrs.h"
+#include "entrypoint/error.h"
 #include "entrypoint/redact.h"
-
-/* Exit statuses, from sysexits.h: part of cass-entry's interface. */
-#define SETTINGS_EX_USAGE  64
-#define SETTINGS_EX_OSERR  71 /* out of memory */
-#define SETTINGS_EX_CONFIG 78
-
-typedef struct {
-    int exit_code;      /* SETTINGS_EX_USAGE, SETTINGS_EX_CONFIG or SETTINGS_EX_OSERR */
-    char message[512];  /* one line, names the variable/option, no secret value */
-} settings_error;
 
 /* One row of the variable table. */
 typedef struct {
@@ -224,8 +216,9 @@ typedef struct {
      * Real: settings_command_on_path. */
     bool (*is_command)(void *ctx, const char *name, const char *path_env);
     /* Read a whole file into a malloc'd NUL-terminated buffer; false with a
-     * reason in errbuf.  Real: settings_read_file. */
-    bool (*read_file)(void *ctx, const char *path, char **out, char *errbuf, size_t errlen);
+     * reason in err (EX_OSERR: out of memory; EX_CONFIG: the file named
+     * cannot be read).  Real: settings_read_file. */
+    bool (*read_file)(void *ctx, const char *path, char **out, entry_error *err);
     /* Resolve a host name; returns how many addresses it wrote.
      * Real: addrs_resolve. */
     size_t (*resolve)(void *ctx, const char *name, addrs_ip *out, size_t max);
@@ -238,12 +231,12 @@ void settings_free(settings *s);
 /* Step 1: the options, the mode and the command to run (reads PATH and
  * CASSANDRA_CONF from in->envp).  Passthrough, help and version need nothing
  * more. */
-bool settings_parse_command_line(const settings_input *in, settings *s, settings_error *err);
+bool settings_parse_command_line(const settings_input *in, settings *s, entry_error *err);
 
 /* Step 2 (SETTINGS_RUN): the environment, the overrides, the address choice,
  * the default chain and every validation; fills edits, seeds, dc/rack, heap,
  * seed_wait and notes.  On failure s still owns what it holds (settings_free). */
-bool settings_resolve(const settings_input *in, settings *s, settings_error *err);
+bool settings_resolve(const settings_input *in, settings *s, entry_error *err);
 
 /* ---- pieces, public for the tests and for other modules ---- */
 
@@ -252,13 +245,13 @@ bool settings_resolve(const settings_input *in, settings *s, settings_error *err
  * list as Cassandra should get it (bare v6 without brackets when there is no
  * port).  `origin` names the input in messages. */
 bool settings_seeds_parse(const char *list, const char *origin, settings_seed **seeds,
-                          size_t *n_seeds, char **normalized, settings_error *err);
+                          size_t *n_seeds, char **normalized, entry_error *err);
 void settings_seeds_free(settings_seed *seeds, size_t n_seeds);
 
 /* CASSANDRA_CFG_YAML_SEED_PROVIDER__0__CLASS_NAME -> "seed_provider[0].class_name"
  * (malloc'd).  False with a message naming the variable when the name is not
  * of that form. */
-bool settings_cfg_yaml_path(const char *name, char **path, settings_error *err);
+bool settings_cfg_yaml_path(const char *name, char **path, entry_error *err);
 
 /* True when a yaml path's keys look like they hold a secret (password, secret,
  * credential, a *_token other than initial_token): its value is shown as ***. */
@@ -266,6 +259,6 @@ bool settings_path_looks_secret(const char *path);
 
 /* The real callbacks. */
 bool settings_command_on_path(void *ctx, const char *name, const char *path_env);
-bool settings_read_file(void *ctx, const char *path, char **out, char *errbuf, size_t errlen);
+bool settings_read_file(void *ctx, const char *path, char **out, entry_error *err);
 
 #endif
