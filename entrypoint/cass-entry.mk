@@ -1,7 +1,8 @@
 # cass-entry: the program.  Its modules come from the other entrypoint
 # fragments (settings/addresses, limits/version/heap, privileges) and cql/;
 # it links the yamlpatch library and libyaml only.
-cass-entry_SRCS := entrypoint/main.c entrypoint/error.c entrypoint/configure.c entrypoint/settings.c entrypoint/hints.c \
+cass-entry_SRCS := entrypoint/main.c entrypoint/error.c entrypoint/configure.c entrypoint/settings.c entrypoint/cmdline.c entrypoint/variables.c \
+                   entrypoint/envfile.c entrypoint/seeds.c entrypoint/textutil.c entrypoint/hints.c \
                    entrypoint/help.c entrypoint/redact.c \
                    entrypoint/addrs.c entrypoint/limits.c entrypoint/version.c \
                    entrypoint/heap.c entrypoint/privileges.c entrypoint/firststart.c entrypoint/supervise.c \
@@ -17,8 +18,7 @@ PROGRAMS        += $(B)/cass-entry
 STATIC_PROGRAMS += cass-entry
 
 # The README's variable table comes from the same table as the parser.
-$(B)/settings-markdown: $(B)/obj/tests/drivers/settings_markdown.o $(B)/obj/entrypoint/settings.o $(B)/obj/entrypoint/help.o $(B)/obj/entrypoint/hints.o \
-                        $(B)/obj/entrypoint/addrs.o $(B)/obj/entrypoint/redact.o $(B)/obj/entrypoint/error.o
+$(B)/settings-markdown: $(B)/obj/tests/drivers/settings_markdown.o $(ENTRY_SETTINGS_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^
 .PHONY: readme-vars
 readme-vars: $(B)/settings-markdown

@@ -22,6 +22,20 @@ int entry_fail(entry_error *err, int code, const char *fmt, ...)
     return code;
 }
 
+bool entry_reject(entry_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    entry_failv(err, code, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool entry_no_memory(entry_error *err)
+{
+    return entry_reject(err, EX_OSERR, "out of memory");
+}
+
 int entry_errno_code(int errnum, int otherwise)
 {
     return errnum == ENOMEM ? EX_OSERR : otherwise;

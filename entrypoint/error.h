@@ -27,6 +27,7 @@
 #define ENTRYPOINT_ERROR_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <sysexits.h>
 
 typedef struct {
@@ -42,6 +43,13 @@ int entry_fail(entry_error *err, int code, const char *fmt, ...)
 /* The same with a va_list, for a module's own wrapper. */
 int entry_failv(entry_error *err, int code, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
+
+/* entry_fail for a function that answers true or false: always false. */
+bool entry_reject(entry_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "out of memory", EX_OSERR; always false. */
+bool entry_no_memory(entry_error *err);
 
 /* The code for a failed call that set errno: EX_OSERR when memory ran out
  * (ENOMEM), `otherwise` for every other errno. */

@@ -13,6 +13,7 @@
  * Exit status: the README's table (error.h lists the codes), 126/127 the
  * command could not be executed, 1 --probe: not ready.
  */
+#include "entrypoint/cmdline.h"
 #include "entrypoint/configure.h"
 #include "entrypoint/error.h"
 #include "entrypoint/firststart.h"

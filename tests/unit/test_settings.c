@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "entrypoint/cmdline.h"
 #include "entrypoint/help.h"
 #include "entrypoint/settings.h"
 
@@ -841,7 +842,7 @@ static void test_seeds_parse(void **state)
     size_t n;
     char *norm;
     entry_error err;
-    assert_true(settings_seeds_parse(" cass1 ,cass2:7000,[fd00::1]:7001,fd00::2,10.0.0.1,"
+    assert_true(seeds_parse(" cass1 ,cass2:7000,[fd00::1]:7001,fd00::2,10.0.0.1,"
                                      "[fd00::3], 10.0.0.2:9000,",
                                      "T", &seeds, &n, &norm, &err));
     assert_int_equal(n, 7);
@@ -859,12 +860,12 @@ static void test_seeds_parse(void **state)
     assert_true(seeds[4].is_ip);
     assert_string_equal(seeds[5].host, "fd00::3");
     assert_int_equal(seeds[6].port, 9000);
-    settings_seeds_free(seeds, n);
+    seeds_free(seeds, n);
     free(norm);
 
-    assert_true(settings_seeds_parse("cassandra_1.my-net", "T", &seeds, &n, &norm, &err));
+    assert_true(seeds_parse("cassandra_1.my-net", "T", &seeds, &n, &norm, &err));
     assert_int_equal(n, 1); /* compose service names have '_' */
-    settings_seeds_free(seeds, n);
+    seeds_free(seeds, n);
     free(norm);
 
     static const char *const bad[] = {
@@ -873,7 +874,7 @@ static void test_seeds_parse(void **state)
         "fd00::1:7000:zz", "a..b"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         memset(&err, 0, sizeof err);
-        if (settings_seeds_parse(bad[i], "THE_ORIGIN", &seeds, &n, &norm, &err))
+        if (seeds_parse(bad[i], "THE_ORIGIN", &seeds, &n, &norm, &err))
             fail_msg("seed list '%s' was accepted", bad[i]);
         assert_non_null(strstr(err.message, "THE_ORIGIN"));
         assert_int_equal(err.code, EX_CONFIG);
