@@ -12,8 +12,8 @@
  * Nothing here keeps state or allocates: every function works on the caller's
  * structs.
  */
-#ifndef CASS_ENTRY_ADDRS_H
-#define CASS_ENTRY_ADDRS_H
+#ifndef ENTRYPOINT_ADDRS_H
+#define ENTRYPOINT_ADDRS_H
 
 #include <stdbool.h>
 #include <stddef.h>

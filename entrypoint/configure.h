@@ -11,8 +11,8 @@
  * caller points CASSANDRA_CONF at it (a host file shared by several nodes must
  * not receive each node's address in turn).
  */
-#ifndef CASS_ENTRY_CONFIGURE_H
-#define CASS_ENTRY_CONFIGURE_H
+#ifndef ENTRYPOINT_CONFIGURE_H
+#define ENTRYPOINT_CONFIGURE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,10 +1,10 @@
 /* firststart: see firststart.h. */
 #include "entrypoint/firststart.h"
 
+#include "cql/net.h"
 #include "cql/probe.h"
 #include "cql/session.h"
 #include "cql/split.h"
-#include "cql/net.h"
 
 #include <dirent.h>
 #include <pwd.h>

@@ -18,8 +18,8 @@
  * same schema change.  Everything is idempotent: a restart or a new node finds
  * the work done and does nothing.
  */
-#ifndef FIRSTSTART_H
-#define FIRSTSTART_H
+#ifndef ENTRYPOINT_FIRSTSTART_H
+#define ENTRYPOINT_FIRSTSTART_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -50,8 +50,8 @@
  *     JVM starts: -Xmx without -Xms or the reverse, -Xmn without -Xmx, -Xmn with
  *     G1 (4.0 on), CMS and G1 both selected, a size the JVM would not parse.
  */
-#ifndef CASS_ENTRY_HEAP_H
-#define CASS_ENTRY_HEAP_H
+#ifndef ENTRYPOINT_HEAP_H
+#define ENTRYPOINT_HEAP_H
 
 #include <stdbool.h>
 #include <stddef.h>

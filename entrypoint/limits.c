@@ -2,7 +2,6 @@
  * limits: the container's memory and cpu limits (see limits.h for the rules).
  */
 #include "entrypoint/limits.h"
-#include "entrypoint/error.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -35,8 +35,8 @@
  * Every path is read below `root` ("" or NULL = the real "/"), so tests build
  * fake trees in a temporary directory.
  */
-#ifndef CASS_ENTRY_LIMITS_H
-#define CASS_ENTRY_LIMITS_H
+#ifndef ENTRYPOINT_LIMITS_H
+#define ENTRYPOINT_LIMITS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -13,18 +13,18 @@
  * Exit status: the README's table (error.h lists the codes), 126/127 the
  * command could not be executed, 1 --probe: not ready.
  */
+#include "cql/probe.h"
 #include "entrypoint/cmdline.h"
 #include "entrypoint/configure.h"
 #include "entrypoint/error.h"
 #include "entrypoint/firststart.h"
 #include "entrypoint/heap.h"
+#include "entrypoint/help.h"
 #include "entrypoint/limits.h"
 #include "entrypoint/privileges.h"
-#include "entrypoint/help.h"
 #include "entrypoint/settings.h"
 #include "entrypoint/supervise.h"
 #include "entrypoint/version.h"
-#include "cql/probe.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -58,8 +58,8 @@
  * configuration errors 78 (EX_CONFIG), out of memory 71 (EX_OSERR): the code
  * is in the entry_error (entrypoint/error.h).
  */
-#ifndef CASS_ENTRY_SETTINGS_H
-#define CASS_ENTRY_SETTINGS_H
+#ifndef ENTRYPOINT_SETTINGS_H
+#define ENTRYPOINT_SETTINGS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,9 +67,9 @@
 
 #include "entrypoint/addrs.h"
 #include "entrypoint/error.h"
+#include "entrypoint/redact.h"
 #include "entrypoint/seeds.h"
 #include "entrypoint/variables.h"
-#include "entrypoint/redact.h"
 
 /* --help and the README's table: entrypoint/help.h. */
 

@@ -2,7 +2,6 @@
  * version: the installed Cassandra version and its JVM options (see version.h).
  */
 #include "entrypoint/version.h"
-#include "entrypoint/error.h"
 
 #include <dirent.h>
 #include <errno.h>

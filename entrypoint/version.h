@@ -30,8 +30,8 @@
  * The tests are the scripts' own: a substring "Xmx", "Xms", "Xmn",
  * "UseConcMarkSweepGC", and "UseG1GC" (3.x) or "+UseG1GC" (4.0 on).
  */
-#ifndef CASS_ENTRY_VERSION_H
-#define CASS_ENTRY_VERSION_H
+#ifndef ENTRYPOINT_VERSION_H
+#define ENTRYPOINT_VERSION_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "entrypoint/limits.h"
-#include "testfs.h"
+#include "tests/unit/testfs.h"
 
 #define GIB (UINT64_C(1) << 30)
 #define MIB (UINT64_C(1) << 20)

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "entrypoint/privileges.h"
-#include "testfs.h"
+#include "tests/unit/testfs.h"
 
 enum { CASS_UID = 999, CASS_GID = 999 };
 

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "entrypoint/version.h"
-#include "testfs.h"
+#include "tests/unit/testfs.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 
