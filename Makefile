@@ -1,7 +1,8 @@
 # cass-entry: top-level build.  `make` builds, `make test` runs every test suite,
 # `make static` builds fully static binaries, `make asan` builds and tests under
 # AddressSanitizer + UBSan.  Each part of the project adds its own rules in a
-# build.mk fragment next to its sources; this file only holds what they share.
+# fragment next to its sources (listed below, in the order they are read);
+# this file only holds what they share.
 
 B        ?= build
 CC       ?= cc
@@ -20,21 +21,25 @@ UNIT_TESTS :=
 .PHONY: all test static asan clean
 all: programs unit-tests
 
-# The parts, each in the order of what it needs (a fragment may use the
-# variables of those above it):
-#   yamlpatch   the YAML editor library and CLI
-#   cql         the CQL client (probe, session, statement splitter)
-#   entrypoint  cass-entry: settings/addresses, limits/version/heap, privileges,
-#               then the program itself (it links the two libraries above)
-#   provision   the Engine API library, then cass-provision (plan, one engine,
-#               swarm)
-#   image       the image pipeline and `make static`
-#   tests/fuzz  the libFuzzer target (not part of `all`)
+# The parts, one build.mk each (provision: three), in the order of what they
+# need: a fragment may use the variables of those above it, never of those
+# below.
+#   yamlpatch/build.mk   the YAML editor library and CLI
+#   cql/build.mk         the CQL client (probe, session, statement splitter)
+#   entrypoint/build.mk  cass-entry and its tests (uses CQL_SRCS, YP_LIB*)
+#   provision/engine.mk  the Engine API library
+#   provision/cluster.mk cass-provision (plan, one engine; uses the library)
+#   provision/swarm.mk   cass-provision on a swarm: its unit test
+#   image/build.mk       `make image`, and `make static` for every
+#                        STATIC_PROGRAMS of the parts above
+#   tests/fuzz/fuzz.mk   the libFuzzer target (not part of `all`)
 include yamlpatch/build.mk
 include cql/build.mk
-include entrypoint/settings.mk entrypoint/heap.mk entrypoint/privileges.mk entrypoint/cass-entry.mk
-include provision/engine.mk provision/cluster.mk provision/swarm.mk
-include image/image.mk image/static.mk
+include entrypoint/build.mk
+include provision/engine.mk
+include provision/cluster.mk
+include provision/swarm.mk
+include image/build.mk
 include tests/fuzz/fuzz.mk
 
 .PHONY: programs unit-tests

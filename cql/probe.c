@@ -4,6 +4,7 @@
  * (native_protocol_v4.spec, sections 2 and 4.2.4).
  */
 #include "cql/probe.h"
+
 #include "cql/net.h"
 
 #include <errno.h>

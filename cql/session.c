@@ -2,6 +2,7 @@
  * sections 4.1.1 (STARTUP), 4.1.2 (AUTH_RESPONSE), 4.1.4 (QUERY), 4.2.5
  * (RESULT) and 6 (SASL PLAIN, as PasswordAuthenticator takes it). */
 #include "cql/session.h"
+
 #include "cql/net.h"
 
 #include <stdio.h>

@@ -79,12 +79,12 @@ static bool ip6_is_unusable(const addrs_ip *ip)
     return ip->bytes[0] == 0xff || memcmp(ip->bytes, mapped, 12) == 0;
 }
 
-bool addrs_cidr_parse(const char *text, addrs_cidr *out, addrs_error *err)
+bool addrs_cidr_parse(const char *text, addrs_cidr *out, entry_error *err)
 {
     char buf[ADDRS_TEXT_MAX + 8];
     memset(out, 0, sizeof *out);
     if (text == NULL || strlen(text) >= sizeof buf) {
-        snprintf(err->message, sizeof err->message,
+        entry_fail(err, EX_CONFIG,
                  "not a network in CIDR form (a.b.c.d/n or v6::/n)");
         return false;
     }
@@ -93,7 +93,7 @@ bool addrs_cidr_parse(const char *text, addrs_cidr *out, addrs_error *err)
     if (slash)
         *slash = '\0';
     if (!addrs_ip_parse(buf, &out->net)) {
-        snprintf(err->message, sizeof err->message,
+        entry_fail(err, EX_CONFIG,
                  "'%s' is not an IPv4 or IPv6 address (expected a.b.c.d/n or v6::/n)", buf);
         return false;
     }
@@ -105,7 +105,7 @@ bool addrs_cidr_parse(const char *text, addrs_cidr *out, addrs_error *err)
         errno = 0;
         unsigned long n = strtoul(p, &end, 10);
         if (*p < '0' || *p > '9' || *end != '\0' || errno || n > max) {
-            snprintf(err->message, sizeof err->message,
+            entry_fail(err, EX_CONFIG,
                      "prefix length '%s' is not a number from 0 to %u", p, max);
             return false;
         }
@@ -209,12 +209,11 @@ static void hosts_line(addrs_facts *facts, char *line)
     }
 }
 
-bool addrs_facts_read_hosts(addrs_facts *facts, const char *etc_dir, addrs_error *err)
+bool addrs_facts_read_hosts(addrs_facts *facts, const char *etc_dir, entry_error *err)
 {
     char path[4096];
     if (snprintf(path, sizeof path, "%s/hosts", etc_dir) >= (int)sizeof path) {
-        snprintf(err->message, sizeof err->message, "%s/hosts: path too long", etc_dir);
-        err->exit_code = 78;
+        entry_fail(err, EX_CONFIG, "%s/hosts: path too long", etc_dir);
         return false;
     }
     if (facts->hostname[0] == '\0')
@@ -223,8 +222,7 @@ bool addrs_facts_read_hosts(addrs_facts *facts, const char *etc_dir, addrs_error
     if (f == NULL) {
         if (errno == ENOENT)
             return true; /* no hosts file: the other rules still choose */
-        snprintf(err->message, sizeof err->message, "%.250s: %s", path, strerror(errno));
-        err->exit_code = errno == ENOMEM ? 71 : 74; /* EX_OSERR, EX_IOERR */
+        entry_fail(err, entry_errno_code(errno, EX_IOERR), "%.250s: %s", path, strerror(errno));
         return false;
     }
     char *line = NULL;
@@ -238,20 +236,18 @@ bool addrs_facts_read_hosts(addrs_facts *facts, const char *etc_dir, addrs_error
     bool nomem = errno == ENOMEM;
     bool ok = !ferror(f) && !nomem;
     if (!ok) {
-        snprintf(err->message, sizeof err->message, "%.250s: %s", path, nomem ? "out of memory" : "read error");
-        err->exit_code = nomem ? 71 : 74;
+        entry_fail(err, nomem ? EX_OSERR : EX_IOERR, "%.250s: %s", path, nomem ? "out of memory" : "read error");
     }
     free(line);
     fclose(f);
     return ok;
 }
 
-bool addrs_facts_load(addrs_facts *facts, const char *etc_dir, addrs_error *err)
+bool addrs_facts_load(addrs_facts *facts, const char *etc_dir, entry_error *err)
 {
     addrs_facts_init(facts);
     if (gethostname(facts->hostname, sizeof facts->hostname - 1) != 0) {
-        snprintf(err->message, sizeof err->message, "gethostname: %s", strerror(errno));
-        err->exit_code = 71; /* EX_OSERR */
+        entry_fail(err, EX_OSERR, "gethostname: %s", strerror(errno));
         return false;
     }
     facts->hostname[sizeof facts->hostname - 1] = '\0';
@@ -259,8 +255,7 @@ bool addrs_facts_load(addrs_facts *facts, const char *etc_dir, addrs_error *err)
         return false;
     struct ifaddrs *list;
     if (getifaddrs(&list) != 0) {
-        snprintf(err->message, sizeof err->message, "getifaddrs: %s", strerror(errno));
-        err->exit_code = 71;
+        entry_fail(err, EX_OSERR, "getifaddrs: %s", strerror(errno));
         return false;
     }
     addrs_facts_add_ifaddrs(facts, list);
@@ -326,7 +321,7 @@ static void chosen(const addrs_iface *ifc, addrs_ip *out, const char **why, cons
 }
 
 bool addrs_choose(const addrs_facts *facts, const addrs_cidr *subnet, addrs_ip *out,
-                  const char **why, const char **iface_name, addrs_error *err)
+                  const char **why, const char **iface_name, entry_error *err)
 {
     if (subnet) {
         for (size_t i = 0; i < facts->n_ifaces; i++) {
@@ -337,7 +332,7 @@ bool addrs_choose(const addrs_facts *facts, const addrs_cidr *subnet, addrs_ip *
             }
         }
         char net[ADDRS_TEXT_MAX];
-        snprintf(err->message, sizeof err->message,
+        entry_fail(err, EX_CONFIG,
                  "no interface of this node that is up has an address in %s/%u",
                  addrs_ip_text(&subnet->net, net, sizeof net), subnet->prefix);
         return false;
@@ -364,7 +359,7 @@ bool addrs_choose(const addrs_facts *facts, const addrs_cidr *subnet, addrs_ip *
         if (family == AF_INET6)
             break;
     }
-    snprintf(err->message, sizeof err->message,
+    entry_fail(err, EX_CONFIG,
              "this node has no address to listen on (no interface that is up has a "
              "non-loopback, non-link-local address)");
     return false;

@@ -12,11 +12,13 @@
  * Nothing here keeps state or allocates: every function works on the caller's
  * structs.
  */
-#ifndef CASS_ENTRY_ADDRS_H
-#define CASS_ENTRY_ADDRS_H
+#ifndef ENTRYPOINT_ADDRS_H
+#define ENTRYPOINT_ADDRS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "entrypoint/error.h"
 
 struct ifaddrs;
 
@@ -61,14 +63,6 @@ typedef struct {
     size_t n_ifaces;
 } addrs_facts;
 
-/* One line of explanation for a failure, for the caller to print, and the
- * exit status it calls for (addrs_facts_load: 71 when the system refused
- * gethostname/getifaddrs, 74 when the hosts file could not be read). */
-typedef struct {
-    int exit_code;
-    char message[320];
-} addrs_error;
-
 /* ---- addresses and networks (pure) ---- */
 
 /* Parse a numeric IPv4 or IPv6 address ("10.0.0.1", "fd00::2").  A scope
@@ -87,7 +81,7 @@ bool addrs_ip_is_link_local(const addrs_ip *ip); /* 169.254.0.0/16 or fe80::/10 
 /* Parse "10.1.0.0/16" or "fd00:1::/64".  Host bits below the prefix are
  * accepted and ignored ("10.1.2.3/16" is 10.1.0.0/16), as ip(8) does.
  * A bare address is a /32 or /128.  On failure fills err and returns false. */
-bool addrs_cidr_parse(const char *text, addrs_cidr *out, addrs_error *err);
+bool addrs_cidr_parse(const char *text, addrs_cidr *out, entry_error *err);
 
 /* True when ip is inside net (never across families). */
 bool addrs_cidr_contains(const addrs_cidr *net, const addrs_ip *ip);
@@ -114,11 +108,11 @@ void addrs_facts_add_ifaddrs(addrs_facts *facts, const struct ifaddrs *list);
  * that names facts->hostname (canonical name or alias, case-insensitive).
  * A missing hosts file is not an error (nothing is added); an unreadable one
  * is.  Comments (#) and malformed lines are skipped. */
-bool addrs_facts_read_hosts(addrs_facts *facts, const char *etc_dir, addrs_error *err);
+bool addrs_facts_read_hosts(addrs_facts *facts, const char *etc_dir, entry_error *err);
 
 /* The whole set from the real system: gethostname, <etc_dir>/hosts ("/etc" in
  * production), getifaddrs.  False with err filled when a system call fails. */
-bool addrs_facts_load(addrs_facts *facts, const char *etc_dir, addrs_error *err);
+bool addrs_facts_load(addrs_facts *facts, const char *etc_dir, entry_error *err);
 
 /* True when ip is one of this node's interface addresses (up or not). */
 bool addrs_is_own(const addrs_facts *facts, const addrs_ip *ip);
@@ -148,7 +142,7 @@ bool addrs_iface_address(const addrs_facts *facts, const char *name, addrs_ip *o
  * chose ("in CASSANDRA_LISTEN_SUBNET", "the host name's /etc/hosts entry", ...)
  * and *iface_name (optional) to the chosen interface's name. */
 bool addrs_choose(const addrs_facts *facts, const addrs_cidr *subnet, addrs_ip *out,
-                  const char **why, const char **iface_name, addrs_error *err);
+                  const char **why, const char **iface_name, entry_error *err);
 
 /* Resolve a host name with getaddrinfo; up to max addresses in the resolver's
  * order.  Returns the count, 0 when the name does not resolve.  This is the

@@ -1,6 +1,6 @@
 /* configure.c: see configure.h. */
 #include "entrypoint/configure.h"
-#include "entrypoint/errmsg.h"
+#include "entrypoint/error.h"
 
 #include "yamlpatch/udiff.h"
 #include "yamlpatch/yamlpatch.h"
@@ -111,14 +111,14 @@ static yp_value_type yp_type_of(settings_value_type t)
     }
 }
 
-static int yaml_error(char *err, size_t errlen, const char *file, const settings_edit *e,
+static int yaml_error(entry_error *err, const char *file, const settings_edit *e,
                       const yp_error *ye)
 {
-    if (ye->code == YP_ERR_NOMEM) return errmsg(err, errlen, CONFIGURE_EX_OSERR, "%s: out of memory", file);
+    if (ye->code == YP_ERR_NOMEM) return entry_fail(err, EX_OSERR, "%s: out of memory", file);
     if (ye->line)
-        return errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s (from %s)", file, ye->line,
+        return entry_fail(err, EX_CONFIG, "%s:%lu:%lu: %s (from %s)", file, ye->line,
                       ye->column, ye->message, e ? e->origin : "the file");
-    return errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s: %s (from %s)", file, ye->message,
+    return entry_fail(err, EX_CONFIG, "%s: %s (from %s)", file, ye->message,
                   e ? e->origin : "the file");
 }
 
@@ -140,7 +140,7 @@ static bool worth_applying(const settings_edit *e, yp_status have, const char *o
 /* Apply the edits as one yamlpatch batch (one re-parse, all or nothing), then
  * log each value that changed. */
 static int apply_resolved(yp_doc *doc, const char *file, const settings_edit *es, size_t n,
-                          conf_plan *plan, char *err, size_t errlen)
+                          conf_plan *plan, entry_error *err)
 {
     char **olds = calloc(n ? n : 1, sizeof *olds);
     yp_status *have = calloc(n ? n : 1, sizeof *have);
@@ -148,7 +148,7 @@ static int apply_resolved(yp_doc *doc, const char *file, const settings_edit *es
     bool *used = calloc(n ? n : 1, sizeof *used);
     int rc = 0;
     if (!olds || !have || !edits || !used)
-        rc = errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+        rc = entry_fail(err, EX_OSERR, "out of memory");
     size_t k = 0;
     yp_error ye;
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -165,7 +165,7 @@ static int apply_resolved(yp_doc *doc, const char *file, const settings_edit *es
             yp_edit e = to_yp_edit(&es[i]);
             if (used[i] && yp_apply(doc, &e, 1, &one) != YP_OK) culprit = &es[i];
         }
-        rc = yaml_error(err, errlen, file, culprit, culprit ? &one : &ye);
+        rc = yaml_error(err, file, culprit, culprit ? &one : &ye);
     }
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char *now = NULL;
@@ -230,7 +230,7 @@ static int resolve_class_names(yp_doc *doc, const settings_edit *es, size_t n,
 }
 
 static int apply_edits(yp_doc *doc, const char *file, const settings_edit *given, size_t n_given,
-                       conf_plan *plan, char *err, size_t errlen)
+                       conf_plan *plan, entry_error *err)
 {
     settings_edit *es = calloc(n_given ? n_given : 1, sizeof *es);
     char **owned = calloc(n_given ? n_given : 1, sizeof *owned);
@@ -239,9 +239,9 @@ static int apply_edits(yp_doc *doc, const char *file, const settings_edit *given
         for (size_t i = 0; owned && i < n_given; i++) free(owned[i]);
         free(owned);
         free(es);
-        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+        return entry_fail(err, EX_OSERR, "out of memory");
     }
-    int rc = apply_resolved(doc, file, es, n, plan, err, errlen);
+    int rc = apply_resolved(doc, file, es, n, plan, err);
     for (size_t i = 0; i < n_given; i++) free(owned[i]);
     free(owned);
     free(es);
@@ -268,7 +268,7 @@ bool configure_dir_has_entries(const char *dir)
 
 /* DC/rack only count with a snitch that reads cassandra-rackdc.properties. */
 static int choose_snitch(yp_doc *doc, const settings *s, const char *data_dir, conf_plan *plan,
-                         char *err, size_t errlen)
+                         entry_error *err)
 {
     if ((!s->dc.value && !s->rack.value) || edits_path(s, "endpoint_snitch")) return 0;
     char *snitch = NULL;
@@ -289,7 +289,7 @@ static int choose_snitch(yp_doc *doc, const settings *s, const char *data_dir, c
                                 .type = SETTINGS_VALUE_STRING,
                                 .origin = "CASSANDRA_DC/CASSANDRA_RACK: the snitch must read "
                                           "cassandra-rackdc.properties; no data yet" };
-            rc = apply_edits(doc, "cassandra.yaml", &e, 1, plan, err, errlen);
+            rc = apply_edits(doc, "cassandra.yaml", &e, 1, plan, err);
         }
     }
     free(snitch);
@@ -358,7 +358,7 @@ static int add_change(conf_plan *plan, const char *dir, const char *name, char *
  * provider: an override such as --set 'seed_provider=[]' must not slip past
  * the rule that an empty seed list is a 78.  A custom provider is its owner's
  * business. */
-static int check_seeds(const yp_doc *doc, const char *path, char *err, size_t errlen)
+static int check_seeds(const yp_doc *doc, const char *path, entry_error *err)
 {
     char *cls = NULL, *seeds = NULL;
     bool scalar;
@@ -371,9 +371,9 @@ static int check_seeds(const yp_doc *doc, const char *path, char *err, size_t er
     }
     yp_status st = yp_get(doc, "seed_provider[0].parameters[0].seeds", &seeds, &scalar, &ye);
     if (st == YP_ERR_NOMEM)
-        rc = errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+        rc = entry_fail(err, EX_OSERR, "out of memory");
     else if (st != YP_OK || !scalar || !seeds || strspn(seeds, " ,") == strlen(seeds))
-        rc = errmsg(err, errlen, SETTINGS_EX_CONFIG,
+        rc = entry_fail(err, EX_CONFIG,
                     "%s: after the edits seed_provider names no seed "
                     "(seed_provider[0].parameters[0].seeds): check --set and CASSANDRA_CFG_YAML_SEED_PROVIDER",
                     path);
@@ -384,7 +384,7 @@ static int check_seeds(const yp_doc *doc, const char *path, char *err, size_t er
 
 /* The authenticator the edited file names: `authenticator: X`, or from 5.0
  * on `authenticator:` with `class_name: X` under it. */
-static int read_authenticator(const yp_doc *doc, conf_plan *plan, char *err, size_t errlen)
+static int read_authenticator(const yp_doc *doc, conf_plan *plan, entry_error *err)
 {
     char *value = NULL;
     bool scalar = false;
@@ -395,48 +395,47 @@ static int read_authenticator(const yp_doc *doc, conf_plan *plan, char *err, siz
         value = NULL;
         st = yp_get(doc, "authenticator.class_name", &value, &scalar, &ye);
     }
-    if (st == YP_ERR_NOMEM) return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+    if (st == YP_ERR_NOMEM) return entry_fail(err, EX_OSERR, "out of memory");
     if (st != YP_OK) value = NULL; /* no such key: none */
     plan->authenticator = value ? value : strdup("");
-    return plan->authenticator ? 0 : errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+    return plan->authenticator ? 0 : entry_fail(err, EX_OSERR, "out of memory");
 }
 
-static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, char *err,
-                     size_t errlen)
+static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, entry_error *err)
 {
     char *path = join_path(plan->source_dir, "cassandra.yaml"), *bytes;
     size_t len;
     yp_error ye;
     if (!path)
-        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+        return entry_fail(err, EX_OSERR, "out of memory");
     if (yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
         free(path);
-        return errmsg(err, errlen, ye.code == YP_ERR_NOMEM ? CONFIGURE_EX_OSERR : CONFIGURE_EX_IOERR, "%s",
+        return entry_fail(err, ye.code == YP_ERR_NOMEM ? EX_OSERR : EX_IOERR, "%s",
                       ye.message);
     }
     yp_doc *doc = yp_doc_load(bytes, len, false, &ye);
     int rc = 0;
     if (!doc) {
-        rc = ye.code == YP_ERR_NOMEM ? errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory")
-                                     : errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path,
+        rc = ye.code == YP_ERR_NOMEM ? entry_fail(err, EX_OSERR, "out of memory")
+                                     : entry_fail(err, EX_CONFIG, "%s:%lu:%lu: %s", path,
                                               ye.line, ye.column, ye.message);
     } else {
-        rc = apply_edits(doc, path, s->edits, s->n_edits, plan, err, errlen);
-        if (rc == 0) rc = check_seeds(doc, path, err, errlen);
-        if (rc == 0) rc = choose_snitch(doc, s, data_dir, plan, err, errlen);
-        if (rc == 0) rc = read_authenticator(doc, plan, err, errlen);
+        rc = apply_edits(doc, path, s->edits, s->n_edits, plan, err);
+        if (rc == 0) rc = check_seeds(doc, path, err);
+        if (rc == 0) rc = choose_snitch(doc, s, data_dir, plan, err);
+        if (rc == 0) rc = read_authenticator(doc, plan, err);
     }
     if (rc == 0) {
         size_t new_len;
         const char *nb = yp_doc_bytes(doc, &new_len);
         char *copy = malloc(new_len + 1);
         if (!copy)
-            rc = errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+            rc = entry_fail(err, EX_OSERR, "out of memory");
         else {
             memcpy(copy, nb, new_len);
             copy[new_len] = '\0';
             if (add_change(plan, plan->conf_dir, "cassandra.yaml", bytes, len, copy, new_len))
-                rc = errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+                rc = entry_fail(err, EX_OSERR, "out of memory");
             bytes = NULL;
         }
     }
@@ -446,22 +445,22 @@ static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, c
     return rc;
 }
 
-static int plan_rackdc(const settings *s, conf_plan *plan, char *err, size_t errlen)
+static int plan_rackdc(const settings *s, conf_plan *plan, entry_error *err)
 {
     if (!s->dc.value && !s->rack.value) return 0;
     char *path = join_path(plan->source_dir, "cassandra-rackdc.properties"), *bytes = NULL;
     size_t len = 0;
     yp_error ye;
     if (!path)
-        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+        return entry_fail(err, EX_OSERR, "out of memory");
     if (access(path, F_OK) == 0 && yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
         free(path);
-        return errmsg(err, errlen, ye.code == YP_ERR_NOMEM ? CONFIGURE_EX_OSERR : CONFIGURE_EX_IOERR, "%s",
+        return entry_fail(err, ye.code == YP_ERR_NOMEM ? EX_OSERR : EX_IOERR, "%s",
                       ye.message);
     }
     free(path);
     if (!bytes && !(bytes = strdup("")))
-        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+        return entry_fail(err, EX_OSERR, "out of memory");
     /* yp_file_read's buffer is not NUL-terminated: copy exactly len bytes */
     char *text = strndup(bytes, len);
     const struct { const char *key; const settings_value *v; } props[] = {
@@ -477,24 +476,24 @@ static int plan_rackdc(const settings *s, conf_plan *plan, char *err, size_t err
     if (!text) free(bytes); /* add_change takes both, or frees both */
     if (!text || add_change(plan, plan->conf_dir, "cassandra-rackdc.properties", bytes, len, text,
                             strlen(text)))
-        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+        return entry_fail(err, EX_OSERR, "out of memory");
     return 0;
 }
 
 int configure_plan(const settings *s, const char *runtime_dir, const char *data_dir,
-                   conf_plan *plan, char *err, size_t errlen)
+                   conf_plan *plan, entry_error *err)
 {
     memset(plan, 0, sizeof *plan);
     plan->source_dir = strdup(s->conf_dir);
     const char *why;
     if (!input_only_reason(s->conf_dir, &why))
-        return errmsg(err, errlen, CONFIGURE_EX_OSERR,
+        return entry_fail(err, EX_OSERR,
                       "out of memory while checking whether %s may be written", s->conf_dir);
     plan->copied = why != NULL;
     plan->conf_dir = strdup(why ? runtime_dir : s->conf_dir);
     plan->copy_reason = why ? strdup(why) : NULL;
     if (!plan->source_dir || !plan->conf_dir || (why && !plan->copy_reason))
-        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+        return entry_fail(err, EX_OSERR, "out of memory");
     if (why)
         plan_log(plan, "%s is %s: the configuration is copied to %s and CASSANDRA_CONF points "
                  "there", s->conf_dir, why, runtime_dir);
@@ -502,10 +501,10 @@ int configure_plan(const settings *s, const char *runtime_dir, const char *data_
         if (s->edits[i].secret && s->edits[i].value)
             if (!push_string(&plan->secrets, &plan->n_secrets, strdup(s->edits[i].value)))
                 plan->lost = true;
-    int rc = plan_yaml(s, data_dir, plan, err, errlen);
-    if (rc == 0) rc = plan_rackdc(s, plan, err, errlen);
+    int rc = plan_yaml(s, data_dir, plan, err);
+    if (rc == 0) rc = plan_rackdc(s, plan, err);
     /* a secret that could not be kept would be printed unmasked */
-    if (rc == 0 && plan->lost) rc = errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+    if (rc == 0 && plan->lost) rc = entry_fail(err, EX_OSERR, "out of memory");
     return rc;
 }
 
@@ -521,11 +520,11 @@ int configure_plan(const settings *s, const char *runtime_dir, const char *data_
 
 /* Open absolute or relative `path` as a directory, one component at a time,
  * never through a symbolic link; missing components are created (0755). */
-static int open_dir_nofollow(const char *path, char *err, size_t errlen)
+static int open_dir_nofollow(const char *path, entry_error *err)
 {
     char *copy = strdup(path);
     if (!copy) {
-        errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+        entry_fail(err, EX_OSERR, "out of memory");
         return -1;
     }
     int fd = open(path[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -539,7 +538,7 @@ static int open_dir_nofollow(const char *path, char *err, size_t errlen)
             int e = errno;
             close(fd);
             fd = -1;
-            errmsg(err, errlen, CONFIGURE_EX_CANTCREAT,
+            entry_fail(err, EX_CANTCREAT,
                    "%s: component '%s' %s: the runtime copy is never made through a link",
                    path, comp, e == ELOOP || e == ENOTDIR ? "is a symbolic link or not a directory"
                                                           : strerror(e));
@@ -597,11 +596,11 @@ static int copy_file_at(const char *from, int dirfd, const char *name, mode_t mo
 
 /* Copy the conf tree `from` (files and directories; links in the source are
  * the administrator's and are followed) into the empty directory at to_fd. */
-static int copy_tree_at(const char *from, int to_fd, const char *to, char *err, size_t errlen)
+static int copy_tree_at(const char *from, int to_fd, const char *to, entry_error *err)
 {
     DIR *d = opendir(from);
     if (!d)
-        return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s: %s", from, strerror(errno));
+        return entry_fail(err, EX_IOERR, "%s: %s", from, strerror(errno));
     struct dirent *e;
     int rc = 0;
     while (rc == 0 && (e = readdir(d))) {
@@ -609,7 +608,7 @@ static int copy_tree_at(const char *from, int to_fd, const char *to, char *err, 
         char *src = join_path(from, e->d_name), *dst = join_path(to, e->d_name);
         struct stat st;
         if (!src || !dst) {
-            rc = errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+            rc = entry_fail(err, EX_OSERR, "out of memory");
         } else if (stat(src, &st) != 0) {
             rc = 0; /* a dangling link: nothing to copy */
         } else if (S_ISDIR(st.st_mode)) {
@@ -617,14 +616,14 @@ static int copy_tree_at(const char *from, int to_fd, const char *to, char *err, 
                           ? openat(to_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                           : -1;
             if (sub < 0)
-                rc = errmsg(err, errlen, CONFIGURE_EX_CANTCREAT, "%s: cannot create: %s", dst,
+                rc = entry_fail(err, EX_CANTCREAT, "%s: cannot create: %s", dst,
                             strerror(errno));
             else {
-                rc = copy_tree_at(src, sub, dst, err, errlen);
+                rc = copy_tree_at(src, sub, dst, err);
                 close(sub);
             }
         } else if (S_ISREG(st.st_mode) && copy_file_at(src, to_fd, e->d_name, st.st_mode) != 0) {
-            rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s: cannot copy to %s: %s", src, dst,
+            rc = entry_fail(err, EX_IOERR, "%s: cannot copy to %s: %s", src, dst,
                         strerror(errno));
         }
         free(src);
@@ -637,50 +636,50 @@ static int copy_tree_at(const char *from, int to_fd, const char *to, char *err, 
 /* Make the runtime copy: the parent reached without links, checked (ours or
  * root's, not writable by others unless sticky), the old copy removed, a new
  * directory made and filled. */
-static int make_runtime_copy(const char *source, const char *runtime, char *err, size_t errlen)
+static int make_runtime_copy(const char *source, const char *runtime, entry_error *err)
 {
     char *parent = strdup(runtime);
-    if (!parent) return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+    if (!parent) return entry_fail(err, EX_OSERR, "out of memory");
     char *slash = strrchr(parent, '/');
     const char *leaf = runtime;
     if (slash) {
         *slash = '\0';
         leaf = runtime + (slash - parent) + 1;
     }
-    int pfd = slash ? open_dir_nofollow(slash == parent ? "/" : parent, err, errlen)
+    int pfd = slash ? open_dir_nofollow(slash == parent ? "/" : parent, err)
                     : open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     free(parent);
     if (pfd < 0) {
-        if (!err[0]) errmsg(err, errlen, CONFIGURE_EX_CANTCREAT, "%s: %s", runtime, strerror(errno));
-        return CONFIGURE_EX_CANTCREAT;
+        if (!err->code) entry_fail(err, EX_CANTCREAT, "%s: %s", runtime, strerror(errno));
+        return err->code;
     }
     struct stat st;
     int rc = 0;
     if (!*leaf)
-        rc = errmsg(err, errlen, CONFIGURE_EX_CONFIG, "%s: the runtime dir needs a name", runtime);
+        rc = entry_fail(err, EX_CONFIG, "%s: the runtime dir needs a name", runtime);
     else if (fstat(pfd, &st) != 0)
-        rc = errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s: %s", runtime, strerror(errno));
+        rc = entry_fail(err, EX_IOERR, "%s: %s", runtime, strerror(errno));
     else if (st.st_uid != geteuid() && st.st_uid != 0)
-        rc = errmsg(err, errlen, CONFIGURE_EX_CANTCREAT,
+        rc = entry_fail(err, EX_CANTCREAT,
                     "%s: its directory is owned by uid %lu: the runtime copy goes only in a "
                     "directory of root or uid %lu (set CASS_ENTRY_RUNTIME_DIR)",
                     runtime, (unsigned long)st.st_uid, (unsigned long)geteuid());
     else if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-        rc = errmsg(err, errlen, CONFIGURE_EX_CANTCREAT,
+        rc = entry_fail(err, EX_CANTCREAT,
                     "%s: its directory is writable by others and not sticky (set "
                     "CASS_ENTRY_RUNTIME_DIR)", runtime);
     else if (remove_at(pfd, leaf) != 0)
-        rc = errmsg(err, errlen, CONFIGURE_EX_CANTCREAT, "%s: cannot remove the old copy: %s",
+        rc = entry_fail(err, EX_CANTCREAT, "%s: cannot remove the old copy: %s",
                     runtime, strerror(errno));
     else if (mkdirat(pfd, leaf, 0755) != 0)
-        rc = errmsg(err, errlen, CONFIGURE_EX_CANTCREAT, "%s: cannot create: %s", runtime,
+        rc = entry_fail(err, EX_CANTCREAT, "%s: cannot create: %s", runtime,
                     strerror(errno));
     if (rc == 0) {
         int fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
-            rc = errmsg(err, errlen, CONFIGURE_EX_CANTCREAT, "%s: %s", runtime, strerror(errno));
+            rc = entry_fail(err, EX_CANTCREAT, "%s: %s", runtime, strerror(errno));
         else {
-            rc = copy_tree_at(source, fd, runtime, err, errlen);
+            rc = copy_tree_at(source, fd, runtime, err);
             close(fd);
         }
     }
@@ -688,11 +687,11 @@ static int make_runtime_copy(const char *source, const char *runtime, char *err,
     return rc;
 }
 
-int configure_apply(const conf_plan *plan, char *err, size_t errlen)
+int configure_apply(const conf_plan *plan, entry_error *err)
 {
-    err[0] = '\0';
+    *err = (entry_error){ 0 };
     if (plan->copied) {
-        int rc = make_runtime_copy(plan->source_dir, plan->conf_dir, err, errlen);
+        int rc = make_runtime_copy(plan->source_dir, plan->conf_dir, err);
         if (rc) return rc;
     }
     for (size_t i = 0; i < plan->n_changes; i++) {
@@ -703,11 +702,11 @@ int configure_apply(const conf_plan *plan, char *err, size_t errlen)
             /* a file the conf dir lacked (rackdc): create it */
             FILE *f = fopen(c->path, "w");
             if (!f)
-                return errmsg(err, errlen, CONFIGURE_EX_IOERR, "%s: %s", c->path, strerror(errno));
+                return entry_fail(err, EX_IOERR, "%s: %s", c->path, strerror(errno));
             fclose(f);
         }
         if (yp_file_replace(c->path, c->after, c->after_len, &how, &ye) != YP_OK)
-            return errmsg(err, errlen, ye.code == YP_ERR_NOMEM ? CONFIGURE_EX_OSERR : CONFIGURE_EX_IOERR, "%s",
+            return entry_fail(err, ye.code == YP_ERR_NOMEM ? EX_OSERR : EX_IOERR, "%s",
                       ye.message);
     }
     return 0;
@@ -815,30 +814,30 @@ void configure_plan_free(conf_plan *plan)
 /* ---- the probe's target ------------------------------------------------- */
 
 int configure_probe_target(const char *conf_dir, const char *runtime_dir, char *host,
-                           size_t hostlen, unsigned *port, char *err, size_t errlen)
+                           size_t hostlen, unsigned *port, entry_error *err)
 {
     char *path = join_path(runtime_dir, "cassandra.yaml");
     if (!path)
-        return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+        return entry_fail(err, EX_OSERR, "out of memory");
     if (access(path, R_OK) != 0) {
         free(path);
         path = join_path(conf_dir, "cassandra.yaml");
         if (!path)
-            return errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory");
+            return entry_fail(err, EX_OSERR, "out of memory");
     }
     char *bytes, *value = NULL;
     size_t len;
     yp_error ye;
     if (yp_file_read(path, &bytes, &len, &ye) != YP_OK) {
         free(path);
-        return errmsg(err, errlen, ye.code == YP_ERR_NOMEM ? CONFIGURE_EX_OSERR : CONFIGURE_EX_IOERR, "%s",
+        return entry_fail(err, ye.code == YP_ERR_NOMEM ? EX_OSERR : EX_IOERR, "%s",
                       ye.message);
     }
     yp_doc *doc = yp_doc_load(bytes, len, true, &ye);
     free(bytes);
     if (!doc) {
-        int rc = ye.code == YP_ERR_NOMEM ? errmsg(err, errlen, CONFIGURE_EX_OSERR, "out of memory")
-                                         : errmsg(err, errlen, SETTINGS_EX_CONFIG, "%s:%lu:%lu: %s", path,
+        int rc = ye.code == YP_ERR_NOMEM ? entry_fail(err, EX_OSERR, "out of memory")
+                                         : entry_fail(err, EX_CONFIG, "%s:%lu:%lu: %s", path,
                                                   ye.line, ye.column, ye.message);
         free(path);
         return rc;

@@ -11,19 +11,16 @@
  * caller points CASSANDRA_CONF at it (a host file shared by several nodes must
  * not receive each node's address in turn).
  */
-#ifndef CASS_ENTRY_CONFIGURE_H
-#define CASS_ENTRY_CONFIGURE_H
+#ifndef ENTRYPOINT_CONFIGURE_H
+#define ENTRYPOINT_CONFIGURE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
+#include "entrypoint/error.h"
 #include "entrypoint/settings.h"
 
-#define CONFIGURE_EX_OSERR 71     /* out of memory */
-#define CONFIGURE_EX_CANTCREAT 73 /* the runtime copy cannot be made safely */
-#define CONFIGURE_EX_IOERR 74
-#define CONFIGURE_EX_CONFIG 78
 
 typedef struct {
     char *path;              /* the file to write */
@@ -49,14 +46,14 @@ typedef struct {
 
 /* Plan the changes.  runtime_dir is where an input-only conf dir is copied;
  * data_dir is Cassandra's data directory (a node with data keeps its snitch).
- * Returns 0, SETTINGS_EX_CONFIG (bad YAML, a value the file can't take) or
- * CONFIGURE_EX_IOERR, with one line in err naming the file (and line:col). */
+ * Returns 0, EX_CONFIG (bad YAML, a value the file can't take) or
+ * EX_IOERR, with one line in err naming the file (and line:col). */
 int configure_plan(const settings *s, const char *runtime_dir, const char *data_dir,
-                   conf_plan *plan, char *err, size_t errlen);
+                   conf_plan *plan, entry_error *err);
 
 /* Copy the conf dir when needed, then write every change (atomically, through
- * yp_file).  Returns 0 or CONFIGURE_EX_IOERR. */
-int configure_apply(const conf_plan *plan, char *err, size_t errlen);
+ * yp_file).  Returns 0 or EX_IOERR. */
+int configure_apply(const conf_plan *plan, entry_error *err);
 
 /* --dry-run: the unified diff of every change, secrets shown as ***. */
 /* True when dir exists and holds anything (a node with data). */
@@ -73,6 +70,6 @@ void configure_plan_free(conf_plan *plan);
 /* The native transport port and the address to probe, from conf_dir's
  * cassandra.yaml (the runtime copy when one exists). */
 int configure_probe_target(const char *conf_dir, const char *runtime_dir, char *host,
-                           size_t hostlen, unsigned *port, char *err, size_t errlen);
+                           size_t hostlen, unsigned *port, entry_error *err);
 
 #endif

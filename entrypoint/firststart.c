@@ -1,10 +1,10 @@
 /* firststart: see firststart.h. */
 #include "entrypoint/firststart.h"
 
+#include "cql/net.h"
 #include "cql/probe.h"
 #include "cql/session.h"
 #include "cql/split.h"
-#include "cql/net.h"
 
 #include <dirent.h>
 #include <pwd.h>
@@ -31,8 +31,7 @@ typedef struct {
     bool as_default;  /* logged in as cassandra/cassandra */
     int rf;           /* replicas of what first start creates */
     int64_t deadline;
-    char *err;
-    size_t errlen;
+    entry_error *err;
 } run;
 
 __attribute__((format(printf, 2, 3))) static void say(const run *r, const char *fmt, ...)
@@ -49,8 +48,9 @@ __attribute__((format(printf, 3, 4))) static int fail(const run *r, int code, co
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->err, r->errlen, fmt, ap);
+    vsnprintf(r->err->message, sizeof r->err->message, fmt, ap);
     va_end(ap);
+    r->err->code = code;
     return code;
 }
 
@@ -234,7 +234,7 @@ static int login(run *r)
             }
         }
         if (cql_now_ms() + POLL_MS > r->deadline)
-            return fail(r, FIRSTSTART_EX_UNAVAILABLE, "cannot log in to %s:%u as '%s' (nor as the default "
+            return fail(r, EX_UNAVAILABLE, "cannot log in to %s:%u as '%s' (nor as the default "
                         "superuser): %s", c->host, c->port, user ? user : "cassandra", e.message);
         pause_ms(POLL_MS);
     }
@@ -260,9 +260,9 @@ static int ensure_schema(run *r)
     };
     for (size_t i = 0; i < 3; i++) {
         if (query(r, ddl[i], NULL, 0, false, NULL, &e) != CQL_OK)
-            return fail(r, FIRSTSTART_EX_UNAVAILABLE, "creating cass_entry's tables: %s", e.message);
+            return fail(r, EX_UNAVAILABLE, "creating cass_entry's tables: %s", e.message);
         if (cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
-            return fail(r, FIRSTSTART_EX_UNAVAILABLE, "%s", e.message);
+            return fail(r, EX_UNAVAILABLE, "%s", e.message);
     }
     return 0;
 }
@@ -290,10 +290,10 @@ static int take_lock(run *r)
             if (won || mine) return 0;
             waited = true;
         } else if (cql_now_ms() + POLL_MS > r->deadline) {
-            return fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: taking the lock: %s", e.message);
+            return fail(r, EX_UNAVAILABLE, "first start: taking the lock: %s", e.message);
         }
         if (cql_now_ms() + POLL_MS > r->deadline)
-            return fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: another node held the lock for too long");
+            return fail(r, EX_UNAVAILABLE, "first start: another node held the lock for too long");
         pause_ms(POLL_MS);
     }
 }
@@ -329,24 +329,24 @@ static int replace_superuser(run *r)
     char *q = NULL;
     int rc = 0;
     if (!pw || !name) {
-        rc = fail(r, FIRSTSTART_EX_OSERR, "out of memory");
+        rc = fail(r, EX_OSERR, "out of memory");
     } else if (strcmp(c->user, "cassandra") == 0) {
         if (asprintf(&q, "ALTER ROLE cassandra WITH PASSWORD = %s", pw) < 0) q = NULL;
-        if (!q) rc = fail(r, FIRSTSTART_EX_OSERR, "out of memory");
+        if (!q) rc = fail(r, EX_OSERR, "out of memory");
         else if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK)
-            rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: setting the superuser's password: %.200s", e.message);
+            rc = fail(r, EX_UNAVAILABLE, "first start: setting the superuser's password: %.200s", e.message);
         else say(r, "first start: the superuser cassandra has the password given");
     } else {
         if (asprintf(&q, "CREATE ROLE IF NOT EXISTS %s WITH PASSWORD = %s AND SUPERUSER = true AND LOGIN = true",
                      name, pw) < 0) q = NULL;
-        if (!q) rc = fail(r, FIRSTSTART_EX_OSERR, "out of memory");
+        if (!q) rc = fail(r, EX_OSERR, "out of memory");
         else if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK)
-            rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: creating the superuser '%s': %.200s", c->user, e.message);
+            rc = fail(r, EX_UNAVAILABLE, "first start: creating the superuser '%s': %.200s", c->user, e.message);
         /* A role may not take its own superuser status away: that is done
          * as the new superuser, once its login works (the role cache). */
         for (int tries = 0; rc == 0 && open_as(r, c->user, c->password, &mine, &e) != CQL_OK; tries++) {
             if (tries > 30)
-                rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: the new superuser '%s' cannot log in: %s",
+                rc = fail(r, EX_UNAVAILABLE, "first start: the new superuser '%s' cannot log in: %s",
                           c->user, e.message);
             else pause_ms(1000);
         }
@@ -355,7 +355,7 @@ static int replace_superuser(run *r)
             r->s = mine;
             r->as_default = false;
             if (query(r, "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false", NULL, 0, false, NULL, &e) != CQL_OK)
-                rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: disabling the default superuser: %s", e.message);
+                rc = fail(r, EX_UNAVAILABLE, "first start: disabling the default superuser: %s", e.message);
             else say(r, "first start: superuser '%s' created; the default superuser cassandra can no longer log in", c->user);
         }
     }
@@ -403,7 +403,7 @@ static int replicate_auth(run *r, int rf)
     cql_result ks;
     if (query(r, "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'system_auth'",
               NULL, 0, false, &ks, &e) != CQL_OK)
-        return fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: reading system_auth's replication: %s", e.message);
+        return fail(r, EX_UNAVAILABLE, "first start: reading system_auth's replication: %s", e.message);
     /* a map<text,text>: [int] n, then key and value as [bytes]; look for the factor */
     int now = 0;
     const cql_value *v = cql_cell(&ks, 0, 0);
@@ -422,7 +422,7 @@ static int replicate_auth(run *r, int rf)
     snprintf(q, sizeof q, "ALTER KEYSPACE system_auth WITH replication = {'class': 'SimpleStrategy', "
              "'replication_factor': %d}", rf);
     if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK || cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
-        return fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: replicating system_auth: %s", e.message);
+        return fail(r, EX_UNAVAILABLE, "first start: replicating system_auth: %s", e.message);
     say(r, "first start: system_auth replicated %d times (was %d)", rf, now);
     return 0;
 }
@@ -439,7 +439,7 @@ static int keyspace_and_roles(run *r)
                  "'SimpleStrategy', 'replication_factor': %d}", c->keyspace, r->rf);
         if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK ||
             cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
-            return fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: keyspace %s: %s", c->keyspace, e.message);
+            return fail(r, EX_UNAVAILABLE, "first start: keyspace %s: %s", c->keyspace, e.message);
     }
     int rc = 0;
     for (const char *p = c->roles; p && *p && rc == 0;) {
@@ -448,13 +448,13 @@ static int keyspace_and_roles(run *r)
         snprintf(name, sizeof name, "%.*s", (int)(name_len < 48 ? name_len : 48), p);
         char *pw = password ? quoted(password, '\'') : NULL, *stmt = NULL;
         if (!pw || asprintf(&stmt, "CREATE ROLE IF NOT EXISTS %s WITH PASSWORD = %s AND LOGIN = true", name, pw) < 0)
-            stmt = NULL, rc = fail(r, FIRSTSTART_EX_OSERR, "out of memory");
+            stmt = NULL, rc = fail(r, EX_OSERR, "out of memory");
         else if (query(r, stmt, NULL, 0, false, NULL, &e) != CQL_OK)
-            rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: role %s: %.200s", name, e.message);
+            rc = fail(r, EX_UNAVAILABLE, "first start: role %s: %.200s", name, e.message);
         if (rc == 0 && c->keyspace) {
             snprintf(q, sizeof q, "GRANT ALL PERMISSIONS ON KEYSPACE %.48s TO %s", c->keyspace, name);
             if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK)
-                rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "first start: %s: %.200s", q, e.message);
+                rc = fail(r, EX_UNAVAILABLE, "first start: %s: %.200s", q, e.message);
         }
         if (rc == 0) say(r, "first start: role %s%s%s", name, c->keyspace ? ", all permissions on " : "",
                          c->keyspace ? c->keyspace : "");
@@ -499,12 +499,12 @@ static int run_cql(run *r, const char *path, bool gz)
 {
     size_t len = 0;
     char *text = read_script(path, gz, &len);
-    if (!text) return fail(r, FIRSTSTART_EX_IOERR, "%s: cannot read%s", path, gz ? " (gzip -dc failed)" : "");
+    if (!text) return fail(r, EX_IOERR, "%s: cannot read%s", path, gz ? " (gzip -dc failed)" : "");
     cql_script script;
     cql_split_error se;
     if (!cql_split(text, len, &script, &se)) {
         free(text);
-        return fail(r, FIRSTSTART_EX_DATAERR, "%s:%u:%u: %s", path, se.line, se.column, se.message);
+        return fail(r, EX_DATAERR, "%s:%u:%u: %s", path, se.line, se.column, se.message);
     }
     free(text);
     int rc = 0;
@@ -512,13 +512,13 @@ static int run_cql(run *r, const char *path, bool gz)
         cql_result res;
         cql_error e;
         if (query(r, script.items[i].text, NULL, 0, false, &res, &e) != CQL_OK) {
-            rc = fail(r, FIRSTSTART_EX_DATAERR, "%s:%u: %s", path, script.items[i].line, e.message);
+            rc = fail(r, EX_DATAERR, "%s:%u: %s", path, script.items[i].line, e.message);
             break;
         }
         bool ddl = res.kind == CQL_RESULT_SCHEMA_CHANGE;
         cql_result_free(&res);
         if (ddl && cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
-            rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "%s:%u: %s", path, script.items[i].line, e.message);
+            rc = fail(r, EX_UNAVAILABLE, "%s:%u: %s", path, script.items[i].line, e.message);
     }
     say(r, "first start: %s: %zu statements", path, script.n);
     cql_script_free(&script);
@@ -538,7 +538,7 @@ static int run_sh(run *r, const char *path)
     setenv("HOME", home, 1);
     char *argv[] = { "/bin/sh", (char *)path, NULL };
     int st = run_program(argv, NULL, NULL);
-    if (st != 0) return fail(r, FIRSTSTART_EX_DATAERR, "%s: exited with status %d", path, st);
+    if (st != 0) return fail(r, EX_DATAERR, "%s: exited with status %d", path, st);
     say(r, "first start: %s: done", path);
     return 0;
 }
@@ -550,7 +550,7 @@ static int run_scripts(run *r)
     char **names = list_scripts(r->c->initdb_dir, &n, &ok);
     if (!ok) {
         free_names(names, n);
-        return fail(r, FIRSTSTART_EX_IOERR, "%s: cannot list: %s", r->c->initdb_dir, strerror(errno));
+        return fail(r, EX_IOERR, "%s: cannot list: %s", r->c->initdb_dir, strerror(errno));
     }
     /* the record's two statements, prepared once for all the scripts */
     cql_prepared lookup, record;
@@ -560,21 +560,21 @@ static int run_scripts(run *r)
               cql_prepare(r->s, "INSERT INTO cass_entry.initdb (script, sha256, ran_at, ran_by) VALUES "
                           "(?, ?, toTimestamp(now()), ?)", STATEMENT_MS, &record, NULL, &pe) != CQL_OK)) {
         free_names(names, n);
-        return fail(r, FIRSTSTART_EX_UNAVAILABLE, "preparing cass_entry.initdb's statements: %s", pe.message);
+        return fail(r, EX_UNAVAILABLE, "preparing cass_entry.initdb's statements: %s", pe.message);
     }
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[4096], hex[65];
         snprintf(path, sizeof path, "%.2000s/%.2000s", r->c->initdb_dir, names[i]);
         if (!sha256_of(path, hex)) {
-            rc = fail(r, FIRSTSTART_EX_IOERR, "%s: cannot compute its sha256 (sha256sum)", path);
+            rc = fail(r, EX_IOERR, "%s: cannot compute its sha256 (sha256sum)", path);
             break;
         }
         cql_value key[1] = { cql_text_value(names[i]) };
         cql_result res;
         cql_error e;
         if (cql_execute(r->s, &lookup, CQL_CL_QUORUM, 0, key, 1, STATEMENT_MS, &res, &e) != CQL_OK) {
-            rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "reading cass_entry.initdb: %s", e.message);
+            rc = fail(r, EX_UNAVAILABLE, "reading cass_entry.initdb: %s", e.message);
             break;
         }
         char *ran = res.n_rows ? cql_value_text(cql_cell(&res, 0, 0)) : NULL;
@@ -592,22 +592,22 @@ static int run_scripts(run *r)
         if (rc) break;
         cql_value rec[3] = { cql_text_value(names[i]), cql_text_value(hex), cql_text_value(r->c->node_name) };
         if (cql_execute(r->s, &record, CQL_CL_QUORUM, 0, rec, 3, STATEMENT_MS, NULL, &e) != CQL_OK)
-            rc = fail(r, FIRSTSTART_EX_UNAVAILABLE, "recording %s in cass_entry.initdb: %s", names[i], e.message);
+            rc = fail(r, EX_UNAVAILABLE, "recording %s in cass_entry.initdb: %s", names[i], e.message);
     }
     free_names(names, n);
     return rc;
 }
 
-int firststart_run(const firststart_config *c, char *err, size_t errlen)
+int firststart_run(const firststart_config *c, entry_error *err)
 {
-    run r = { .c = c, .deadline = cql_now_ms() + c->wait_ms, .err = err, .errlen = errlen, .rf = 1 };
-    err[0] = '\0';
+    run r = { .c = c, .deadline = cql_now_ms() + c->wait_ms, .err = err, .rf = 1 };
+    *err = (entry_error){ 0 };
     /* the node's CQL server first: it may take minutes to start */
     for (;;) {
         cql_error e;
         if (cql_probe(c->host, c->port, 2000, NULL, &e) == CQL_OK) break;
         if (cql_now_ms() + 1000 > r.deadline)
-            return fail(&r, FIRSTSTART_EX_UNAVAILABLE, "the node's CQL port never answered: %s", e.message);
+            return fail(&r, EX_UNAVAILABLE, "the node's CQL port never answered: %s", e.message);
         pause_ms(1000);
     }
     int rc = login(&r);

@@ -18,18 +18,14 @@
  * same schema change.  Everything is idempotent: a restart or a new node finds
  * the work done and does nothing.
  */
-#ifndef FIRSTSTART_H
-#define FIRSTSTART_H
+#ifndef ENTRYPOINT_FIRSTSTART_H
+#define ENTRYPOINT_FIRSTSTART_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Exit statuses (sysexits.h). */
-#define FIRSTSTART_EX_DATAERR 65     /* an init script failed */
-#define FIRSTSTART_EX_UNAVAILABLE 69 /* the node never became reachable, or refused us */
-#define FIRSTSTART_EX_OSERR 71
-#define FIRSTSTART_EX_IOERR 74
-#define FIRSTSTART_EX_CONFIG 78
+#include "entrypoint/error.h"
+
 
 typedef struct {
     const char *host;          /* this node's CQL address and port */
@@ -51,6 +47,6 @@ typedef struct {
 bool firststart_pending(const firststart_config *c);
 
 /* Do the work.  0, or an exit status with a one-line reason in err. */
-int firststart_run(const firststart_config *c, char *err, size_t errlen);
+int firststart_run(const firststart_config *c, entry_error *err);
 
 #endif

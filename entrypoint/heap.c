@@ -10,18 +10,6 @@
 #include <string.h>
 #include <sysexits.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return EX_CONFIG;
-}
-
 /* Append to a log line; a line that would overflow is cut, never overrun. */
 static void append(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -96,7 +84,7 @@ static const char *set_or_null(const char *s)
     return s && *s ? s : NULL;
 }
 
-int heap_decide(const struct heap_input *in, struct heap_plan *out, char *err, size_t errlen)
+int heap_decide(const struct heap_input *in, struct heap_plan *out, entry_error *err)
 {
     static const struct jvm_opts no_opts;
     memset(out, 0, sizeof *out);
@@ -110,7 +98,7 @@ int heap_decide(const struct heap_input *in, struct heap_plan *out, char *err, s
 
     /* cassandra-env.sh's own fatal combinations, said before anything starts. */
     if (o->uses_cms && o->uses_g1)
-        return fail(err, errlen, "%s: both -XX:+UseConcMarkSweepGC and -XX:+UseG1GC are "
+        return entry_fail(err, EX_CONFIG, "%s: both -XX:+UseConcMarkSweepGC and -XX:+UseG1GC are "
                     "selected; keep one", gc_where);
     char files[160] = "";
     for (int i = 0; i < 2 && o->files[i][0]; i++)
@@ -118,23 +106,23 @@ int heap_decide(const struct heap_input *in, struct heap_plan *out, char *err, s
     if (!files[0])
         snprintf(files, sizeof files, "the JVM options");
     if (o->has_xmx && !o->has_xms)
-        return fail(err, errlen, "%s: -Xmx%s is set without -Xms; cassandra-env.sh wants both "
+        return entry_fail(err, EX_CONFIG, "%s: -Xmx%s is set without -Xms; cassandra-env.sh wants both "
                     "or neither", o->xmx_where, o->xmx);
     if (o->has_xms && !o->has_xmx)
-        return fail(err, errlen, "%s (or JVM_OPTS): -Xms is set without -Xmx; cassandra-env.sh "
+        return entry_fail(err, EX_CONFIG, "%s (or JVM_OPTS): -Xms is set without -Xmx; cassandra-env.sh "
                     "wants both or neither", files);
     if (o->has_xmn && !o->has_xmx)
-        return fail(err, errlen, "%s (or JVM_OPTS): -Xmn is set without -Xmx; cassandra-env.sh "
+        return entry_fail(err, EX_CONFIG, "%s (or JVM_OPTS): -Xmn is set without -Xmx; cassandra-env.sh "
                     "wants -Xmx and -Xms with it", files);
     if (in->major >= 4 && o->has_xmn && o->uses_g1)
-        return fail(err, errlen, "%s (or JVM_OPTS): -Xmn is set with the G1 collector (%s); "
+        return entry_fail(err, EX_CONFIG, "%s (or JVM_OPTS): -Xmn is set with the G1 collector (%s); "
                     "cassandra-env.sh refuses that: remove -Xmn", files, gc_where);
 
     long umax_mb = 0, unew_mb = 0;
     if (umax && (strlen(umax) >= sizeof out->max_heap_size || !heap_parse_size(umax, &umax_mb)))
-        return fail(err, errlen, "MAX_HEAP_SIZE=%s: not a JVM heap size (e.g. 4G, 512M)", umax);
+        return entry_fail(err, EX_CONFIG, "MAX_HEAP_SIZE=%s: not a JVM heap size (e.g. 4G, 512M)", umax);
     if (unew && (strlen(unew) >= sizeof out->heap_newsize || !heap_parse_size(unew, &unew_mb)))
-        return fail(err, errlen, "HEAP_NEWSIZE=%s: not a JVM heap size (e.g. 800M)", unew);
+        return entry_fail(err, EX_CONFIG, "HEAP_NEWSIZE=%s: not a JVM heap size (e.g. 800M)", unew);
 
     bool g1 = !legacy && o->uses_g1;
     bool need_pair = !g1;
@@ -145,7 +133,7 @@ int heap_decide(const struct heap_input *in, struct heap_plan *out, char *err, s
     long heap_mb;
     if (o->has_xmx) {
         if (!heap_parse_size(o->xmx, &heap_mb))
-            return fail(err, errlen, "%s: -Xmx%s is not a JVM heap size", o->xmx_where, o->xmx);
+            return entry_fail(err, EX_CONFIG, "%s: -Xmx%s is not a JVM heap size", o->xmx_where, o->xmx);
         snprintf(heap_text, sizeof heap_text, "%s", o->xmx);
         snprintf(heap_src, sizeof heap_src, "-Xmx%s in %s", o->xmx, o->xmx_where);
         if (umax)
@@ -160,7 +148,7 @@ int heap_decide(const struct heap_input *in, struct heap_plan *out, char *err, s
         long unused;
         heap_formula((long)(lim->mem_bytes >> 20), cpus, &heap_mb, &unused);
         if (heap_mb < 1)
-            return fail(err, errlen, "memory limit too small for a JVM heap: %s", lim->mem_reason);
+            return entry_fail(err, EX_CONFIG, "memory limit too small for a JVM heap: %s", lim->mem_reason);
         snprintf(heap_text, sizeof heap_text, "%ldM", heap_mb);
         snprintf(heap_src, sizeof heap_src, "%s", lim->mem_reason);
     }
@@ -178,7 +166,7 @@ int heap_decide(const struct heap_input *in, struct heap_plan *out, char *err, s
             long sensible = 100L * cpus;
             young_mb = heap_mb / 4 > sensible ? sensible : heap_mb / 4;
             if (young_mb < 1)
-                return fail(err, errlen, "heap %s is too small for a young generation", heap_text);
+                return entry_fail(err, EX_CONFIG, "heap %s is too small for a young generation", heap_text);
             snprintf(young_text, sizeof young_text, "%ldM", young_mb);
             if (heap_mb / 4 > sensible)
                 snprintf(young_src, sizeof young_src, "100M x %s", lim->cpu_reason);

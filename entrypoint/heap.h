@@ -50,11 +50,13 @@
  *     JVM starts: -Xmx without -Xms or the reverse, -Xmn without -Xmx, -Xmn with
  *     G1 (4.0 on), CMS and G1 both selected, a size the JVM would not parse.
  */
-#ifndef CASS_ENTRY_HEAP_H
-#define CASS_ENTRY_HEAP_H
+#ifndef ENTRYPOINT_HEAP_H
+#define ENTRYPOINT_HEAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "entrypoint/error.h"
 
 #include "entrypoint/limits.h"
 #include "entrypoint/version.h"
@@ -83,7 +85,7 @@ struct heap_plan {
  * option file when the combination would make cassandra-env.sh or the JVM
  * refuse to start.
  */
-int heap_decide(const struct heap_input *in, struct heap_plan *out, char *err, size_t errlen);
+int heap_decide(const struct heap_input *in, struct heap_plan *out, entry_error *err);
 
 /* calculate_heap_sizes() itself: sizes in MiB from memory in MiB and cpus. */
 void heap_formula(long mem_mb, int cpus, long *max_heap_mb, long *young_mb);

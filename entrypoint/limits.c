@@ -2,7 +2,6 @@
  * limits: the container's memory and cpu limits (see limits.h for the rules).
  */
 #include "entrypoint/limits.h"
-#include "entrypoint/errmsg.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -43,16 +42,37 @@ static FILE *open_ro(const char *path)
 
 /* Read a small file whole, NUL-terminated, trailing whitespace removed.
  * Returns 0, or -1 with errno set (ENOENT for a missing file). */
+static int read_small(const char *path, char *buf, size_t len);
+
+/* A file that is not there (ENOENT, or a path through a non-directory) is
+ * "no such limit"; one that is there but cannot be read is an error. */
+static bool missing(int errnum)
+{
+    return errnum == ENOENT || errnum == ENOTDIR;
+}
+
+/* read_small for a limit file: 0 with *found set (false: the file is not
+ * there, no such limit), or EX_IOERR when it is there but cannot be read. */
+static int read_limit_file(const char *path, char *buf, size_t len, bool *found, entry_error *err)
+{
+    *found = read_small(path, buf, len) == 0;
+    if (*found || missing(errno) || errno == ENOMEM) /* ENOMEM: noted by open_ro */
+        return 0;
+    return entry_fail(err, EX_IOERR, "%s: %s", path, strerror(errno));
+}
+
 static int read_small(const char *path, char *buf, size_t len)
 {
     FILE *f = open_ro(path);
     if (!f)
         return -1;
+    errno = 0;
     size_t n = fread(buf, 1, len - 1, f);
     int bad = ferror(f);
+    int why = errno;
     fclose(f);
     if (bad) {
-        errno = EIO;
+        errno = why ? why : EIO; /* EISDIR says more than EIO */
         return -1;
     }
     buf[n] = '\0';
@@ -202,27 +222,32 @@ static void keep_cpu(struct found *fd, int64_t quota, int64_t period)
     }
 }
 
-static int v2_dir(const char *dir, struct found *fd, char *err, size_t errlen)
+static int v2_dir(const char *dir, struct found *fd, entry_error *err)
 {
     char path[PATH_MAX + 16], val[128];
+    bool found;
     snprintf(path, sizeof path, "%s/memory.max", dir);
-    if (read_small(path, val, sizeof val) == 0 && strcmp(val, "max") != 0) {
+    int rc = read_limit_file(path, val, sizeof val, &found, err);
+    if (rc) return rc;
+    if (found && strcmp(val, "max") != 0) {
         uint64_t v;
         if (!parse_u64(val, &v))
-            return errmsg(err, errlen, EX_DATAERR, "%s: not a byte count or \"max\": \"%s\"", path,
+            return entry_fail(err, EX_DATAERR, "%s: not a byte count or \"max\": \"%s\"", path,
                           val);
         if (v > 0 && (fd->mem == 0 || v < fd->mem))
             fd->mem = v;
     }
     snprintf(path, sizeof path, "%s/cpu.max", dir);
-    if (read_small(path, val, sizeof val) == 0) {
+    rc = read_limit_file(path, val, sizeof val, &found, err);
+    if (rc) return rc;
+    if (found) {
         char *sp = strchr(val, ' ');
         int64_t q, p = 100000; /* the kernel's default period when only a quota is written */
         if (sp)
             *sp = '\0';
         if (strcmp(val, "max") != 0) {
             if (!parse_i64(val, &q) || q <= 0 || (sp && (!parse_i64(sp + 1, &p) || p <= 0)))
-                return errmsg(err, errlen, EX_DATAERR,
+                return entry_fail(err, EX_DATAERR,
                               "%s: expected \"QUOTA PERIOD\" or \"max PERIOD\"", path);
             keep_cpu(fd, q, p);
         }
@@ -231,13 +256,13 @@ static int v2_dir(const char *dir, struct found *fd, char *err, size_t errlen)
 }
 
 static int read_v2(const char *mount, const struct cg_paths *cg, struct found *fd,
-                   char *err, size_t errlen)
+                   entry_error *err)
 {
     char dir[PATH_MAX];
     leaf_dir(dir, sizeof dir, mount, cg->has_v2 ? cg->v2 : "/");
     size_t mount_len = strlen(mount);
     for (;;) {
-        int rc = v2_dir(dir, fd, err, errlen);
+        int rc = v2_dir(dir, fd, err);
         if (rc)
             return rc;
         if (strlen(dir) <= mount_len)
@@ -287,17 +312,20 @@ static bool read_stat_key(const char *path, const char *key, uint64_t *out)
 }
 
 static int read_v1(const char *base, const struct cg_paths *cg, struct found *fd,
-                   char *err, size_t errlen)
+                   entry_error *err)
 {
     char mount[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + 32], val[128];
     uint64_t v;
+    bool found;
+    int rc;
 
     if (v1_mount(mount, sizeof mount, base, cg->mem_dir, "memory")) {
         leaf_dir(dir, sizeof dir, mount, cg->mem[0] ? cg->mem : "/");
         snprintf(path, sizeof path, "%s/memory.limit_in_bytes", dir);
-        if (read_small(path, val, sizeof val) == 0) {
+        if ((rc = read_limit_file(path, val, sizeof val, &found, err)) != 0) return rc;
+        if (found) {
             if (!parse_u64(val, &v))
-                return errmsg(err, errlen, EX_DATAERR, "%s: not a byte count: \"%s\"", path, val);
+                return entry_fail(err, EX_DATAERR, "%s: not a byte count: \"%s\"", path, val);
             if (v > 0 && v < V1_UNLIMITED_FLOOR)
                 fd->mem = v;
         }
@@ -312,16 +340,17 @@ static int read_v1(const char *base, const struct cg_paths *cg, struct found *fd
         int64_t q, p;
         leaf_dir(dir, sizeof dir, mount, cg->cpu[0] ? cg->cpu : "/");
         snprintf(path, sizeof path, "%s/cpu.cfs_quota_us", dir);
-        if (read_small(path, val, sizeof val) == 0) {
+        if ((rc = read_limit_file(path, val, sizeof val, &found, err)) != 0) return rc;
+        if (found) {
             if (!parse_i64(val, &q))
-                return errmsg(err, errlen, EX_DATAERR, "%s: not a number: \"%s\"", path, val);
+                return entry_fail(err, EX_DATAERR, "%s: not a number: \"%s\"", path, val);
             if (q > 0) {
                 snprintf(path, sizeof path, "%s/cpu.cfs_period_us", dir);
                 if (read_small(path, val, sizeof val) != 0)
-                    return errmsg(err, errlen, EX_OSFILE, "%s: %s (a cpu quota is set)", path,
+                    return entry_fail(err, EX_OSFILE, "%s: %s (a cpu quota is set)", path,
                                   strerror(errno));
                 if (!parse_i64(val, &p) || p <= 0)
-                    return errmsg(err, errlen, EX_DATAERR, "%s: not a period: \"%s\"", path, val);
+                    return entry_fail(err, EX_DATAERR, "%s: not a period: \"%s\"", path, val);
                 keep_cpu(fd, q, p);
             }
         }
@@ -332,29 +361,30 @@ static int read_v1(const char *base, const struct cg_paths *cg, struct found *fd
 /* ---- /proc ------------------------------------------------------------- */
 
 /* MemTotal in bytes; 0 with errno when the file or the line is missing. */
-static int read_memtotal(const char *root, uint64_t *out, char *err, size_t errlen)
+static int read_memtotal(const char *root, uint64_t *out, entry_error *err)
 {
     char path[PATH_MAX], line[256];
     *out = 0;
     if (root_path(path, sizeof path, root, "/proc/meminfo") < 0)
-        return errmsg(err, errlen, EX_USAGE, "root path too long");
+        return entry_fail(err, EX_USAGE, "root path too long");
     FILE *f = open_ro(path);
     if (!f)
-        return 0;
+        return missing(errno) || errno == ENOMEM ? 0 : entry_fail(err, EX_IOERR, "%s: %s", path, strerror(errno));
     while (fgets(line, sizeof line, f)) {
         unsigned long long kb;
         char unit[8] = "";
         if (sscanf(line, "MemTotal: %llu %7s", &kb, unit) >= 1) {
             fclose(f);
             if (strcmp(unit, "kB") != 0 || kb == 0)
-                return errmsg(err, errlen, EX_DATAERR, "%s: unexpected MemTotal line: %s", path,
+                return entry_fail(err, EX_DATAERR, "%s: unexpected MemTotal line: %s", path,
                               line);
             *out = (uint64_t)kb * 1024;
             return 0;
         }
     }
+    int bad = ferror(f), why = errno;
     fclose(f);
-    return 0;
+    return bad ? entry_fail(err, EX_IOERR, "%s: %s", path, strerror(why ? why : EIO)) : 0;
 }
 
 /* The "processor : N" lines, counted like cassandra-env.sh's
@@ -386,30 +416,27 @@ static int count_cpuinfo(const char *root)
 
 /* ---- all together ------------------------------------------------------ */
 
-static int read_limits(const char *root, int online_cpus, struct limits *out, char *err,
-                       size_t errlen);
+static int read_limits(const char *root, int online_cpus, struct limits *out, entry_error *err);
 
-int limits_read(const char *root, int online_cpus, struct limits *out, char *err,
-                size_t errlen)
+int limits_read(const char *root, int online_cpus, struct limits *out, entry_error *err)
 {
     memset(out, 0, sizeof *out);
     out_of_memory = false;
-    int rc = read_limits(root, online_cpus, out, err, errlen);
+    int rc = read_limits(root, online_cpus, out, err);
     if (out_of_memory)
-        return errmsg(err, errlen, EX_OSERR, "out of memory while reading the container's limits");
+        return entry_fail(err, EX_OSERR, "out of memory while reading the container's limits");
     return rc;
 }
 
-static int read_limits(const char *root, int online_cpus, struct limits *out, char *err,
-                       size_t errlen)
+static int read_limits(const char *root, int online_cpus, struct limits *out, entry_error *err)
 {
     char base[PATH_MAX], probe[PATH_MAX + 32];
     if (root_path(base, sizeof base, root, "/sys/fs/cgroup") < 0)
-        return errmsg(err, errlen, EX_USAGE, "root path too long: %s", root);
+        return entry_fail(err, EX_USAGE, "root path too long: %s", root);
 
     struct cg_paths *cg = malloc(sizeof *cg);
     if (!cg)
-        return errmsg(err, errlen, EX_OSERR, "out of memory");
+        return entry_fail(err, EX_OSERR, "out of memory");
     read_proc_cgroup(root, cg);
 
     struct found fd = {0, 0, 0};
@@ -417,20 +444,20 @@ static int read_limits(const char *root, int online_cpus, struct limits *out, ch
     snprintf(probe, sizeof probe, "%s/cgroup.controllers", base);
     if (exists(probe)) {
         out->cgroup_version = 2;
-        rc = read_v2(base, cg, &fd, err, errlen);
+        rc = read_v2(base, cg, &fd, err);
     } else {
         char m[PATH_MAX];
         if (v1_mount(m, sizeof m, base, cg->mem_dir, "memory") ||
             v1_mount(m, sizeof m, base, cg->cpu_dir, "cpu")) {
             out->cgroup_version = 1;
-            rc = read_v1(base, cg, &fd, err, errlen);
+            rc = read_v1(base, cg, &fd, err);
         }
     }
     free(cg);
     if (rc)
         return rc;
 
-    rc = read_memtotal(root, &out->mem_total_bytes, err, errlen);
+    rc = read_memtotal(root, &out->mem_total_bytes, err);
     if (rc)
         return rc;
 
@@ -458,7 +485,7 @@ static int read_limits(const char *root, int online_cpus, struct limits *out, ch
     } else {
         char mi[PATH_MAX];
         root_path(mi, sizeof mi, root, "/proc/meminfo");
-        return errmsg(err, errlen, EX_OSFILE,
+        return entry_fail(err, EX_OSFILE,
                       "cannot tell the memory size: no MemTotal in %s and no cgroup memory limit",
                       mi);
     }

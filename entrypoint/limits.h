@@ -24,18 +24,24 @@
  *   cgroup's path comes from the "N:memory:PATH" / "N:cpu,cpuacct:PATH" lines,
  *   with the same fallback to the hierarchy's root.
  *
- * Missing cgroup files mean "no limit" (cgroups may simply not be mounted);
- * a file that exists but holds garbage is an error naming that file.  Only a
- * missing MemTotal with no cgroup limit either is fatal: then nothing is known.
+ * Missing cgroup files mean "no limit" (cgroups may simply not be mounted).
+ * A file that is there but cannot be read (memory.max, cpu.max,
+ * memory.limit_in_bytes, cpu.cfs_quota_us, meminfo) is EX_IOERR, one that
+ * holds garbage EX_DATAERR, each naming the file; a missing MemTotal with no
+ * cgroup limit either is EX_OSFILE: then nothing is known.  Out of memory is
+ * EX_OSERR.  (cass-entry starts anyway, with a warning, when the user gave
+ * MAX_HEAP_SIZE: that heap needs no memory reading.)
  *
  * Every path is read below `root` ("" or NULL = the real "/"), so tests build
  * fake trees in a temporary directory.
  */
-#ifndef CASS_ENTRY_LIMITS_H
-#define CASS_ENTRY_LIMITS_H
+#ifndef ENTRYPOINT_LIMITS_H
+#define ENTRYPOINT_LIMITS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "entrypoint/error.h"
 
 struct limits {
     uint64_t mem_bytes;        /* effective memory: min(cgroup limit, MemTotal) */
@@ -59,8 +65,7 @@ struct limits {
  * the way cassandra-env.sh does.
  * Returns 0, or an EX_* code from <sysexits.h> with a message in err.
  */
-int limits_read(const char *root, int online_cpus, struct limits *out, char *err,
-                size_t errlen);
+int limits_read(const char *root, int online_cpus, struct limits *out, entry_error *err);
 
 /* A size for humans: "1.0G", "1.5G", "768M", "512K".  Whole MiB below 1 GiB,
  * one decimal from 1 GiB on (the form the log lines use). */

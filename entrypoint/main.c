@@ -5,22 +5,26 @@
  * command other than Cassandra, exec it untouched; otherwise learn this
  * container's addresses and limits, resolve the settings, plan every file
  * change, (dry run: show it and stop), write, wait for the seeds, drop root
- * and exec Cassandra so that it is PID 1.  Each step returns an exit status
- * and a message; main prints the message once.
+ * and exec Cassandra so that it is PID 1.  Each step that fails fills one
+ * entry_error (entrypoint/error.h: the exit status and one line) and returns;
+ * main prints it once, as "cass-entry: LINE" with the secrets hidden, and
+ * exits with its code.
  *
- * Exit status: 64 usage, 78 configuration (bad variable, bad YAML), 74 I/O,
- * 71 OS error, 126/127 the command could not be executed, 1 --probe: not ready.
+ * Exit status: the README's table (error.h lists the codes), 126/127 the
+ * command could not be executed, 1 --probe: not ready.
  */
+#include "cql/probe.h"
+#include "entrypoint/cmdline.h"
 #include "entrypoint/configure.h"
+#include "entrypoint/error.h"
 #include "entrypoint/firststart.h"
 #include "entrypoint/heap.h"
+#include "entrypoint/help.h"
 #include "entrypoint/limits.h"
 #include "entrypoint/privileges.h"
-#include "entrypoint/help.h"
 #include "entrypoint/settings.h"
 #include "entrypoint/supervise.h"
 #include "entrypoint/version.h"
-#include "cql/probe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,10 +71,11 @@ static void say(const char *line)
     fputc('\n', stderr);
 }
 
-static int die(int code, const char *message)
+/* The one place an error is printed: "cass-entry: LINE", secrets hidden. */
+static int report(const entry_error *err)
 {
-    say(message);
-    return code;
+    if (err->code) say(err->message);
+    return err->code;
 }
 
 /* Run print(ud, f) into memory, then print the result with the secrets
@@ -92,13 +97,13 @@ static bool print_masked(FILE *out, bool (*print)(const void *ud, FILE *f), cons
     return masked != NULL;
 }
 
-static int exec_command(char *const argv[])
+/* Returns only when the command could not be run: 127 not found, 126 not
+ * executable (the shell's statuses). */
+static int exec_command(char *const argv[], entry_error *err)
 {
     fflush(NULL);
     execvp(argv[0], argv);
-    int code = errno == ENOENT ? 127 : 126;
-    fprintf(stderr, "cass-entry: cannot execute %s: %s\n", argv[0], strerror(errno));
-    return code;
+    return entry_fail(err, errno == ENOENT ? 127 : 126, "cannot execute %s: %s", argv[0], strerror(errno));
 }
 
 /* While first-start work is pending, this file exists and --probe (the
@@ -121,44 +126,44 @@ static void pending_marker(char *out, size_t cap)
     snprintf(out, cap, "%s/first-start-pending", dir);
 }
 
-/* --probe: is this node's native transport answering? */
-static int probe(const settings *s, const char *runtime_dir)
+/* --probe: is this node's native transport answering?  Every failure is
+ * status 1, "not ready" (the HEALTHCHECK's convention). */
+static int probe(const settings *s, const char *runtime_dir, entry_error *err)
 {
-    char host[256], err[512];
+    char host[256];
     unsigned port;
-    int rc = configure_probe_target(s->conf_dir, runtime_dir, host, sizeof host, &port, err,
-                                    sizeof err);
-    if (rc) return die(1, err);
-    char marker[4096];
-    pending_marker(marker, sizeof marker);
-    if (access(marker, F_OK) == 0) {
-        fprintf(stderr, "cass-entry: probe: not ready: first-start work pending (%s)\n", marker);
+    if (configure_probe_target(s->conf_dir, runtime_dir, host, sizeof host, &port, err) != 0) {
+        err->code = 1;
         return 1;
     }
+    char marker[4096];
+    pending_marker(marker, sizeof marker);
+    if (access(marker, F_OK) == 0)
+        return entry_fail(err, 1, "probe: not ready: first-start work pending (%s)", marker);
     cql_error cerr;
     cql_supported sup;
     int timeout = atoi(env_or("CASS_ENTRY_PROBE_TIMEOUT_MS", "3000"));
-    if (cql_probe(host, port, timeout > 0 ? timeout : 3000, &sup, &cerr) != CQL_OK) {
-        fprintf(stderr, "cass-entry: probe %s:%u: %s\n", host, port, cerr.message);
-        return 1;
-    }
+    if (cql_probe(host, port, timeout > 0 ? timeout : 3000, &sup, &cerr) != CQL_OK)
+        return entry_fail(err, 1, "probe %s:%u: %s", host, port, cerr.message);
     printf("ready: %s:%u CQL %s\n", host, port, sup.cql_version);
     return 0;
 }
 
 /* The heap for cassandra-env.sh, sized from the container's limits. */
-static int plan_heap(const settings *s, const char *root, struct heap_plan *plan, char *err,
-                     size_t errlen)
+static int plan_heap(const settings *s, const char *root, struct heap_plan *plan, entry_error *err)
 {
     struct limits lim;
     cpu_set_t set;
     int online = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
-    int rc = limits_read(root, online, &lim, err, errlen);
-    if (rc == EX_OSFILE && s->max_heap_size.value) {
-        /* No memory to read (no /proc/meminfo, no cgroup limit): the heap the
-         * user gave needs none; the young generation falls back to the cpus. */
-        char line[700];
-        snprintf(line, sizeof line, "warning: %.600s: MAX_HEAP_SIZE is used as given", err);
+    int rc = limits_read(root, online, &lim, err);
+    if (rc && rc != EX_OSERR && s->max_heap_size.value) {
+        /* The host's files do not tell the memory (missing, junk, unreadable):
+         * the heap the user gave needs no memory reading; the young generation,
+         * when not given either, falls back to the online cpus.  Out of memory
+         * still stops here. */
+        char line[sizeof err->message + 64];
+        snprintf(line, sizeof line, "warning: %s: MAX_HEAP_SIZE is used as given", err->message);
+        *err = (entry_error){ 0 };
         say(line);
         memset(&lim, 0, sizeof lim);
         lim.cpus = lim.online_cpus = online > 0 ? online : 1;
@@ -168,18 +173,18 @@ static int plan_heap(const settings *s, const char *root, struct heap_plan *plan
     }
     if (rc) return rc;
     struct cass_version ver;
-    rc = version_detect(s->conf_dir, env_or("CASSANDRA_HOME", "/opt/cassandra"), &ver, err, errlen);
+    rc = version_detect(s->conf_dir, env_or("CASSANDRA_HOME", "/opt/cassandra"), &ver, err);
     if (rc) return rc;
     int java = 0;
-    char jerr[256];
-    if (version_java_major(getenv("JAVA_HOME"), getenv("PATH"), &java, jerr, sizeof jerr) != 0)
+    entry_error jerr; /* not an error: an unknown Java is 0, the newest the line runs on */
+    if (version_java_major(getenv("JAVA_HOME"), getenv("PATH"), &java, &jerr) != 0)
         java = 0;
     struct jvm_opts opts;
-    rc = version_read_jvm_opts(s->conf_dir, ver.major, java, getenv("JVM_OPTS"), &opts, err, errlen);
+    rc = version_read_jvm_opts(s->conf_dir, ver.major, java, getenv("JVM_OPTS"), &opts, err);
     if (rc) return rc;
     struct heap_input in = { &lim, ver.major, ver.major >= 3 ? &opts : NULL,
                              s->max_heap_size.value, s->heap_newsize.value };
-    rc = heap_decide(&in, plan, err, errlen);
+    rc = heap_decide(&in, plan, err);
     if (rc == 0) {
         char line[512];
         snprintf(line, sizeof line, "Cassandra %s (%s)", ver.name, ver.source);
@@ -299,17 +304,6 @@ static void scrub_secret_env(void)
     }
 }
 
-/* The exit status of a privileges failure: whose fault it is. */
-static int priv_exit_code(priv_status st)
-{
-    switch (st) {
-    case PRIV_ERR_WALK:
-    case PRIV_ERR_CHOWN: return CONFIGURE_EX_IOERR;   /* 74: the filesystem said no */
-    case PRIV_ERR_DROP: return 71;                    /* EX_OSERR: setgid/setuid failed */
-    default: return SETTINGS_EX_CONFIG;                /* 78: the user, passwd, a dir we can't write */
-    }
-}
-
 struct dry_run {
     const settings *s;
     const conf_plan *plan;
@@ -361,120 +355,60 @@ static void mark_pending(bool pending)
     close(fd);
 }
 
-/* The first-start work, in supervise's worker process. */
+/* The first-start work, in supervise's worker process: its error is printed
+ * there, the one place that process reports it. */
 static int first_start_work(void *ud)
 {
     const firststart_config *c = ud;
-    char err[512];
-    int rc = firststart_run(c, err, sizeof err);
-    if (rc) say(err);
+    entry_error err = { 0 };
+    int rc = firststart_run(c, &err);
+    if (rc) report(&err);
     else mark_pending(false);
     return rc;
 }
 
 /* PasswordAuthenticator on a node with no data yet and no password: the
  * cluster would open with the superuser everyone knows. */
-static bool default_superuser_refused(const settings *s, const conf_plan *plan, const char *data_files,
-                                      char *err, size_t errlen)
+static int default_superuser_refused(const settings *s, const conf_plan *plan, const char *data_files,
+                                     entry_error *err)
 {
-    if (!plan->authenticator || !strstr(plan->authenticator, "PasswordAuthenticator")) return false;
+    if (!plan->authenticator || !strstr(plan->authenticator, "PasswordAuthenticator")) return 0;
     if (s->password.value || s->allow_default_superuser || configure_dir_has_entries(data_files))
-        return false;
-    snprintf(err, errlen, "authenticator %s on a new node with no password given: the superuser would be "
-             "cassandra/cassandra, known to all (set CASSANDRA_PASSWORD or CASSANDRA_PASSWORD_FILE, or "
-             "CASSANDRA_ALLOW_DEFAULT_SUPERUSER=yes)", plan->authenticator);
-    return true;
+        return 0;
+    return entry_fail(err, EX_CONFIG, "authenticator %s on a new node with no password given: the superuser "
+                      "would be cassandra/cassandra, known to all (set CASSANDRA_PASSWORD or "
+                      "CASSANDRA_PASSWORD_FILE, or CASSANDRA_ALLOW_DEFAULT_SUPERUSER=yes)", plan->authenticator);
 }
 
-static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts)
+/* Who Cassandra will run as, settled before anything is written: an unknown
+ * user, a broken passwd or a user of uid 0 is a 78 with every file as it was. */
+static int lookup_user(const char *root, priv_ids *ids, entry_error *err)
 {
-    char err[1024];
-    const char *root = env_or("CASS_ENTRY_ROOT", "/");
-    const char *runtime_dir = env_or("CASS_ENTRY_RUNTIME_DIR", "/tmp/cass-entry/conf");
-    const char *data_dir = env_or("CASS_ENTRY_DATA_DIR", "/var/lib/cassandra");
-    const char *log_dir = env_or("CASS_ENTRY_LOG_DIR", "/var/log/cassandra");
-    settings_error serr;
-    addrs_error aerr;
-    char etc[4096];
-    snprintf(etc, sizeof etc, "%s/etc", strcmp(root, "/") ? root : "");
-    if (!addrs_facts_load(facts, etc, &aerr)) return die(aerr.exit_code, aerr.message);
-    if (!settings_resolve(in, s, &serr)) return die(serr.exit_code, serr.message);
-    for (size_t i = 0; i < s->n_notes; i++) say(s->notes[i]);
+    const char *user = env_or("CASS_ENTRY_USER", "cassandra");
+    if (priv_lookup(root, user, NULL, ids, err) != PRIV_OK) return err->code;
+    if (ids->uid == 0)
+        return entry_fail(err, EX_CONFIG, "refusing to run Cassandra as root (CASS_ENTRY_USER \"%s\" is uid 0)",
+                          user);
+    return 0;
+}
 
-    struct heap_plan heap;
-    int rc = plan_heap(s, root, &heap, err, sizeof err);
-    if (rc) return die(rc, err);
-    say(heap.reason);
-    if (heap.warning[0]) say(heap.warning);
-
-    conf_plan plan;
-    char data_files[4096];
-    snprintf(data_files, sizeof data_files, "%s/data", data_dir);
-    rc = configure_plan(s, runtime_dir, data_files, &plan, err, sizeof err);
-    if (rc) {
-        configure_plan_free(&plan);
-        return die(rc, err);
-    }
-    warn_host_limits(root);
-    if (default_superuser_refused(s, &plan, data_files, err, sizeof err)) {
-        configure_plan_free(&plan);
-        return die(SETTINGS_EX_CONFIG, err);
-    }
-    if (s->dry_run) {
-        for (size_t i = 0; i < plan.n_log; i++) say(plan.log[i]);
-        struct dry_run d = { s, &plan, &heap };
-        bool printed = print_masked(stdout, print_dry_run, &d);
-        configure_plan_free(&plan);
-        return printed ? 0 : die(71, "out of memory while printing the dry run");
-    }
-    /* Who Cassandra will run as is settled before anything is written: an
-     * unknown user, a broken passwd or a user of uid 0 is a 78 with every
-     * file as it was. */
-    priv_ids ids;
-    priv_error perr;
-    bool as_root = geteuid() == 0;
-    if (as_root) {
-        const char *user = env_or("CASS_ENTRY_USER", "cassandra");
-        if (priv_lookup(root, user, NULL, &ids, &perr) != PRIV_OK) {
-            configure_plan_free(&plan);
-            return die(priv_exit_code(perr.code), perr.message);
-        }
-        if (ids.uid == 0) {
-            configure_plan_free(&plan);
-            snprintf(err, sizeof err, "refusing to run Cassandra as root (CASS_ENTRY_USER \"%s\" is uid 0)",
-                     user);
-            return die(SETTINGS_EX_CONFIG, err);
-        }
-    }
-    rc = configure_apply(&plan, err, sizeof err);
-    for (size_t i = 0; rc == 0 && i < plan.n_log; i++) say(plan.log[i]);
-    if (rc == 0 && plan.n_changes == 0) say("configuration already up to date: no file changed");
-    if (rc == 0 && plan.copied) setenv("CASSANDRA_CONF", plan.conf_dir, 1);
-    const char *dirs[] = { data_dir, log_dir, plan.conf_dir };
-    char conf_copy[4096];
-    snprintf(conf_copy, sizeof conf_copy, "%s", plan.conf_dir);
-    configure_plan_free(&plan);
-    if (rc) return die(rc, err);
-
-    wait_for_seeds(s, facts);
-    apply_heap_env(&heap);
-    apply_first_boot_opts(data_files);
-    scrub_secret_env();
-
+/* Give Cassandra's user its dirs and become it (as root), or check that
+ * they can be written (as anyone else); then say what was done. */
+static int become_cassandra(bool as_root, const priv_ids *ids, const char *const dirs[3], entry_error *err)
+{
     priv_report rep;
     memset(&rep, 0, sizeof rep);
-    dirs[2] = conf_copy;
     priv_status pst;
     if (as_root) {
         rep.was_root = true;
-        rep.ids = ids;
+        rep.ids = *ids;
         /* The chown comes first: afterwards we no longer have the right. */
-        pst = priv_chown_dirs(dirs, 3, ids.uid, ids.gid, &rep.counts, &perr);
-        if (pst == PRIV_OK) pst = priv_drop(&ids, &perr);
+        pst = priv_chown_dirs(dirs, 3, ids->uid, ids->gid, &rep.counts, err);
+        if (pst == PRIV_OK) pst = priv_drop(ids, err);
     } else {
-        pst = priv_check_writable(dirs, 3, &perr);
+        pst = priv_check_writable(dirs, 3, err);
     }
-    if (pst != PRIV_OK) return die(priv_exit_code(pst), perr.message);
+    if (pst != PRIV_OK) return err->code;
     if (rep.counts.hard_linked) {
         char line[512];
         snprintf(line, sizeof line,
@@ -489,10 +423,67 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
                  rep.ids.name, (unsigned)rep.ids.uid, rep.counts.changed);
         say(line);
     }
+    return 0;
+}
+
+static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts, entry_error *err)
+{
+    const char *root = env_or("CASS_ENTRY_ROOT", "/");
+    const char *runtime_dir = env_or("CASS_ENTRY_RUNTIME_DIR", "/tmp/cass-entry/conf");
+    const char *data_dir = env_or("CASS_ENTRY_DATA_DIR", "/var/lib/cassandra");
+    const char *log_dir = env_or("CASS_ENTRY_LOG_DIR", "/var/log/cassandra");
+    char etc[4096];
+    snprintf(etc, sizeof etc, "%s/etc", strcmp(root, "/") ? root : "");
+    if (!addrs_facts_load(facts, etc, err)) return err->code;
+    if (!settings_resolve(in, s, err)) return err->code;
+    for (size_t i = 0; i < s->n_notes; i++) say(s->notes[i]);
+
+    struct heap_plan heap;
+    int rc = plan_heap(s, root, &heap, err);
+    if (rc) return rc;
+    say(heap.reason);
+    if (heap.warning[0]) say(heap.warning);
+
+    conf_plan plan;
+    char data_files[4096];
+    snprintf(data_files, sizeof data_files, "%s/data", data_dir);
+    rc = configure_plan(s, runtime_dir, data_files, &plan, err);
+    if (rc == 0) {
+        warn_host_limits(root);
+        rc = default_superuser_refused(s, &plan, data_files, err);
+    }
+    if (rc == 0 && s->dry_run) {
+        for (size_t i = 0; i < plan.n_log; i++) say(plan.log[i]);
+        struct dry_run d = { s, &plan, &heap };
+        if (!print_masked(stdout, print_dry_run, &d))
+            entry_fail(err, EX_OSERR, "out of memory while printing the dry run");
+        configure_plan_free(&plan);
+        return err->code;
+    }
+    priv_ids ids;
+    bool as_root = geteuid() == 0;
+    if (rc == 0 && as_root) rc = lookup_user(root, &ids, err);
+    if (rc == 0) rc = configure_apply(&plan, err);
+    for (size_t i = 0; rc == 0 && i < plan.n_log; i++) say(plan.log[i]);
+    if (rc == 0 && plan.n_changes == 0) say("configuration already up to date: no file changed");
+    if (rc == 0 && plan.copied) setenv("CASSANDRA_CONF", plan.conf_dir, 1);
+    char conf_copy[4096];
+    snprintf(conf_copy, sizeof conf_copy, "%s", plan.conf_dir ? plan.conf_dir : "");
+    configure_plan_free(&plan);
+    if (rc) return rc;
+
+    wait_for_seeds(s, facts);
+    apply_heap_env(&heap);
+    apply_first_boot_opts(data_files);
+    scrub_secret_env();
+
+    const char *dirs[3] = { data_dir, log_dir, conf_copy };
+    rc = become_cassandra(as_root, &ids, dirs, err);
+    if (rc) return rc;
     /* First-start work (a superuser, init scripts, a keyspace, roles): done
      * beside Cassandra, with cass-entry as init meanwhile (supervise.h says
      * why); without any, Cassandra replaces cass-entry as always. */
-    char host[256], perr_text[512];
+    char host[256];
     unsigned port = 0;
     char node[256] = "";
     gethostname(node, sizeof node - 1);
@@ -503,30 +494,29 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
         .node_name = node, .expected_nodes = (unsigned)s->n_seeds, .wait_ms = 600000, .say = say,
     };
     if (firststart_pending(&fs)) {
-        if (configure_probe_target(conf_copy, runtime_dir, host, sizeof host, &port, perr_text,
-                                   sizeof perr_text) != 0)
-            return die(SETTINGS_EX_CONFIG, perr_text);
+        if (configure_probe_target(conf_copy, runtime_dir, host, sizeof host, &port, err) != 0)
+            return err->code;
         fs.port = port;
         mark_pending(true);
         say("first-start work pending: cass-entry stays as init beside Cassandra until it exits");
         return supervise_run(s->argv, first_start_work, &fs, say);
     }
     mark_pending(false);
-    return exec_command(s->argv);
+    return exec_command(s->argv, err);
 }
 
 int main(int argc, char **argv)
 {
     settings s;
-    settings_error serr;
+    entry_error err = { 0 };
     addrs_facts facts;
     settings_init(&s);
     addrs_facts_init(&facts);
     settings_input in = { .argc = argc, .argv = argv, .envp = environ, .facts = &facts };
     g_secrets = &s.secrets;
     int rc;
-    if (!settings_parse_command_line(&in, &s, &serr)) {
-        rc = die(serr.exit_code, serr.message);
+    if (!settings_parse_command_line(&in, &s, &err)) {
+        rc = err.code;
     } else {
         switch (s.mode) {
         case SETTINGS_HELP:
@@ -538,16 +528,19 @@ int main(int argc, char **argv)
             rc = 0;
             break;
         case SETTINGS_PASSTHROUGH:
-            rc = exec_command(s.argv);
+            rc = exec_command(s.argv, &err);
             break;
         case SETTINGS_PROBE:
-            rc = probe(&s, env_or("CASS_ENTRY_RUNTIME_DIR", "/tmp/cass-entry/conf"));
+            rc = probe(&s, env_or("CASS_ENTRY_RUNTIME_DIR", "/tmp/cass-entry/conf"), &err);
             break;
         default:
-            rc = configure_and_run(&s, &in, &facts);
+            rc = configure_and_run(&s, &in, &facts, &err);
             break;
         }
     }
+    /* The one place an error is printed.  (A status without an error is
+     * Cassandra's own, through supervise.) */
+    if (err.code) rc = report(&err);
     settings_free(&s);
     return rc;
 }

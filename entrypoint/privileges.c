@@ -17,19 +17,49 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static priv_status fail(priv_error *err, priv_status code, const char *fmt, ...)
+/* The exit status of each kind of failure: whose fault it is. */
+static int exit_code_of(priv_status st)
+{
+    switch (st) {
+    case PRIV_ERR_WALK:
+    case PRIV_ERR_CHOWN: return EX_IOERR; /* the filesystem said no */
+    case PRIV_ERR_DROP: return EX_OSERR;  /* setgroups/setgid/setuid failed */
+    default: return EX_CONFIG;            /* the user, passwd, a dir we can't write */
+    }
+}
+
+static priv_status vfail(entry_error *err, priv_status st, int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static priv_status vfail(entry_error *err, priv_status st, int code, const char *fmt, va_list ap)
+{
+    if (err) entry_failv(err, code, fmt, ap);
+    return st;
+}
+
+static priv_status fail(entry_error *err, priv_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static priv_status fail(priv_error *err, priv_status code, const char *fmt, ...)
+static priv_status fail(entry_error *err, priv_status st, const char *fmt, ...)
 {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->code = code;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return code;
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(err, st, exit_code_of(st), fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+/* A failed call with errno errnum: out of memory is 71 whatever the step. */
+static priv_status fail_sys(entry_error *err, priv_status st, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static priv_status fail_sys(entry_error *err, priv_status st, int errnum, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(err, st, entry_errno_code(errnum, exit_code_of(st)), fmt, ap);
+    va_end(ap);
+    return st;
 }
 
 /* ---- passwd and group as plain files ---------------------------------------- */
@@ -151,11 +181,11 @@ static bool is_member(const char *members, const char *user)
 }
 
 static priv_status find_user(const char *path, const char *text_in, const char *user,
-                             priv_ids *out, bool *found, priv_error *err)
+                             priv_ids *out, bool *found, entry_error *err)
 {
     char *text = strdup(text_in);
     if (!text)
-        return fail(err, PRIV_ERR_LOOKUP, "%s: out of memory", path);
+        return fail_sys(err, PRIV_ERR_LOOKUP, ENOMEM, "%s: out of memory", path);
     char *cursor = text;
     char *f[MAX_FIELDS];
     unsigned long want_uid = 0;
@@ -195,7 +225,7 @@ static priv_status find_user(const char *path, const char *text_in, const char *
 
 /* Resolve `group` (if given) and collect the supplementary groups. */
 static priv_status scan_groups(const char *path, char *text, const char *group,
-                               priv_ids *ids, priv_error *err)
+                               priv_ids *ids, entry_error *err)
 {
     char *cursor = text;
     char *f[MAX_FIELDS];
@@ -261,7 +291,7 @@ static priv_status scan_groups(const char *path, char *text, const char *group,
 }
 
 priv_status priv_lookup(const char *root, const char *user, const char *group,
-                        priv_ids *out, priv_error *err)
+                        priv_ids *out, entry_error *err)
 {
     char passwd_path[PATH_MAX], group_path[PATH_MAX];
     priv_ids ids;
@@ -278,7 +308,7 @@ priv_status priv_lookup(const char *root, const char *user, const char *group,
 
     char *text = slurp(passwd_path);
     if (!text)
-        return fail(err, PRIV_ERR_LOOKUP, "%s: %s", passwd_path, strerror(errno));
+        return fail_sys(err, PRIV_ERR_LOOKUP, errno, "%s: %s", passwd_path, strerror(errno));
     st = find_user(passwd_path, text, user, &ids, &found, err);
     free(text);
     if (st != PRIV_OK)
@@ -301,7 +331,7 @@ priv_status priv_lookup(const char *root, const char *user, const char *group,
          * group of passwd (or a numeric one) is all we need. */
         unsigned long gid = ids.gid;
         if (errno != ENOENT || (group && !parse_id(group, &gid)))
-            return fail(err, PRIV_ERR_LOOKUP, "%s: %s", group_path, strerror(errno));
+            return fail_sys(err, PRIV_ERR_LOOKUP, errno, "%s: %s", group_path, strerror(errno));
         ids.gid = (gid_t)gid;
         ids.groups[0] = ids.gid;
         ids.ngroups = 1;
@@ -325,7 +355,7 @@ typedef struct {
     uid_t uid;
     gid_t gid;
     priv_chown_counts *counts;
-    priv_error *err;
+    entry_error *err;
     char path[PATH_MAX];  /* of the directory being walked, for messages */
 } walk;
 
@@ -357,7 +387,7 @@ static priv_status walk_dir(walk *w, int fd, unsigned depth)
         struct dirent *e = readdir(d);
         if (!e) {
             if (errno)
-                st = fail(w->err, PRIV_ERR_WALK, "%s: reading the directory: %s",
+                st = fail_sys(w->err, PRIV_ERR_WALK, errno, "%s: reading the directory: %s",
                           w->path, strerror(errno));
             break;
         }
@@ -371,7 +401,7 @@ static priv_status walk_dir(walk *w, int fd, unsigned depth)
                 w->path[old] = '\0';
                 continue;
             }
-            st = fail(w->err, PRIV_ERR_WALK, "%s: %s", w->path, strerror(errno));
+            st = fail_sys(w->err, PRIV_ERR_WALK, errno, "%s: %s", w->path, strerror(errno));
             break;
         }
         w->counts->seen++;
@@ -389,7 +419,7 @@ static priv_status walk_dir(walk *w, int fd, unsigned depth)
             } else if (errno == EROFS) {
                 w->counts->read_only++;
             } else {
-                st = fail(w->err, PRIV_ERR_CHOWN, "%s: chown to %lu:%lu: %s", w->path,
+                st = fail_sys(w->err, PRIV_ERR_CHOWN, errno, "%s: chown to %lu:%lu: %s", w->path,
                           (unsigned long)w->uid, (unsigned long)w->gid, strerror(errno));
                 break;
             }
@@ -399,7 +429,7 @@ static priv_status walk_dir(walk *w, int fd, unsigned depth)
              * fstatat, this fails instead of walking somewhere else. */
             int child = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (child < 0) {
-                st = fail(w->err, PRIV_ERR_WALK, "%s: %s", w->path, strerror(errno));
+                st = fail_sys(w->err, PRIV_ERR_WALK, errno, "%s: %s", w->path, strerror(errno));
                 break;
             }
             st = walk_dir(w, child, depth + 1);
@@ -413,7 +443,7 @@ static priv_status walk_dir(walk *w, int fd, unsigned depth)
 }
 
 priv_status priv_chown_dirs(const char *const dirs[], size_t ndirs, uid_t uid, gid_t gid,
-                            priv_chown_counts *counts, priv_error *err)
+                            priv_chown_counts *counts, entry_error *err)
 {
     for (size_t i = 0; i < ndirs; i++) {
         walk w = { .uid = uid, .gid = gid, .counts = counts, .err = err };
@@ -424,7 +454,7 @@ priv_status priv_chown_dirs(const char *const dirs[], size_t ndirs, uid_t uid, g
                 counts->missing++;
                 continue;
             }
-            return fail(err, PRIV_ERR_WALK, "%s: %s", dirs[i], strerror(errno));
+            return fail_sys(err, PRIV_ERR_WALK, errno, "%s: %s", dirs[i], strerror(errno));
         }
         struct stat sb;
         if (fstat(fd, &sb) != 0) {
@@ -474,7 +504,7 @@ static bool same_group_set(const gid_t *a, size_t na, const gid_t *b, size_t nb)
     return true;
 }
 
-priv_status priv_drop(const priv_ids *ids, priv_error *err)
+priv_status priv_drop(const priv_ids *ids, entry_error *err)
 {
     unsigned long uid = ids->uid, gid = ids->gid;
 
@@ -484,12 +514,12 @@ priv_status priv_drop(const priv_ids *ids, priv_error *err)
     /* Groups first, then gid, then uid: once the uid is gone, so is the
      * right to change the other two. */
     if (setgroups(ids->ngroups, ids->groups) != 0)
-        return fail(err, PRIV_ERR_DROP, "setgroups for user \"%s\": %s", ids->name,
+        return fail_sys(err, PRIV_ERR_DROP, errno, "setgroups for user \"%s\": %s", ids->name,
                     strerror(errno));
     if (setgid(ids->gid) != 0)
-        return fail(err, PRIV_ERR_DROP, "setgid(%lu): %s", gid, strerror(errno));
+        return fail_sys(err, PRIV_ERR_DROP, errno, "setgid(%lu): %s", gid, strerror(errno));
     if (setuid(ids->uid) != 0)
-        return fail(err, PRIV_ERR_DROP, "setuid(%lu): %s", uid, strerror(errno));
+        return fail_sys(err, PRIV_ERR_DROP, errno, "setuid(%lu): %s", uid, strerror(errno));
 
     /* Trust, but verify: all three ids of each kind, the group list, and
      * that the way back is closed. */
@@ -515,7 +545,7 @@ priv_status priv_drop(const priv_ids *ids, priv_error *err)
 
 /* ---- not root ---------------------------------------------------------------- */
 
-priv_status priv_check_writable(const char *const dirs[], size_t ndirs, priv_error *err)
+priv_status priv_check_writable(const char *const dirs[], size_t ndirs, entry_error *err)
 {
     unsigned long me = (unsigned long)geteuid();
     for (size_t i = 0; i < ndirs; i++) {
@@ -523,7 +553,7 @@ priv_status priv_check_writable(const char *const dirs[], size_t ndirs, priv_err
         struct stat sb;
         if (stat(dir, &sb) != 0) {
             if (errno != ENOENT)
-                return fail(err, PRIV_ERR_ACCESS, "%s: %s", dir, strerror(errno));
+                return fail_sys(err, PRIV_ERR_ACCESS, errno, "%s: %s", dir, strerror(errno));
             /* Cassandra creates a missing dir itself; it needs its parent. */
             char parent[PATH_MAX];
             snprintf(parent, sizeof parent, "%s", dir);
@@ -535,7 +565,7 @@ priv_status priv_check_writable(const char *const dirs[], size_t ndirs, priv_err
             else
                 *slash = '\0';
             if (faccessat(AT_FDCWD, parent, W_OK | X_OK, AT_EACCESS) != 0)
-                return fail(err, PRIV_ERR_ACCESS,
+                return fail_sys(err, PRIV_ERR_ACCESS, errno,
                             "%s does not exist and uid %lu can't create it in %s: %s",
                             dir, me, parent, strerror(errno));
             continue;
@@ -554,7 +584,7 @@ priv_status priv_check_writable(const char *const dirs[], size_t ndirs, priv_err
 
 priv_status priv_become(const char *root, const char *user, const char *group,
                         const char *const dirs[], size_t ndirs,
-                        priv_report *rep, priv_error *err)
+                        priv_report *rep, entry_error *err)
 {
     priv_status st;
     memset(rep, 0, sizeof *rep);

@@ -18,8 +18,12 @@
  * be written, so the failure is one clear line now rather than a Java stack
  * trace later.  priv_become does whichever applies.
  *
- * Nothing here prints.  Errors come back as a priv_error naming the file
- * (with its line), the directory or the call that failed.
+ * Nothing here prints.  Each function returns what kind of step failed (a
+ * priv_status) and fills an entry_error naming the file (with its line), the
+ * directory or the call that failed, with the exit status it calls for: 78
+ * (EX_CONFIG) the user, passwd or group, or a dir we may not write; 74
+ * (EX_IOERR) the chown walk; 71 (EX_OSERR) setgroups/setgid/setuid, and out
+ * of memory at any step.
  */
 #ifndef ENTRYPOINT_PRIVILEGES_H
 #define ENTRYPOINT_PRIVILEGES_H
@@ -27,6 +31,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "entrypoint/error.h"
 
 typedef enum {
     PRIV_OK = 0,
@@ -36,11 +42,6 @@ typedef enum {
     PRIV_ERR_DROP,   /* setgroups/setgid/setuid failed, or root could be regained */
     PRIV_ERR_ACCESS  /* not root, and a dir Cassandra writes is not writable */
 } priv_status;
-
-typedef struct {
-    priv_status code;
-    char message[512];
-} priv_error;
 
 /* Supplementary groups kept at most (Linux allows 65536; a service user
  * belongs to a handful). */
@@ -78,7 +79,7 @@ typedef struct {
  * supplementary groups; it may be absent unless `group` is a name.
  * `root` is "/" in production and a fake tree in tests. */
 priv_status priv_lookup(const char *root, const char *user, const char *group,
-                        priv_ids *out, priv_error *err);
+                        priv_ids *out, entry_error *err);
 
 /* For each dir: chown to uid:gid every entry below it, and the dir itself,
  * whose owner is not uid (entries the user owns keep their group).  The dirs
@@ -92,18 +93,18 @@ priv_status priv_lookup(const char *root, const char *user, const char *group,
  * neither is an error.  Counts accumulate into *counts (zero it first).
  * Stops at the first failure. */
 priv_status priv_chown_dirs(const char *const dirs[], size_t ndirs, uid_t uid, gid_t gid,
-                            priv_chown_counts *counts, priv_error *err);
+                            priv_chown_counts *counts, entry_error *err);
 
 /* Become ids for good: setgroups(ids->groups), setgid, setuid, then verify
  * that the real, effective and saved ids are all the target ones, that the
  * groups are exactly ids->groups, and that setuid(0) and setgid(0) now fail.
  * Refuses uid 0: the point is that Cassandra never runs as root.
  * Must run as root.  On failure the process may be half-dropped: exit. */
-priv_status priv_drop(const priv_ids *ids, priv_error *err);
+priv_status priv_drop(const priv_ids *ids, entry_error *err);
 
 /* Not root: check that the effective user can write (and enter) each dir
  * that exists, and can create each one that doesn't in its parent. */
-priv_status priv_check_writable(const char *const dirs[], size_t ndirs, priv_error *err);
+priv_status priv_check_writable(const char *const dirs[], size_t ndirs, entry_error *err);
 
 typedef struct {
     bool was_root;             /* whether lookup, chown and drop ran */
@@ -116,6 +117,6 @@ typedef struct {
  * started us chose the user).  `rep` says which path ran and what it did. */
 priv_status priv_become(const char *root, const char *user, const char *group,
                         const char *const dirs[], size_t ndirs,
-                        priv_report *rep, priv_error *err);
+                        priv_report *rep, entry_error *err);
 
 #endif

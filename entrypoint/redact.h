@@ -11,8 +11,8 @@
  * listed (masking "1" would mask every digit of every line); the key rule
  * still hides them where they are written at their key.
  */
-#ifndef CASS_ENTRY_REDACT_H
-#define CASS_ENTRY_REDACT_H
+#ifndef ENTRYPOINT_REDACT_H
+#define ENTRYPOINT_REDACT_H
 
 #include <stdbool.h>
 #include <stddef.h>

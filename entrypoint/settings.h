@@ -8,31 +8,6 @@
  * description (the mode, the command line, the ordered cassandra.yaml edits,
  * the rack/DC and heap values) that other modules carry out.
  *
- * ---- The command line ----
- *   cass-entry [OPTIONS] [SEEDS...] [CASSANDRA-ARGS...]
- *   cass-entry [OPTIONS] cassandra [ARGS...]
- *   cass-entry [OPTIONS] -- COMMAND [ARGS...]
- *   cass-entry [OPTIONS] COMMAND [ARGS...]
- * Leading words that are cass-entry's own options are taken first: --dry-run,
- * --conf DIR (or --conf=DIR), --set PATH=VALUE (or --set=PATH=VALUE,
- * repeatable), --probe, --help, --version.  The first word that is not one of
- * them decides the mode:
- *   - nothing left, or a word starting with '-': configure, then run
- *     `cassandra -f WORDS...` (the official image's rule; an unknown option such
- *     as -R goes to Cassandra);
- *   - a word whose last path component is "cassandra": configure, then run that
- *     command with its arguments, adding -f when they lack it;
- *   - "--": run what follows untouched, no configuration;
- *   - a word containing '/', or naming an executable found on PATH (the
- *     is_command callback): run it untouched, no configuration;
- *   - anything else is the seed list (the original start.sh's usage,
- *     `cass-entry cass1`): every word up to the first one starting with '-' is
- *     part of it (each may itself be a comma-separated list), and the rest are
- *     arguments for `cassandra -f`.  So a seed is told from a command by not
- *     being an executable on PATH; a seed host that happens to be named like a
- *     command (a host called "bash", or "cassandra") must be given through
- *     CASSANDRA_SEEDS.
- *
  * ---- Precedence (most explicit first) ----
  *   1. --set PATH=VALUE (command-line order; a later one wins), then
  *      CASSANDRA_CFG_YAML_<KEY> variables (in name order);
@@ -47,18 +22,10 @@
  * edits below it.
  *
  * ---- Environment ----
- * One table (settings_variables) lists every variable; it drives the parsing,
- * help_write and help_write_markdown (help.h).  Every variable NAME also
- * has a NAME_FILE form: the value is read from that file with one trailing
- * newline (LF or CRLF) removed, and is then secret (never shown).  Both set is
- * an error.  A variable set to the empty string counts as unset (compose files
- * often write `CASSANDRA_SEEDS=`).
- * CASSANDRA_CFG_YAML_<KEY>: KEY lowercased is a cassandra.yaml key; "__"
- * separates nested keys and a part made of digits is a sequence index:
- * CASSANDRA_CFG_YAML_SEED_PROVIDER__0__CLASS_NAME -> seed_provider[0].class_name.
- * A trailing _FILE always means the file form, so a key that itself ends in
- * _file (jmx_server_options.password_file) is set with ..._PASSWORD_FILE_FILE
- * or with --set.
+ * The variables are those of variables.h's table, each also in its NAME_FILE
+ * form (envfile.h), plus CASSANDRA_CFG_YAML_<KEY> (variables.h); a CASSANDRA_*
+ * variable nothing reads gets a warning note with the closest known name
+ * (hints.h).
  *
  * ---- Addresses and the default chain ----
  * listen_address (default auto) -> broadcast_address = listen ->
@@ -88,41 +55,21 @@
  * heap size; a malformed CIDR or CASSANDRA_CFG_YAML_ name; NAME and NAME_FILE
  * both set or an unreadable _FILE.  The message names the variable (or
  * option) and never shows a secret value.  Usage errors exit 64 (EX_USAGE),
- * configuration errors 78 (EX_CONFIG): the code is in settings_error.
+ * configuration errors 78 (EX_CONFIG), out of memory 71 (EX_OSERR): the code
+ * is in the entry_error (entrypoint/error.h).
  */
-#ifndef CASS_ENTRY_SETTINGS_H
-#define CASS_ENTRY_SETTINGS_H
+#ifndef ENTRYPOINT_SETTINGS_H
+#define ENTRYPOINT_SETTINGS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "entrypoint/addrs.h"
+#include "entrypoint/error.h"
 #include "entrypoint/redact.h"
-
-/* Exit statuses, from sysexits.h: part of cass-entry's interface. */
-#define SETTINGS_EX_USAGE  64
-#define SETTINGS_EX_OSERR  71 /* out of memory */
-#define SETTINGS_EX_CONFIG 78
-
-typedef struct {
-    int exit_code;      /* SETTINGS_EX_USAGE, SETTINGS_EX_CONFIG or SETTINGS_EX_OSERR */
-    char message[512];  /* one line, names the variable/option, no secret value */
-} settings_error;
-
-/* One row of the variable table. */
-typedef struct {
-    const char *name;          /* "CASSANDRA_LISTEN_ADDRESS" */
-    const char *default_value; /* the default the parser uses, NULL when none */
-    const char *default_doc;   /* how the default is described when it is not a
-                                  plain value ("the broadcast address"), or NULL */
-    const char *yaml_path;     /* the cassandra.yaml path it drives, NULL if none */
-    bool secret;               /* its value is never shown */
-    const char *help;          /* one sentence */
-} settings_variable;
-
-/* The table, in the order --help and the README show it. */
-const settings_variable *settings_variables(size_t *count);
+#include "entrypoint/seeds.h"
+#include "entrypoint/variables.h"
 
 /* --help and the README's table: entrypoint/help.h. */
 
@@ -163,13 +110,6 @@ typedef struct {
                                   holds it as a map (5.0+: `authenticator:` then
                                   `class_name: ...`), set path.class_name instead */
 } settings_edit;
-
-/* One entry of the seed list. */
-typedef struct {
-    char *host;                /* host name, IPv4 or IPv6 (without brackets) */
-    unsigned port;             /* 0: none given */
-    bool is_ip;                /* numeric: needs no name resolution */
-} settings_seed;
 
 /* A value for another module (rack/DC file, heap), NULL value when unset. */
 typedef struct {
@@ -221,11 +161,12 @@ typedef struct {
     const addrs_facts *facts;  /* this node's addresses; settings_resolve needs it */
 
     /* Is `name` (no '/') an executable on path_env (PATH's value, may be NULL)?
-     * Real: settings_command_on_path. */
+     * Real: settings_command_on_path (cmdline.h). */
     bool (*is_command)(void *ctx, const char *name, const char *path_env);
     /* Read a whole file into a malloc'd NUL-terminated buffer; false with a
-     * reason in errbuf.  Real: settings_read_file. */
-    bool (*read_file)(void *ctx, const char *path, char **out, char *errbuf, size_t errlen);
+     * reason in err (EX_OSERR: out of memory; EX_CONFIG: the file named
+     * cannot be read).  Real: envfile_read_file (envfile.h). */
+    bool (*read_file)(void *ctx, const char *path, char **out, entry_error *err);
     /* Resolve a host name; returns how many addresses it wrote.
      * Real: addrs_resolve. */
     size_t (*resolve)(void *ctx, const char *name, addrs_ip *out, size_t max);
@@ -235,37 +176,16 @@ typedef struct {
 void settings_init(settings *s);
 void settings_free(settings *s);
 
-/* Step 1: the options, the mode and the command to run (reads PATH and
- * CASSANDRA_CONF from in->envp).  Passthrough, help and version need nothing
- * more. */
-bool settings_parse_command_line(const settings_input *in, settings *s, settings_error *err);
+/* Step 1, the command line: cmdline.h (settings_parse_command_line). */
 
 /* Step 2 (SETTINGS_RUN): the environment, the overrides, the address choice,
  * the default chain and every validation; fills edits, seeds, dc/rack, heap,
  * seed_wait and notes.  On failure s still owns what it holds (settings_free). */
-bool settings_resolve(const settings_input *in, settings *s, settings_error *err);
+bool settings_resolve(const settings_input *in, settings *s, entry_error *err);
 
-/* ---- pieces, public for the tests and for other modules ---- */
-
-/* Parse a comma-separated seed list (host, host:port, [v6]:port, bare v6;
- * spaces around entries and empty entries are ignored).  *normalized is the
- * list as Cassandra should get it (bare v6 without brackets when there is no
- * port).  `origin` names the input in messages. */
-bool settings_seeds_parse(const char *list, const char *origin, settings_seed **seeds,
-                          size_t *n_seeds, char **normalized, settings_error *err);
-void settings_seeds_free(settings_seed *seeds, size_t n_seeds);
-
-/* CASSANDRA_CFG_YAML_SEED_PROVIDER__0__CLASS_NAME -> "seed_provider[0].class_name"
- * (malloc'd).  False with a message naming the variable when the name is not
- * of that form. */
-bool settings_cfg_yaml_path(const char *name, char **path, settings_error *err);
-
-/* True when a yaml path's keys look like they hold a secret (password, secret,
- * credential, a *_token other than initial_token): its value is shown as ***. */
-bool settings_path_looks_secret(const char *path);
-
-/* The real callbacks. */
-bool settings_command_on_path(void *ctx, const char *name, const char *path_env);
-bool settings_read_file(void *ctx, const char *path, char **out, char *errbuf, size_t errlen);
+/* The pieces, each a module of its own: the variable table and the
+ * CASSANDRA_CFG_YAML_ names (variables.h), NAME_FILE (envfile.h), seed lists
+ * (seeds.h), the command line (cmdline.h), the typo hints (hints.h), --help
+ * (help.h). */
 
 #endif

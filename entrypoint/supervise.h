@@ -11,8 +11,8 @@
  * If the work fails, Cassandra is stopped (SIGTERM) and the status is the
  * work's.  When there is no work, cass-entry execs Cassandra as always.
  */
-#ifndef SUPERVISE_H
-#define SUPERVISE_H
+#ifndef ENTRYPOINT_SUPERVISE_H
+#define ENTRYPOINT_SUPERVISE_H
 
 /* The work, run in its own process: 0 or an exit status. */
 typedef int (*supervise_work)(void *ud);

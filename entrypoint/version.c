@@ -2,7 +2,6 @@
  * version: the installed Cassandra version and its JVM options (see version.h).
  */
 #include "entrypoint/version.h"
-#include "entrypoint/errmsg.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -104,7 +103,7 @@ static void from_conf(struct cass_version *v, int major, const char *name, const
 }
 
 int version_detect(const char *conf_dir, const char *cassandra_home, struct cass_version *out,
-                   char *err, size_t errlen)
+                   entry_error *err)
 {
     memset(out, 0, sizeof *out);
     if (cassandra_home && *cassandra_home) {
@@ -130,7 +129,7 @@ int version_detect(const char *conf_dir, const char *cassandra_home, struct cass
         from_conf(out, 5, "unknown (taken as 5.0 or later)",
                   "no jvm*.options and no 2.x cassandra-env.sh; no apache-cassandra jar");
     else
-        return errmsg(err, errlen, EX_CONFIG,
+        return entry_fail(err, EX_CONFIG,
                       "%s: no Cassandra configuration here (no cassandra.yaml, cassandra-env.sh "
                       "or jvm options file) and no apache-cassandra-*.jar in %s/lib",
                       conf_dir,
@@ -171,7 +170,7 @@ static void scan_opts(const char *text, const char *where, int major, struct jvm
 }
 
 static int scan_file(const char *conf_dir, const char *name, int major, struct jvm_opts *o,
-                     bool *missing, char *err, size_t errlen)
+                     bool *missing, entry_error *err)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", conf_dir, name);
@@ -181,15 +180,17 @@ static int scan_file(const char *conf_dir, const char *name, int major, struct j
             *missing = true;
             return 0;
         }
-        return errmsg(err, errlen, errno == ENOMEM ? EX_OSERR : EX_NOINPUT, "%s: %s", path, strerror(errno));
+        return entry_fail(err, entry_errno_code(errno, EX_IOERR), "%s: %s", path, strerror(errno));
     }
     char line[4096];
+    errno = 0;
     while (fgets(line, sizeof line, f)) {
         if (line[0] == '-') /* `grep "^-" FILE` */
             scan_opts(line, name, major, o);
     }
+    int bad = ferror(f), why = errno ? errno : EIO;
     fclose(f);
-    return 0;
+    return bad ? entry_fail(err, entry_errno_code(why, EX_IOERR), "%s: %s", path, strerror(why)) : 0;
 }
 
 /* 2.x has no option files; its GC flags are JVM_OPTS lines in cassandra-env.sh. */
@@ -215,8 +216,7 @@ static void scan_env_sh(const char *conf_dir, struct jvm_opts *o)
 }
 
 int version_read_jvm_opts(const char *conf_dir, int major, int java_major,
-                          const char *env_jvm_opts, struct jvm_opts *out, char *err,
-                          size_t errlen)
+                          const char *env_jvm_opts, struct jvm_opts *out, entry_error *err)
 {
     memset(out, 0, sizeof *out);
     if (java_major <= 0)
@@ -238,7 +238,7 @@ int version_read_jvm_opts(const char *conf_dir, int major, int java_major,
         snprintf(out->files[1], sizeof out->files[1], "jvm%d-server.options", dep);
     }
     for (int i = 0; i < 2 && out->files[i][0]; i++) {
-        int rc = scan_file(conf_dir, out->files[i], major, out, &out->missing[i], err, errlen);
+        int rc = scan_file(conf_dir, out->files[i], major, out, &out->missing[i], err);
         if (rc)
             return rc;
     }
@@ -247,13 +247,13 @@ int version_read_jvm_opts(const char *conf_dir, int major, int java_major,
 
 /* ---- Java -------------------------------------------------------------- */
 
-static int java_from_release(const char *java_home, int *major, char *err, size_t errlen)
+static int java_from_release(const char *java_home, int *major, entry_error *err)
 {
     char path[PATH_MAX], line[512];
     snprintf(path, sizeof path, "%s/release", java_home);
     FILE *f = fopen(path, "re");
     if (!f)
-        return errmsg(err, errlen, EX_OSFILE, "%s: %s", path, strerror(errno));
+        return entry_fail(err, EX_OSFILE, "%s: %s", path, strerror(errno));
     int found = 0;
     while (!found && fgets(line, sizeof line, f)) {
         if (strncmp(line, "JAVA_VERSION=", 13) != 0)
@@ -269,15 +269,14 @@ static int java_from_release(const char *java_home, int *major, char *err, size_
         }
     }
     fclose(f);
-    return found ? 0 : errmsg(err, errlen, EX_OSFILE, "%s: no JAVA_VERSION line", path);
+    return found ? 0 : entry_fail(err, EX_OSFILE, "%s: no JAVA_VERSION line", path);
 }
 
-int version_java_major(const char *java_home, const char *path, int *major, char *err,
-                       size_t errlen)
+int version_java_major(const char *java_home, const char *path, int *major, entry_error *err)
 {
     *major = 0;
     if (java_home && *java_home)
-        return java_from_release(java_home, major, err, errlen);
+        return java_from_release(java_home, major, err);
 
     /* The java on PATH, e.g. /usr/bin/java -> /etc/alternatives/java ->
      * /usr/lib/jvm/java-17-openjdk-amd64/bin/java. */
@@ -290,10 +289,10 @@ int version_java_major(const char *java_home, const char *path, int *major, char
             char *slash = strrchr(real, '/');
             if (slash && slash - real >= 4 && strncmp(slash - 4, "/bin", 4) == 0) {
                 slash[-4] = '\0';
-                return java_from_release(real, major, err, errlen);
+                return java_from_release(real, major, err);
             }
         }
         p += l + (p[l] == ':');
     }
-    return errmsg(err, errlen, EX_OSFILE, "no JAVA_HOME and no java on PATH");
+    return entry_fail(err, EX_OSFILE, "no JAVA_HOME and no java on PATH");
 }

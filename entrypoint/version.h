@@ -30,11 +30,13 @@
  * The tests are the scripts' own: a substring "Xmx", "Xms", "Xmn",
  * "UseConcMarkSweepGC", and "UseG1GC" (3.x) or "+UseG1GC" (4.0 on).
  */
-#ifndef CASS_ENTRY_VERSION_H
-#define CASS_ENTRY_VERSION_H
+#ifndef ENTRYPOINT_VERSION_H
+#define ENTRYPOINT_VERSION_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "entrypoint/error.h"
 
 struct cass_version {
     int major;          /* 2, 3, 4, 5 ... */
@@ -50,7 +52,7 @@ struct cass_version {
  * any Cassandra configuration file is there.
  */
 int version_detect(const char *conf_dir, const char *cassandra_home, struct cass_version *out,
-                   char *err, size_t errlen);
+                   entry_error *err);
 
 /* What the JVM options that cassandra-env.sh will see contain. */
 struct jvm_opts {
@@ -72,8 +74,7 @@ struct jvm_opts {
  * (it is flagged in `missing`).  Returns 0 or an EX_* code with a message.
  */
 int version_read_jvm_opts(const char *conf_dir, int major, int java_major,
-                          const char *env_jvm_opts, struct jvm_opts *out, char *err,
-                          size_t errlen);
+                          const char *env_jvm_opts, struct jvm_opts *out, entry_error *err);
 
 /*
  * The major version of the Java at `java_home`, from its `release` file
@@ -83,7 +84,6 @@ int version_read_jvm_opts(const char *conf_dir, int major, int java_major,
  * `java -version` would start a JVM.  Returns 0, or EX_OSFILE when the
  * version cannot be told (the caller then passes 0 = unknown on).
  */
-int version_java_major(const char *java_home, const char *path, int *major, char *err,
-                       size_t errlen);
+int version_java_major(const char *java_home, const char *path, int *major, entry_error *err);
 
 #endif

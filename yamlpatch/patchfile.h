@@ -8,8 +8,8 @@
  *
  * The patch is loaded completely and checked before any edit is made.
  */
-#ifndef YP_PATCHFILE_H
-#define YP_PATCHFILE_H
+#ifndef YAMLPATCH_PATCHFILE_H
+#define YAMLPATCH_PATCHFILE_H
 
 #include "yamlpatch/yamlpatch.h"
 

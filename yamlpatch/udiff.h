@@ -3,8 +3,8 @@
  * cass-entry --dry-run.  Line-based; the changed middle of the two texts is
  * aligned by longest common subsequence, so separate edits get separate hunks.
  */
-#ifndef YP_UDIFF_H
-#define YP_UDIFF_H
+#ifndef YAMLPATCH_UDIFF_H
+#define YAMLPATCH_UDIFF_H
 
 #include <stdio.h>
 #include <stddef.h>

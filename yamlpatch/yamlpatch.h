@@ -18,8 +18,8 @@
  * Paths:  a.b   a[0]   a[-1]   a."b.c"   seq[name=value]   (root: "" or ".")
  * Keys that contain '.', '[', ']', '=' or '"' are written quoted: a."b.c".
  */
-#ifndef YAMLPATCH_H
-#define YAMLPATCH_H
+#ifndef YAMLPATCH_YAMLPATCH_H
+#define YAMLPATCH_YAMLPATCH_H
 
 #include <stdbool.h>
 #include <stddef.h>

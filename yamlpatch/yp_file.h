@@ -10,8 +10,8 @@
  * fails the original content is written back.  The original file is never left
  * half-written.
  */
-#ifndef YP_FILE_H
-#define YP_FILE_H
+#ifndef YAMLPATCH_YP_FILE_H
+#define YAMLPATCH_YP_FILE_H
 
 #include "yamlpatch/yamlpatch.h"
 

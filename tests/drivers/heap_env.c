@@ -60,17 +60,16 @@ int main(int argc, char **argv)
     if (!root || !conf)
         return usage();
 
-    char err[512];
+    entry_error err;
     struct limits lim;
     struct cass_version ver;
     struct jvm_opts opts;
     struct heap_plan plan;
-    int rc = limits_read(root, cpus, &lim, err, sizeof err);
+    int rc = limits_read(root, cpus, &lim, &err);
     if (!rc)
-        rc = version_detect(conf, home, &ver, err, sizeof err);
+        rc = version_detect(conf, home, &ver, &err);
     if (!rc)
-        rc = version_read_jvm_opts(conf, ver.major, java, getenv("JVM_OPTS"), &opts, err,
-                                   sizeof err);
+        rc = version_read_jvm_opts(conf, ver.major, java, getenv("JVM_OPTS"), &opts, &err);
     if (!rc) {
         struct heap_input in = {
             .limits = &lim,
@@ -79,10 +78,10 @@ int main(int argc, char **argv)
             .max_heap_size = getenv("MAX_HEAP_SIZE"),
             .heap_newsize = getenv("HEAP_NEWSIZE"),
         };
-        rc = heap_decide(&in, &plan, err, sizeof err);
+        rc = heap_decide(&in, &plan, &err);
     }
     if (rc) {
-        fprintf(stderr, "heap-env: %s\n", err);
+        fprintf(stderr, "heap-env: %s\n", err.message);
         return rc;
     }
     fprintf(stderr, "heap-env: Cassandra %s from %s; GC %s%s%s\n", ver.name, ver.source,

@@ -529,6 +529,33 @@ entry -- cass1
 check "an /etc/hosts that cannot be read: exit 74 (EX_IOERR), one line naming it, nothing written" \
     bash -c "[ $RC -eq 74 ] && tail -n 1 '$N/err' | grep -q 'etc/hosts: read error' && diff -r '$N/conf.before' '$N/conf' >/dev/null && [ ! -e '$N/rec/record' ]"
 
+# ---- a host file that is there but cannot be read is 74 (EX_IOERR), never "no limit" ----
+for f in sys/fs/cgroup/memory.max proc/meminfo; do
+    new_node "unreadable-${f##*/}" 5.0.1
+    rm "$N/root/$f" && mkdir "$N/root/$f"
+    cp -r "$N/conf" "$N/conf.before"
+    entry -- cass1
+    check "$f that cannot be read (a directory): exit 74 (EX_IOERR), one line naming it, nothing written" \
+        bash -c "[ $RC -eq 74 ] && tail -n 1 '$N/err' | grep -q '$N/root/$f: Is a directory' && diff -r '$N/conf.before' '$N/conf' >/dev/null && [ ! -e '$N/rec/record' ]"
+done
+new_node "unreadable-jvm-options" 5.0.1
+rm "$N/conf/jvm-server.options" && mkdir "$N/conf/jvm-server.options"
+entry -- cass1
+check "a jvm options file that cannot be read (a directory): exit 74 (EX_IOERR), one line naming it, nothing started" \
+    bash -c "[ $RC -eq 74 ] && tail -n 1 '$N/err' | grep -q 'jvm-server.options: Is a directory' && [ ! -e '$N/rec/record' ]"
+
+# ---- the heap the user gave needs no memory reading: junk or unreadable memory files do not stop it ----
+new_node "heap-given-junk" 4.1.7
+echo "lots" >"$N/root/sys/fs/cgroup/memory.max"
+entry MAX_HEAP_SIZE=1G HEAP_NEWSIZE=200M -- cass1
+check "junk cgroup memory.max, MAX_HEAP_SIZE and HEAP_NEWSIZE given (CMS): starts (exit 0) with both as given and a warning naming the file" \
+    bash -c "[ $RC -eq 0 ] && grep -qx 'MAX_HEAP_SIZE=1G' '$N/rec/record' && grep -qx 'HEAP_NEWSIZE=200M' '$N/rec/record' && grep -q 'warning: .*memory.max.*MAX_HEAP_SIZE is used as given' '$N/err'"
+new_node "heap-given-unreadable" 4.1.7
+rm "$N/root/sys/fs/cgroup/memory.max" && mkdir "$N/root/sys/fs/cgroup/memory.max"
+entry MAX_HEAP_SIZE=1G HEAP_NEWSIZE=200M -- cass1
+check "unreadable cgroup memory.max, MAX_HEAP_SIZE and HEAP_NEWSIZE given (CMS): starts (exit 0) with both as given and a warning naming the file" \
+    bash -c "[ $RC -eq 0 ] && grep -qx 'MAX_HEAP_SIZE=1G' '$N/rec/record' && grep -qx 'HEAP_NEWSIZE=200M' '$N/rec/record' && grep -q 'warning: .*memory.max: Is a directory: MAX_HEAP_SIZE is used as given' '$N/err'"
+
 # ---- the other exit statuses of the README: 64 usage, 126/127 the command ----
 new_node "codes" 5.0.1
 entry -- --set nonsense cass1

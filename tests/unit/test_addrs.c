@@ -37,7 +37,7 @@ static const char *text_of(const addrs_ip *a)
 static addrs_cidr cidr(const char *text)
 {
     addrs_cidr out;
-    addrs_error err;
+    entry_error err;
     assert_true(addrs_cidr_parse(text, &out, &err));
     return out;
 }
@@ -164,7 +164,7 @@ static void test_cidr_errors(void **state)
                                       "10.0.0.0/-1", "10.0.0.0/8/8", "eth0/8", "", "10.0/8"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         addrs_cidr net;
-        addrs_error err = {0};
+        entry_error err = {0};
         if (addrs_cidr_parse(bad[i], &net, &err))
             fail_msg("'%s' was accepted as a network", bad[i]);
         assert_true(strlen(err.message) > 0);
@@ -187,7 +187,7 @@ static void test_hosts_parsing(void **state)
                          "   \n"
                          "10.0.5.8 node1");          /* no final newline */
     addrs_facts f;
-    addrs_error err;
+    entry_error err;
     addrs_facts_init(&f);
     strcpy(f.hostname, "Node1");                    /* case-insensitive */
     assert_true(addrs_facts_read_hosts(&f, etc, &err));
@@ -209,7 +209,7 @@ static void test_hosts_missing_and_unreadable(void **state)
 {
     (void)state;
     addrs_facts f;
-    addrs_error err = {0};
+    entry_error err = {0};
     char *etc = fake_etc(NULL); /* no hosts file at all: nothing, no error */
     addrs_facts_init(&f);
     strcpy(f.hostname, "node1");
@@ -316,7 +316,7 @@ static void test_choose_subnet(void **state)
     overlay_node(&f);
     addrs_ip out;
     const char *why = NULL, *ifname = NULL;
-    addrs_error err;
+    entry_error err;
     addrs_cidr net = cidr("172.18.0.0/16");
     assert_true(addrs_choose(&f, &net, &out, &why, &ifname, &err));
     assert_string_equal(text_of(&out), "172.18.0.3");
@@ -340,7 +340,7 @@ static void test_choose_hosts_entry(void **state)
     overlay_node(&f);
     addrs_ip out;
     const char *why = NULL;
-    addrs_error err;
+    entry_error err;
     /* 127.0.1.1 (Debian style) and a stale address are passed over; the
      * first entry that is this node's own usable address wins, even when it
      * is not the first interface. */
@@ -360,7 +360,7 @@ static void test_choose_first_ipv4_then_ipv6(void **state)
     overlay_node(&f);
     addrs_ip out;
     const char *why = NULL, *ifname = NULL;
-    addrs_error err;
+    entry_error err;
     assert_true(addrs_facts_add_host(&f, "10.99.0.1")); /* stale only: ignored */
     assert_true(addrs_choose(&f, NULL, &out, &why, &ifname, &err));
     assert_string_equal(text_of(&out), "10.0.1.5"); /* not lo, not down eth9, not 169.254 */
@@ -414,7 +414,7 @@ static void test_load_real_system(void **state)
 {
     (void)state;
     addrs_facts f;
-    addrs_error err;
+    entry_error err;
     if (!addrs_facts_load(&f, "/etc", &err))
         fail_msg("addrs_facts_load: %s", err.message);
     char expected[ADDRS_HOST_MAX];

@@ -120,10 +120,10 @@ static struct heap_plan decide(const struct limits *l, int major, const struct j
 {
     struct heap_input in = {l, major, o, max, newsize};
     struct heap_plan p;
-    char err[512] = "";
-    int rc = heap_decide(&in, &p, err, sizeof err);
+    entry_error err = { 0 };
+    int rc = heap_decide(&in, &p, &err);
     if (rc)
-        fail_msg("heap_decide = %d: %s", rc, err);
+        fail_msg("heap_decide = %d: %s", rc, err.message);
     return p;
 }
 
@@ -132,12 +132,12 @@ static void decide_err(const struct limits *l, int major, const struct jvm_opts 
 {
     struct heap_input in = {l, major, o, max, newsize};
     struct heap_plan p;
-    char err[512] = "";
-    int rc = heap_decide(&in, &p, err, sizeof err);
+    entry_error err = { 0 };
+    int rc = heap_decide(&in, &p, &err);
     if (rc != EX_CONFIG)
-        fail_msg("expected EX_CONFIG mentioning \"%s\", got %d (%s)", needle, rc, err);
-    if (!strstr(err, needle))
-        fail_msg("error \"%s\" does not mention \"%s\"", err, needle);
+        fail_msg("expected EX_CONFIG mentioning \"%s\", got %d (%s)", needle, rc, err.message);
+    if (!strstr(err.message, needle))
+        fail_msg("error \"%s\" does not mention \"%s\"", err.message, needle);
 }
 
 /* CMS (3.0 to 4.1 default): both variables, from the container. */

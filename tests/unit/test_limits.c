@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "entrypoint/limits.h"
-#include "testfs.h"
+#include "tests/unit/testfs.h"
 
 #define GIB (UINT64_C(1) << 30)
 #define MIB (UINT64_C(1) << 20)
@@ -42,10 +42,10 @@ static void host_proc(const char *root)
 
 static void read_ok(const char *root, int online, struct limits *l)
 {
-    char err[256] = "";
-    int rc = limits_read(root, online, l, err, sizeof err);
+    entry_error err = { 0 };
+    int rc = limits_read(root, online, l, &err);
     if (rc)
-        fail_msg("limits_read(%s) = %d: %s", root, rc, err);
+        fail_msg("limits_read(%s) = %d: %s", root, rc, err.message);
 }
 
 /* ---- cgroup v2 ------------------------------------------------------------ */
@@ -182,16 +182,16 @@ static void v2_garbage_is_an_error(void **state)
     testfs_put(r, "sys/fs/cgroup/cgroup.controllers", "memory\n");
     testfs_put(r, "sys/fs/cgroup/memory.max", "lots\n");
     struct limits l;
-    char err[256] = "";
-    assert_int_equal(limits_read(r, 0, &l, err, sizeof err), EX_DATAERR);
-    assert_non_null(strstr(err, "sys/fs/cgroup/memory.max"));
-    assert_non_null(strstr(err, "lots"));
+    entry_error err = { 0 };
+    assert_int_equal(limits_read(r, 0, &l, &err), EX_DATAERR);
+    assert_non_null(strstr(err.message, "sys/fs/cgroup/memory.max"));
+    assert_non_null(strstr(err.message, "lots"));
 
     testfs_put(r, "sys/fs/cgroup/memory.max", "max\n");
     testfs_put(r, "sys/fs/cgroup/cpu.max", "half 100000\n");
-    err[0] = '\0';
-    assert_int_equal(limits_read(r, 0, &l, err, sizeof err), EX_DATAERR);
-    assert_non_null(strstr(err, "cpu.max"));
+    err = (entry_error){ 0 };
+    assert_int_equal(limits_read(r, 0, &l, &err), EX_DATAERR);
+    assert_non_null(strstr(err.message, "cpu.max"));
 }
 
 /* ---- cgroup v1 ------------------------------------------------------------ */
@@ -275,9 +275,9 @@ static void v1_garbage_is_an_error(void **state)
     host_proc(r);
     testfs_put(r, "sys/fs/cgroup/memory/memory.limit_in_bytes", "-5\n");
     struct limits l;
-    char err[256] = "";
-    assert_int_equal(limits_read(r, 0, &l, err, sizeof err), EX_DATAERR);
-    assert_non_null(strstr(err, "memory.limit_in_bytes"));
+    entry_error err = { 0 };
+    assert_int_equal(limits_read(r, 0, &l, &err), EX_DATAERR);
+    assert_non_null(strstr(err.message, "memory.limit_in_bytes"));
 }
 
 /* ---- cpus and /proc ------------------------------------------------------- */
@@ -328,9 +328,9 @@ static void nothing_known_is_an_error(void **state)
 {
     const char *r = *state;
     struct limits l;
-    char err[256] = "";
-    assert_int_equal(limits_read(r, 1, &l, err, sizeof err), EX_OSFILE);
-    assert_non_null(strstr(err, "/proc/meminfo"));
+    entry_error err = { 0 };
+    assert_int_equal(limits_read(r, 1, &l, &err), EX_OSFILE);
+    assert_non_null(strstr(err.message, "/proc/meminfo"));
 
     /* A cgroup limit alone is enough. */
     testfs_put(r, "sys/fs/cgroup/cgroup.controllers", "memory\n");
@@ -345,9 +345,9 @@ static void bad_meminfo_is_an_error(void **state)
     const char *r = *state;
     testfs_put(r, "proc/meminfo", "MemTotal:       12345 MB\n");
     struct limits l;
-    char err[256] = "";
-    assert_int_equal(limits_read(r, 1, &l, err, sizeof err), EX_DATAERR);
-    assert_non_null(strstr(err, "MemTotal"));
+    entry_error err = { 0 };
+    assert_int_equal(limits_read(r, 1, &l, &err), EX_DATAERR);
+    assert_non_null(strstr(err.message, "MemTotal"));
 }
 
 static void root_with_trailing_slash(void **state)

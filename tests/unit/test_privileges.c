@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "entrypoint/privileges.h"
-#include "testfs.h"
+#include "tests/unit/testfs.h"
 
 enum { CASS_UID = 999, CASS_GID = 999 };
 
@@ -155,7 +155,7 @@ static void test_lookup_by_name(void **state)
     char root[PATH_MAX];
     fake_root(root, sizeof root, PASSWD, GROUP);
     priv_ids ids;
-    priv_error err;
+    entry_error err;
     priv_status st = priv_lookup(root, "cassandra", NULL, &ids, &err);
     if (st != PRIV_OK)
         fail_msg("lookup failed: %s", err.message);
@@ -181,7 +181,7 @@ static void test_lookup_by_number(void **state)
     char root[PATH_MAX];
     fake_root(root, sizeof root, PASSWD, GROUP);
     priv_ids ids;
-    priv_error err;
+    entry_error err;
     assert_int_equal(priv_lookup(root, "999", NULL, &ids, &err), PRIV_OK);
     assert_string_equal(ids.name, "cassandra");
     assert_int_equal(ids.uid, 999);
@@ -216,7 +216,7 @@ static void test_lookup_group_override(void **state)
     char root[PATH_MAX];
     fake_root(root, sizeof root, PASSWD, GROUP);
     priv_ids ids;
-    priv_error err;
+    entry_error err;
 
     assert_int_equal(priv_lookup(root, "cassandra", "audio", &ids, &err), PRIV_OK);
     assert_int_equal(ids.gid, 29);
@@ -247,10 +247,10 @@ static void test_lookup_errors(void **state)
     char root[PATH_MAX];
     fake_root(root, sizeof root, PASSWD, GROUP);
     priv_ids ids;
-    priv_error err;
+    entry_error err;
 
     assert_int_equal(priv_lookup(root, "nosuch", NULL, &ids, &err), PRIV_ERR_LOOKUP);
-    assert_int_equal(err.code, PRIV_ERR_LOOKUP);
+    assert_int_equal(err.code, EX_CONFIG); /* the exit status: the user is configuration */
     assert_non_null(strstr(err.message, "/etc/passwd"));
     assert_non_null(strstr(err.message, "\"nosuch\""));
 
@@ -277,7 +277,7 @@ static void test_lookup_without_group_file(void **state)
     char root[PATH_MAX];
     fake_root(root, sizeof root, PASSWD, NULL);
     priv_ids ids;
-    priv_error err;
+    entry_error err;
     assert_int_equal(priv_lookup(root, "cassandra", NULL, &ids, &err), PRIV_OK);
     assert_int_equal(ids.gid, 999);
     const gid_t want[] = { 999 };
@@ -297,7 +297,7 @@ static void test_lookup_crlf_and_no_final_newline(void **state)
               "root:x:0:0::/:/bin/sh\r\ncassandra:x:999:999::/:/bin/sh",
               "cassandra:x:999:\r\nadm:x:4:cassandra\r\n");
     priv_ids ids;
-    priv_error err;
+    entry_error err;
     assert_int_equal(priv_lookup(root, "cassandra", NULL, &ids, &err), PRIV_OK);
     assert_int_equal(ids.uid, 999);
     const gid_t want[] = { 999, 4 };
@@ -321,7 +321,7 @@ static void test_lookup_first_entry_wins_and_names_beat_uids(void **state)
               "1234:x:5000:5000::/:/bin/sh\n",
               NULL);
     priv_ids ids;
-    priv_error err;
+    entry_error err;
     /* Duplicates: the first entry counts, as with getpwnam. */
     assert_int_equal(priv_lookup(root, "cassandra", NULL, &ids, &err), PRIV_OK);
     assert_int_equal(ids.uid, 999);
@@ -336,7 +336,7 @@ static void test_lookup_real_root(void **state)
     (void)state;
     /* Every Linux system has root as uid 0 in /etc/passwd. */
     priv_ids ids;
-    priv_error err;
+    entry_error err;
     assert_int_equal(priv_lookup("/", "root", NULL, &ids, &err), PRIV_OK);
     assert_int_equal(ids.uid, 0);
     assert_int_equal(ids.gid, 0);
@@ -379,7 +379,7 @@ static void test_chown_walk(void **state)
     const char *dirs[] = { data, log, missing };
 
     priv_chown_counts c = { 0 };
-    priv_error err;
+    entry_error err;
     priv_status st = priv_chown_dirs(dirs, 3, CASS_UID, CASS_GID, &c, &err);
     if (st != PRIV_OK)
         fail_msg("chown walk failed: %s", err.message);
@@ -430,7 +430,7 @@ static void test_chown_top_link_followed_and_errors(void **state)
     /* A configured dir that is a link: the administrator chose it, follow it. */
     const char *dirs[] = { link };
     priv_chown_counts c = { 0 };
-    priv_error err;
+    entry_error err;
     assert_int_equal(priv_chown_dirs(dirs, 1, CASS_UID, CASS_GID, &c, &err), PRIV_OK);
     assert_int_equal(c.seen, 2);
     assert_int_equal(c.changed, 2);
@@ -467,7 +467,7 @@ static void test_chown_read_only_mount(void **state)
     }
     const char *dirs[] = { conf, data };
     priv_chown_counts c = { 0 };
-    priv_error err = { .code = PRIV_OK, .message = "" };
+    entry_error err = { .code = PRIV_OK, .message = "" };
     priv_status st = priv_chown_dirs(dirs, 2, CASS_UID, CASS_GID, &c, &err);
     umount(conf);
     if (st != PRIV_OK)
@@ -523,7 +523,7 @@ static void drop_child(int fd, void *arg)
     (void)arg;
     priv_ids ids = { .name = "cassandra", .uid = CASS_UID, .gid = CASS_GID,
                      .ngroups = 2, .groups = { CASS_GID, 29 } };
-    priv_error err;
+    entry_error err;
     if (priv_drop(&ids, &err) != PRIV_OK) {
         dprintf(fd, "priv_drop: %s\n", err.message);
         _exit(1);
@@ -566,7 +566,7 @@ static void drop_root_child(int fd, void *arg)
 {
     (void)arg;
     priv_ids ids = { .name = "toor", .uid = 0, .gid = 0, .ngroups = 1, .groups = { 0 } };
-    priv_error err;
+    entry_error err;
     priv_status st = priv_drop(&ids, &err);
     dprintf(fd, "%d %s\n", (int)st, err.message);
 }
@@ -593,7 +593,7 @@ static void become_child(int fd, void *arg)
 {
     const become_args *a = arg;
     priv_report rep;
-    priv_error err;
+    entry_error err;
     priv_status st = priv_become(a->root, "cassandra", NULL, a->dirs, a->ndirs, &rep, &err);
     if (st != PRIV_OK) {
         dprintf(fd, "priv_become: %s\n", err.message);
@@ -638,7 +638,7 @@ static void writable_child(int fd, void *arg)
     CHILD_CHECK(fd, setgid(CASS_GID) == 0);
     CHILD_CHECK(fd, setuid(CASS_UID) == 0);
     priv_report rep;
-    priv_error err = { .code = PRIV_OK, .message = "" };
+    entry_error err = { .code = PRIV_OK, .message = "" };
     priv_status st = priv_become("/nonexistent", "cassandra", NULL, a->dirs, a->ndirs, &rep, &err);
     dprintf(fd, "%d root=%d %s", (int)st, (int)rep.was_root, err.message);
 }

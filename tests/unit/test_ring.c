@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "provision/ring.h"
-#include "testfs.h"
+#include "tests/unit/testfs.h"
 
 /* A capture from tests/unit/data (or $RING_TEST_DATA), whole. */
 static char *slurp(const char *name)

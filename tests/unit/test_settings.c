@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "entrypoint/cmdline.h"
 #include "entrypoint/help.h"
 #include "entrypoint/settings.h"
 
@@ -71,7 +72,7 @@ static size_t fake_resolve(void *ctx, const char *name, addrs_ip *out, size_t ma
 /* Parse (and resolve when the mode is RUN) with the fake node.  args and env
  * are NULL-terminated lists; args[0] is not the program (added here). */
 static bool run(const char *const *args, const char *const *env, settings *s,
-                settings_error *err)
+                entry_error *err)
 {
     static addrs_facts facts;
     fake_facts(&facts);
@@ -103,12 +104,12 @@ static void expect_failure(const char *const *args, const char *const *env, int 
                            const char *want)
 {
     settings s;
-    settings_error err;
+    entry_error err;
     if (run(args, env, &s, &err))
         fail_msg("expected a failure mentioning '%s', but it succeeded", want);
     if (!strstr(err.message, want))
         fail_msg("message '%s' does not mention '%s'", err.message, want);
-    assert_int_equal(err.exit_code, code);
+    assert_int_equal(err.code, code);
     settings_free(&s);
 }
 
@@ -185,7 +186,7 @@ static void test_no_arguments_runs_cassandra(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(NONE, NONE, &s, &err));
     assert_int_equal(s.mode, SETTINGS_RUN);
     assert_false(s.dry_run);
@@ -198,7 +199,7 @@ static void test_dash_arguments_go_to_cassandra(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(L("-R", "-Dcassandra.join_ring=false", "--unknown"), NONE, &s, &err));
     assert_int_equal(s.mode, SETTINGS_RUN);
     expect_argv(&s, L("cassandra", "-f", "-R", "-Dcassandra.join_ring=false", "--unknown"));
@@ -215,7 +216,7 @@ static void test_cassandra_command(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(L("cassandra"), NONE, &s, &err));
     assert_int_equal(s.mode, SETTINGS_RUN);
     expect_argv(&s, L("cassandra", "-f"));
@@ -235,7 +236,7 @@ static void test_passthrough(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     /* An executable on PATH runs untouched, with a broken environment too:
      * passthrough reads no configuration. */
     assert_true(run(L("nodetool", "status", "-r"), L("CASSANDRA_LISTEN_ADDRESS=0.0.0.0"), &s, &err));
@@ -261,15 +262,15 @@ static void test_passthrough(void **state)
     expect_argv(&s, L("bash"));
     settings_free(&s);
 
-    expect_failure(L("--"), NONE, SETTINGS_EX_USAGE, "--");
-    expect_failure(L("--set", "a=1", "bash"), NONE, SETTINGS_EX_USAGE, "--set");
+    expect_failure(L("--"), NONE, EX_USAGE, "--");
+    expect_failure(L("--set", "a=1", "bash"), NONE, EX_USAGE, "--set");
 }
 
 static void test_seed_arguments(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     /* The original image's usage: the argument is the seed list. */
     assert_true(run(L("cass1"), NONE, &s, &err));
     assert_int_equal(s.mode, SETTINGS_RUN);
@@ -283,14 +284,14 @@ static void test_seed_arguments(void **state)
     assert_int_equal(s.n_seeds, 3);
     settings_free(&s);
 
-    expect_failure(L(""), NONE, SETTINGS_EX_CONFIG, "the seed list argument");
+    expect_failure(L(""), NONE, EX_CONFIG, "the seed list argument");
 }
 
 static void test_options(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(L("--conf", "/c1", "--set", "a.b=1", "--set=c[0]=x=y", "--dry-run"), NONE, &s,
                     &err));
     assert_true(s.dry_run);
@@ -324,13 +325,13 @@ static void test_options(void **state)
     assert_string_equal(s.conf_dir, "/c3");
     settings_free(&s);
 
-    expect_failure(L("--set"), NONE, SETTINGS_EX_USAGE, "--set needs a value");
-    expect_failure(L("--conf"), NONE, SETTINGS_EX_USAGE, "--conf needs a value");
-    expect_failure(L("--conf="), NONE, SETTINGS_EX_USAGE, "--conf");
-    expect_failure(L("--set", "novalue"), NONE, SETTINGS_EX_USAGE, "PATH=VALUE");
-    expect_failure(L("--set", "=1"), NONE, SETTINGS_EX_USAGE, "PATH=VALUE");
-    expect_failure(L("--probe", "x"), NONE, SETTINGS_EX_USAGE, "--probe");
-    expect_failure(L("--probe", "--dry-run"), NONE, SETTINGS_EX_USAGE, "--probe");
+    expect_failure(L("--set"), NONE, EX_USAGE, "--set needs a value");
+    expect_failure(L("--conf"), NONE, EX_USAGE, "--conf needs a value");
+    expect_failure(L("--conf="), NONE, EX_USAGE, "--conf");
+    expect_failure(L("--set", "novalue"), NONE, EX_USAGE, "PATH=VALUE");
+    expect_failure(L("--set", "=1"), NONE, EX_USAGE, "PATH=VALUE");
+    expect_failure(L("--probe", "x"), NONE, EX_USAGE, "--probe");
+    expect_failure(L("--probe", "--dry-run"), NONE, EX_USAGE, "--probe");
 }
 
 static void test_real_command_lookup(void **state)
@@ -374,7 +375,7 @@ static void test_default_chain(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(NONE, NONE, &s, &err));
     /* auto: the host name's /etc/hosts address (eth0's, though eth1 exists). */
     const settings_edit *e = expect_edit(&s, "listen_address", "172.18.0.2");
@@ -407,7 +408,7 @@ static void test_chain_follows_given_values(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(NONE, L("CASSANDRA_LISTEN_ADDRESS=10.0.5.7"), &s, &err));
     expect_edit(&s, "listen_address", "10.0.5.7");
     expect_edit(&s, "broadcast_address", "10.0.5.7");
@@ -444,7 +445,7 @@ static void test_interface_names(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(NONE, L("CASSANDRA_LISTEN_ADDRESS=eth1", "CASSANDRA_RPC_ADDRESS=eth0"), &s, &err));
     expect_edit(&s, "listen_interface", "eth1");
     expect_edit(&s, "listen_address", NULL); /* never both */
@@ -474,7 +475,7 @@ static void test_host_names_and_ipv6(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     /* A host name for listen must be ours; it is written as given and the
      * chain continues with the address. */
     assert_true(run(NONE, L("CASSANDRA_LISTEN_ADDRESS=node1.example"), &s, &err));
@@ -503,7 +504,7 @@ static void test_listen_subnet(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     /* On an overlay: the subnet wins over the /etc/hosts entry. */
     assert_true(run(NONE, L("CASSANDRA_LISTEN_SUBNET=10.0.5.0/24"), &s, &err));
     expect_edit(&s, "listen_address", "10.0.5.7");
@@ -528,11 +529,11 @@ static void test_listen_subnet(void **state)
     assert_true(said);
     settings_free(&s);
 
-    expect_failure(NONE, L("CASSANDRA_LISTEN_SUBNET=192.168.0.0/16"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_LISTEN_SUBNET=192.168.0.0/16"), EX_CONFIG,
                    "CASSANDRA_LISTEN_SUBNET");
-    expect_failure(NONE, L("CASSANDRA_LISTEN_SUBNET=10.0.5.0/33"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_LISTEN_SUBNET=10.0.5.0/33"), EX_CONFIG,
                    "CASSANDRA_LISTEN_SUBNET");
-    expect_failure(NONE, L("CASSANDRA_LISTEN_SUBNET=eth1"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_LISTEN_SUBNET=eth1"), EX_CONFIG,
                    "CASSANDRA_LISTEN_SUBNET");
 }
 
@@ -551,7 +552,7 @@ static void test_unknown_variables_warned(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     char got[2048];
     /* Typos get the closest name; another image's variable gets none. */
     assert_true(run(NONE,
@@ -597,7 +598,7 @@ static void test_precedence_seeds(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(L("argseed"), L("CASSANDRA_SEEDS=envseed"), &s, &err));
     const settings_edit *e = expect_edit(&s, SEEDS, "argseed");
     assert_string_equal(e->origin, "the seed list argument");
@@ -623,7 +624,7 @@ static void test_precedence_named_values(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     const char *const env[] = {"CASSANDRA_CLUSTER_NAME=FromEnv", "CASSANDRA_CFG_YAML_CLUSTER_NAME=FromCfg",
                                NULL};
     assert_true(run(NONE, env, &s, &err));
@@ -649,18 +650,18 @@ static void test_precedence_named_values(void **state)
     expect_edit(&s, "listen_address", "10.0.5.7");
     expect_edit(&s, "broadcast_address", "10.0.5.7");
     settings_free(&s);
-    expect_failure(NONE, L("CASSANDRA_CFG_YAML_LISTEN_ADDRESS=0.0.0.0"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_CFG_YAML_LISTEN_ADDRESS=0.0.0.0"), EX_CONFIG,
                    "CASSANDRA_CFG_YAML_LISTEN_ADDRESS");
-    expect_failure(L("--set", "num_tokens=lots"), NONE, SETTINGS_EX_CONFIG,
+    expect_failure(L("--set", "num_tokens=lots"), NONE, EX_CONFIG,
                    "--set num_tokens: 'lots' is not a number from 1 to 1536");
-    expect_failure(L("--set", "listen_address="), NONE, SETTINGS_EX_CONFIG, "listen_address");
+    expect_failure(L("--set", "listen_address="), NONE, EX_CONFIG, "listen_address");
 }
 
 static void test_overrides_of_other_paths(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     const char *const env[] = {"CASSANDRA_CFG_YAML_CONCURRENT_WRITES=64",
                                "CASSANDRA_CFG_YAML_CLIENT_ENCRYPTION_OPTIONS__ENABLED=true",
                                "CASSANDRA_CFG_YAML_AUTHENTICATOR=PasswordAuthenticator",
@@ -713,17 +714,17 @@ static void test_overrides_of_other_paths(void **state)
 static void test_validation_wildcards(void **state)
 {
     (void)state;
-    expect_failure(NONE, L("CASSANDRA_LISTEN_ADDRESS=0.0.0.0"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_LISTEN_ADDRESS=0.0.0.0"), EX_CONFIG,
                    "CASSANDRA_LISTEN_ADDRESS: 0.0.0.0 is a wildcard");
-    expect_failure(NONE, L("CASSANDRA_LISTEN_ADDRESS=::"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_LISTEN_ADDRESS=::"), EX_CONFIG,
                    "CASSANDRA_LISTEN_ADDRESS: :: is a wildcard");
-    expect_failure(NONE, L("CASSANDRA_BROADCAST_ADDRESS=0.0.0.0"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_BROADCAST_ADDRESS=0.0.0.0"), EX_CONFIG,
                    "CASSANDRA_BROADCAST_ADDRESS");
     /* rpc_address is the wildcard by default: broadcast_rpc must be real. */
-    expect_failure(NONE, L("CASSANDRA_BROADCAST_RPC_ADDRESS=0.0.0.0"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_BROADCAST_RPC_ADDRESS=0.0.0.0"), EX_CONFIG,
                    "rpc_address is a wildcard");
     expect_failure(NONE, L("CASSANDRA_RPC_ADDRESS=::", "CASSANDRA_BROADCAST_RPC_ADDRESS=::"),
-                   SETTINGS_EX_CONFIG, "CASSANDRA_BROADCAST_RPC_ADDRESS");
+                   EX_CONFIG, "CASSANDRA_BROADCAST_RPC_ADDRESS");
 }
 
 static void test_validation_address_and_interface(void **state)
@@ -731,26 +732,26 @@ static void test_validation_address_and_interface(void **state)
     (void)state;
     expect_failure(NONE,
                    L("CASSANDRA_LISTEN_ADDRESS=172.18.0.2", "CASSANDRA_CFG_YAML_LISTEN_INTERFACE=eth0"),
-                   SETTINGS_EX_CONFIG, "CASSANDRA_LISTEN_ADDRESS sets listen_address and "
+                   EX_CONFIG, "CASSANDRA_LISTEN_ADDRESS sets listen_address and "
                                        "CASSANDRA_CFG_YAML_LISTEN_INTERFACE sets listen_interface");
     expect_failure(L("--set", "rpc_interface=eth0"), L("CASSANDRA_RPC_ADDRESS=172.18.0.2"),
-                   SETTINGS_EX_CONFIG, "rpc_interface");
-    expect_failure(L("--set", "listen_interface=wlan9"), NONE, SETTINGS_EX_CONFIG,
+                   EX_CONFIG, "rpc_interface");
+    expect_failure(L("--set", "listen_interface=wlan9"), NONE, EX_CONFIG,
                    "not an interface of this node");
 }
 
 static void test_validation_own_address(void **state)
 {
     (void)state;
-    expect_failure(NONE, L("CASSANDRA_LISTEN_ADDRESS=10.9.9.9"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_LISTEN_ADDRESS=10.9.9.9"), EX_CONFIG,
                    "CASSANDRA_LISTEN_ADDRESS: 10.9.9.9 is not an address of this node");
-    expect_failure(NONE, L("CASSANDRA_LISTEN_ADDRESS=elsewhere.example"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_LISTEN_ADDRESS=elsewhere.example"), EX_CONFIG,
                    "resolves to 10.9.9.9, which is not an address of this node");
-    expect_failure(NONE, L("CASSANDRA_LISTEN_ADDRESS=unknown.example"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_LISTEN_ADDRESS=unknown.example"), EX_CONFIG,
                    "does not resolve");
-    expect_failure(NONE, L("CASSANDRA_RPC_ADDRESS=10.9.9.9"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_RPC_ADDRESS=10.9.9.9"), EX_CONFIG,
                    "CASSANDRA_RPC_ADDRESS");
-    expect_failure(NONE, L("CASSANDRA_LISTEN_ADDRESS=not an address!"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_LISTEN_ADDRESS=not an address!"), EX_CONFIG,
                    "CASSANDRA_LISTEN_ADDRESS");
 }
 
@@ -758,7 +759,7 @@ static void test_validation_numbers(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(NONE, L("CASSANDRA_CQL_PORT_NUMBER=19042", "CASSANDRA_TRANSPORT_PORT_NUMBER=17000",
                             "CASSANDRA_NUM_TOKENS=16", "CASSANDRA_SEED_WAIT=0"),
                     &s, &err));
@@ -777,20 +778,20 @@ static void test_validation_numbers(void **state)
         char cql[64], storage[64];
         snprintf(cql, sizeof cql, "CASSANDRA_CQL_PORT_NUMBER=%s", bad_ports[i]);
         snprintf(storage, sizeof storage, "CASSANDRA_TRANSPORT_PORT_NUMBER=%s", bad_ports[i]);
-        expect_failure(NONE, L(cql), SETTINGS_EX_CONFIG, "CASSANDRA_CQL_PORT_NUMBER");
-        expect_failure(NONE, L(storage), SETTINGS_EX_CONFIG, "CASSANDRA_TRANSPORT_PORT_NUMBER");
+        expect_failure(NONE, L(cql), EX_CONFIG, "CASSANDRA_CQL_PORT_NUMBER");
+        expect_failure(NONE, L(storage), EX_CONFIG, "CASSANDRA_TRANSPORT_PORT_NUMBER");
     }
-    expect_failure(NONE, L("CASSANDRA_NUM_TOKENS=0"), SETTINGS_EX_CONFIG, "CASSANDRA_NUM_TOKENS");
-    expect_failure(NONE, L("CASSANDRA_NUM_TOKENS=1537"), SETTINGS_EX_CONFIG, "CASSANDRA_NUM_TOKENS");
-    expect_failure(NONE, L("CASSANDRA_NUM_TOKENS=16x"), SETTINGS_EX_CONFIG, "CASSANDRA_NUM_TOKENS");
-    expect_failure(NONE, L("CASSANDRA_SEED_WAIT=soon"), SETTINGS_EX_CONFIG, "CASSANDRA_SEED_WAIT");
+    expect_failure(NONE, L("CASSANDRA_NUM_TOKENS=0"), EX_CONFIG, "CASSANDRA_NUM_TOKENS");
+    expect_failure(NONE, L("CASSANDRA_NUM_TOKENS=1537"), EX_CONFIG, "CASSANDRA_NUM_TOKENS");
+    expect_failure(NONE, L("CASSANDRA_NUM_TOKENS=16x"), EX_CONFIG, "CASSANDRA_NUM_TOKENS");
+    expect_failure(NONE, L("CASSANDRA_SEED_WAIT=soon"), EX_CONFIG, "CASSANDRA_SEED_WAIT");
 }
 
 static void test_validation_other_values(void **state)
 {
     (void)state;
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(NONE, L("CASSANDRA_START_RPC=Yes", "CASSANDRA_ENDPOINT_SNITCH=GossipingPropertyFileSnitch",
                             "CASSANDRA_DC= dc1 ", "CASSANDRA_RACK=rack1", "MAX_HEAP_SIZE=2G",
                             "HEAP_NEWSIZE=200m"),
@@ -806,26 +807,26 @@ static void test_validation_other_values(void **state)
     assert_string_equal(s.heap_newsize.value, "200m");
     settings_free(&s);
 
-    expect_failure(NONE, L("CASSANDRA_START_RPC=maybe"), SETTINGS_EX_CONFIG, "CASSANDRA_START_RPC");
-    expect_failure(NONE, L("CASSANDRA_ENDPOINT_SNITCH=Gossiping Snitch"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_START_RPC=maybe"), EX_CONFIG, "CASSANDRA_START_RPC");
+    expect_failure(NONE, L("CASSANDRA_ENDPOINT_SNITCH=Gossiping Snitch"), EX_CONFIG,
                    "CASSANDRA_ENDPOINT_SNITCH");
-    expect_failure(NONE, L("MAX_HEAP_SIZE=2 GB"), SETTINGS_EX_CONFIG, "MAX_HEAP_SIZE");
-    expect_failure(NONE, L("HEAP_NEWSIZE=0M"), SETTINGS_EX_CONFIG, "HEAP_NEWSIZE");
-    expect_failure(NONE, L("CASSANDRA_DC=   "), SETTINGS_EX_CONFIG, "CASSANDRA_DC");
-    expect_failure(NONE, L("CASSANDRA_CLUSTER_NAME=a\nb"), SETTINGS_EX_CONFIG, "control character");
+    expect_failure(NONE, L("MAX_HEAP_SIZE=2 GB"), EX_CONFIG, "MAX_HEAP_SIZE");
+    expect_failure(NONE, L("HEAP_NEWSIZE=0M"), EX_CONFIG, "HEAP_NEWSIZE");
+    expect_failure(NONE, L("CASSANDRA_DC=   "), EX_CONFIG, "CASSANDRA_DC");
+    expect_failure(NONE, L("CASSANDRA_CLUSTER_NAME=a\nb"), EX_CONFIG, "control character");
 }
 
 static void test_validation_seeds(void **state)
 {
     (void)state;
-    expect_failure(NONE, L("CASSANDRA_SEEDS= , ,"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_SEEDS= , ,"), EX_CONFIG,
                    "CASSANDRA_SEEDS: the seed list is empty");
-    expect_failure(NONE, L("CASSANDRA_SEEDS=cass1:70000"), SETTINGS_EX_CONFIG, "CASSANDRA_SEEDS");
-    expect_failure(L("cass1:x"), NONE, SETTINGS_EX_CONFIG, "the seed list argument");
+    expect_failure(NONE, L("CASSANDRA_SEEDS=cass1:70000"), EX_CONFIG, "CASSANDRA_SEEDS");
+    expect_failure(L("cass1:x"), NONE, EX_CONFIG, "the seed list argument");
 
     /* An empty variable is unset: the default applies. */
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(NONE, L("CASSANDRA_SEEDS="), &s, &err));
     expect_edit(&s, SEEDS, "172.18.0.2");
     settings_free(&s);
@@ -840,8 +841,8 @@ static void test_seeds_parse(void **state)
     settings_seed *seeds;
     size_t n;
     char *norm;
-    settings_error err;
-    assert_true(settings_seeds_parse(" cass1 ,cass2:7000,[fd00::1]:7001,fd00::2,10.0.0.1,"
+    entry_error err;
+    assert_true(seeds_parse(" cass1 ,cass2:7000,[fd00::1]:7001,fd00::2,10.0.0.1,"
                                      "[fd00::3], 10.0.0.2:9000,",
                                      "T", &seeds, &n, &norm, &err));
     assert_int_equal(n, 7);
@@ -859,12 +860,12 @@ static void test_seeds_parse(void **state)
     assert_true(seeds[4].is_ip);
     assert_string_equal(seeds[5].host, "fd00::3");
     assert_int_equal(seeds[6].port, 9000);
-    settings_seeds_free(seeds, n);
+    seeds_free(seeds, n);
     free(norm);
 
-    assert_true(settings_seeds_parse("cassandra_1.my-net", "T", &seeds, &n, &norm, &err));
+    assert_true(seeds_parse("cassandra_1.my-net", "T", &seeds, &n, &norm, &err));
     assert_int_equal(n, 1); /* compose service names have '_' */
-    settings_seeds_free(seeds, n);
+    seeds_free(seeds, n);
     free(norm);
 
     static const char *const bad[] = {
@@ -873,10 +874,10 @@ static void test_seeds_parse(void **state)
         "fd00::1:7000:zz", "a..b"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         memset(&err, 0, sizeof err);
-        if (settings_seeds_parse(bad[i], "THE_ORIGIN", &seeds, &n, &norm, &err))
+        if (seeds_parse(bad[i], "THE_ORIGIN", &seeds, &n, &norm, &err))
             fail_msg("seed list '%s' was accepted", bad[i]);
         assert_non_null(strstr(err.message, "THE_ORIGIN"));
-        assert_int_equal(err.exit_code, SETTINGS_EX_CONFIG);
+        assert_int_equal(err.code, EX_CONFIG);
         assert_null(seeds);
         assert_null(norm);
     }
@@ -900,7 +901,7 @@ static void test_cfg_yaml_paths(void **state)
     };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         char *path = NULL;
-        settings_error err;
+        entry_error err;
         if (!settings_cfg_yaml_path(good[i][0], &path, &err))
             fail_msg("%s: %s", good[i][0], err.message);
         assert_string_equal(path, good[i][1]);
@@ -912,14 +913,14 @@ static void test_cfg_yaml_paths(void **state)
                                       "CASSANDRA_OTHER"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char *path = NULL;
-        settings_error err = {0, ""};
+        entry_error err = {0, ""};
         if (settings_cfg_yaml_path(bad[i], &path, &err))
             fail_msg("%s was accepted as %s", bad[i], path);
         assert_null(path);
         assert_non_null(strstr(err.message, bad[i]));
     }
     /* Through the environment, the error names the variable. */
-    expect_failure(NONE, L("CASSANDRA_CFG_YAML_0__A=1"), SETTINGS_EX_CONFIG, "CASSANDRA_CFG_YAML_0__A");
+    expect_failure(NONE, L("CASSANDRA_CFG_YAML_0__A=1"), EX_CONFIG, "CASSANDRA_CFG_YAML_0__A");
 }
 
 static void test_secret_paths(void **state)
@@ -940,7 +941,7 @@ static void test_secret_paths(void **state)
             fail_msg("%s should not look secret", plain[i]);
 
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(L("--set", "client_encryption_options.keystore_password=hunter2"),
                     L("CASSANDRA_CFG_YAML_SERVER_ENCRYPTION_OPTIONS__TRUSTSTORE_PASSWORD=pw",
                       "CASSANDRA_CFG_YAML_CONCURRENT_READS=32"),
@@ -966,7 +967,7 @@ static void test_file_variables(void **state)
     snprintf(env2, sizeof env2, "CASSANDRA_RACK_FILE=%s", crlf);
     snprintf(env3, sizeof env3, "CASSANDRA_DC_FILE=%s", nonl);
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(NONE, L(env1, env2, env3), &s, &err));
     const settings_edit *e = expect_edit(&s, "cluster_name", "Secret Cluster");
     assert_true(e->secret);
@@ -977,20 +978,20 @@ static void test_file_variables(void **state)
     settings_free(&s);
 
     /* Both forms set. */
-    expect_failure(NONE, L(env1, "CASSANDRA_CLUSTER_NAME=x"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L(env1, "CASSANDRA_CLUSTER_NAME=x"), EX_CONFIG,
                    "CASSANDRA_CLUSTER_NAME and CASSANDRA_CLUSTER_NAME_FILE are both set");
     /* Only one line ending is removed: a second one is a control character. */
     char *two = temp_file("Name\n\n");
     char env4[300];
     snprintf(env4, sizeof env4, "CASSANDRA_CLUSTER_NAME_FILE=%s", two);
-    expect_failure(NONE, L(env4), SETTINGS_EX_CONFIG, "control character");
+    expect_failure(NONE, L(env4), EX_CONFIG, "control character");
     /* Missing and empty files; the message names the variable and the path. */
-    expect_failure(NONE, L("CASSANDRA_SEEDS_FILE=/nonexistent/seeds"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L("CASSANDRA_SEEDS_FILE=/nonexistent/seeds"), EX_CONFIG,
                    "CASSANDRA_SEEDS_FILE=/nonexistent/seeds: cannot read it");
     char *empty = temp_file("");
     char env5[300];
     snprintf(env5, sizeof env5, "CASSANDRA_SEEDS_FILE=%s", empty);
-    expect_failure(NONE, L(env5), SETTINGS_EX_CONFIG, "is empty");
+    expect_failure(NONE, L(env5), EX_CONFIG, "is empty");
 
     drop_file(name);
     drop_file(crlf);
@@ -1006,7 +1007,7 @@ static void test_file_values_are_never_shown(void **state)
     char env[300];
     snprintf(env, sizeof env, "CASSANDRA_LISTEN_ADDRESS_FILE=%s", addr);
     settings s;
-    settings_error err;
+    entry_error err;
     assert_false(run(NONE, L(env), &s, &err));
     assert_non_null(strstr(err.message, "CASSANDRA_LISTEN_ADDRESS_FILE"));
     assert_non_null(strstr(err.message, "***"));
@@ -1035,7 +1036,7 @@ static void test_cfg_yaml_file_form(void **state)
     /* A key that ends in _file itself needs the double suffix. */
     snprintf(env2, sizeof env2, "CASSANDRA_CFG_YAML_JMX_SERVER_OPTIONS__PASSWORD_FILE_FILE=%s", pwfile);
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(NONE, L(env1, env2), &s, &err));
     const settings_edit *e = expect_edit(&s, "client_encryption_options.keystore", "s3cret");
     assert_true(e->secret);
@@ -1046,7 +1047,7 @@ static void test_cfg_yaml_file_form(void **state)
 
     char env3[300];
     snprintf(env3, sizeof env3, "CASSANDRA_CFG_YAML_NUM_TOKENS_FILE=%s", pw);
-    expect_failure(NONE, L(env3, "CASSANDRA_CFG_YAML_NUM_TOKENS=8"), SETTINGS_EX_CONFIG,
+    expect_failure(NONE, L(env3, "CASSANDRA_CFG_YAML_NUM_TOKENS=8"), EX_CONFIG,
                    "CASSANDRA_CFG_YAML_NUM_TOKENS and CASSANDRA_CFG_YAML_NUM_TOKENS_FILE are both set");
     drop_file(pw);
     drop_file(pwfile);
@@ -1116,7 +1117,7 @@ static void test_help_and_markdown(void **state)
     assert_int_equal(rows, n + 3); /* header, rule, the variables, CASSANDRA_CFG_YAML_ */
     /* Each variable named in the table is one the parser reads. */
     settings s;
-    settings_error err;
+    entry_error err;
     assert_true(run(NONE, L("CASSANDRA_SEED_WAIT=5"), &s, &err));
     assert_int_equal(s.seed_wait, 5);
     settings_free(&s);

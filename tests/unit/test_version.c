@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "entrypoint/version.h"
-#include "testfs.h"
+#include "tests/unit/testfs.h"
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -94,18 +94,18 @@ static void sub(char *buf, size_t len, const char *dir, const char *name)
 
 static void detect_ok(const char *conf, const char *home, struct cass_version *v)
 {
-    char err[512] = "";
-    int rc = version_detect(conf, home, v, err, sizeof err);
+    entry_error err = { 0 };
+    int rc = version_detect(conf, home, v, &err);
     if (rc)
-        fail_msg("version_detect(%s, %s) = %d: %s", conf, home ? home : "NULL", rc, err);
+        fail_msg("version_detect(%s, %s) = %d: %s", conf, home ? home : "NULL", rc, err.message);
 }
 
 static void opts_ok(const char *conf, int major, int java, const char *env, struct jvm_opts *o)
 {
-    char err[512] = "";
-    int rc = version_read_jvm_opts(conf, major, java, env, o, err, sizeof err);
+    entry_error err = { 0 };
+    int rc = version_read_jvm_opts(conf, major, java, env, o, &err);
     if (rc)
-        fail_msg("version_read_jvm_opts(%s, %d, %d) = %d: %s", conf, major, java, rc, err);
+        fail_msg("version_read_jvm_opts(%s, %d, %d) = %d: %s", conf, major, java, rc, err.message);
 }
 
 /* ---- version from the conf files of every release line ------------------- */
@@ -352,10 +352,10 @@ static void nothing_there_is_an_error(void **state)
 {
     const char *d = *state;
     struct cass_version v;
-    char err[512] = "";
-    assert_int_equal(version_detect(d, NULL, &v, err, sizeof err), EX_CONFIG);
-    assert_non_null(strstr(err, d));
-    assert_non_null(strstr(err, "no Cassandra configuration"));
+    entry_error err = { 0 };
+    assert_int_equal(version_detect(d, NULL, &v, &err), EX_CONFIG);
+    assert_non_null(strstr(err.message, d));
+    assert_non_null(strstr(err.message, "no Cassandra configuration"));
 
     /* Only cassandra.yaml (a DSE or Scylla file, a trimmed dir): nothing says
      * 2.x, so the current line, said to be a guess, never 2.x's CMS. */
@@ -379,28 +379,29 @@ static void nothing_there_is_an_error(void **state)
 static void java_release_file(void **state)
 {
     const char *d = *state;
-    char jdk[PATH_MAX], err[512];
+    char jdk[PATH_MAX];
+    entry_error err;
     int major;
     sub(jdk, sizeof jdk, d, "jdk17");
     testfs_put(jdk, "release",
                "IMPLEMENTOR=\"Debian\"\nJAVA_VERSION=\"17.0.13\"\nOS_NAME=\"Linux\"\n");
-    assert_int_equal(version_java_major(jdk, NULL, &major, err, sizeof err), 0);
+    assert_int_equal(version_java_major(jdk, NULL, &major, &err), 0);
     assert_int_equal(major, 17);
 
     sub(jdk, sizeof jdk, d, "jdk8");
     testfs_put(jdk, "release", "JAVA_VERSION=\"1.8.0_402\"\n");
-    assert_int_equal(version_java_major(jdk, NULL, &major, err, sizeof err), 0);
+    assert_int_equal(version_java_major(jdk, NULL, &major, &err), 0);
     assert_int_equal(major, 8);
 
     sub(jdk, sizeof jdk, d, "jdk21");
     testfs_put(jdk, "release", "JAVA_VERSION=\"21\"\n");
-    assert_int_equal(version_java_major(jdk, NULL, &major, err, sizeof err), 0);
+    assert_int_equal(version_java_major(jdk, NULL, &major, &err), 0);
     assert_int_equal(major, 21);
 
     sub(jdk, sizeof jdk, d, "nojdk");
-    assert_int_equal(version_java_major(jdk, NULL, &major, err, sizeof err), EX_OSFILE);
+    assert_int_equal(version_java_major(jdk, NULL, &major, &err), EX_OSFILE);
     assert_int_equal(major, 0);
-    assert_non_null(strstr(err, "nojdk/release"));
+    assert_non_null(strstr(err.message, "nojdk/release"));
 }
 
 /* No JAVA_HOME: the java on PATH, through its symlinks, to <home>/release. */
@@ -408,7 +409,8 @@ static void java_on_path(void **state)
 {
     const char *d = *state;
     char jdk[PATH_MAX], bin[PATH_MAX], link[PATH_MAX + 16], target[PATH_MAX + 16],
-        path[3 * PATH_MAX], err[512];
+        path[3 * PATH_MAX];
+    entry_error err;
     sub(jdk, sizeof jdk, d, "jvm/java-11");
     testfs_put(jdk, "release", "JAVA_VERSION=\"11.0.25\"\n");
     testfs_put(jdk, "bin/java", "#!/bin/sh\n");
@@ -419,10 +421,10 @@ static void java_on_path(void **state)
     assert_int_equal(symlink(target, link), 0);
     snprintf(path, sizeof path, "%s/nothing-here:%s", d, bin);
     int major;
-    assert_int_equal(version_java_major("", path, &major, err, sizeof err), 0);
+    assert_int_equal(version_java_major("", path, &major, &err), 0);
     assert_int_equal(major, 11);
 
-    assert_int_equal(version_java_major(NULL, "/nonexistent", &major, err, sizeof err),
+    assert_int_equal(version_java_major(NULL, "/nonexistent", &major, &err),
                      EX_OSFILE);
 }
 

@@ -3,8 +3,8 @@
  * temporary directory per test, files written with their parent
  * directories, files read whole, trees removed.  Include after <cmocka.h>.
  * Header only (static inline), so each test links nothing more. */
-#ifndef CASS_ENTRY_TESTFS_H
-#define CASS_ENTRY_TESTFS_H
+#ifndef TESTS_UNIT_TESTFS_H
+#define TESTS_UNIT_TESTFS_H
 
 #include <ftw.h>
 #include <limits.h>

@@ -1,4 +1,14 @@
-# image/static.mk: `make static`, fully static binaries built with musl.
+# image/build.mk: the image pipeline's make targets.
+#
+# ---- `make image` ----
+# builds the product image cass-entry:<version> and everything under it
+# (packages, engine, base and Cassandra images, the static binaries) through
+# image/build.sh, which caches each step by its inputs.
+.PHONY: image
+image:
+	image/build.sh
+
+# ---- `make static`: fully static binaries built with musl ----
 #
 # The convention: a fragment that wants a static build of program NAME appends
 #   STATIC_PROGRAMS += NAME
@@ -11,8 +21,9 @@
 #      glibc objects of $(B)/obj can't be reused: other headers, other libc);
 #   3. links $(B)/static/NAME with -static, drops unused sections, strips.
 #
-# The rules see STATIC_PROGRAMS through secondary expansion, so fragments
-# included after this one count too.
+# The Makefile includes this file after every part that has a program, so
+# STATIC_PROGRAMS is complete here; the pattern rules below still use
+# secondary expansion, to name each program's objects from its stem.
 
 MUSL_DIR       := $(B)/musl
 STATIC_DIR     := $(B)/static
