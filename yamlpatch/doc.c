@@ -174,6 +174,32 @@ static size_t trim_trailing_space(const yp_doc *doc, size_t start, size_t end)
     return end;
 }
 
+/* Where the comment that offset `at` is in begins: a '#' at the line's start
+ * or after a blank, before `at` on its line; YP_NONE when there is none.  A
+ * '#' inside a quoted scalar counts too: callers use this to stay out of
+ * comments, and that mistake only keeps them further away. */
+static size_t comment_before(const yp_doc *doc, size_t at)
+{
+    size_t first = yp_line_start(doc, at);
+    for (size_t i = first; i < at; i++)
+        if (doc->bytes[i] == '#' &&
+            (i == first || doc->bytes[i - 1] == ' ' || doc->bytes[i - 1] == '\t'))
+            return i;
+    return YP_NONE;
+}
+
+/* The end of the content before `end`, back to `floor`: past blanks, line
+ * breaks and comments. */
+static size_t content_end(const yp_doc *doc, size_t floor, size_t end)
+{
+    for (;;) {
+        size_t at = trim_trailing_space(doc, floor, end);
+        size_t hash = comment_before(doc, at);
+        if (hash == YP_NONE || hash < floor) return at;
+        end = hash;
+    }
+}
+
 /* Scalar keys of one mapping, sorted by text then position: equal keys end
  * up side by side, so a mapping of n keys is checked in O(n log n) (a
  * generated file with 200,000 keys loads in a fraction of a second). */
@@ -301,6 +327,28 @@ static yp_status add_scalar(builder *b, const yaml_event_t *ev)
             n->start = n->end = i + 1;
         }
     }
+    /* Other empty values (an explicit key's "?", a bare "-", an anchor alone)
+     * are marked at the next token too, past the line break: end them after
+     * the last byte that precedes them (their properties, the indicator), so
+     * that what follows the node never counts as its own. */
+    if (ev->data.scalar.length == 0 && n->style == YPS_PLAIN && b->depth) {
+        size_t floor = n->start;
+        if (n->start == n->end) {
+            const open_collection *up = &b->stack[b->depth - 1];
+            floor = doc->nodes[up->node].start;
+            if (up->n > 1 && doc->nodes[up->kids[up->n - 2]].end > floor) /* [n - 1] is n */
+                floor = doc->nodes[up->kids[up->n - 2]].end;
+        }
+        size_t at = floor <= n->end ? content_end(doc, floor, n->end) : n->end;
+        if (at < n->end) {
+            if (n->start == n->end) {
+                bool bare = n->prop_start == n->start;
+                n->start = at;
+                if (bare || n->prop_start > n->start) n->prop_start = n->start;
+            }
+            n->end = at;
+        }
+    }
     n->value = yp_strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
     n->value_len = ev->data.scalar.length;
     if (!n->value) return YP_ERR_NOMEM;
@@ -377,6 +425,8 @@ static void learn_format(yp_doc *doc)
 {
     const char *nl = memchr(doc->bytes, '\n', doc->len);
     doc->eol = (nl && nl > doc->bytes && nl[-1] == '\r') ? "\r\n" : "\n";
+    doc->format_from[0] = nl ? (size_t)(nl - doc->bytes) : YP_NONE;
+    doc->format_from[1] = doc->format_from[2] = YP_NONE;
     doc->map_indent = 0;
     doc->seq_indent = -1;
     for (size_t i = 0; i < doc->n_nodes; i++) {
@@ -390,10 +440,14 @@ static void learn_format(yp_doc *doc)
             if (p->kids[k] != i) continue;
             const yp_node *key = &doc->nodes[p->kids[k - 1]];
             if (n->line == key->line) break; /* not a nested block */
-            if (n->kind == YPN_MAP && doc->map_indent == 0 && n->col > key->col)
+            if (n->kind == YPN_MAP && doc->map_indent == 0 && n->col > key->col) {
                 doc->map_indent = (unsigned)(n->col - key->col);
-            if (n->kind == YPN_SEQ && doc->seq_indent < 0 && n->col >= key->col)
+                doc->format_from[1] = n->start;
+            }
+            if (n->kind == YPN_SEQ && doc->seq_indent < 0 && n->col >= key->col) {
                 doc->seq_indent = (int)(n->col - key->col);
+                doc->format_from[2] = n->start;
+            }
         }
         if (doc->map_indent && doc->seq_indent >= 0) break;
     }
@@ -430,6 +484,20 @@ yp_doc *yp_index_build(char *bytes, size_t len, bool allow_duplicates, yp_error 
         unsigned long line, col;
         yp_position(doc, (size_t)(z - bytes), &line, &col);
         yp_fail(err, YP_ERR_PARSE, line + 1, col + 1, "NUL byte in input");
+        yp_doc_free(doc);
+        return NULL;
+    }
+
+    /* YAML reads a carriage return alone as a line break; every edit here
+     * works on lines that end in LF (or CRLF), and would cut across such a
+     * line.  Refusing is better than a wrong splice. */
+    for (const char *cr = memchr(bytes, '\r', len); cr; cr = memchr(cr + 1, '\r', len - (size_t)(cr + 1 - bytes))) {
+        if (cr + 1 < bytes + len && cr[1] == '\n') continue;
+        unsigned long line, col;
+        yp_position(doc, (size_t)(cr - bytes), &line, &col);
+        yp_fail(err, YP_ERR_PARSE, line + 1, col + 1,
+                "a carriage return without a line feed (an old Mac line break) is not supported; "
+                "use LF or CRLF line breaks");
         yp_doc_free(doc);
         return NULL;
     }

@@ -253,7 +253,10 @@ static bool same_tree(const yp_doc *a, size_t ia, const yp_doc *b, size_t ib)
 {
     const yp_node *x = &a->nodes[ia], *y = &b->nodes[ib];
     if (x->kind != y->kind || x->n_kids != y->n_kids) return false;
-    if (x->kind == YPN_SCALAR) return strcmp(x->value, y->value) == 0;
+    if (x->kind == YPN_SCALAR) { /* "", "~" and "null" are one null; "" is not */
+        yp_type tx = yp_node_type(x), ty = yp_node_type(y);
+        return tx == ty && (tx == YPT_NULL || strcmp(x->value, y->value) == 0);
+    }
     if (x->kind == YPN_ALIAS) return strcmp(x->anchor, y->anchor) == 0;
     for (size_t i = 0; i < x->n_kids; i++)
         if (!same_tree(a, x->kids[i], b, y->kids[i])) return false;
@@ -281,7 +284,7 @@ static bool scalar_reads_as(const yp_node *n, const new_value *v)
     case YP_VALUE_INT:
         return yp_node_type(n) == YPT_INT && strcmp(n->value, v->text) == 0;
     case YP_VALUE_STRING:
-        return strcmp(n->value, v->text) == 0 && yp_node_type(n) == YPT_STR;
+        return strcmp(n->value, v->text) == 0 && yp_node_is_string_everywhere(n);
     default:
         return strcmp(n->value, v->text) == 0;
     }
@@ -479,6 +482,34 @@ static size_t after_nested_comments(const yp_doc *doc, size_t at, unsigned long 
     return at;
 }
 
+/* Where the lines of block mapping `map` end.  Its end is its last value's,
+ * which for a block scalar stops at the content; but one whose header keeps
+ * its trailing line breaks (|+, >+, |2+) owns the blank lines that follow it,
+ * and a key put right after its content would take them from it. */
+static size_t after_kept_lines(const yp_doc *doc, size_t map)
+{
+    size_t at = yp_line_end(doc, doc->nodes[map].end);
+    const yp_node *last = &doc->nodes[map];
+    while ((last->kind == YPN_MAP || last->kind == YPN_SEQ) && !last->flow && last->n_kids)
+        last = &doc->nodes[last->kids[last->n_kids - 1]];
+    if (last->kind != YPN_SCALAR || (last->style != YPS_LITERAL && last->style != YPS_FOLDED))
+        return at;
+    bool keep = false;
+    for (size_t i = last->start + 1; i < doc->len && i <= last->start + 2 && !keep; i++) {
+        if (doc->bytes[i] == '+') keep = true;
+        else if (doc->bytes[i] < '1' || doc->bytes[i] > '9') break;
+    }
+    while (keep && at < doc->len) {
+        size_t next = yp_line_end(doc, at), i = at;
+        while (i < next && (doc->bytes[i] == ' ' || doc->bytes[i] == '\t' || doc->bytes[i] == '\r' ||
+                            doc->bytes[i] == '\n'))
+            i++;
+        if (i < next) break; /* a line with content: the scalar ended before it */
+        at = next;
+    }
+    return at;
+}
+
 static yp_status plan_create(const yp_doc *doc, const yp_path *path, size_t parent,
                              size_t depth, const new_value *v, unsigned flags, yp_splice *sp,
                              char **text, yp_error *err)
@@ -553,7 +584,7 @@ static yp_status plan_create(const yp_doc *doc, const yp_path *path, size_t pare
             st = render_new_keys(doc, path, depth, (unsigned)p->col, v, &b, err);
             *sp = (yp_splice){ tmpl, end, NULL, 0 };
         } else {
-            size_t at = after_nested_comments(doc, yp_line_end(doc, p->end), p->col);
+            size_t at = after_nested_comments(doc, after_kept_lines(doc, parent), p->col);
             if (at == doc->len && at > 0 && doc->bytes[at - 1] != '\n') yp_buf_str(&b, doc->eol);
             yp_buf_indent(&b, (unsigned)p->col);
             st = render_new_keys(doc, path, depth, (unsigned)p->col, v, &b, err);
@@ -665,12 +696,13 @@ static bool first_on_line(const yp_doc *doc, size_t pos)
     return true;
 }
 
-/* Where a block sequence item's '-' is. */
-static size_t dash_of(const yp_doc *doc, const yp_node *item)
+/* Where a block sequence item's '-' is: before its properties, on its line or
+ * on a line above ("-\n  value"), after the item before it (`bound`). */
+static size_t dash_of(const yp_doc *doc, const yp_node *item, size_t bound)
 {
-    size_t i = item->start;
-    while (i > 0 && doc->bytes[i - 1] != '-' && doc->bytes[i - 1] != '\n') i--;
-    return (i > 0 && doc->bytes[i - 1] == '-') ? i - 1 : item->start;
+    size_t i = item->prop_start;
+    while (i > bound && strchr(" \t\r\n", doc->bytes[i - 1])) i--;
+    return (i > bound && doc->bytes[i - 1] == '-') ? i - 1 : item->prop_start;
 }
 
 static yp_status plan_delete(const yp_doc *doc, size_t target, const yp_path *path,
@@ -684,8 +716,16 @@ static yp_status plan_delete(const yp_doc *doc, size_t target, const yp_path *pa
     while (p->kids[idx] != target) idx++;
     size_t step = p->kind == YPN_MAP ? 2 : 1;
     size_t first = p->kind == YPN_MAP ? idx - 1 : idx; /* the key, or the item */
-    size_t entry_start = doc->nodes[p->kids[first]].start;
-    if (p->kind == YPN_SEQ && !p->flow) entry_start = dash_of(doc, t);
+    size_t entry_start = doc->nodes[p->kids[first]].prop_start; /* with its tag, anchor */
+    if (p->kind == YPN_MAP && !p->flow) {
+        /* an explicit key ("? key") begins at its indicator, the first thing on
+         * its line (a '?' found otherwise is the end of a comment or value) */
+        size_t q = entry_start, bound = first ? doc->nodes[p->kids[first - 1]].end : p->start;
+        while (q > bound && strchr(" \t\r\n", doc->bytes[q - 1])) q--;
+        if (q > bound && doc->bytes[q - 1] == '?' && first_on_line(doc, q - 1)) entry_start = q - 1;
+    }
+    if (p->kind == YPN_SEQ && !p->flow)
+        entry_start = dash_of(doc, t, idx ? doc->nodes[p->kids[idx - 1]].end : yp_line_start(doc, p->start));
     size_t entry_end = t->end;
     bool sole = p->n_kids == step;
     sp->text = sole ? (p->kind == YPN_MAP ? "{}" : "[]") : "";
@@ -733,9 +773,15 @@ typedef struct {
     bool skipped;         /* a YP_SET_EXISTING edit of a key that is not there */
     size_t held_start;    /* noop: the span of the node that holds the value */
     size_t held_end;
-    size_t parent_start;  /* a new key: the span of the mapping it goes into, */
-    size_t parent_end;    /* YP_NONE otherwise */
+    size_t parent_start;  /* a new key: the span of the mapping it goes into; a */
+    size_t parent_end;    /* replaced value: its node; YP_NONE for a delete */
+    size_t del_parent;    /* a delete: the collection it removes an entry from
+                             (two such deletes could empty it between them) */
+    size_t add_parent;    /* a new key: the node it goes into (where the second
+                             goes depends on where the first went) */
     bool seq_delete;      /* removes a sequence item: later indices shift */
+    bool after_kept;      /* a new key placed after a kept block scalar's blank
+                             lines: where it goes depends on that scalar */
     size_t parent_count;  /* seq_delete: items before */
 } planned;
 
@@ -752,7 +798,7 @@ static yp_status plan_edit(const yp_doc *doc, const yp_edit *e, planned *p, yp_e
     memset(p, 0, sizeof *p);
     p->edit = e;
     p->value.raw_root = YP_NONE;
-    p->parent_start = p->parent_end = YP_NONE;
+    p->parent_start = p->parent_end = p->del_parent = p->add_parent = YP_NONE;
     yp_status st = yp_path_parse(e->path, &p->path, err);
     if (st != YP_OK) return st;
     /* "." and "" name the whole document: get may read it, but an edit there
@@ -767,6 +813,7 @@ static yp_status plan_edit(const yp_doc *doc, const yp_edit *e, planned *p, yp_e
         if (st == YP_ERR_NOT_FOUND) return not_found(&p->path, err);
         if (st != YP_OK) return st;
         const yp_node *t = &doc->nodes[node];
+        p->del_parent = t->parent;
         p->seq_delete = t->parent != YP_NONE && doc->nodes[t->parent].kind == YPN_SEQ;
         p->parent_count = t->parent != YP_NONE ? doc->nodes[t->parent].n_kids : 0;
         return plan_delete(doc, node, &p->path, &p->sp, err);
@@ -781,6 +828,11 @@ static yp_status plan_edit(const yp_doc *doc, const yp_edit *e, planned *p, yp_e
             p->held_end = doc->nodes[node].end;
             return YP_OK;
         }
+        /* An empty value (a bare "key:") is replaced by an insertion where the
+         * entry ends: a delete of that entry in the same pass must see that it
+         * swallows the node, which a zero-width splice does not tell it. */
+        p->parent_start = doc->nodes[node].prop_start;
+        p->parent_end = doc->nodes[node].end;
         return plan_replace(doc, node, &p->value, &p->sp, &p->text, err);
     }
     if (st != YP_ERR_NOT_FOUND || p->path.n == 0) return st == YP_ERR_NOT_FOUND ?
@@ -795,19 +847,49 @@ static yp_status plan_edit(const yp_doc *doc, const yp_edit *e, planned *p, yp_e
         return YP_OK;
     }
     if (st == YP_OK) {
+        p->add_parent = node;
+        p->after_kept = node != YP_NONE && doc->nodes[node].kind == YPN_MAP && !doc->nodes[node].flow &&
+                        after_kept_lines(doc, node) != yp_line_end(doc, doc->nodes[node].end);
         p->parent_start = node != YP_NONE ? doc->nodes[node].prop_start : 0;
         p->parent_end = node != YP_NONE ? doc->nodes[node].end : doc->len;
     }
     return st;
 }
 
-/* Two splices can go into one pass when neither touches the other's bytes. */
+/* A path that picks a sequence item by a value it holds ([name=value]) or
+ * by counting from the end ([-1]) may pick another item once other edits of
+ * the same pass are made: such an edit gets a pass of its own. */
+static bool depends_on_siblings(const yp_path *path)
+{
+    for (size_t i = 0; i < path->n; i++)
+        if (path->segs[i].kind == YPP_MATCH ||
+            (path->segs[i].kind == YPP_INDEX && path->segs[i].index < 0))
+            return true;
+    return false;
+}
+
+/* A splice over a place the document's format was learned from (the first
+ * line break, the first nested mapping or sequence) may change how the
+ * edits after it are written. */
+static bool changes_format(const yp_doc *doc, const yp_splice *sp)
+{
+    for (size_t i = 0; i < sizeof doc->format_from / sizeof doc->format_from[0]; i++)
+        if (doc->format_from[i] != YP_NONE && sp->start <= doc->format_from[i] &&
+            doc->format_from[i] < sp->end)
+            return true;
+    return false;
+}
+
+/* Two splices can go into one pass when neither touches the other's bytes,
+ * nor is an insertion at the end of the other. */
 static bool conflict(const yp_splice *a, const yp_splice *b)
 {
     if (a->start == b->start) return true;
     if (a->start < b->end && b->start < a->end) return true;
-    if (a->start == a->end && b->start < a->start && a->start < b->end) return true;
-    if (b->start == b->end && a->start < b->start && b->start < a->end) return true;
+    /* an insertion inside another splice, or right after it: what it writes
+     * (a line break first or not) depends on the bytes before it */
+    if (a->start == a->end && b->start < a->start && a->start <= b->end) return true;
+    if (b->start == b->end && a->start < b->start && b->start <= a->end) return true;
     return false;
 }
 
@@ -831,7 +913,8 @@ static bool fits_pass(const planned *ps, size_t m, const planned *p)
                 return false;
             continue;
         }
-        if (conflict(&q->sp, &p->sp) || encloses(&q->sp, p->parent_start, p->parent_end) ||
+        if (conflict(&q->sp, &p->sp) || (p->del_parent != YP_NONE && p->del_parent == q->del_parent) ||
+            (p->add_parent != YP_NONE && p->add_parent == q->add_parent) || encloses(&q->sp, p->parent_start, p->parent_end) ||
             encloses(&p->sp, q->parent_start, q->parent_end))
             return false;
     }
@@ -956,12 +1039,15 @@ yp_status yp_apply(yp_doc *doc, const yp_edit *edits, size_t n, yp_error *err)
                 if (m) st = YP_OK;
                 break;
             }
-            if (!fits_pass(ps, m, p) || (p->seq_delete && m)) {
+            bool alone = p->seq_delete || p->after_kept || depends_on_siblings(&p->path);
+            bool last = !p->noop && changes_format(cur, &p->sp);
+            if (!fits_pass(ps, m, p) || (alone && m)) {
                 planned_free(p);
                 break;
             }
             m++;
-            if (p->seq_delete) break; /* later indices refer to the shifted sequence */
+            if (alone) break; /* what the others change may move its target */
+            if (last) break;  /* the edits after it are written in the new format */
         }
         if (st != YP_OK) break;
         yp_doc *next = NULL;

@@ -54,6 +54,9 @@ struct yp_doc {
     const char *eol;      /* "\n" or "\r\n", as the file writes it */
     unsigned map_indent;  /* indentation of a nested mapping under its key */
     int seq_indent;       /* column of a block sequence's '-' relative to its key */
+    size_t format_from[3]; /* where those were learned (the nodes that showed the
+                              indentations, the first line break); YP_NONE if
+                              not from the file: an edit there can change them */
 };
 
 /* ---- errors ---------------------------------------------------------- */
@@ -107,6 +110,9 @@ yp_type yp_resolve_yaml12(const char *text); /* the YAML 1.2 core schema */
 yp_type yp_resolve_portable(const char *text);
 /* The type a scalar node holds (quoted and block scalars are strings). */
 yp_type yp_node_type(const yp_node *node);
+/* Whether a scalar node reads as a string under every YAML reader (SnakeYAML,
+ * YAML 1.1's y/n, the 1.2 core schema): what a STRING value written plain must be. */
+bool yp_node_is_string_everywhere(const yp_node *node);
 /* Whether text may be written as a plain scalar and read back as the same text. */
 bool yp_plain_safe(const char *text, bool in_flow);
 

@@ -353,6 +353,36 @@ yp_type yp_resolve_portable(const char *text)
     return resolve(rules, COUNT(rules), text);
 }
 
+/* A text that some reader's number pattern may take (PyYAML reads ".5_" and
+ * "1_.5" as floats, which SnakeYAML and YAML 1.2 leave strings): a sign,
+ * digits with '_' and ':', at most one '.', an exponent; or 0x, 0o, 0b and
+ * hex digits.  Such a string is
+ * quoted: that costs nothing and no reader can disagree. */
+static bool number_like(const char *t)
+{
+    if (!strchr("-+0123456789.", *t) || *t == '\0') return false;
+    const char *p = t + (*t == '-' || *t == '+');
+    if (p[0] == '0' && p[1] && strchr("xob", p[1]) && p[2]) { /* 0x, 0o, 0b and what may follow */
+        for (p += 2; *p; p++)
+            if (!strchr("0123456789abcdefABCDEF_", *p)) return false;
+        return true;
+    }
+    int dots = 0, digits = 0;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9') digits++;
+        else if (*p == '.') { if (++dots > 1) return false; }
+        else if (*p == '_' || *p == ':') continue;
+        else if ((*p == 'e' || *p == 'E') && digits) {
+            p += 1 + (p[1] == '-' || p[1] == '+');
+            if (!*p) return false;
+            for (; *p; p++)
+                if (*p < '0' || *p > '9') return false;
+            return true;
+        } else return false;
+    }
+    return digits > 0;
+}
+
 /* The type both resolvers agree on, with the same value; YPT_TIMESTAMP stands
  * for "ambiguous" (never written plain as anything but a string... quoted). */
 static yp_type portable_type(const char *text)
@@ -361,7 +391,7 @@ static yp_type portable_type(const char *text)
     /* The YAML 1.1 spec also reads y/Y/n/N as booleans (SnakeYAML does not):
      * quoting them costs nothing. */
     if (strchr("yYnN", text[0]) && text[0] && text[1] == '\0') return YPT_TIMESTAMP;
-    if (t11 == YPT_STR && t12 == YPT_STR) return YPT_STR;
+    if (t11 == YPT_STR && t12 == YPT_STR) return number_like(text) ? YPT_TIMESTAMP : YPT_STR;
     yp_type p = yp_resolve_portable(text);
     if (p != YPT_STR && p == t11 && p == t12) return p;
     return YPT_TIMESTAMP;
@@ -371,6 +401,13 @@ yp_type yp_node_type(const yp_node *node)
 {
     if (node->kind != YPN_SCALAR || node->style != YPS_PLAIN || node->has_tag) return YPT_STR;
     return yp_resolve_yaml11(node->value);
+}
+
+bool yp_node_is_string_everywhere(const yp_node *node)
+{
+    if (node->kind != YPN_SCALAR) return false;
+    if (node->style != YPS_PLAIN || node->has_tag) return true;
+    return portable_type(node->value) == YPT_STR;
 }
 
 /* ---- plain-safety ----------------------------------------------------- */
@@ -448,10 +485,14 @@ static void write_single(yp_buf *b, const char *text)
 
 /* A literal block keeps a multi-line value readable.  It can't start with a
  * space on its first line (that needs an indentation indicator) nor hold
- * control characters. */
+ * control characters.  Nor end in two line breaks: that needs "|+", which
+ * makes every blank line that follows the block part of the value, so the
+ * value would change with the lines around it. */
 static bool literal_ok(const char *text)
 {
     if (text[0] == ' ' || text[0] == '\0' || text[0] == '\n') return false;
+    size_t n = strlen(text);
+    if (n >= 2 && text[n - 1] == '\n' && text[n - 2] == '\n') return false;
     for (const unsigned char *s = (const unsigned char *)text; *s; s++)
         if ((*s < 0x20 && *s != '\n') || *s == 0x7F || (*s >= 0x80 && special_unicode(s)))
             return false;
@@ -462,7 +503,7 @@ static void write_literal(yp_buf *b, const char *text, unsigned indent, const ch
 {
     size_t n = strlen(text), trailing = 0;
     while (trailing < n && text[n - 1 - trailing] == '\n') trailing++;
-    yp_buf_str(b, trailing == 0 ? "|-" : trailing == 1 ? "|" : "|+");
+    yp_buf_str(b, trailing == 0 ? "|-" : "|");
     const char *line = text, *end = text + n - (trailing ? trailing : 0);
     while (line < end) {
         const char *nl = memchr(line, '\n', (size_t)(end - line));
@@ -473,8 +514,6 @@ static void write_literal(yp_buf *b, const char *text, unsigned indent, const ch
         line += len + (nl ? 1 : 0);
         if (!nl) break;
     }
-    /* |+ keeps the extra trailing newlines as empty lines */
-    for (size_t i = 1; i < trailing; i++) yp_buf_str(b, eol);
 }
 
 static bool bool_word(const char *text, bool *value)

@@ -765,6 +765,9 @@ static bool plain_not_string(const char *s)
     if (*s == '\0') return true;
     for (size_t i = 0; i < COUNT(words); i++)
         if (strcmp(s, words[i]) == 0) return true;
+    /* SnakeYAML tries its number patterns only on texts that start with one of
+     * -+0123456789. ("_1" is a string; "+_1" a float) */
+    if (!strchr("-+0123456789.", *s)) return false;
     const char *b = s + (*s == '-' || *s == '+');
     if ((b[0] == '0' && (b[1] == 'x' || b[1] == 'o' || b[1] == 'b')) && b[2] &&
         all_in(b + 2, "0123456789abcdefABCDEF_"))
@@ -1216,8 +1219,31 @@ static bool target_region(const state *s, const char *b, size_t len, const hpath
         return true;
     }
     region->start = entry > 0 ? entry_span(&s->tree, root, entry - 1).end : bounds.start;
+    /* libyaml marks an empty value at the next token: the indentation before
+     * this entry may then look like part of the entry before it */
+    while (region->start > bounds.start && (b[region->start - 1] == ' ' || b[region->start - 1] == '\t'))
+        region->start--;
     region->end = entry + 1 < n ? entry_span(&s->tree, root, entry + 1).start : bounds.end;
     return true;
+}
+
+/* The end of the content in [start, end): before trailing blanks, line breaks
+ * and comments (a '#' at a line's start or after a blank). */
+static size_t content_end(const char *b, size_t start, size_t end)
+{
+    for (;;) {
+        while (end > start && strchr(" \t\r\n", b[end - 1])) end--;
+        size_t line = end;
+        while (line > start && b[line - 1] != '\n') line--;
+        size_t hash = end;
+        for (size_t i = line; i < end; i++)
+            if (b[i] == '#' && (i == line || b[i - 1] == ' ' || b[i - 1] == '\t')) {
+                hash = i;
+                break;
+            }
+        if (hash == end) return end;
+        end = hash;
+    }
 }
 
 static void check_region(const state *s, const char *o, size_t ol, const char *nb, size_t nl,
@@ -1233,7 +1259,13 @@ static void check_region(const state *s, const char *o, size_t ol, const char *n
     size_t root = s->d < s->tree.n_docs ? s->tree.roots[s->d] : NONE;
     size_t n = entry_count(&s->tree, root);
     span *spans = xrealloc(NULL, (n + 1) * sizeof *spans);
-    for (size_t i = 0; i < n; i++) spans[i] = entry_span(&s->tree, root, i);
+    for (size_t i = 0; i < n; i++) {
+        spans[i] = entry_span(&s->tree, root, i);
+        /* an entry ending in an empty value ends where libyaml marks it, at the
+         * next token: the blanks, line breaks and comments before that are not
+         * its own */
+        spans[i].end = content_end(o, spans[i].start, spans[i].end);
+    }
     bool ok = change_outside(o, ol, nb, nl, doc_bounds(&s->tree, s->d, ol), spans, n);
     free(spans);
     if (!ok) violation(e, "a new entry changed bytes of an existing entry or another document");
@@ -1528,6 +1560,13 @@ static void run_batch(state *s, program *pr)
 
 /* ---- entry point ---------------------------------------------------------- */
 
+static bool lone_cr(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n')) return true;
+    return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *nul = memchr(data, 0, size < PROGRAM_MAX ? size : PROGRAM_MAX);
@@ -1563,8 +1602,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             violation(NULL, "yp_doc_load failed with %s: %s", yp_status_name(err.code),
                       err.message);
         /* libyaml and yamlpatch agree on what parses (yamlpatch also refuses
-         * NUL bytes, UTF-16 and, unless allowed, duplicate keys) */
-        if (err.code == YP_ERR_PARSE && libyaml_ok && !memchr(text, 0, len) &&
+         * NUL bytes, UTF-16, a CR that is not followed by LF and, unless
+         * allowed, duplicate keys) */
+        if (err.code == YP_ERR_PARSE && libyaml_ok && !memchr(text, 0, len) && !lone_cr(text, len) &&
             !(len >= 2 && (memcmp(text, "\xFE\xFF", 2) == 0 || memcmp(text, "\xFF\xFE", 2) == 0)))
             violation(NULL, "yp_doc_load refuses what libyaml parses: %s", err.message);
         if (libyaml_ok) tree_free(&s.tree);

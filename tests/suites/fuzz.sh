@@ -3,7 +3,8 @@
 # ($BUILD_DIR/fuzz_yamlpatch: clang, ASan + UBSan + LeakSanitizer, see
 # tests/fuzz/fuzz_yamlpatch.c for what it checks) and runs it for FUZZ_SECONDS
 # (default 60) on a seed corpus: every YAML file of the Cassandra corpus, as is
-# and with a few fixed edit programs in front, plus tests/fuzz/seeds/.  The
+# and with a few fixed edit programs in front, plus tests/fuzz/seeds/ (with
+# regress-*: the reproducers of fixed findings, so every run replays them).  The
 # corpus lives in a temporary directory, or in FUZZ_CORPUS_DIR when set (kept,
 # so that runs build on each other).  Prints TAP.  A crash, leak, timeout or broken invariant is a failure; its reproducer
 # stays in $BUILD_DIR/fuzz-crashes/ and the full log in $BUILD_DIR/fuzz.log.

@@ -416,6 +416,70 @@ static void test_fuzz_findings(void **state)
     free(deep);
 }
 
+/* What the fuzz runs of 2026-12-05 found (each was a wrong result, now fixed) */
+static void test_fuzz_findings_empty_nodes(void **state)
+{
+    (void)state;
+    yp_error err;
+    /* the only entry of an explicit key ("? k"): the whole entry goes */
+    del_expect("? !x/ 0\n", "0", "{}\n");
+    del_expect("a: 1\n? !x/ 0\n: 2\nb: 3\n", "0", "a: 1\nb: 3\n");
+    /* a '?' at the end of a value or comment is no indicator */
+    del_expect("a: what?\nb: 1\n", "b", "a: what?\n");
+    /* a sequence item whose value sits on the line after its dash */
+    del_expect("\n -\n  &c :,,\n -\n  &d :,\n", "[0]", "\n -\n  &d :,\n");
+    /* an empty value marked at the next token is not stretched over the lines
+     * (and comments) between: another key's value reads the same after an insert */
+    char *before = get("F:\n ?  # c\n", "F");
+    set_expect("F:\n ?  # c\n", "k", "1", YP_VALUE_AUTO, 0, "F:\n ?  # c\nk: 1\n");
+    char *after = get("F:\n ?  # c\nk: 1\n", "F");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    /* a value ending in two line breaks is double-quoted, never "|+" (which
+     * would take in every blank line that follows it) */
+    set_expect("k: 1\n", "k", "line\n\n", YP_VALUE_AUTO, 0, "k: \"line\\n\\n\"\n");
+    /* a key added after an existing "|+" block goes after its blank lines */
+    set_expect("k: |+\n  line\n\n", "j", "1", YP_VALUE_AUTO, 0, "k: |+\n  line\n\nj: 1\n");
+    /* raw YAML "---" is a null */
+    set_expect("k: 1\n", "k", "---", YP_VALUE_YAML, 0, "k: null\n");
+    /* STRING over a plain text that some reader takes for a non-string: quoted */
+    set_expect("k: y\n", "k", "y", YP_VALUE_STRING, 0, "k: \"y\"\n");
+    set_expect("k: a\n", "k", ".5_", YP_VALUE_STRING, 0, "k: \".5_\"\n");
+    set_expect("k: a\n", "k", "_1", YP_VALUE_STRING, 0, "k: _1\n");
+    /* a carriage return alone is a line break to YAML, not to the splicer */
+    yp_doc *doc = yp_doc_load("a: 1\rb: 2\n", 10, false, &err);
+    assert_null(doc);
+    assert_int_equal(err.code, YP_ERR_PARSE);
+    assert_int_equal(err.line, 1);
+    assert_int_equal(err.column, 5);
+}
+
+/* yp_apply equals the same edits one by one, where they touch each other */
+static void test_apply_equals_one_by_one(void **state)
+{
+    (void)state;
+    /* a bare key's value set, then the key deleted */
+    yp_edit bare[] = { { .path = "k", .value = "x" }, { .path = "k", .remove = true } };
+    apply_expect("k:", bare, 2, "{}");
+    /* a selector whose field another edit changes */
+    yp_edit sel[] = { { .path = "l[n=a].v", .value = "1" }, { .path = "l[0].n", .value = "b" } };
+    apply_expect("l:\n- n: a\n", sel, 2, "l:\n- n: b\n  v: 1\n");
+    /* two deletes that empty a mapping between them */
+    yp_edit both[] = { { .path = "a", .remove = true }, { .path = "b", .remove = true } };
+    apply_expect("a: 1\nb: 2\n", both, 2, "{}\n");
+    /* a delete at the end of a file without a final newline, and a new key */
+    yp_edit tail[] = { { .path = "n", .value = "1" }, { .path = "b", .remove = true } };
+    apply_expect("a: 1\nb: 2", tail, 2, "a: 1\nn: 1\n");
+    /* the entry the indentation was learned from, deleted before a nested add */
+    yp_edit fmt[] = { { .path = "V", .remove = true }, { .path = "n.m", .value = "1" } };
+    apply_expect("V:\n   x: 1\nw: 2\n", fmt, 2, "w: 2\nn:\n  m: 1\n");
+    /* two new keys of one mapping, one from a template line */
+    yp_edit two[] = { { .path = "t", .value = "1", .flags = YP_SET_UNCOMMENT },
+                      { .path = "a", .value = "2" } };
+    apply_expect("x: 1\n# t: 0\n", two, 2, "x: 1\nt: 1\na: 2\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +500,8 @@ int main(void)
         cmocka_unit_test(test_multi_document),
         cmocka_unit_test(test_apply_batches),
         cmocka_unit_test(test_fuzz_findings),
+        cmocka_unit_test(test_fuzz_findings_empty_nodes),
+        cmocka_unit_test(test_apply_equals_one_by_one),
     };
     return cmocka_run_group_tests_name("yamlpatch", tests, NULL, NULL);
 }
