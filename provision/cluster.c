@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "provision/clock.h"
+#include "provision/gate.h"
 #include "provision/nodeexec.h"
 #include "provision/ring.h"
 
@@ -153,14 +154,9 @@ static int ensure_image(eng_client *c, const cluster_opts *o, prov_error *err)
 /* Nodes at run time                                                        */
 
 typedef struct {
+    gate_node g;       /* first: the gate's callbacks cast it back */
     const cluster_node_plan *plan;
-    bool started;      /* part of the ring we expect */
-    bool waiting;      /* in the set being waited for */
-    bool probed;       /* CQL answered */
-    bool this_run;     /* started (or created) by this run */
     int restarts;      /* RestartCount when first seen running, -1 before */
-    char ip[64];
-    double t_start;
 } live_node;
 
 typedef struct {
@@ -177,7 +173,7 @@ typedef struct {
  * loop in its restart policy; it is kept so its log can be read. */
 static void stop_failed(run_ctx *x, live_node *ln, prov_error *err)
 {
-    if (!ln->this_run)
+    if (!ln->g.this_run)
         return;
     eng_error e;
     if (docker_container_stop(x->c, ln->plan->name, 30, &e) == ENG_OK)
@@ -211,178 +207,44 @@ static int check_running(run_ctx *x, live_node *ln, prov_error *err)
         node_append_logs(x->c, ln->plan->name, ln->plan->name, err);
         stop_failed(x, ln, err);
     } else {
-        snprintf(ln->ip, sizeof ln->ip, "%s", info.ip);
+        snprintf(ln->g.ip, sizeof ln->g.ip, "%s", info.ip);
     }
     docker_container_info_free(&info);
     return rc;
 }
 
-/* Probe CQL inside the node: 0 answered, 1 not yet, -1 error (err filled).
- * Not an exit code: PROV_EXIT_FAIL is 1 too, and would read as "not yet". */
-static int probe(run_ctx *x, live_node *ln, prov_error *err)
+/* The gate's view of this backend: one engine, containers named as nodes. */
+static int gate_check(void *impl, gate_node *g, char *why, size_t whylen, prov_error *err)
 {
-    eng_error e;
-    int code = 0;
-    switch (node_probe(x->c, ln->plan->name, &code, &e)) {
-    case NODE_PROBE_ANSWERS:
-        return 0;
-    case NODE_PROBE_NOT_YET:
-        return 1;
-    case NODE_PROBE_CANT_RUN: {
-        /* An exec that lands while the container is exiting gets 126 too:
-         * a node that stopped is check_running's to report, with its log. */
-        docker_container_info info;
-        if (docker_container_inspect(x->c, ln->plan->name, x->p->network, &info, &e) == ENG_OK) {
-            bool running = info.running && !info.restarting;
-            docker_container_info_free(&info);
-            if (!running)
-                return 1;
-        }
-        prov_fail(err, PROV_EXIT_FAIL,
-                     "%s: `cass-entry --probe` can't run in the container (exit status %d): is %s "
-                     "a cass-entry image?",
-                     ln->plan->name, code, x->o->image);
-        return -1;
-    }
-    case NODE_PROBE_ERROR:
-        break;
-    }
-    if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e))
-        return 1; /* slow, or the container is between states: check_running decides */
-    prov_fail_engine(err, &e, "probing %s", ln->plan->name);
-    return -1;
+    (void)why, (void)whylen;
+    return check_running(impl, (live_node *)g, err) != 0 ? -1 : 0;
 }
 
-/* Every started node's address, for ring_ready. */
-static size_t started_addresses(run_ctx *x, const char **addr)
+static bool gate_exec_in(void *impl, const gate_node *g, eng_client **engine,
+                         const char **container)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < x->n; i++)
-        if (x->nodes[i].started && x->nodes[i].ip[0])
-            addr[k++] = x->nodes[i].ip;
-    return k;
+    *engine = ((run_ctx *)impl)->c;
+    *container = g->name;
+    return g->started;
 }
 
-/* The first seed that is a started node of ours ("cass1" in "cass1,cass2"),
- * else the first started node: whose view of the ring the next node gets. */
-static live_node *seed_node(run_ctx *x)
+static void gate_give_up(void *impl, gate_node *g, prov_error *err)
 {
-    const char *s = x->p->seeds;
-    while (*s) {
-        size_t len = strcspn(s, ",");
-        for (size_t i = 0; i < x->n; i++)
-            if (x->nodes[i].started && strlen(x->nodes[i].plan->name) == len &&
-                strncmp(x->nodes[i].plan->name, s, len) == 0)
-                return &x->nodes[i];
-        s += len;
-        while (*s == ',' || *s == ' ')
-            s++;
-    }
-    for (size_t i = 0; i < x->n; i++)
-        if (x->nodes[i].started)
-            return &x->nodes[i];
-    return NULL;
+    run_ctx *x = impl;
+    node_append_logs(x->c, g->name, g->name, err);
+    stop_failed(x, (live_node *)g, err);
 }
 
-/*
- * Wait until every node marked `waiting` answers CQL and the ring, in the
- * view of the first seed (see cluster.h; swarm.c also asks each waiting node:
- * the two gates are to become one, issue 12), has every started node UN
- * (ring_ready, with others_may_be_down as it says).  Progress: a line per
- * node when it is ready.
- */
+/* Every node marked waiting ready (provision/gate.h). */
 static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, prov_error *err)
 {
-    const cluster_opts *o = x->o;
-    double t_begin = clock_now_s(), next_ring = 0;
-    char why[1024] = "no answer yet";
-    size_t n_wait = 0, n_new = 0;
-    for (size_t i = 0; i < x->n; i++) {
-        n_wait += x->nodes[i].waiting;
-        n_new += x->nodes[i].waiting && x->nodes[i].this_run;
-    }
-    for (;;) {
-        bool all_probed = true;
-        for (size_t i = 0; i < x->n; i++) {
-            live_node *ln = &x->nodes[i];
-            if (!ln->waiting || ln->probed)
-                continue;
-            if (check_running(x, ln, err) != 0)
-                return err->exit_code;
-            int rc = probe(x, ln, err);
-            if (rc < 0)
-                return err->exit_code;
-            if (rc == 0) {
-                ln->probed = true;
-                if (n_wait > 1 && ln->this_run)
-                    fprintf(o->out, "  %-8s CQL answers after %.1f s\n", ln->plan->name,
-                            clock_now_s() - ln->t_start);
-            } else {
-                all_probed = false;
-                snprintf(why, sizeof why, "%s does not answer CQL yet", ln->plan->name);
-            }
-        }
-        fflush(o->out);
-        if (all_probed && clock_now_s() >= next_ring) {
-            next_ring = clock_now_s() + o->poll_s;
-            const char *addr[CLUSTER_MAX_NODES + 1];
-            size_t n_addr = started_addresses(x, addr);
-            /* The first seed's view: a joining node learns the ring from the
-             * seeds, so once the seed sees every started node UN the next
-             * one may come; one nodetool JVM per check, not one per node. */
-            live_node *view = seed_node(x);
-            bool ready = false;
-            struct ring ring = {0};
-            eng_error e;
-            int rc = view ? node_ring(x->c, view->plan->name, view->plan->name, &ring, why,
-                                      sizeof why, &e)
-                          : 1;
-            if (rc < 0)
-                return prov_fail_engine(err, &e, "nodetool status in %s", view->plan->name);
-            if (rc == 0) {
-                char w[900];
-                ready = ring_ready(&ring, addr, n_addr, others_may_be_down, w, sizeof w);
-                if (ready) {
-                    ring_free(&x->last);
-                    x->last = ring; /* the table printed at the end */
-                } else {
-                    snprintf(why, sizeof why, "in %s's view: %s", view->plan->name, w);
-                    ring_free(&ring);
-                }
-            }
-            if (ready) {
-                for (size_t i = 0; i < x->n; i++) {
-                    live_node *ln = &x->nodes[i];
-                    if (!ln->waiting)
-                        continue;
-                    ln->waiting = false;
-                    if (n_wait == 1 && ln->this_run)
-                        fprintf(o->out,
-                                "  %-8s ready after %5.1f s (UN, CQL answers)   total %6.1f s\n",
-                                ln->plan->name, clock_now_s() - ln->t_start, clock_now_s() - x->t0);
-                }
-                if (n_wait > 1 || n_new == 0)
-                    fprintf(o->out, "  %s: %zu x UN after %.1f s   total %.1f s\n", what, n_addr,
-                            clock_now_s() - t_begin, clock_now_s() - x->t0);
-                fflush(o->out);
-                return 0;
-            }
-        }
-        if (clock_now_s() - t_begin > o->node_timeout_s) {
-            live_node *culprit = NULL;
-            for (size_t i = 0; i < x->n; i++)
-                if (x->nodes[i].waiting && (!culprit || (!x->nodes[i].probed && culprit->probed)))
-                    culprit = &x->nodes[i];
-            prov_fail(err, PROV_EXIT_FAIL, "%s: not ready within %d s (--timeout): %s",
-                         culprit ? culprit->plan->name : what, o->node_timeout_s, why);
-            if (culprit) {
-                node_append_logs(x->c, culprit->plan->name, culprit->plan->name, err);
-                stop_failed(x, culprit, err);
-            }
-            return err->exit_code;
-        }
-        clock_sleep_s(PROBE_INTERVAL_S);
-    }
+    gate_node *nodes[CLUSTER_MAX_NODES];
+    for (size_t i = 0; i < x->n; i++)
+        nodes[i] = &x->nodes[i].g;
+    gate_backend b = {x, gate_check, gate_exec_in, gate_give_up, x->o->image};
+    gate_opts go = {x->o->out, x->t0, x->o->poll_s, PROBE_INTERVAL_S, x->o->node_timeout_s,
+                    x->p->seeds};
+    return gate_wait(&b, nodes, x->n, &go, what, others_may_be_down, &x->last, err);
 }
 
 /* Create the volume (labelled) when new, then the container. */
@@ -434,19 +296,19 @@ static int create_node(run_ctx *x, live_node *ln, prov_error *err)
 static int start_node(run_ctx *x, live_node *ln, prov_error *err)
 {
     eng_error e;
-    ln->t_start = clock_now_s();
+    ln->g.t_start = clock_now_s();
     if (docker_container_start(x->c, ln->plan->name, NULL, &e) != ENG_OK) {
         /* e.g. the published port is taken: the container exists but never ran */
         prov_fail_engine(err, &e, "starting %s", ln->plan->name);
-        if (ln->this_run)
+        if (ln->g.this_run)
             prov_fail_append(err,
                                 "\n%s was kept (never started); `cass-provision down` removes it",
                                 ln->plan->name);
         return err->exit_code;
     }
-    ln->started = true;
-    ln->waiting = true;
-    ln->probed = false;
+    ln->g.started = true;
+    ln->g.waiting = true;
+    ln->g.probed = false;
     ln->restarts = -1;
     return 0;
 }
@@ -457,8 +319,8 @@ static int print_ring(run_ctx *x, prov_error *err)
     if (x->last.count == 0)
         return prov_fail(err, PROV_EXIT_FAIL, "cluster '%s': no ring was read", x->o->prefix);
     for (size_t i = 0; i < x->n; i++)
-        if (x->nodes[i].ip[0])
-            ring_name(&x->last, x->nodes[i].ip, x->nodes[i].plan->name);
+        if (x->nodes[i].g.ip[0])
+            ring_name(&x->last, x->nodes[i].g.ip, x->nodes[i].plan->name);
     ring_sort(&x->last);
     fprintf(x->o->out, "\n");
     ring_print(x->o->out, &x->last);
@@ -518,8 +380,11 @@ int cluster_up(eng_client *c, const cluster_opts *o, prov_error *err)
         cluster_plan_free(&plan);
         return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     }
-    for (size_t i = 0; i < plan.n; i++)
+    for (size_t i = 0; i < plan.n; i++) {
         x.nodes[i].plan = &plan.nodes[i];
+        x.nodes[i].g.name = plan.nodes[i].name;
+        x.nodes[i].g.host = "";
+    }
     for (size_t i = 0; i < plan.n_notes; i++)
         fprintf(o->out, "note: %s\n", plan.notes[i]);
 
@@ -547,12 +412,12 @@ int cluster_up(eng_client *c, const cluster_opts *o, prov_error *err)
         const cluster_node_plan *np = ln->plan;
         ln->restarts = -1;
         if (np->action == NODE_KEEP) {
-            ln->started = true;
-            ln->waiting = true;
-            ln->t_start = clock_now_s();
+            ln->g.started = true;
+            ln->g.waiting = true;
+            ln->g.t_start = clock_now_s();
             n_restart++;
         } else if (np->action == NODE_START || (np->action == NODE_CREATE && !np->volume_new)) {
-            ln->this_run = true;
+            ln->g.this_run = true;
             if (np->action == NODE_CREATE && (rc = create_node(&x, ln, err)) != 0)
                 goto out;
             fprintf(o->out, "  %-8s %s, starting\n", np->name,
@@ -571,7 +436,7 @@ int cluster_up(eng_client *c, const cluster_opts *o, prov_error *err)
     if (plan.all_at_once) {
         for (size_t i = 0; i < x.n; i++) {
             live_node *ln = &x.nodes[i];
-            ln->this_run = true;
+            ln->g.this_run = true;
             if ((rc = create_node(&x, ln, err)) != 0)
                 goto out;
         }
@@ -594,7 +459,10 @@ int cluster_up(eng_client *c, const cluster_opts *o, prov_error *err)
                 /* Step 1 let down peers pass; a bootstrap needs every owner of
                  * its ranges up, so refuse now rather than time out later. */
                 const char *addr[CLUSTER_MAX_NODES + 1];
-                size_t n_addr = started_addresses(&x, addr);
+                gate_node *nodes[CLUSTER_MAX_NODES];
+                for (size_t k = 0; k < x.n; k++)
+                    nodes[k] = &x.nodes[k].g;
+                size_t n_addr = gate_started_addresses(nodes, x.n, addr);
                 char why[900];
                 if (!ring_ready(&x.last, addr, n_addr, false, why, sizeof why)) {
                     rc = prov_fail(
@@ -607,7 +475,7 @@ int cluster_up(eng_client *c, const cluster_opts *o, prov_error *err)
                 }
             }
             first_new = false;
-            ln->this_run = true;
+            ln->g.this_run = true;
             if ((rc = create_node(&x, ln, err)) != 0)
                 goto out;
             fprintf(o->out, "  %-8s created (volume %s new), starting\n", ln->plan->name,
@@ -628,6 +496,108 @@ int cluster_up(eng_client *c, const cluster_opts *o, prov_error *err)
             fprintf(o->out, "CQL of %s published on %s:%u\n",
                     x.nodes[o->publish_node - 1].plan->name, o->publish_ip, o->publish_port);
     }
+out:
+    fflush(o->out);
+    ring_free(&x.last);
+    free(x.nodes);
+    cluster_plan_free(&plan);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* restart                                                                  */
+
+/* One node of a rolling restart: drain, stop, start, gate. */
+static int restart_node(run_ctx *x, live_node *ln, prov_error *err)
+{
+    const char *name = ln->g.name;
+    char why[800];
+    eng_error e;
+    double t = clock_now_s();
+    fprintf(x->o->out, "  %-8s draining\n", name);
+    fflush(x->o->out);
+    int rc = node_nodetool(x->c, name, "drain", NODE_DRAIN_TIMEOUT_MS, NULL, why, sizeof why, &e);
+    if (rc < 0)
+        return prov_fail_engine(err, &e, "nodetool drain in %s", name);
+    if (rc > 0)
+        return prov_fail(err, PROV_EXIT_FAIL, "%s: nodetool drain failed: %s; %s was left running",
+                         name, why, name);
+    double drained = clock_now_s() - t;
+    t = clock_now_s();
+    if (docker_container_stop(x->c, name, x->o->stop_timeout, &e) != ENG_OK)
+        return prov_fail_engine(err, &e, "stopping %s", name);
+    fprintf(x->o->out, "  %-8s drained in %.1f s, stopped in %.1f s, starting\n", name, drained,
+            clock_now_s() - t);
+    fflush(x->o->out);
+    ln->g.this_run = true;
+    if ((rc = start_node(x, ln, err)) != 0)
+        return rc;
+    return wait_ready(x, name, false, err);
+}
+
+int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err)
+{
+    run_ctx x = {.c = c, .o = o, .t0 = clock_now_s()};
+    cluster_found found = {0};
+    cluster_plan plan = {0};
+    int rc;
+    if ((rc = connect_engine(c, err)) != 0)
+        return rc;
+    if ((rc = find_cluster(c, o, 0, &found, err)) != 0)
+        return rc;
+    /* the plan of `up` for exactly the nodes there are: every one kept */
+    cluster_opts ro = *o;
+    ro.nodes = 0;
+    for (size_t i = 0; i < found.n; i++) {
+        if (found.nodes[i].index > ro.nodes)
+            ro.nodes = found.nodes[i].index;
+        if (!found.nodes[i].running && rc == 0)
+            rc = prov_fail(err, PROV_EXIT_FAIL,
+                           "restart: %s%u is not running: `cass-provision up` starts it; nothing "
+                           "was restarted",
+                           o->prefix, found.nodes[i].index);
+    }
+    if (rc == 0 && found.n == 0)
+        rc = prov_fail(err, PROV_EXIT_FAIL, "restart: cluster '%s' has no node on %s", o->prefix,
+                       eng_client_config(c)->host);
+    if (rc == 0 && found.n != ro.nodes)
+        rc = prov_fail(err, PROV_EXIT_FAIL,
+                       "restart: cluster '%s' has %zu nodes but numbers up to %u: `cass-provision "
+                       "up -n %u` makes the missing ones",
+                       o->prefix, found.n, ro.nodes, ro.nodes);
+    if (rc == 0)
+        rc = cluster_plan_make(&ro, &found, &plan, err);
+    found_free(&found);
+    if (rc != 0)
+        return rc;
+    x.p = &plan;
+    x.n = plan.n;
+    x.nodes = calloc(plan.n ? plan.n : 1, sizeof *x.nodes);
+    if (!x.nodes) {
+        cluster_plan_free(&plan);
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+    }
+    for (size_t i = 0; i < plan.n; i++) {
+        live_node *ln = &x.nodes[i];
+        ln->plan = &plan.nodes[i];
+        ln->g.name = plan.nodes[i].name;
+        ln->g.host = "";
+        ln->g.started = ln->g.waiting = true;
+        ln->g.t_start = clock_now_s();
+        ln->restarts = -1;
+    }
+    fprintf(o->out, "cluster '%s' on %s: rolling restart of %zu nodes, one at a time\n", o->prefix,
+            eng_client_config(c)->host, x.n);
+    fflush(o->out);
+    if ((rc = wait_ready(&x, "the ring before the restart", false, err)) != 0)
+        goto out;
+    for (size_t i = 0; i < x.n && rc == 0; i++)
+        rc = restart_node(&x, &x.nodes[i], err);
+    if (rc == 0)
+        rc = print_ring(&x, err);
+    if (rc == 0)
+        fprintf(o->out, "\ncluster '%s' restarted: %zu nodes, one at a time, in %.1f s\n",
+                o->prefix, x.n, clock_now_s() - x.t0);
 out:
     fflush(o->out);
     ring_free(&x.last);

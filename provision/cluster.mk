@@ -1,14 +1,15 @@
 # provision/cluster.mk: cass-provision, the program, over the engine client
 # library of provision/engine.mk.
-#   ring     `nodetool status` parsed, the readiness gate, the ring table
+#   ring     `nodetool status` parsed, ring_ready, the ring table
 #   tokens   evenly interleaved Murmur3 initial tokens (up --fresh)
 #   nodeexec nodetool, the CQL probe and log excerpts inside a node (exec)
+#   gate     the readiness gate of `up`, over either backend (cluster, swarm)
 #   cluster  the plan and its execution: up, status, down
 #   swarm    the same on a swarm (one service per node, pinned to its host)
 #   main     the command line: build, push, up, status, down
 # Dynamic only (libcurl and libarchive have no musl builds here): not in
 # STATIC_PROGRAMS.
-PROVISION_SRCS := provision/error.c provision/plan.c provision/ring.c provision/tokens.c provision/nodeexec.c provision/cluster.c \
+PROVISION_SRCS := provision/error.c provision/plan.c provision/ring.c provision/tokens.c provision/nodeexec.c provision/gate.c provision/cluster.c \
                   provision/swarm.c provision/secretfile.c provision/main.c
 PROVISION_OBJS := $(PROVISION_SRCS:%.c=$(B)/obj/%.o)
 

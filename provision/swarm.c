@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "provision/clock.h"
+#include "provision/gate.h"
 #include "provision/nodeexec.h"
 #include "provision/ring.h"
 
@@ -205,6 +206,7 @@ typedef struct {
 
 /* One Cassandra node: its service as found, and its life during `up`. */
 typedef struct {
+    gate_node g;                 /* first: the gate's callbacks cast it back (up) */
     unsigned index;
     char name[DOCKER_NAME_MAX];  /* <prefix>N, the service */
     char volume[DOCKER_NAME_MAX + 8]; /* <prefix>N-data */
@@ -219,7 +221,6 @@ typedef struct {
                                     that is down shows in the ring with an old one */
     size_t n_addrs;
     /* up: */
-    bool this_run, started, waiting, probed;
     char first_task[DOCKER_ID_MAX]; /* the task first seen running, to notice restarts */
     /* Failures: swarm replaces a rejected or failed task with a new one
      * (after its restart delay), so the current task alone hides them.  A
@@ -232,8 +233,7 @@ typedef struct {
     docker_task failure;         /* the newest such task */
     char last_error[512];        /* the newest rejected/failed task's error, any time */
     bool ever_ran;               /* some task of it got a container */
-    char ip[64];
-    double t_start, t_unscheduled;
+    double t_unscheduled;
 } sw_node;
 
 typedef struct {
@@ -536,7 +536,7 @@ static void append_logs(sw_ctx *x, const sw_node *nd, prov_error *err)
  * forever.  Its volume (and so any data) stays. */
 static void remove_failed(sw_ctx *x, sw_node *nd, prov_error *err)
 {
-    if (!nd->this_run)
+    if (!nd->g.this_run)
         return;
     eng_error e;
     if (docker_service_remove(x->mgr, nd->name, &e) != ENG_OK && !docker_not_found(&e)) {
@@ -634,8 +634,8 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, prov_err
             return -1;
         }
         snprintf(nd->first_task, sizeof nd->first_task, "%s", t->id);
-        snprintf(nd->ip, sizeof nd->ip, "%s", t->addr);
-        if (!nd->ip[0]) {
+        snprintf(nd->g.ip, sizeof nd->g.ip, "%s", t->addr);
+        if (!nd->g.ip[0]) {
             snprintf(why, whylen, "%s runs but has no address on %s yet", nd->name, x->network);
             return 1;
         }
@@ -693,180 +693,45 @@ static int check_task(sw_ctx *x, sw_node *nd, char *why, size_t whylen, prov_err
     return 1;
 }
 
-/* CQL inside the node: 0 answers, 1 not yet, -1 error (err filled). */
-static int probe(sw_ctx *x, sw_node *nd, prov_error *err)
+/* The gate's view of this backend: tasks of services, exec through the
+ * engine of the swarm node that runs each. */
+static int gate_check(void *impl, gate_node *g, char *why, size_t whylen, prov_error *err)
 {
-    eng_error e;
-    int code = 0;
-    switch (node_probe(node_engine(x, nd), nd->task.container_id, &code, &e)) {
-    case NODE_PROBE_ANSWERS:
-        return 0;
-    case NODE_PROBE_NOT_YET:
-        return 1;
-    case NODE_PROBE_CANT_RUN:
-        prov_fail(err, PROV_EXIT_FAIL,
-                     "%s: `cass-entry --probe` can't run in the container (exit status %d): is %s "
-                     "a cass-entry image?",
-                     nd->name, code, x->image);
-        return -1;
-    case NODE_PROBE_ERROR:
-        break;
-    }
-    if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e) || docker_not_found(&e))
-        return 1; /* slow, or between states: check_task decides */
-    prov_fail_engine(err, &e, "probing %s on %s", nd->name, host_name(x, nd->host));
-    return -1;
+    sw_ctx *x = impl;
+    sw_node *nd = (sw_node *)g;
+    int rc = check_task(x, nd, why, whylen, err);
+    g->host = host_name(x, nd->host);
+    return rc;
 }
 
-static size_t started_addresses(sw_node *nodes, size_t n, const char **addr)
+static bool gate_exec_in(void *impl, const gate_node *g, eng_client **engine,
+                         const char **container)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (nodes[i].started && nodes[i].ip[0])
-            addr[k++] = nodes[i].ip;
-    return k;
+    const sw_node *nd = (const sw_node *)g;
+    *engine = node_engine(impl, nd);
+    *container = nd->task.container_id;
+    return *engine && nd->task.container_id[0];
 }
 
-/* The first seed that is a started node we can exec in, else any such node. */
-static sw_node *seed_node(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds)
+static void gate_give_up(void *impl, gate_node *g, prov_error *err)
 {
-    const char *s = seeds;
-    while (*s) {
-        size_t len = strcspn(s, ",");
-        for (size_t i = 0; i < n; i++)
-            if (nodes[i].started && node_engine(x, &nodes[i]) && nodes[i].task.container_id[0] &&
-                strlen(nodes[i].name) == len && strncmp(nodes[i].name, s, len) == 0)
-                return &nodes[i];
-        s += len;
-        while (*s == ',' || *s == ' ')
-            s++;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (nodes[i].started && node_engine(x, &nodes[i]) && nodes[i].task.container_id[0])
-            return &nodes[i];
-    return NULL;
+    append_logs(impl, (sw_node *)g, err);
+    remove_failed(impl, (sw_node *)g, err);
 }
 
-/* Wait until every `waiting` node runs, answers CQL and the ring in its own
- * view and the seed's has every started node UN (see ring_ready). */
+/* Every node marked waiting ready (provision/gate.h). */
 static int wait_ready(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds, const char *what,
                       bool others_may_be_down, prov_error *err)
 {
-    const cluster_opts *o = x->o;
-    double t_begin = clock_now_s(), next_ring = 0;
-    char why[2048] = "no answer yet";
-    size_t n_wait = 0, n_new = 0;
+    gate_node *g[CLUSTER_MAX_NODES];
     for (size_t i = 0; i < n; i++) {
-        n_wait += nodes[i].waiting;
-        n_new += nodes[i].waiting && nodes[i].this_run;
+        g[i] = &nodes[i].g;
+        g[i]->name = nodes[i].name;
+        g[i]->host = host_name(x, nodes[i].host);
     }
-    for (;;) {
-        bool all_probed = true;
-        for (size_t i = 0; i < n; i++) {
-            sw_node *nd = &nodes[i];
-            if (!nd->waiting || nd->probed)
-                continue;
-            int rc = check_task(x, nd, why, sizeof why, err);
-            if (rc < 0)
-                return err->exit_code;
-            if (rc == 1) {
-                all_probed = false;
-                continue;
-            }
-            rc = probe(x, nd, err);
-            if (rc < 0)
-                return err->exit_code;
-            if (rc == 0) {
-                nd->probed = true;
-                if (n_wait > 1 && nd->this_run)
-                    fprintf(o->out, "  %-8s on %-10s CQL answers after %.1f s\n", nd->name,
-                            host_name(x, nd->host), clock_now_s() - nd->t_start);
-            } else {
-                all_probed = false;
-                snprintf(why, sizeof why, "%s does not answer CQL yet", nd->name);
-            }
-        }
-        fflush(o->out);
-        if (all_probed && clock_now_s() >= next_ring) {
-            next_ring = clock_now_s() + o->poll_s;
-            /* a running node may have been restarted meanwhile */
-            for (size_t i = 0; i < n; i++)
-                if (nodes[i].waiting) {
-                    if (check_task(x, &nodes[i], why, sizeof why, err) < 0)
-                        return err->exit_code;
-                }
-            const char *addr[CLUSTER_MAX_NODES + 1];
-            size_t n_addr = started_addresses(nodes, n, addr);
-            bool ready = true;
-            sw_node *seed = seed_node(x, nodes, n, seeds);
-            for (size_t i = 0; i <= n && ready; i++) {
-                sw_node *view = i < n ? &nodes[i] : seed;
-                if (!view || (i < n && !view->waiting) || (i == n && view->waiting))
-                    continue;
-                struct ring ring = {0};
-                eng_error e;
-                int rc = node_ring(node_engine(x, view), view->task.container_id, view->name, &ring,
-                                   why, sizeof why, &e);
-                if (rc < 0) {
-                    if (e.code == ENG_ERR_TIMEOUT || docker_conflict(&e) || docker_not_found(&e)) {
-                        snprintf(why, sizeof why, "nodetool status in %s: %s", view->name,
-                                 e.message);
-                        ready = false;
-                        continue;
-                    }
-                    return prov_fail_engine(err, &e, "nodetool status in %s on %s",
-                                               view->name, host_name(x, view->host));
-                }
-                if (rc == 0) {
-                    char w[900];
-                    if (!ring_ready(&ring, addr, n_addr, others_may_be_down, w, sizeof w)) {
-                        snprintf(why, sizeof why, "in %s's view: %s", view->name, w);
-                        ready = false;
-                        ring_free(&ring);
-                    } else {
-                        ring_free(&x->last);
-                        x->last = ring;
-                    }
-                } else {
-                    ready = false;
-                }
-            }
-            if (ready) {
-                for (size_t i = 0; i < n; i++) {
-                    sw_node *nd = &nodes[i];
-                    if (!nd->waiting)
-                        continue;
-                    nd->waiting = false;
-                    if (n_wait == 1 && nd->this_run)
-                        fprintf(o->out,
-                                "  %-8s on %-10s ready after %5.1f s (UN, CQL answers)   "
-                                "total %6.1f s\n",
-                                nd->name, host_name(x, nd->host), clock_now_s() - nd->t_start,
-                                clock_now_s() - x->t0);
-                }
-                if (n_wait > 1 || n_new == 0)
-                    fprintf(o->out, "  %s: %zu x UN after %.1f s   total %.1f s\n", what, n_addr,
-                            clock_now_s() - t_begin, clock_now_s() - x->t0);
-                fflush(o->out);
-                return 0;
-            }
-        }
-        if (clock_now_s() - t_begin > o->node_timeout_s) {
-            sw_node *culprit = NULL;
-            for (size_t i = 0; i < n; i++)
-                if (nodes[i].waiting && (!culprit || (!nodes[i].probed && culprit->probed)))
-                    culprit = &nodes[i];
-            prov_fail(err, PROV_EXIT_FAIL, "%s%s%s: not ready within %d s (--timeout): %s",
-                         culprit ? culprit->name : what, culprit ? " on " : "",
-                         culprit ? host_name(x, culprit->host) : "", o->node_timeout_s, why);
-            if (culprit) {
-                append_logs(x, culprit, err);
-                remove_failed(x, culprit, err);
-            }
-            return err->exit_code;
-        }
-        clock_sleep_s(1.0);
-    }
+    gate_backend b = {x, gate_check, gate_exec_in, gate_give_up, x->image};
+    gate_opts go = {x->o->out, x->t0, x->o->poll_s, 1.0, x->o->node_timeout_s, seeds};
+    return gate_wait(&b, g, n, &go, what, others_may_be_down, &x->last, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -879,8 +744,8 @@ static void print_ring(sw_ctx *x, struct ring *r, sw_node *nodes, size_t n, FILE
      * tasks, on rows no other node claimed (overlay addresses get reused). */
     bool *named = calloc(n ? n : 1, sizeof *named);
     for (size_t i = 0; named && i < n; i++)
-        if (nodes[i].ip[0])
-            named[i] = ring_name(r, nodes[i].ip, nodes[i].name);
+        if (nodes[i].g.ip[0])
+            named[i] = ring_name(r, nodes[i].g.ip, nodes[i].name);
     for (size_t i = 0; named && i < n; i++)
         for (size_t k = 0; !named[i] && k < nodes[i].n_addrs; k++) {
             const struct ring_node *row = ring_find(r, nodes[i].addrs[k]);
@@ -1139,14 +1004,14 @@ static int create_service(sw_ctx *x, sw_node *nd, prov_error *err)
                 e.message);
         return prov_fail_engine(err, &e, "creating service %s", nd->name);
     }
-    nd->this_run = true;
-    nd->started = true;
-    nd->waiting = true;
-    nd->probed = false;
+    nd->g.this_run = true;
+    nd->g.started = true;
+    nd->g.waiting = true;
+    nd->g.probed = false;
     nd->first_task[0] = '\0';
     nd->watching = true; /* a new service: every failure is this run's */
     nd->n_old_failed = 0;
-    nd->t_start = clock_now_s();
+    nd->g.t_start = clock_now_s();
     nd->t_unscheduled = 0;
     return 0;
 }
@@ -1294,13 +1159,13 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, prov_error *err)
     for (size_t i = 0; i < plan.n; i++) {
         sw_node *nd = &nodes[i];
         const cluster_node_plan *np = nd->plan;
-        nd->t_start = clock_now_s();
+        nd->g.t_start = clock_now_s();
         if (np->action == NODE_KEEP) {
-            nd->started = true;
-            snprintf(nd->ip, sizeof nd->ip, "%s", nd->task.addr);
+            nd->g.started = true;
+            snprintf(nd->g.ip, sizeof nd->g.ip, "%s", nd->task.addr);
             /* a node on a host we can't exec in counts in the ring only */
-            nd->waiting = node_engine(&x, nd) != NULL;
-            nd->probed = !nd->waiting;
+            nd->g.waiting = node_engine(&x, nd) != NULL;
+            nd->g.probed = !nd->g.waiting;
             n_restart++;
         } else if (np->action == NODE_START) {
             if (nd->host >= 0 && x.hosts[nd->host].unusable[0] &&
@@ -1315,8 +1180,8 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, prov_error *err)
             }
             fprintf(o->out, "  %-8s on %-10s task %s: waiting for swarm to run it again\n",
                     nd->name, host_name(&x, nd->host), nd->has_task ? nd->task.state : "none");
-            nd->started = true;
-            nd->waiting = true;
+            nd->g.started = true;
+            nd->g.waiting = true;
             n_restart++;
         } else if (np->action == NODE_CREATE && !np->volume_new) {
             if ((rc = create_service(&x, nd, err)) != 0)
@@ -1354,7 +1219,10 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, prov_error *err)
                 continue;
             if (first_new && n_restart > 0) {
                 const char *addr[CLUSTER_MAX_NODES + 1];
-                size_t n_addr = started_addresses(nodes, plan.n, addr);
+                gate_node *g[CLUSTER_MAX_NODES];
+                for (size_t k = 0; k < plan.n; k++)
+                    g[k] = &nodes[k].g;
+                size_t n_addr = gate_started_addresses(g, plan.n, addr);
                 char why[900];
                 if (x.last.count > 0 && !ring_ready(&x.last, addr, n_addr, false, why, sizeof why)) {
                     rc = prov_fail(
@@ -1421,7 +1289,7 @@ int swarm_status(eng_client *mgr, const swarm_opts *so, prov_error *err)
     for (size_t i = 0; i < x.nsvc; i++) {
         sw_node *nd = &x.svc[i];
         if (task_running(nd)) {
-            snprintf(nd->ip, sizeof nd->ip, "%s", nd->task.addr);
+            snprintf(nd->g.ip, sizeof nd->g.ip, "%s", nd->task.addr);
             if (!view && node_engine(&x, nd))
                 view = nd;
             continue;
