@@ -110,4 +110,13 @@ int cluster_status(eng_client *c, const cluster_opts *o, prov_error *err);
 /* `down`: see the top of this file. */
 int cluster_down(eng_client *c, const cluster_opts *o, prov_error *err);
 
+/* `restart`: a rolling restart of every node of the cluster, in index order,
+ * one at a time: only when the whole ring is UN (the readiness gate), each
+ * node drained (`nodetool drain`: memtables flushed, clients and peers told),
+ * stopped, started and gated again (CQL answers, every node UN in its view
+ * and the seed's) before the next.  Refused while a node is not running
+ * (`up` starts it).  Stops at the first node that fails, naming it and
+ * quoting its log; the nodes after it are left as they were. */
+int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err);
+
 #endif

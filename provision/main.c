@@ -45,6 +45,9 @@ static const char usage_text[] =
     "  push     tag the image for the registry and push it; prints the digest\n"
     "  up       create or complete the cluster; ends with the ring table\n"
     "  status   the ring table of a running cluster\n"
+    "  restart  a rolling restart: each node drained, stopped, started and ready\n"
+    "           (UN, CQL) before the next (one engine; --stop-timeout, --timeout,\n"
+    "           --poll apply)\n"
     "  down     drain and remove the cluster (data volumes kept)\n"
     "\n"
     "build [--context DIR] [--dockerfile FILE] [--base-image IMAGE] [-t IMAGE]...\n"
@@ -111,7 +114,7 @@ static const char usage_text[] =
     "  --schedule-timeout S  how long a task may wait for a swarm node (default 120)\n"
     "  --no-swarm            on a swarm manager, run plain containers on it instead\n"
     "\n"
-    "Options of up, status and down:\n"
+    "Options of up, status, restart and down:\n"
     "  --prefix P        names: P1..PN, P1-data.., P-net (default cass)\n"
     "  --network NAME    the bridge network (default <prefix>-net)\n"
     "  --volumes         down: remove the data volumes too\n"
@@ -519,6 +522,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
     const char *auth_user = NULL, *password_file = NULL;
     char password_path[4096];
     bool is_up = strcmp(cmd, "up") == 0, is_down = strcmp(cmd, "down") == 0;
+    bool is_restart = strcmp(cmd, "restart") == 0;
     const char *registry = DEFAULT_REGISTRY, *image = NULL;
     const char **env = calloc((size_t)argc + 1, sizeof *env);
     size_t n_env = 0;
@@ -534,7 +538,8 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         bool up_only = ch == 'n' || ch == 'e' || (ch >= OPT_IMAGE && ch <= OPT_POLL) ||
                        ch == OPT_PLACE || ch == OPT_SCHEDULE_TIMEOUT || ch == OPT_AUTH ||
                        ch == OPT_USER || ch == OPT_PASSWORD_FILE;
-        if ((up_only && !is_up) || (ch == OPT_VOLUMES && !is_down)) {
+        bool restart_too = ch == OPT_STOP_TIMEOUT || ch == OPT_TIMEOUT || ch == OPT_POLL;
+        if ((up_only && !is_up && !(is_restart && restart_too)) || (ch == OPT_VOLUMES && !is_down)) {
             rc = usage_error("this option is not one of %s's", cmd);
             break;
         }
@@ -686,6 +691,12 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
                              eng_client_config(c)->host,
                              no_swarm ? "used without swarm mode (--no-swarm)"
                                       : "not a swarm manager");
+        else if (manager && is_restart)
+            rc = prov_fail(&err, PROV_EXIT_USAGE,
+                           "restart: %s is a swarm manager, and the rolling restart of a swarm "
+                           "cluster is not built yet (one engine only; --no-swarm for plain "
+                           "containers on this engine)",
+                           eng_client_config(c)->host);
         else if (manager && is_up)
             rc = swarm_up(c, &so, &err);
         else if (manager && is_down)
@@ -696,6 +707,8 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
             rc = cluster_up(c, &o, &err);
         else if (is_down)
             rc = cluster_down(c, &o, &err);
+        else if (is_restart)
+            rc = cluster_restart(c, &o, &err);
         else
             rc = cluster_status(c, &o, &err);
     }
@@ -729,7 +742,9 @@ int main(int argc, char **argv)
         return cmd_image_label(argc, argv);
     if (!strcmp(cmd, "import"))
         return cmd_import(argc, argv);
-    if (!strcmp(cmd, "up") || !strcmp(cmd, "status") || !strcmp(cmd, "down"))
+    if (!strcmp(cmd, "up") || !strcmp(cmd, "status") || !strcmp(cmd, "down") ||
+        !strcmp(cmd, "restart"))
         return cmd_cluster(cmd, argc, argv);
-    return usage_error("unknown command '%s' (build, push, import, image-label, up, status, down)", cmd);
+    return usage_error("unknown command '%s' (build, push, import, image-label, up, status, "
+                       "restart, down)", cmd);
 }

@@ -5,7 +5,8 @@
 #   build (through the API) and a build that fails; push, checked in the
 #   registry's own /v2/ catalog, tags and manifest digest; `up` pulling the
 #   image from the registry; up 3, status, re-run (nothing changes), add a
-#   node (up -n 4); a node that fails its start; down (volumes kept) and
+#   node (up -n 4); kill -9 of a node and a rolling restart (restart), each under
+#   a write load whose acknowledged keys are all read back; a node that fails its start; down (volumes kept) and
 #   down --volumes; up on a brand-new cluster without a flag, which starts
 #   all at once (initial tokens checked against an independent computation,
 #   the nodes' own tokens, auto_bootstrap) and a node added to it later;
@@ -237,6 +238,87 @@ check "up -n 4 adds ${P}4 in $((SECONDS - t)) s: 4 rows UN" \
 [ "$rc" -eq 0 ] || show "$tmp/up4"
 after=$(started_at "$P" | grep -v "/${P}4 ")
 check "up -n 4 left ${P}1..3 as they were" [ "$before" = "$after" ]
+
+# ---- no acknowledged write lost: kill -9 of a node and its return, then a
+# rolling restart, each under a write load (tests/e2e/ledger.py, the Python
+# driver of the image, QUORUM, RF 3), every acknowledged key read back
+HOSTS="${P}1,${P}2,${P}3,${P}4"
+# ledger_start NAME: a writer in a client container; its files in $tmp/NAME
+ledger_start() {
+    mkdir -p "$tmp/$1" && chmod 777 "$tmp/$1"
+    docker run -d --rm --init --name "$P-$1" --network "$P-net" --memory 512m \
+        --label "io.cass-entry.cluster=$P" -v "$PWD/tests/e2e:/e2e:ro" -v "$tmp/$1:/ledger" \
+        -e PYTHONPATH=/opt/cassandra/pylib --entrypoint python3 "$IMAGE" \
+        /e2e/ledger.py write "$HOSTS" ledger_suite /ledger >/dev/null 2>"$tmp/$1.err" || return 1
+    local i
+    for i in $(seq 120); do # until it has written for a while
+        [ -s "$tmp/$1/acked" ] && [ "$(wc -l <"$tmp/$1/acked")" -ge 200 ] && return 0
+        docker inspect "$P-$1" >/dev/null 2>&1 || break
+        sleep 0.5
+    done
+    docker logs "$P-$1" 2>&1 | show
+    return 1
+}
+# ledger_stop NAME: stop the writer; "acked N, failed F" in $tmp/NAME/result
+ledger_stop() {
+    touch "$tmp/$1/stop"
+    timeout 120 docker wait "$P-$1" >/dev/null 2>&1
+    [ -s "$tmp/$1/result" ]
+}
+# ledger_check NAME CL: every acknowledged key of NAME read back at CL
+ledger_check() {
+    docker run --rm --init --network "$P-net" --memory 512m --label "io.cass-entry.cluster=$P" \
+        -v "$PWD/tests/e2e:/e2e:ro" -v "$tmp/$1:/ledger" -e PYTHONPATH=/opt/cassandra/pylib \
+        --entrypoint python3 "$IMAGE" /e2e/ledger.py check "$HOSTS" ledger_suite /ledger "$2" \
+        >"$tmp/$1.$2" 2>&1
+}
+if ledger_start kill; then
+    docker kill -s KILL "${P}2" >/dev/null
+    sleep 3
+    t=$SECONDS
+    up -n 4 --prefix "$P"; rc=$?
+    cp "$tmp/out" "$tmp/upkill"
+    check "kill -s KILL ${P}2 under the write load: up -n 4 has it back in $((SECONDS - t)) s, 4 rows UN" \
+        bash -c "[ $rc -eq 0 ] && [ \$(grep -cE '^\S+\s+${P}[1234]\s+\S+\s+UN\s' '$tmp/upkill') -eq 4 ]"
+    [ "$rc" -eq 0 ] || show "$tmp/upkill"
+    sleep 3
+    ledger_stop kill
+    ledger_check kill QUORUM; rc=$?
+    check "kill -9: $(head -1 "$tmp/kill/result" 2>/dev/null); $(head -1 "$tmp/kill.QUORUM")" \
+        bash -c "[ $rc -eq 0 ]"
+    [ "$rc" -eq 0 ] || show "$tmp/kill.QUORUM" "$tmp/kill/result"
+else
+    not_ok "the ledger writer did not start: $(tail -1 "$tmp/kill.err" 2>/dev/null)"
+fi
+
+hostids() { docker exec "${P}1" nodetool status 2>/dev/null | awk '/^U|^D/ {print $2, $7}' | sort; }
+ids_before=$(hostids)
+if ledger_start restart; then
+    t=$SECONDS
+    "$PROV" restart --prefix "$P" --timeout "$TIMEOUT" >"$tmp/restart" 2>&1; rc=$?
+    took=$((SECONDS - t))
+    check "restart under the write load: exit 0 in ${took} s, 4 nodes each drained, stopped and ready in turn, 4 rows UN" \
+        bash -c "[ $rc -eq 0 ] && [ \$(grep -c 'drained in' '$tmp/restart') -eq 4 ] && [ \$(grep -c 'ready after' '$tmp/restart') -eq 4 ] && [ \$(grep -cE '^\S+\s+${P}[1234]\s+\S+\s+UN\s' '$tmp/restart') -eq 4 ]"
+    [ "$rc" -eq 0 ] || show "$tmp/restart"
+    check "restart: one node at a time (each started after the one before was ready), the same host ids" \
+        bash -c "[ \"\$(grep -oE '${P}[1-4] +(draining|ready after)' '$tmp/restart' | awk '{print \$1, \$2}' | tr '\n' ' ')\" = '${P}1 draining ${P}1 ready ${P}2 draining ${P}2 ready ${P}3 draining ${P}3 ready ${P}4 draining ${P}4 ready ' ] && [ '$ids_before' = \"\$(docker exec ${P}1 nodetool status 2>/dev/null | awk '/^U|^D/ {print \$2, \$7}' | sort)\" ]"
+    ledger_stop restart
+    ledger_check restart QUORUM; rc=$?
+    failed=$(sed -n 's/^acked [0-9]*, failed \([0-9]*\)$/\1/p' "$tmp/restart/result" 2>/dev/null)
+    check "rolling restart: $(head -1 "$tmp/restart/result" 2>/dev/null) (goal: 0 failed); $(head -1 "$tmp/restart.QUORUM")" \
+        bash -c "[ $rc -eq 0 ] && [ '${failed:-x}' = 0 ]"
+    if [ "$rc" -ne 0 ] || [ "${failed:-x}" != 0 ]; then show "$tmp/restart.QUORUM" "$tmp/restart/result"; fi
+    ledger_check kill ALL; rc=$?
+    check "the ring whole again: every key acknowledged during the kill, read at ALL: $(head -1 "$tmp/kill.ALL")" \
+        bash -c "[ $rc -eq 0 ]"
+else
+    not_ok "the ledger writer did not start: $(tail -1 "$tmp/restart.err" 2>/dev/null)"
+fi
+"$PROV" restart --prefix "$P" --poll x >"$tmp/out" 2>&1; rc=$?
+check "restart with a bad option value: exit 2" [ "$rc" -eq 2 ]
+"$PROV" restart --prefix "${RUN_ID}none" >"$tmp/out" 2>&1; rc=$?
+check "restart of a cluster that does not exist: exit 1, one line ($(head -1 "$tmp/out"))" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'has no node' '$tmp/out'"
 
 # ---- a node that fails its start
 before=$(started_at "$P")
