@@ -11,6 +11,7 @@
 
 #include "provision/clock.h"
 #include "provision/gate.h"
+#include "provision/lifecycle.h"
 #include "provision/nodeexec.h"
 #include "provision/ring.h"
 
@@ -235,16 +236,43 @@ static void gate_give_up(void *impl, gate_node *g, prov_error *err)
     stop_failed(x, (live_node *)g, err);
 }
 
+static int backend_stop(void *impl, gate_node *g, int timeout_s, prov_error *err)
+{
+    eng_error e;
+    if (docker_container_stop(((run_ctx *)impl)->c, g->name, timeout_s, &e) != ENG_OK)
+        return prov_fail_engine(err, &e, "stopping %s", g->name);
+    return 0;
+}
+
+static int start_node(run_ctx *x, live_node *ln, prov_error *err);
+
+static int backend_start(void *impl, gate_node *g, prov_error *err)
+{
+    return start_node(impl, (live_node *)g, err);
+}
+
+/* This backend: one engine, containers named as the nodes. */
+static node_backend backend_of(run_ctx *x)
+{
+    return (node_backend){{x, gate_check, gate_exec_in, gate_give_up, x->o->image},
+                          backend_stop, backend_start};
+}
+
+static gate_opts gate_opts_of(const run_ctx *x)
+{
+    return (gate_opts){x->o->out, x->t0, x->o->poll_s, PROBE_INTERVAL_S, x->o->node_timeout_s,
+                       x->p->seeds};
+}
+
 /* Every node marked waiting ready (provision/gate.h). */
 static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, prov_error *err)
 {
     gate_node *nodes[CLUSTER_MAX_NODES];
     for (size_t i = 0; i < x->n; i++)
         nodes[i] = &x->nodes[i].g;
-    gate_backend b = {x, gate_check, gate_exec_in, gate_give_up, x->o->image};
-    gate_opts go = {x->o->out, x->t0, x->o->poll_s, PROBE_INTERVAL_S, x->o->node_timeout_s,
-                    x->p->seeds};
-    return gate_wait(&b, nodes, x->n, &go, what, others_may_be_down, &x->last, err);
+    node_backend b = backend_of(x);
+    gate_opts go = gate_opts_of(x);
+    return gate_wait(&b.gate, nodes, x->n, &go, what, others_may_be_down, &x->last, err);
 }
 
 /* Create the volume (labelled) when new, then the container. */
@@ -507,34 +535,6 @@ out:
 /* ------------------------------------------------------------------------ */
 /* restart                                                                  */
 
-/* One node of a rolling restart: drain, stop, start, gate. */
-static int restart_node(run_ctx *x, live_node *ln, prov_error *err)
-{
-    const char *name = ln->g.name;
-    char why[800];
-    eng_error e;
-    double t = clock_now_s();
-    fprintf(x->o->out, "  %-8s draining\n", name);
-    fflush(x->o->out);
-    int rc = node_nodetool(x->c, name, "drain", NODE_DRAIN_TIMEOUT_MS, NULL, why, sizeof why, &e);
-    if (rc < 0)
-        return prov_fail_engine(err, &e, "nodetool drain in %s", name);
-    if (rc > 0)
-        return prov_fail(err, PROV_EXIT_FAIL, "%s: nodetool drain failed: %s; %s was left running",
-                         name, why, name);
-    double drained = clock_now_s() - t;
-    t = clock_now_s();
-    if (docker_container_stop(x->c, name, x->o->stop_timeout, &e) != ENG_OK)
-        return prov_fail_engine(err, &e, "stopping %s", name);
-    fprintf(x->o->out, "  %-8s drained in %.1f s, stopped in %.1f s, starting\n", name, drained,
-            clock_now_s() - t);
-    fflush(x->o->out);
-    ln->g.this_run = true;
-    if ((rc = start_node(x, ln, err)) != 0)
-        return rc;
-    return wait_ready(x, name, false, err);
-}
-
 int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err)
 {
     run_ctx x = {.c = c, .o = o, .t0 = clock_now_s()};
@@ -589,16 +589,17 @@ int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err)
     fprintf(o->out, "cluster '%s' on %s: rolling restart of %zu nodes, one at a time\n", o->prefix,
             eng_client_config(c)->host, x.n);
     fflush(o->out);
-    if ((rc = wait_ready(&x, "the ring before the restart", false, err)) != 0)
-        goto out;
-    for (size_t i = 0; i < x.n && rc == 0; i++)
-        rc = restart_node(&x, &x.nodes[i], err);
+    gate_node *nodes[CLUSTER_MAX_NODES];
+    for (size_t i = 0; i < x.n; i++)
+        nodes[i] = &x.nodes[i].g;
+    node_backend b = backend_of(&x);
+    gate_opts go = gate_opts_of(&x);
+    rc = lifecycle_restart(&b, nodes, x.n, &go, o->stop_timeout, &x.last, err);
     if (rc == 0)
         rc = print_ring(&x, err);
     if (rc == 0)
         fprintf(o->out, "\ncluster '%s' restarted: %zu nodes, one at a time, in %.1f s\n",
                 o->prefix, x.n, clock_now_s() - x.t0);
-out:
     fflush(o->out);
     ring_free(&x.last);
     free(x.nodes);

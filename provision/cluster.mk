@@ -4,12 +4,13 @@
 #   tokens   evenly interleaved Murmur3 initial tokens (up --fresh)
 #   nodeexec nodetool, the CQL probe and log excerpts inside a node (exec)
 #   gate     the readiness gate of `up`, over either backend (cluster, swarm)
+#   lifecycle  day-2 operations over the node backend (restart)
 #   cluster  the plan and its execution: up, status, down
 #   swarm    the same on a swarm (one service per node, pinned to its host)
 #   main     the command line: build, push, up, status, down
 # Dynamic only (libcurl and libarchive have no musl builds here): not in
 # STATIC_PROGRAMS.
-PROVISION_SRCS := provision/error.c provision/plan.c provision/ring.c provision/tokens.c provision/nodeexec.c provision/gate.c provision/cluster.c \
+PROVISION_SRCS := provision/error.c provision/plan.c provision/ring.c provision/tokens.c provision/nodeexec.c provision/gate.c provision/lifecycle.c provision/cluster.c \
                   provision/swarm.c provision/secretfile.c provision/main.c
 PROVISION_OBJS := $(PROVISION_SRCS:%.c=$(B)/obj/%.o)
 

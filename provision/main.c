@@ -46,8 +46,8 @@ static const char usage_text[] =
     "  up       create or complete the cluster; ends with the ring table\n"
     "  status   the ring table of a running cluster\n"
     "  restart  a rolling restart: each node drained, stopped, started and ready\n"
-    "           (UN, CQL) before the next (one engine; --stop-timeout, --timeout,\n"
-    "           --poll apply)\n"
+    "           (UN, CQL) before the next (--stop-timeout, --timeout, --poll; on a\n"
+    "           swarm, --engine for each host)\n"
     "  down     drain and remove the cluster (data volumes kept)\n"
     "\n"
     "build [--context DIR] [--dockerfile FILE] [--base-image IMAGE] [-t IMAGE]...\n"
@@ -692,11 +692,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
                              no_swarm ? "used without swarm mode (--no-swarm)"
                                       : "not a swarm manager");
         else if (manager && is_restart)
-            rc = prov_fail(&err, PROV_EXIT_USAGE,
-                           "restart: %s is a swarm manager, and the rolling restart of a swarm "
-                           "cluster is not built yet (one engine only; --no-swarm for plain "
-                           "containers on this engine)",
-                           eng_client_config(c)->host);
+            rc = swarm_restart(c, &so, &err);
         else if (manager && is_up)
             rc = swarm_up(c, &so, &err);
         else if (manager && is_down)

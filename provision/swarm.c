@@ -10,6 +10,7 @@
 
 #include "provision/clock.h"
 #include "provision/gate.h"
+#include "provision/lifecycle.h"
 #include "provision/nodeexec.h"
 #include "provision/ring.h"
 
@@ -1270,21 +1271,27 @@ out:
 /* ------------------------------------------------------------------------ */
 /* status                                                                   */
 
+/* The swarm and the cluster's services on it, which must exist. */
+static int open_cluster(sw_ctx *x, prov_error *err)
+{
+    int rc;
+    if ((rc = open_swarm(x, err)) != 0 || (rc = find_services(x, err)) != 0)
+        return rc;
+    if (x->nsvc == 0)
+        return prov_fail(err, PROV_EXIT_FAIL,
+                         "no cluster '%s' on the swarm of %s (no service labelled %s=%s)",
+                         x->o->prefix, eng_client_config(x->mgr)->host, CLUSTER_LABEL_CLUSTER,
+                         x->o->prefix);
+    return 0;
+}
+
 int swarm_status(eng_client *mgr, const swarm_opts *so, prov_error *err)
 {
     const cluster_opts *o = so->cluster;
     sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
-    int rc;
-    if ((rc = open_swarm(&x, err)) != 0 || (rc = find_services(&x, err)) != 0)
+    int rc = open_cluster(&x, err);
+    if (rc != 0)
         goto out;
-    if (x.nsvc == 0) {
-        rc =
-            prov_fail(err, PROV_EXIT_FAIL,
-                         "no cluster '%s' on the swarm of %s (no service labelled "
-                         "%s=%s)",
-                         o->prefix, eng_client_config(mgr)->host, CLUSTER_LABEL_CLUSTER, o->prefix);
-        goto out;
-    }
     sw_node *view = NULL;
     for (size_t i = 0; i < x.nsvc; i++) {
         sw_node *nd = &x.svc[i];
@@ -1331,6 +1338,99 @@ int swarm_status(eng_client *mgr, const swarm_opts *so, prov_error *err)
         rc = prov_fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", o->prefix, up,
                           x.nsvc > ring.count ? x.nsvc : ring.count);
     ring_free(&ring);
+out:
+    fflush(o->out);
+    ctx_free(&x);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* restart                                                                  */
+
+/* Stop the node's container through the engine of the host it runs on. */
+static int backend_stop(void *impl, gate_node *g, int timeout_s, prov_error *err)
+{
+    sw_ctx *x = impl;
+    sw_node *nd = (sw_node *)g;
+    eng_error e;
+    snprintf(nd->first_task, sizeof nd->first_task, "%s", nd->task.id); /* the one stopped */
+    if (docker_container_stop(node_engine(x, nd), nd->task.container_id, timeout_s, &e) != ENG_OK)
+        return prov_fail_engine(err, &e, "stopping %s on %s", nd->name, host_name(x, nd->host));
+    return 0;
+}
+
+/* Swarm runs a stopped node's service again (restart condition "any"), with
+ * a new task on the same host: wait for that task to exist, then watch it
+ * from scratch (its failures from now on are this run's). */
+static int backend_start(void *impl, gate_node *g, prov_error *err)
+{
+    sw_ctx *x = impl;
+    sw_node *nd = (sw_node *)g;
+    char stopped[DOCKER_ID_MAX];
+    snprintf(stopped, sizeof stopped, "%s", nd->first_task);
+    double t0 = clock_now_s();
+    for (;;) {
+        eng_error e;
+        if (poll_task(x, nd, &e) != 0)
+            return prov_fail_engine(err, &e, "tasks of service %s", nd->name);
+        if (nd->has_task && strcmp(nd->task.id, stopped) != 0)
+            break;
+        if (clock_now_s() - t0 > x->so->schedule_timeout_s)
+            return prov_fail(err, PROV_EXIT_FAIL,
+                             "%s on %s: swarm did not run it again within %d s after its "
+                             "container stopped (restart condition of the service: is it 'any'?)",
+                             nd->name, host_name(x, nd->host), x->so->schedule_timeout_s);
+        clock_sleep_s(1.0);
+    }
+    nd->first_task[0] = '\0';
+    nd->watching = false; /* the failures known now are not the new task's */
+    nd->n_old_failed = 0;
+    eng_error e;
+    if (poll_task(x, nd, &e) != 0)
+        return prov_fail_engine(err, &e, "tasks of service %s", nd->name);
+    nd->g.t_start = clock_now_s();
+    return 0;
+}
+
+int swarm_restart(eng_client *mgr, const swarm_opts *so, prov_error *err)
+{
+    const cluster_opts *o = so->cluster;
+    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
+    int rc = open_cluster(&x, err);
+    if (rc != 0)
+        goto out;
+    gate_node *g[CLUSTER_MAX_NODES];
+    for (size_t i = 0; i < x.nsvc && i < CLUSTER_MAX_NODES; i++) {
+        sw_node *nd = &x.svc[i];
+        if (!task_running(nd) || !node_engine(&x, nd)) {
+            rc = prov_fail(err, PROV_EXIT_FAIL,
+                           "restart: %s on %s %s; nothing was restarted", nd->name,
+                           host_name(&x, nd->host),
+                           !task_running(nd) ? "is not running (`cass-provision up` brings it back)"
+                                             : "runs where the provisioner can't reach the engine "
+                                               "(give it with --engine)");
+            goto out;
+        }
+        g[i] = &nd->g;
+        g[i]->name = nd->name;
+        g[i]->host = host_name(&x, nd->host);
+        snprintf(nd->g.ip, sizeof nd->g.ip, "%s", nd->task.addr);
+        snprintf(nd->first_task, sizeof nd->first_task, "%s", nd->task.id);
+    }
+    fprintf(o->out, "cluster '%s' on the swarm of %s (%zu nodes): rolling restart of %zu nodes, "
+                    "one at a time\n",
+            o->prefix, eng_client_config(mgr)->host, x.nh, x.nsvc);
+    fflush(o->out);
+    node_backend b = {{&x, gate_check, gate_exec_in, gate_give_up, o->image ? o->image : "its image"},
+                      backend_stop, backend_start};
+    gate_opts go = {o->out, x.t0, o->poll_s, 1.0, o->node_timeout_s, x.svc[0].seeds};
+    rc = lifecycle_restart(&b, g, x.nsvc, &go, o->stop_timeout, &x.last, err);
+    if (rc == 0) {
+        fprintf(o->out, "\n");
+        print_ring(&x, &x.last, x.svc, x.nsvc, o->out);
+        fprintf(o->out, "\ncluster '%s' restarted: %zu nodes, one at a time, in %.1f s\n",
+                o->prefix, x.nsvc, clock_now_s() - x.t0);
+    }
 out:
     fflush(o->out);
     ctx_free(&x);

@@ -101,6 +101,11 @@ int swarm_detect(eng_client *c, bool *manager, prov_error *err);
 int swarm_up(eng_client *mgr, const swarm_opts *o, prov_error *err);
 int swarm_status(eng_client *mgr, const swarm_opts *o, prov_error *err);
 int swarm_down(eng_client *mgr, const swarm_opts *o, prov_error *err);
+/* `restart` on a swarm: the rolling restart of provision/lifecycle.h; a node
+ * is stopped through the engine of its host and swarm runs its service again
+ * (a new task, same host and volume).  Every node must run where the
+ * provisioner reaches the engine. */
+int swarm_restart(eng_client *mgr, const swarm_opts *o, prov_error *err);
 
 /* ---- pure parts (no engine), exposed for tests ---- */
 

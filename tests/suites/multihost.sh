@@ -411,6 +411,30 @@ else
     comment 40 <"$TMP/up4.out"; not_ok "6 up -n 4 (cass4 on $(svc_host cass4), wanted $fewer)"
 fi
 
+# ---- 6b. rolling restart ------------------------------------------------------------------
+tasks_of() { for i in 1 2 3 4; do dk swarm-0 service ps -q --filter desired-state=running "cass$i" | head -n 1; done; }
+ids_of() { for i in 1 2 3 4; do hostid_of "cass$i"; done; }
+tasks_before=$(tasks_of)
+ids_before=$(ids_of)
+t0=$SECONDS
+"$PROV" restart "${ENG[@]}" --timeout "$NODE_TIMEOUT" >"$TMP/restart.out" 2>&1; rc=$?
+took=$((SECONDS - t0))
+order=$(grep -oE '^  cass[1-4] +on swarm-[01] +(draining|ready after)' "$TMP/restart.out" | awk '{print $1, $4}' | tr '\n' ' ')
+if [ $rc -eq 0 ] && [ "$order" = "cass1 draining cass1 ready cass2 draining cass2 ready cass3 draining cass3 ready cass4 draining cass4 ready " ] &&
+   [ "$(grep -cE '^datacenter1 +cass[1-4] +swarm-[01] +[0-9.]+ +UN ' "$TMP/restart.out")" = 4 ]; then
+    ok "6b restart on the swarm: exit 0 in ${took}s; each node drained, stopped (through its host's engine), run again by swarm and ready before the next; 4 x UN"
+else
+    comment 40 <"$TMP/restart.out"; not_ok "6b restart on the swarm (exit $rc, order: $order)"
+fi
+tasks_after=$(tasks_of)
+ids_after=$(ids_of)
+same=$(comm -12 <(sort <<<"$tasks_before") <(sort <<<"$tasks_after") | grep -c .)
+check "6b restart: every service runs a new task (0 of 4 the same: $same), every node its old host id" \
+    bash -c "[ '$same' = 0 ] && [ -n '$ids_after' ] && [ '$ids_before' = '$ids_after' ]"
+got=$(cql cass1 "CONSISTENCY QUORUM; SELECT id, v FROM mh.rows;" | rows_of)
+check "6b QUORUM read through cass1 after the restart: all 21 rows" \
+    test "$got" = "$(printf '%s\n21 row-21\n' "$want_rows" | sort)"
+
 # ---- 7. down --------------------------------------------------------------------------------
 t0=$SECONDS
 if "$PROV" down --volumes "${ENG[@]}" >"$TMP/down.out" 2>&1; then

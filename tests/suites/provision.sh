@@ -295,13 +295,13 @@ hostids() { docker exec "${P}1" nodetool status 2>/dev/null | awk '/^U|^D/ {prin
 ids_before=$(hostids)
 if ledger_start restart; then
     t=$SECONDS
-    "$PROV" restart --prefix "$P" --timeout "$TIMEOUT" >"$tmp/restart" 2>&1; rc=$?
+    "$PROV" restart --prefix "$P" --timeout "$TIMEOUT" >"$tmp/restart.out" 2>&1; rc=$?
     took=$((SECONDS - t))
     check "restart under the write load: exit 0 in ${took} s, 4 nodes each drained, stopped and ready in turn, 4 rows UN" \
-        bash -c "[ $rc -eq 0 ] && [ \$(grep -c 'drained in' '$tmp/restart') -eq 4 ] && [ \$(grep -c 'ready after' '$tmp/restart') -eq 4 ] && [ \$(grep -cE '^\S+\s+${P}[1234]\s+\S+\s+UN\s' '$tmp/restart') -eq 4 ]"
-    [ "$rc" -eq 0 ] || show "$tmp/restart"
+        bash -c "[ $rc -eq 0 ] && [ \$(grep -c 'drained in' '$tmp/restart.out') -eq 4 ] && [ \$(grep -c 'ready after' '$tmp/restart.out') -eq 4 ] && [ \$(grep -cE '^\S+\s+${P}[1234]\s+\S+\s+UN\s' '$tmp/restart.out') -eq 4 ]"
+    [ "$rc" -eq 0 ] || show "$tmp/restart.out"
     check "restart: one node at a time (each started after the one before was ready), the same host ids" \
-        bash -c "[ \"\$(grep -oE '${P}[1-4] +(draining|ready after)' '$tmp/restart' | awk '{print \$1, \$2}' | tr '\n' ' ')\" = '${P}1 draining ${P}1 ready ${P}2 draining ${P}2 ready ${P}3 draining ${P}3 ready ${P}4 draining ${P}4 ready ' ] && [ '$ids_before' = \"\$(docker exec ${P}1 nodetool status 2>/dev/null | awk '/^U|^D/ {print \$2, \$7}' | sort)\" ]"
+        bash -c "[ \"\$(grep -oE '${P}[1-4] +(draining|ready after)' '$tmp/restart.out' | awk '{print \$1, \$2}' | tr '\n' ' ')\" = '${P}1 draining ${P}1 ready ${P}2 draining ${P}2 ready ${P}3 draining ${P}3 ready ${P}4 draining ${P}4 ready ' ] && [ '$ids_before' = \"\$(docker exec ${P}1 nodetool status 2>/dev/null | awk '/^U|^D/ {print \$2, \$7}' | sort)\" ]"
     ledger_stop restart
     ledger_check restart QUORUM; rc=$?
     failed=$(sed -n 's/^acked [0-9]*, failed \([0-9]*\)$/\1/p' "$tmp/restart/result" 2>/dev/null)
