@@ -618,7 +618,9 @@ void yp_position(const yp_doc *doc, size_t offset, unsigned long *line, unsigned
 
 size_t yp_line_start(const yp_doc *doc, size_t offset)
 {
-    while (offset > 0 && doc->bytes[offset - 1] != '\n') offset--;
+    /* a byte order mark is no part of the first line: it stays where it is */
+    size_t first = doc->len >= 3 && memcmp(doc->bytes, "\xEF\xBB\xBF", 3) == 0 && offset >= 3 ? 3 : 0;
+    while (offset > first && doc->bytes[offset - 1] != '\n') offset--;
     return offset;
 }
 

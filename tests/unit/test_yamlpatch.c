@@ -424,6 +424,10 @@ static void test_fuzz_findings_empty_nodes(void **state)
     /* the only entry of an explicit key ("? k"): the whole entry goes */
     del_expect("? !x/ 0\n", "0", "{}\n");
     del_expect("a: 1\n? !x/ 0\n: 2\nb: 3\n", "0", "a: 1\nb: 3\n");
+    /* ... also on the first line of a file that starts with a byte order mark,
+     * which stays */
+    del_expect("\xEF\xBB\xBF?\n k", "k", "\xEF\xBB\xBF{}");
+    del_expect("\xEF\xBB\xBF" "a: 1\nb: 2\n", "a", "\xEF\xBB\xBF" "b: 2\n");
     /* a '?' at the end of a value or comment is no indicator */
     del_expect("a: what?\nb: 1\n", "b", "a: what?\n");
     /* a sequence item whose value sits on the line after its dash */
