@@ -106,8 +106,16 @@ http:
   addr: $host:$port
 EOF
     say "starting docker-registry on $REGISTRY (storage $PROVISION_REGISTRY_DIR, log $PROVISION_REGISTRY_LOG)"
-    # setsid: the registry outlives this script, like dockerd.
-    setsid docker-registry serve "$config" >>"$PROVISION_REGISTRY_LOG" 2>&1 </dev/null &
+    # setsid: the registry outlives this script, like dockerd.  It gets no
+    # descriptor but 0-2: a caller's `flock FILE ./provision.sh` lock would
+    # otherwise be held for the registry's life.
+    (
+        for fd in /proc/self/fd/*; do
+            n=${fd##*/}
+            [ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-"
+        done
+        exec setsid docker-registry serve "$config" >>"$PROVISION_REGISTRY_LOG" 2>&1 </dev/null
+    ) &
     local pid=$!
     echo "$pid" >"$PROVISION_REGISTRY_DIR/../registry-$port.pid"
     for _ in $(seq 1 100); do

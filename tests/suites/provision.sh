@@ -100,11 +100,15 @@ check "an option of up given to status: exit 2" [ "$rc" -eq 2 ]
 # ---- registry (provision.sh's own step, on a port of ours)
 PORT=$(free_port)
 REG=127.0.0.1:$PORT
+# under a lock of the caller's, as `flock FILE ./provision.sh` holds one
 PROVISION_REGISTRY_DIR=$tmp/registry PROVISION_REGISTRY_LOG=$tmp/registry.log \
-    ./provision.sh registry --registry "$REG" >"$tmp/reg.out" 2>&1 || { show "$tmp/reg.out" "$tmp/registry.log"; fatal "provision.sh registry: no registry on $REG"; }
+    flock "$tmp/caller.lock" ./provision.sh registry --registry "$REG" >"$tmp/reg.out" 2>&1 || { show "$tmp/reg.out" "$tmp/registry.log"; fatal "provision.sh registry: no registry on $REG"; }
 REG_PID=$(cat "$tmp/registry-$PORT.pid")
 check "provision.sh registry: docker-registry answers on $REG without auth (pid $REG_PID)" \
     curl -sf "http://$REG/v2/" -o /dev/null
+held=$(for fd in /proc/"$REG_PID"/fd/*; do readlink "$fd"; done 2>/dev/null | grep -c "caller.lock")
+check "the registry holds no descriptor of its caller's (a caller's flock lock is released when the caller ends)" \
+    bash -c "[ '$held' = 0 ] && flock -n '$tmp/caller.lock' true"
 
 # ---- build through the API
 if [ -z "$(docker images -q "$BASE")" ] || [ ! -x build/static/cass-entry ]; then
