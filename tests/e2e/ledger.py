@@ -10,7 +10,7 @@ directory the test shares with it.  HOSTS is comma-separated (the contact
 points; the driver learns the others and balances over them).
 
 write: creates KEYSPACE (SimpleStrategy, RF 3) and KEYSPACE.ledger, then
-inserts unique keys at QUORUM, 16 requests in flight, until DIR/stop exists.
+inserts unique keys at QUORUM, 8 requests in flight, until DIR/stop exists.
 Every statement is idempotent (a unique key written once), so the driver may
 retry it on another node when its coordinator goes away.  Each key is
 appended to DIR/acked once the cluster acknowledged it; failures are counted.
@@ -30,7 +30,7 @@ from cassandra import ConsistencyLevel
 from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT
 from cassandra.policies import RetryPolicy, RoundRobinPolicy
 
-IN_FLIGHT = 16
+IN_FLIGHT = 8
 
 
 def connect(hosts, cl):
