@@ -24,6 +24,7 @@
 #include "entrypoint/privileges.h"
 #include "entrypoint/settings.h"
 #include "entrypoint/supervise.h"
+#include "entrypoint/tls.h"
 #include "entrypoint/version.h"
 
 #include <errno.h>
@@ -150,7 +151,8 @@ static int probe(const settings *s, const char *runtime_dir, entry_error *err)
 }
 
 /* The heap for cassandra-env.sh, sized from the container's limits. */
-static int plan_heap(const settings *s, const char *root, struct heap_plan *plan, entry_error *err)
+static int plan_heap(const settings *s, const char *root, struct heap_plan *plan,
+                     struct cass_version *ver_out, entry_error *err)
 {
     struct limits lim;
     cpu_set_t set;
@@ -175,6 +177,7 @@ static int plan_heap(const settings *s, const char *root, struct heap_plan *plan
     struct cass_version ver;
     rc = version_detect(s->conf_dir, env_or("CASSANDRA_HOME", "/opt/cassandra"), &ver, err);
     if (rc) return rc;
+    *ver_out = ver;
     int java = 0;
     entry_error jerr; /* not an error: an unknown Java is 0, the newest the line runs on */
     if (version_java_major(getenv("JAVA_HOME"), getenv("PATH"), &java, &jerr) != 0)
@@ -426,6 +429,18 @@ static int become_cassandra(bool as_root, const priv_ids *ids, const char *const
     return 0;
 }
 
+/* TLS from PEM secrets: Cassandra 4.1 or later (the PEM factory), and PEM
+ * material that holds together (tls.h), checked before anything is written. */
+static int check_tls(const settings *s, const struct cass_version *ver, tls_material *tls,
+                     entry_error *err)
+{
+    if (!s->tls.enabled) return 0;
+    if (!tls_version_ok(ver->major, ver->minor))
+        return entry_fail(err, EX_CONFIG, "TLS (CASSANDRA_CLIENT_ENCRYPTION, CASSANDRA_INTERNODE_ENCRYPTION) "
+                          "needs Cassandra 4.1 or later, for its PEM key files; this is %s", ver->name);
+    return tls_check(&s->tls, time(NULL), tls, err);
+}
+
 static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts, entry_error *err)
 {
     const char *root = env_or("CASS_ENTRY_ROOT", "/");
@@ -439,15 +454,22 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
     for (size_t i = 0; i < s->n_notes; i++) say(s->notes[i]);
 
     struct heap_plan heap;
-    int rc = plan_heap(s, root, &heap, err);
+    struct cass_version ver;
+    int rc = plan_heap(s, root, &heap, &ver, err);
     if (rc) return rc;
     say(heap.reason);
     if (heap.warning[0]) say(heap.warning);
 
+    tls_material tls;
+    memset(&tls, 0, sizeof tls);
+    rc = check_tls(s, &ver, &tls, err);
+    if (rc) return rc;
+
     conf_plan plan;
     char data_files[4096];
     snprintf(data_files, sizeof data_files, "%s/data", data_dir);
-    rc = configure_plan(s, runtime_dir, data_files, &plan, err);
+    rc = configure_plan(s, runtime_dir, data_files, s->tls.enabled ? &tls : NULL, &plan, err);
+    tls_material_free(&tls);
     if (rc == 0) {
         warn_host_limits(root);
         rc = default_superuser_refused(s, &plan, data_files, err);
