@@ -897,8 +897,65 @@ void configure_plan_free(conf_plan *plan)
 
 /* ---- the probe's target ------------------------------------------------- */
 
+void configure_client_tls_free(configure_client_tls *t)
+{
+    free(t->keystore_password);
+    memset(t, 0, sizeof *t);
+}
+
+static bool yaml_true(const yp_doc *doc, const char *path, bool dflt)
+{
+    char *v = NULL;
+    yp_error ye;
+    if (yp_get(doc, path, &v, NULL, &ye) != YP_OK || !v) return dflt;
+    bool yes = strcmp(v, "true") == 0 || strcmp(v, "True") == 0 || strcmp(v, "TRUE") == 0 ||
+               strcmp(v, "yes") == 0;
+    bool no = strcmp(v, "false") == 0 || strcmp(v, "False") == 0 || strcmp(v, "FALSE") == 0 ||
+              strcmp(v, "no") == 0;
+    free(v);
+    return yes ? true : no ? false : dflt;
+}
+
+static void yaml_text(const yp_doc *doc, const char *path, char *out, size_t cap)
+{
+    char *v = NULL;
+    yp_error ye;
+    out[0] = '\0';
+    if (yp_get(doc, path, &v, NULL, &ye) == YP_OK && v && strcmp(v, "null") != 0 && strcmp(v, "~") != 0)
+        snprintf(out, cap, "%s", v);
+    free(v);
+}
+
+/* client_encryption_options as Cassandra reads it: optional defaults to
+ * false once enabled (4.0+). */
+static int read_client_tls(const yp_doc *doc, configure_client_tls *t, entry_error *err)
+{
+    memset(t, 0, sizeof *t);
+    const char *c = "client_encryption_options";
+    char path[128], factory[256], pw[1024];
+    snprintf(path, sizeof path, "%s.enabled", c);
+    bool enabled = yaml_true(doc, path, false);
+    snprintf(path, sizeof path, "%s.optional", c);
+    t->required = enabled && !yaml_true(doc, path, false);
+    snprintf(path, sizeof path, "%s.require_client_auth", c);
+    t->client_auth = yaml_true(doc, path, false);
+    snprintf(path, sizeof path, "%s.ssl_context_factory.class_name", c);
+    yaml_text(doc, path, factory, sizeof factory);
+    t->pem = strstr(factory, "PEMBasedSslContextFactory") != NULL;
+    snprintf(path, sizeof path, "%s.keystore", c);
+    yaml_text(doc, path, t->keystore, sizeof t->keystore);
+    snprintf(path, sizeof path, "%s.truststore", c);
+    yaml_text(doc, path, t->truststore, sizeof t->truststore);
+    snprintf(path, sizeof path, "%s.keystore_password", c);
+    yaml_text(doc, path, pw, sizeof pw);
+    if (pw[0] && !(t->keystore_password = strdup(pw)))
+        return entry_fail(err, EX_OSERR, "out of memory");
+    return 0;
+}
+
 int configure_probe_target(const char *conf_dir, const char *runtime_dir, char *host,
-                           size_t hostlen, unsigned *port, entry_error *err)
+                           size_t hostlen, unsigned *port, configure_client_tls *tls,
+                           entry_error *err)
 {
     char *path = join_path(runtime_dir, "cassandra.yaml");
     if (!path)
@@ -941,7 +998,8 @@ int configure_probe_target(const char *conf_dir, const char *runtime_dir, char *
             snprintf(host, hostlen, "%s", value);
         free(value);
     }
+    int rc = tls ? read_client_tls(doc, tls, err) : 0;
     yp_doc_free(doc);
     free(path);
-    return 0;
+    return rc;
 }

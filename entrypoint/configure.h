@@ -76,9 +76,23 @@ char *configure_mask(const conf_plan *plan, const char *text);
 
 void configure_plan_free(conf_plan *plan);
 
+/* What the probe needs to speak TLS to its node: client_encryption_options. */
+typedef struct {
+    bool required;           /* enabled, and not optional: the native port speaks TLS only */
+    bool client_auth;        /* require_client_auth: present the keystore's certificate */
+    bool pem;                /* ssl_context_factory is the PEM one (tls.h) */
+    char keystore[4096];     /* the files as the yaml names them */
+    char truststore[4096];
+    char *keystore_password; /* malloc'd; NULL when none */
+} configure_client_tls;
+
+void configure_client_tls_free(configure_client_tls *t);
+
 /* The native transport port and the address to probe, from conf_dir's
- * cassandra.yaml (the runtime copy when one exists). */
+ * cassandra.yaml (the runtime copy when one exists); tls (may be NULL) gets
+ * its client_encryption_options (configure_client_tls_free after). */
 int configure_probe_target(const char *conf_dir, const char *runtime_dir, char *host,
-                           size_t hostlen, unsigned *port, entry_error *err);
+                           size_t hostlen, unsigned *port, configure_client_tls *tls,
+                           entry_error *err);
 
 #endif

@@ -16,6 +16,7 @@
 #include "cql/probe.h"
 #include "entrypoint/cmdline.h"
 #include "entrypoint/configure.h"
+#include "entrypoint/envfile.h"
 #include "entrypoint/error.h"
 #include "entrypoint/firststart.h"
 #include "entrypoint/heap.h"
@@ -127,27 +128,77 @@ static void pending_marker(char *out, size_t cap)
     snprintf(out, cap, "%s/first-start-pending", dir);
 }
 
+/* The PEM files the probe's TLS needs, read whole; a failure is "not ready". */
+static int probe_read(const char *what, const char *path, char **out, entry_error *err)
+{
+    entry_error rerr = { 0 };
+    if (!path[0])
+        return entry_fail(err, 1, "probe: not ready: client_encryption_options names no %s", what);
+    if (!envfile_read_file(NULL, path, out, &rerr))
+        return entry_fail(err, 1, "probe: not ready: the %s %s: %s", what, path, rerr.message);
+    return 0;
+}
+
+/* --probe over TLS when the node's native port speaks TLS only: the server's
+ * chain verified against client_encryption_options' truststore, the
+ * keystore's certificate presented when require_client_auth is on. */
+static int probe_tls_config(const configure_client_tls *ct, cql_tls_config *cfg, char **ca,
+                            char **ks, entry_error *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    *ca = *ks = NULL;
+    if (!ct->pem)
+        return entry_fail(err, 1, "probe: not ready: client encryption is required and its "
+                          "keystore is not PEM (ssl_context_factory is not PEMBasedSslContextFactory): "
+                          "--probe speaks TLS with PEM files only");
+    int rc = probe_read("truststore", ct->truststore, ca, err);
+    if (rc == 0 && ct->client_auth) rc = probe_read("keystore", ct->keystore, ks, err);
+    if (rc) return rc;
+    cfg->ca_pem = *ca;
+    if (*ks) {
+        cfg->cert_pem = *ks;  /* one file: the key, then the chain */
+        cfg->key_pem = *ks;
+        cfg->key_password = ct->keystore_password;
+    }
+    return 0;
+}
+
 /* --probe: is this node's native transport answering?  Every failure is
  * status 1, "not ready" (the HEALTHCHECK's convention). */
 static int probe(const settings *s, const char *runtime_dir, entry_error *err)
 {
     char host[256];
     unsigned port;
-    if (configure_probe_target(s->conf_dir, runtime_dir, host, sizeof host, &port, err) != 0) {
+    configure_client_tls ct;
+    if (configure_probe_target(s->conf_dir, runtime_dir, host, sizeof host, &port, &ct, err) != 0) {
         err->code = 1;
         return 1;
     }
     char marker[4096];
     pending_marker(marker, sizeof marker);
-    if (access(marker, F_OK) == 0)
+    if (access(marker, F_OK) == 0) {
+        configure_client_tls_free(&ct);
         return entry_fail(err, 1, "probe: not ready: first-start work pending (%s)", marker);
-    cql_error cerr;
-    cql_supported sup;
-    int timeout = atoi(env_or("CASS_ENTRY_PROBE_TIMEOUT_MS", "3000"));
-    if (cql_probe(host, port, timeout > 0 ? timeout : 3000, &sup, &cerr) != CQL_OK)
-        return entry_fail(err, 1, "probe %s:%u: %s", host, port, cerr.message);
-    printf("ready: %s:%u CQL %s\n", host, port, sup.cql_version);
-    return 0;
+    }
+    cql_tls_config cfg;
+    char *ca = NULL, *ks = NULL;
+    int rc = ct.required ? probe_tls_config(&ct, &cfg, &ca, &ks, err) : 0;
+    if (rc == 0) {
+        cql_error cerr;
+        cql_supported sup;
+        int timeout = atoi(env_or("CASS_ENTRY_PROBE_TIMEOUT_MS", "3000"));
+        if (cql_probe_tls(host, port, timeout > 0 ? timeout : 3000, ct.required ? &cfg : NULL, &sup,
+                          &cerr) != CQL_OK)
+            rc = entry_fail(err, 1, "probe %s:%u: not ready: %s", host, port, cerr.message);
+        else
+            printf("ready: %s:%u CQL %s%s\n", host, port, sup.cql_version,
+                   ct.required ? " (TLS)" : "");
+    }
+    if (ks) memset(ks, 0, strlen(ks));
+    free(ks);
+    free(ca);
+    configure_client_tls_free(&ct);
+    return rc;
 }
 
 /* The heap for cassandra-env.sh, sized from the container's limits. */
@@ -516,7 +567,7 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
         .node_name = node, .expected_nodes = (unsigned)s->n_seeds, .wait_ms = 600000, .say = say,
     };
     if (firststart_pending(&fs)) {
-        if (configure_probe_target(conf_copy, runtime_dir, host, sizeof host, &port, err) != 0)
+        if (configure_probe_target(conf_copy, runtime_dir, host, sizeof host, &port, NULL, err) != 0)
             return err->code;
         fs.port = port;
         mark_pending(true);

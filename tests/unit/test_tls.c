@@ -26,42 +26,27 @@
 
 #include "entrypoint/configure.h"
 #include "entrypoint/tls.h"
+#include "tests/unit/testcerts.h"
 #include "tests/unit/testfs.h"
 #include "yamlpatch/yamlpatch.h"
 
 static char g_dir[PATH_MAX]; /* the certificates of this run */
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
+static void sh(const char *cmd)
 {
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    char full[PATH_MAX + 4200];
-    snprintf(full, sizeof full, "cd '%s' && { %s; } >>openssl.log 2>&1", g_dir, cmd);
-    if (system(full) != 0)
-        fail_msg("failed (see %s/openssl.log): %s", g_dir, cmd);
+    testcerts_run(g_dir, cmd);
 }
 
 static char *file(const char *name)
 {
-    char path[PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/%s", g_dir, name);
-    return testfs_slurp(path);
+    return testcerts_read(g_dir, name);
 }
 
 static int make_certs(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/cass-entry-tls.XXXXXX");
-    if (!mkdtemp(g_dir))
+    if (testcerts_dir(g_dir, "test_tls") != 0)
         return -1;
-    if (system("command -v openssl >/dev/null") != 0) {
-        fprintf(stderr, "test_tls: the openssl command is missing (image/install-deps.sh)\n");
-        return -1;
-    }
     sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 365 -subj /CN=test-ca");
     sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca2.key -out ca2.pem -days 365 -subj /CN=other-ca");
     sh("openssl req -newkey rsa:2048 -nodes -keyout node.key -out node.csr -subj /CN=node1");
