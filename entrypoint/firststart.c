@@ -202,7 +202,7 @@ static char *quoted(const char *s, char quote)
 
 static cql_status open_as(run *r, const char *user, const char *password, cql_session **s, cql_error *e)
 {
-    return cql_session_open(r->c->host, r->c->port, user, password, STATEMENT_MS, s, e);
+    return cql_session_open_tls(r->c->host, r->c->port, r->c->tls, user, password, STATEMENT_MS, s, e);
 }
 
 static bool refused(const cql_error *e)

@@ -128,14 +128,15 @@ static void pending_marker(char *out, size_t cap)
     snprintf(out, cap, "%s/first-start-pending", dir);
 }
 
-/* The PEM files the probe's TLS needs, read whole; a failure is "not ready". */
+/* The PEM files the probe's TLS needs, read whole; a failure is status 1
+ * with the reason (the caller says for what). */
 static int probe_read(const char *what, const char *path, char **out, entry_error *err)
 {
     entry_error rerr = { 0 };
     if (!path[0])
-        return entry_fail(err, 1, "probe: not ready: client_encryption_options names no %s", what);
+        return entry_fail(err, 1, "client_encryption_options names no %s", what);
     if (!envfile_read_file(NULL, path, out, &rerr))
-        return entry_fail(err, 1, "probe: not ready: the %s %s: %s", what, path, rerr.message);
+        return entry_fail(err, 1, "the %s %s: %s", what, path, rerr.message);
     return 0;
 }
 
@@ -148,9 +149,9 @@ static int probe_tls_config(const configure_client_tls *ct, cql_tls_config *cfg,
     memset(cfg, 0, sizeof *cfg);
     *ca = *ks = NULL;
     if (!ct->pem)
-        return entry_fail(err, 1, "probe: not ready: client encryption is required and its "
-                          "keystore is not PEM (ssl_context_factory is not PEMBasedSslContextFactory): "
-                          "--probe speaks TLS with PEM files only");
+        return entry_fail(err, 1, "client encryption is required and its keystore is not PEM "
+                          "(ssl_context_factory is not PEMBasedSslContextFactory): cass-entry "
+                          "speaks TLS with PEM files only");
     int rc = probe_read("truststore", ct->truststore, ca, err);
     if (rc == 0 && ct->client_auth) rc = probe_read("keystore", ct->keystore, ks, err);
     if (rc) return rc;
@@ -183,7 +184,11 @@ static int probe(const settings *s, const char *runtime_dir, entry_error *err)
     cql_tls_config cfg;
     char *ca = NULL, *ks = NULL;
     int rc = ct.required ? probe_tls_config(&ct, &cfg, &ca, &ks, err) : 0;
-    if (rc == 0) {
+    if (rc) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        entry_fail(err, 1, "probe: not ready: %s", why);
+    } else {
         cql_error cerr;
         cql_supported sup;
         int timeout = atoi(env_or("CASS_ENTRY_PROBE_TIMEOUT_MS", "3000"));
@@ -567,12 +572,26 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
         .node_name = node, .expected_nodes = (unsigned)s->n_seeds, .wait_ms = 600000, .say = say,
     };
     if (firststart_pending(&fs)) {
-        if (configure_probe_target(conf_copy, runtime_dir, host, sizeof host, &port, NULL, err) != 0)
+        configure_client_tls ct;
+        if (configure_probe_target(conf_copy, runtime_dir, host, sizeof host, &port, &ct, err) != 0)
             return err->code;
         fs.port = port;
+        /* The work's sessions speak TLS where clients must (the probe's way). */
+        cql_tls_config work_tls;
+        char *ca = NULL, *ks = NULL;
+        rc = ct.required ? probe_tls_config(&ct, &work_tls, &ca, &ks, err) : 0;
+        if (rc) {
+            configure_client_tls_free(&ct);
+            return entry_fail(err, EX_CONFIG, "first start over TLS: %s", err->message);
+        }
+        fs.tls = ct.required ? &work_tls : NULL;
         mark_pending(true);
         say("first-start work pending: cass-entry stays as init beside Cassandra until it exits");
-        return supervise_run(s->argv, first_start_work, &fs, say);
+        rc = supervise_run(s->argv, first_start_work, &fs, say);
+        free(ks);
+        free(ca);
+        configure_client_tls_free(&ct);
+        return rc;
     }
     mark_pending(false);
     return exec_command(s->argv, err);
