@@ -491,7 +491,16 @@ static int check_tls(const settings *s, const struct cass_version *ver, tls_mate
                      entry_error *err)
 {
     if (!s->tls.enabled) return 0;
-    if (!tls_version_ok(ver->major, ver->minor))
+    bool ok = tls_version_ok(ver->major, ver->minor);
+    if (!ok && ver->major == 4 && ver->minor < 0) {
+        /* only the conf files told the version ("4.x"): 4.1's cassandra.yaml names the factories */
+        char path[4096], *yaml = NULL;
+        entry_error rerr = { 0 };
+        snprintf(path, sizeof path, "%s/cassandra.yaml", s->conf_dir);
+        ok = envfile_read_file(NULL, path, &yaml, &rerr) && tls_yaml_has_factory(yaml);
+        free(yaml);
+    }
+    if (!ok)
         return entry_fail(err, EX_CONFIG, "TLS (CASSANDRA_CLIENT_ENCRYPTION, CASSANDRA_INTERNODE_ENCRYPTION) "
                           "needs Cassandra 4.1 or later, for its PEM key files; this is %s", ver->name);
     return tls_check(&s->tls, time(NULL), tls, err);

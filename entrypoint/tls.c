@@ -204,6 +204,11 @@ bool tls_version_ok(int major, int minor)
     return major > 4 || (major == 4 && minor >= 1);
 }
 
+bool tls_yaml_has_factory(const char *yaml_text)
+{
+    return strstr(yaml_text, "ssl_context_factory") != NULL;
+}
+
 /* ---- the edits ----------------------------------------------------------- */
 
 typedef struct {

@@ -53,6 +53,10 @@ void tls_material_free(tls_material *m);
 /* Cassandra major.minor has the PEM factory (4.1+); minor -1 (unknown) is no. */
 bool tls_version_ok(int major, int minor);
 
+/* A cassandra.yaml's text names ssl_context_factory (4.1 added it, with the
+ * PEM factory): the answer when only the conf files tell the version ("4.x"). */
+bool tls_yaml_has_factory(const char *yaml_text);
+
 /* The cassandra.yaml edits for t, with the keystore and truststore at the
  * paths given (absolute).  *edits is malloc'd, n_edits long; each element
  * owns its strings (free with tls_edits_free).  Client: enabled, optional,

@@ -270,6 +270,8 @@ static void versions(void **state)
     assert_true(tls_version_ok(4, 1));
     assert_true(tls_version_ok(5, 0));
     assert_true(tls_version_ok(5, -1));
+    assert_true(tls_yaml_has_factory("client_encryption_options:\n  # ssl_context_factory:\n"));
+    assert_false(tls_yaml_has_factory("client_encryption_options:\n  keystore: conf/.keystore\n"));
 }
 
 /* ---- the edits on the real cassandra.yaml --------------------------------- */
