@@ -605,7 +605,7 @@ int firststart_run(const firststart_config *c, entry_error *err)
     /* the node's CQL server first: it may take minutes to start */
     for (;;) {
         cql_error e;
-        if (cql_probe(c->host, c->port, 2000, NULL, &e) == CQL_OK) break;
+        if (cql_probe_tls(c->host, c->port, 2000, c->tls, NULL, &e) == CQL_OK) break;
         if (cql_now_ms() + 1000 > r.deadline)
             return fail(&r, EX_UNAVAILABLE, "the node's CQL port never answered: %s", e.message);
         pause_ms(1000);
