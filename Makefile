@@ -14,6 +14,9 @@ CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -fno-common $(OPT) $(SAN)
 LDFLAGS  += $(SAN)
 
+# mbedTLS, in link order: cass-entry's PEM checks and the probe over TLS.
+MBEDTLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
+
 # Every fragment appends to these.
 PROGRAMS   :=
 UNIT_TESTS :=

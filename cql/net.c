@@ -17,9 +17,8 @@ int64_t cql_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait until fd is ready for `events` or the deadline passes. */
-static cql_status wait_fd(int fd, short events, int64_t deadline, const char *what,
-                          const char *addr, cql_error *err)
+cql_status cql_net_wait(int fd, short events, int64_t deadline, const char *what,
+                        const char *addr, cql_error *err)
 {
     for (;;) {
         int64_t left = deadline - cql_now_ms();
@@ -48,7 +47,7 @@ static cql_status connect_by(int fd, const struct addrinfo *ai, int64_t deadline
         return CQL_OK;
     if (errno != EINPROGRESS && errno != EINTR)
         return connect_error(errno, addr, err);
-    cql_status st = wait_fd(fd, POLLOUT, deadline, "connecting", addr, err);
+    cql_status st = cql_net_wait(fd, POLLOUT, deadline, "connecting", addr, err);
     if (st != CQL_OK)
         return st;
     int soerr = 0;
@@ -68,7 +67,7 @@ cql_status cql_net_send(int fd, const unsigned char *buf, size_t len, int64_t de
         if (n > 0) {
             done += (size_t)n;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            cql_status st = wait_fd(fd, POLLOUT, deadline, "sending", addr, err);
+            cql_status st = cql_net_wait(fd, POLLOUT, deadline, "sending", addr, err);
             if (st != CQL_OK)
                 return st;
         } else if (n < 0 && errno != EINTR) {
@@ -90,7 +89,7 @@ cql_status cql_net_recv(int fd, unsigned char *buf, size_t len, int64_t deadline
             return cql_fail(err, CQL_ERR_IO, "%s: connection closed after %zu of %zu reply bytes",
                             addr, done, len);
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            cql_status st = wait_fd(fd, POLLIN, deadline, "waiting for the reply", addr, err);
+            cql_status st = cql_net_wait(fd, POLLIN, deadline, "waiting for the reply", addr, err);
             if (st != CQL_OK)
                 return st;
         } else if (errno != EINTR) {

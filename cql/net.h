@@ -20,6 +20,11 @@ int64_t cql_now_ms(void);
 cql_status cql_net_connect(const char *host, unsigned port, int64_t deadline, int *fd,
                            char *addr, size_t cap, cql_error *err);
 
+/* Wait until fd is ready for `events` (POLLIN, POLLOUT) or the deadline
+ * passes (CQL_ERR_TIMEOUT "ADDR: timed out WHAT"). */
+cql_status cql_net_wait(int fd, short events, int64_t deadline, const char *what,
+                        const char *addr, cql_error *err);
+
 cql_status cql_net_send(int fd, const unsigned char *buf, size_t len, int64_t deadline,
                         const char *addr, cql_error *err);
 cql_status cql_net_recv(int fd, unsigned char *buf, size_t len, int64_t deadline,

@@ -6,6 +6,7 @@
 #include "cql/probe.h"
 
 #include "cql/net.h"
+#include "cql/tls.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -148,17 +149,17 @@ cql_status cql_parse_reply(const unsigned char *frame, size_t len,
 }
 
 /* Ask over a connected socket, read one frame, judge it. */
-static cql_status ask(int fd, int64_t deadline, const char *addr, cql_supported *out,
+static cql_status ask(cql_channel *ch, int64_t deadline, const char *addr, cql_supported *out,
                       cql_error *err)
 {
     unsigned char *frame = NULL;
     cql_frame_header h;
     cql_status st;
 
-    if ((st = cql_net_send(fd, cql_options_request, CQL_HEADER_LEN, deadline, addr, err)) != CQL_OK)
+    if ((st = cql_channel_send(ch, cql_options_request, CQL_HEADER_LEN, deadline, addr, err)) != CQL_OK)
         return st;
     unsigned char hdr[CQL_HEADER_LEN];
-    if ((st = cql_net_recv(fd, hdr, sizeof hdr, deadline, addr, err)) != CQL_OK)
+    if ((st = cql_channel_recv(ch, hdr, sizeof hdr, deadline, addr, err)) != CQL_OK)
         return st;
     /* Judge the header before reading on: a bogus length must fail now, not
      * after waiting for bytes that will never come. */
@@ -168,7 +169,7 @@ static cql_status ask(int fd, int64_t deadline, const char *addr, cql_supported 
     if (!frame)
         return cql_fail(err, CQL_ERR_IO, "%s: out of memory", addr);
     memcpy(frame, hdr, CQL_HEADER_LEN);
-    if ((st = cql_net_recv(fd, frame + CQL_HEADER_LEN, h.length, deadline, addr, err)) == CQL_OK)
+    if ((st = cql_channel_recv(ch, frame + CQL_HEADER_LEN, h.length, deadline, addr, err)) == CQL_OK)
         st = cql_parse_reply(frame, CQL_HEADER_LEN + (size_t)h.length, out, err);
     if (st == CQL_ERR_PROTOCOL || st == CQL_ERR_SERVER) {
         /* Name the address in a message that came from the parser. */
@@ -183,6 +184,12 @@ static cql_status ask(int fd, int64_t deadline, const char *addr, cql_supported 
 cql_status cql_probe(const char *host, unsigned port, int timeout_ms,
                      cql_supported *out, cql_error *err)
 {
+    return cql_probe_tls(host, port, timeout_ms, NULL, out, err);
+}
+
+cql_status cql_probe_tls(const char *host, unsigned port, int timeout_ms,
+                         const cql_tls_config *tls, cql_supported *out, cql_error *err)
+{
     if (!host || !*host)
         return cql_fail(err, CQL_ERR_ADDRESS, "no host to probe");
     if (timeout_ms <= 0)
@@ -193,7 +200,12 @@ cql_status cql_probe(const char *host, unsigned port, int timeout_ms,
     cql_status st = cql_net_connect(host, port, deadline, &fd, addr, sizeof addr, err);
     if (st != CQL_OK)
         return st;
-    st = ask(fd, deadline, addr, out, err);
+    cql_channel ch = { fd, NULL };
+    if (tls)
+        st = cql_tls_open(fd, tls, deadline, addr, &ch.tls, err);
+    if (st == CQL_OK)
+        st = ask(&ch, deadline, addr, out, err);
+    cql_tls_close(ch.tls);
     close(fd);
     return st;
 }

@@ -12,12 +12,14 @@
  * Reply accepted:     84 00 00 00 06 <uint32 length> <string multimap>
  *                     version 4 | response bit, flags 0, stream 0, SUPPORTED
  *
+ * Over TLS (cql_probe_tls) the same request follows the handshake.
  * The whole exchange (name lookup aside) is bounded by one timeout.  Nothing
  * here prints; every failure comes back as a cql_error with one line of text.
  */
 #ifndef CQL_PROBE_H
 #define CQL_PROBE_H
 
+#include "cql/tls.h"
 #include "cql/wire.h"
 
 #include <stddef.h>
@@ -62,5 +64,12 @@ cql_status cql_parse_reply(const unsigned char *frame, size_t len,
  * `out` may be NULL. */
 cql_status cql_probe(const char *host, unsigned port, int timeout_ms,
                      cql_supported *out, cql_error *err);
+
+/* The same over TLS when tls is not NULL (cql/tls.h: the server's chain
+ * verified against tls->ca_pem, a client certificate when given); the
+ * handshake is inside the same timeout.  A handshake that fails is
+ * CQL_ERR_TLS with its reason. */
+cql_status cql_probe_tls(const char *host, unsigned port, int timeout_ms,
+                         const cql_tls_config *tls, cql_supported *out, cql_error *err);
 
 #endif

@@ -4,6 +4,7 @@
 #include "cql/session.h"
 
 #include "cql/net.h"
+#include "cql/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@ enum { MAX_BODY = 64 * 1024 * 1024 };
 enum { STREAM = 1 };
 
 struct cql_session {
-    int fd;
+    cql_channel ch;           /* the socket, and its TLS session when there is one */
     bool authenticated;
     char addr[96];
 };
@@ -191,11 +192,11 @@ static cql_status exchange(cql_session *s, cql_writer *w, int64_t deadline, cql_
         cql_writer_free(w);
         return cql_fail(err, CQL_ERR_NOMEM, "out of memory (or a statement too long)");
     }
-    cql_status st = cql_net_send(s->fd, w->data, w->len, deadline, s->addr, err);
+    cql_status st = cql_channel_send(&s->ch, w->data, w->len, deadline, s->addr, err);
     cql_writer_free(w);
     for (; st == CQL_OK;) {
         unsigned char hdr[CQL_HEADER_LEN];
-        if ((st = cql_net_recv(s->fd, hdr, sizeof hdr, deadline, s->addr, err)) != CQL_OK) break;
+        if ((st = cql_channel_recv(&s->ch, hdr, sizeof hdr, deadline, s->addr, err)) != CQL_OK) break;
         cql_header_decode(hdr, h);
         if (!(h->version & CQL_RESPONSE_BIT) || (h->version & 0x7f) != 4)
             return cql_fail(err, CQL_ERR_PROTOCOL, "%s: not a v4 reply (version byte 0x%02x)",
@@ -205,7 +206,7 @@ static cql_status exchange(cql_session *s, cql_writer *w, int64_t deadline, cql_
                             (unsigned long)h->length);
         unsigned char *b = malloc(h->length ? h->length : 1);
         if (!b) return cql_fail(err, CQL_ERR_NOMEM, "out of memory");
-        if ((st = cql_net_recv(s->fd, b, h->length, deadline, s->addr, err)) != CQL_OK) {
+        if ((st = cql_channel_recv(&s->ch, b, h->length, deadline, s->addr, err)) != CQL_OK) {
             free(b);
             break;
         }
@@ -297,13 +298,24 @@ cql_status cql_session_open(const char *host, unsigned port, const char *user,
                             const char *password, int timeout_ms, cql_session **out,
                             cql_error *err)
 {
+    return cql_session_open_tls(host, port, NULL, user, password, timeout_ms, out, err);
+}
+
+cql_status cql_session_open_tls(const char *host, unsigned port, const cql_tls_config *tls,
+                                const char *user, const char *password, int timeout_ms,
+                                cql_session **out, cql_error *err)
+{
     *out = NULL;
     cql_session *s = calloc(1, sizeof *s);
     if (!s) return cql_fail(err, CQL_ERR_NOMEM, "out of memory");
     int64_t deadline = cql_now_ms() + timeout_ms;
-    cql_status st = cql_net_connect(host, port, deadline, &s->fd, s->addr, sizeof s->addr, err);
+    cql_status st = cql_net_connect(host, port, deadline, &s->ch.fd, s->addr, sizeof s->addr, err);
     if (st != CQL_OK) {
         free(s);
+        return st;
+    }
+    if (tls && (st = cql_tls_open(s->ch.fd, tls, deadline, s->addr, &s->ch.tls, err)) != CQL_OK) {
+        cql_session_close(s);
         return st;
     }
     cql_writer w;
@@ -344,7 +356,8 @@ bool cql_session_authenticated(const cql_session *s)
 void cql_session_close(cql_session *s)
 {
     if (!s) return;
-    close(s->fd);
+    cql_tls_close(s->ch.tls);
+    close(s->ch.fd);
     free(s);
 }
 

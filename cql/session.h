@@ -15,6 +15,7 @@
 #ifndef CQL_SESSION_H
 #define CQL_SESSION_H
 
+#include "cql/tls.h"
 #include "cql/wire.h"
 
 #include <stdbool.h>
@@ -81,6 +82,11 @@ typedef struct cql_session cql_session;
 cql_status cql_session_open(const char *host, unsigned port, const char *user,
                             const char *password, int timeout_ms, cql_session **out,
                             cql_error *err);
+/* The same over TLS when tls is not NULL (cql/tls.h), the handshake within
+ * the same timeout. */
+cql_status cql_session_open_tls(const char *host, unsigned port, const cql_tls_config *tls,
+                                const char *user, const char *password, int timeout_ms,
+                                cql_session **out, cql_error *err);
 void cql_session_close(cql_session *s);
 /* Whether the node asked for (and took) credentials. */
 bool cql_session_authenticated(const cql_session *s);

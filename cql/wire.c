@@ -30,6 +30,7 @@ const char *cql_status_name(cql_status status)
     case CQL_ERR_PROTOCOL: return "protocol";
     case CQL_ERR_SERVER:   return "server";
     case CQL_ERR_NOMEM:    return "out of memory";
+    case CQL_ERR_TLS:      return "tls";
     }
     return "unknown";
 }

@@ -19,7 +19,8 @@ typedef enum {
     CQL_ERR_IO,       /* a socket error, or the peer closed before a whole frame */
     CQL_ERR_PROTOCOL, /* the reply is not a well-formed frame of the kind expected */
     CQL_ERR_SERVER,   /* the node answered with an ERROR frame (code in .server_code) */
-    CQL_ERR_NOMEM     /* out of memory */
+    CQL_ERR_NOMEM,    /* out of memory */
+    CQL_ERR_TLS       /* the TLS handshake failed (the certificate, the CA, the key) */
 } cql_status;
 
 typedef struct {

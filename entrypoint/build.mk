@@ -8,14 +8,16 @@
 #   heap       the container's limits, the installed version, the heap:
 #              limits, version, heap (+ error).  libc only.
 #   privileges the user lookup without NSS, the chown walk, the drop.
-#   program    main, configure, firststart, supervise, with the above, cql/
-#              and the yamlpatch library; links libyaml only.
+#   program    main, configure, firststart, supervise, tls, with the above,
+#              cql/ and the yamlpatch library; links libyaml and mbedTLS
+#              (tls: the PEM checks; cql/tls: the probe over TLS).
 ENTRY_SETTINGS_SRCS := entrypoint/settings.c entrypoint/cmdline.c entrypoint/variables.c entrypoint/envfile.c \
                        entrypoint/seeds.c entrypoint/textutil.c entrypoint/hints.c entrypoint/help.c \
                        entrypoint/addrs.c entrypoint/redact.c entrypoint/error.c
 ENTRY_HEAP_SRCS     := entrypoint/limits.c entrypoint/version.c entrypoint/heap.c entrypoint/error.c
 ENTRY_PRIV_SRCS     := entrypoint/privileges.c entrypoint/error.c
-ENTRY_MAIN_SRCS     := entrypoint/main.c entrypoint/configure.c entrypoint/firststart.c entrypoint/supervise.c
+ENTRY_MAIN_SRCS     := entrypoint/main.c entrypoint/configure.c entrypoint/firststart.c entrypoint/supervise.c \
+                       entrypoint/tls.c
 
 entry_objs = $(patsubst %.c,$(B)/obj/%.o,$(sort $(1)))
 ENTRY_SETTINGS_OBJS := $(call entry_objs,$(ENTRY_SETTINGS_SRCS))
@@ -25,7 +27,7 @@ ENTRY_PRIV_OBJS     := $(call entry_objs,$(ENTRY_PRIV_SRCS))
 # ---- the program (and its sources for `make static`) ----
 cass-entry_SRCS := $(sort $(ENTRY_MAIN_SRCS) $(ENTRY_SETTINGS_SRCS) $(ENTRY_HEAP_SRCS) $(ENTRY_PRIV_SRCS)) \
                    $(CQL_SRCS) $(YP_LIB_SRCS)
-cass-entry_LIBS := -lyaml
+cass-entry_LIBS := -lyaml $(MBEDTLS_LIBS)
 
 $(B)/cass-entry: $(call entry_objs,$(filter-out $(YP_LIB_SRCS),$(cass-entry_SRCS))) $(YP_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(cass-entry_LIBS)
@@ -48,6 +50,14 @@ ENTRY_UNIT_TESTS := $(addprefix $(B)/tests/,test_addrs test_settings test_redact
 $(ENTRY_UNIT_TESTS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+# test_tls: the PEM checks (certificates made with the openssl command at
+# test time) and the edits of the real cassandra.yaml through configure.
+$(B)/tests/test_tls: $(B)/obj/tests/unit/test_tls.o \
+                     $(call entry_objs,entrypoint/tls.c entrypoint/configure.c) $(ENTRY_SETTINGS_OBJS) $(YP_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lyaml $(MBEDTLS_LIBS)
+ENTRY_UNIT_TESTS += $(B)/tests/test_tls
 
 # ---- drivers ----
 # heap-env: what tests/suites/heap.sh feeds to the real cassandra-env.sh of

@@ -350,7 +350,7 @@ static int add_change(conf_plan *plan, const char *dir, const char *name, char *
     }
     plan->changes = c;
     c[plan->n_changes++] = (conf_change){ join_path(dir, name), strdup(name), before, after,
-                                          before_len, after_len };
+                                          before_len, after_len, 0, false };
     return c[plan->n_changes - 1].path && c[plan->n_changes - 1].name ? 0 : -1;
 }
 
@@ -401,7 +401,29 @@ static int read_authenticator(const yp_doc *doc, conf_plan *plan, entry_error *e
     return plan->authenticator ? 0 : entry_fail(err, EX_OSERR, "out of memory");
 }
 
-static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, entry_error *err)
+/* TLS's edits (tls.h), pointing at the files in the conf dir Cassandra reads. */
+static int apply_tls_edits(yp_doc *doc, const char *file, const settings *s, conf_plan *plan,
+                           entry_error *err)
+{
+    char *ks = join_path(plan->conf_dir, TLS_KEYSTORE_NAME);
+    char *ts = join_path(plan->conf_dir, TLS_TRUSTSTORE_NAME);
+    settings_edit *edits = NULL;
+    size_t n = 0;
+    int rc = 0;
+    if (!ks || !ts)
+        rc = entry_fail(err, EX_OSERR, "out of memory");
+    else if (!tls_edits(&s->tls, ks, ts, &edits, &n, err))
+        rc = err->code;
+    else
+        rc = apply_edits(doc, file, edits, n, plan, err);
+    tls_edits_free(edits, n);
+    free(ks);
+    free(ts);
+    return rc;
+}
+
+static int plan_yaml(const settings *s, const char *data_dir, const tls_material *tls,
+                     conf_plan *plan, entry_error *err)
 {
     char *path = join_path(plan->source_dir, "cassandra.yaml"), *bytes;
     size_t len;
@@ -420,7 +442,8 @@ static int plan_yaml(const settings *s, const char *data_dir, conf_plan *plan, e
                                      : entry_fail(err, EX_CONFIG, "%s:%lu:%lu: %s", path,
                                               ye.line, ye.column, ye.message);
     } else {
-        rc = apply_edits(doc, path, s->edits, s->n_edits, plan, err);
+        rc = tls ? apply_tls_edits(doc, path, s, plan, err) : 0;
+        if (rc == 0) rc = apply_edits(doc, path, s->edits, s->n_edits, plan, err);
         if (rc == 0) rc = check_seeds(doc, path, err);
         if (rc == 0) rc = choose_snitch(doc, s, data_dir, plan, err);
         if (rc == 0) rc = read_authenticator(doc, plan, err);
@@ -480,8 +503,54 @@ static int plan_rackdc(const settings *s, conf_plan *plan, entry_error *err)
     return 0;
 }
 
+/* A file of the TLS material: the content wanted, mode 0600, never shown. */
+static int plan_secret_file(conf_plan *plan, const char *name, const char *content, size_t len,
+                            entry_error *err)
+{
+    char *path = join_path(plan->source_dir, name), *bytes = NULL, *after = malloc(len + 1);
+    size_t blen = 0;
+    yp_error ye;
+    if (!path || !after) {
+        free(path);
+        free(after);
+        return entry_fail(err, EX_OSERR, "out of memory");
+    }
+    memcpy(after, content, len);
+    after[len] = '\0';
+    /* In a copied conf dir only what the source has comes back each start. */
+    if (access(path, F_OK) == 0 && yp_file_read(path, &bytes, &blen, &ye) != YP_OK) {
+        free(path);
+        free(after);
+        return entry_fail(err, ye.code == YP_ERR_NOMEM ? EX_OSERR : EX_IOERR, "%s", ye.message);
+    }
+    free(path);
+    if (!bytes && !(bytes = strdup(""))) {
+        free(after);
+        return entry_fail(err, EX_OSERR, "out of memory");
+    }
+    size_t before_n = plan->n_changes;
+    if (add_change(plan, plan->conf_dir, name, bytes, blen, after, len))
+        return entry_fail(err, EX_OSERR, "out of memory");
+    if (plan->n_changes > before_n) {
+        plan->changes[before_n].mode = 0600;
+        plan->changes[before_n].secret = true;
+        plan_log(plan, "%s: %zu bytes, mode 0600", name, len);
+    }
+    return 0;
+}
+
+static int plan_tls(const tls_material *tls, conf_plan *plan, entry_error *err)
+{
+    if (!tls) return 0;
+    plan_log(plan, "TLS: certificate %s, valid until %s", tls->subject, tls->not_after);
+    int rc = plan_secret_file(plan, TLS_KEYSTORE_NAME, tls->keystore, tls->keystore_len, err);
+    if (rc == 0)
+        rc = plan_secret_file(plan, TLS_TRUSTSTORE_NAME, tls->truststore, tls->truststore_len, err);
+    return rc;
+}
+
 int configure_plan(const settings *s, const char *runtime_dir, const char *data_dir,
-                   conf_plan *plan, entry_error *err)
+                   const tls_material *tls, conf_plan *plan, entry_error *err)
 {
     memset(plan, 0, sizeof *plan);
     plan->source_dir = strdup(s->conf_dir);
@@ -501,8 +570,14 @@ int configure_plan(const settings *s, const char *runtime_dir, const char *data_
         if (s->edits[i].secret && s->edits[i].value)
             if (!push_string(&plan->secrets, &plan->n_secrets, strdup(s->edits[i].value)))
                 plan->lost = true;
-    int rc = plan_yaml(s, data_dir, plan, err);
+    const settings_value *tls_secrets[] = { &s->tls.key, &s->tls.key_password };
+    for (size_t i = 0; tls && i < 2; i++)
+        if (tls_secrets[i]->value && !push_string(&plan->secrets, &plan->n_secrets,
+                                                  strdup(tls_secrets[i]->value)))
+            plan->lost = true;
+    int rc = plan_yaml(s, data_dir, tls, plan, err);
     if (rc == 0) rc = plan_rackdc(s, plan, err);
+    if (rc == 0) rc = plan_tls(tls, plan, err);
     /* a secret that could not be kept would be printed unmasked */
     if (rc == 0 && plan->lost) rc = entry_fail(err, EX_OSERR, "out of memory");
     return rc;
@@ -698,12 +773,16 @@ int configure_apply(const conf_plan *plan, entry_error *err)
         const conf_change *c = &plan->changes[i];
         yp_error ye;
         yp_write_how how;
+        mode_t mode = c->mode ? (mode_t)c->mode : 0644;
         if (access(c->path, F_OK) != 0) {
-            /* a file the conf dir lacked (rackdc): create it */
-            FILE *f = fopen(c->path, "w");
-            if (!f)
+            /* a file the conf dir lacked (rackdc, the TLS files): create it */
+            int fd = open(c->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+            if (fd < 0)
                 return entry_fail(err, EX_IOERR, "%s: %s", c->path, strerror(errno));
-            fclose(f);
+            close(fd);
+        } else if (c->mode && chmod(c->path, mode) != 0) {
+            /* before the new content goes in: yp_file_replace keeps the mode */
+            return entry_fail(err, EX_IOERR, "%s: chmod: %s", c->path, strerror(errno));
         }
         if (yp_file_replace(c->path, c->after, c->after_len, &how, &ye) != YP_OK)
             return entry_fail(err, ye.code == YP_ERR_NOMEM ? EX_OSERR : EX_IOERR, "%s",
@@ -765,6 +844,11 @@ int configure_print_diff(const conf_plan *plan, FILE *out)
 {
     for (size_t i = 0; i < plan->n_changes; i++) {
         const conf_change *c = &plan->changes[i];
+        if (c->secret) {
+            fprintf(out, "--- %s\n+++ %s (%zu bytes, mode %04o: not shown)\n", c->path, c->path,
+                    c->after_len, c->mode);
+            continue;
+        }
         char *text = NULL;
         size_t len = 0;
         FILE *mem = open_memstream(&text, &len);
@@ -813,8 +897,65 @@ void configure_plan_free(conf_plan *plan)
 
 /* ---- the probe's target ------------------------------------------------- */
 
+void configure_client_tls_free(configure_client_tls *t)
+{
+    free(t->keystore_password);
+    memset(t, 0, sizeof *t);
+}
+
+static bool yaml_true(const yp_doc *doc, const char *path, bool dflt)
+{
+    char *v = NULL;
+    yp_error ye;
+    if (yp_get(doc, path, &v, NULL, &ye) != YP_OK || !v) return dflt;
+    bool yes = strcmp(v, "true") == 0 || strcmp(v, "True") == 0 || strcmp(v, "TRUE") == 0 ||
+               strcmp(v, "yes") == 0;
+    bool no = strcmp(v, "false") == 0 || strcmp(v, "False") == 0 || strcmp(v, "FALSE") == 0 ||
+              strcmp(v, "no") == 0;
+    free(v);
+    return yes ? true : no ? false : dflt;
+}
+
+static void yaml_text(const yp_doc *doc, const char *path, char *out, size_t cap)
+{
+    char *v = NULL;
+    yp_error ye;
+    out[0] = '\0';
+    if (yp_get(doc, path, &v, NULL, &ye) == YP_OK && v && strcmp(v, "null") != 0 && strcmp(v, "~") != 0)
+        snprintf(out, cap, "%s", v);
+    free(v);
+}
+
+/* client_encryption_options as Cassandra reads it: optional defaults to
+ * false once enabled (4.0+). */
+static int read_client_tls(const yp_doc *doc, configure_client_tls *t, entry_error *err)
+{
+    memset(t, 0, sizeof *t);
+    const char *c = "client_encryption_options";
+    char path[128], factory[256], pw[1024];
+    snprintf(path, sizeof path, "%s.enabled", c);
+    bool enabled = yaml_true(doc, path, false);
+    snprintf(path, sizeof path, "%s.optional", c);
+    t->required = enabled && !yaml_true(doc, path, false);
+    snprintf(path, sizeof path, "%s.require_client_auth", c);
+    t->client_auth = yaml_true(doc, path, false);
+    snprintf(path, sizeof path, "%s.ssl_context_factory.class_name", c);
+    yaml_text(doc, path, factory, sizeof factory);
+    t->pem = strstr(factory, "PEMBasedSslContextFactory") != NULL;
+    snprintf(path, sizeof path, "%s.keystore", c);
+    yaml_text(doc, path, t->keystore, sizeof t->keystore);
+    snprintf(path, sizeof path, "%s.truststore", c);
+    yaml_text(doc, path, t->truststore, sizeof t->truststore);
+    snprintf(path, sizeof path, "%s.keystore_password", c);
+    yaml_text(doc, path, pw, sizeof pw);
+    if (pw[0] && !(t->keystore_password = strdup(pw)))
+        return entry_fail(err, EX_OSERR, "out of memory");
+    return 0;
+}
+
 int configure_probe_target(const char *conf_dir, const char *runtime_dir, char *host,
-                           size_t hostlen, unsigned *port, entry_error *err)
+                           size_t hostlen, unsigned *port, configure_client_tls *tls,
+                           entry_error *err)
 {
     char *path = join_path(runtime_dir, "cassandra.yaml");
     if (!path)
@@ -857,7 +998,8 @@ int configure_probe_target(const char *conf_dir, const char *runtime_dir, char *
             snprintf(host, hostlen, "%s", value);
         free(value);
     }
+    int rc = tls ? read_client_tls(doc, tls, err) : 0;
     yp_doc_free(doc);
     free(path);
-    return 0;
+    return rc;
 }

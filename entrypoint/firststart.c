@@ -202,7 +202,7 @@ static char *quoted(const char *s, char quote)
 
 static cql_status open_as(run *r, const char *user, const char *password, cql_session **s, cql_error *e)
 {
-    return cql_session_open(r->c->host, r->c->port, user, password, STATEMENT_MS, s, e);
+    return cql_session_open_tls(r->c->host, r->c->port, r->c->tls, user, password, STATEMENT_MS, s, e);
 }
 
 static bool refused(const cql_error *e)
@@ -605,7 +605,7 @@ int firststart_run(const firststart_config *c, entry_error *err)
     /* the node's CQL server first: it may take minutes to start */
     for (;;) {
         cql_error e;
-        if (cql_probe(c->host, c->port, 2000, NULL, &e) == CQL_OK) break;
+        if (cql_probe_tls(c->host, c->port, 2000, c->tls, NULL, &e) == CQL_OK) break;
         if (cql_now_ms() + 1000 > r.deadline)
             return fail(&r, EX_UNAVAILABLE, "the node's CQL port never answered: %s", e.message);
         pause_ms(1000);

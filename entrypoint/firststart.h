@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cql/tls.h"
 #include "entrypoint/error.h"
 
 
@@ -39,6 +40,7 @@ typedef struct {
     unsigned expected_nodes;   /* nodes the cluster is known to have at least (its
                                   seed count): replicas are sized on it */
     int wait_ms;               /* how long the node may take to answer */
+    const cql_tls_config *tls; /* the node's native port speaks TLS only: this; else NULL */
     void (*say)(const char *line); /* one log line (no secret is ever passed) */
 } firststart_config;
 

@@ -16,6 +16,7 @@
 #include "cql/probe.h"
 #include "entrypoint/cmdline.h"
 #include "entrypoint/configure.h"
+#include "entrypoint/envfile.h"
 #include "entrypoint/error.h"
 #include "entrypoint/firststart.h"
 #include "entrypoint/heap.h"
@@ -24,6 +25,7 @@
 #include "entrypoint/privileges.h"
 #include "entrypoint/settings.h"
 #include "entrypoint/supervise.h"
+#include "entrypoint/tls.h"
 #include "entrypoint/version.h"
 
 #include <errno.h>
@@ -126,31 +128,87 @@ static void pending_marker(char *out, size_t cap)
     snprintf(out, cap, "%s/first-start-pending", dir);
 }
 
+/* The PEM files the probe's TLS needs, read whole; a failure is status 1
+ * with the reason (the caller says for what). */
+static int probe_read(const char *what, const char *path, char **out, entry_error *err)
+{
+    entry_error rerr = { 0 };
+    if (!path[0])
+        return entry_fail(err, 1, "client_encryption_options names no %s", what);
+    if (!envfile_read_file(NULL, path, out, &rerr))
+        return entry_fail(err, 1, "the %s %s: %s", what, path, rerr.message);
+    return 0;
+}
+
+/* --probe over TLS when the node's native port speaks TLS only: the server's
+ * chain verified against client_encryption_options' truststore, the
+ * keystore's certificate presented when require_client_auth is on. */
+static int probe_tls_config(const configure_client_tls *ct, cql_tls_config *cfg, char **ca,
+                            char **ks, entry_error *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    *ca = *ks = NULL;
+    if (!ct->pem)
+        return entry_fail(err, 1, "client encryption is required and its keystore is not PEM "
+                          "(ssl_context_factory is not PEMBasedSslContextFactory): cass-entry "
+                          "speaks TLS with PEM files only");
+    int rc = probe_read("truststore", ct->truststore, ca, err);
+    if (rc == 0 && ct->client_auth) rc = probe_read("keystore", ct->keystore, ks, err);
+    if (rc) return rc;
+    cfg->ca_pem = *ca;
+    if (*ks) {
+        cfg->cert_pem = *ks;  /* one file: the key, then the chain */
+        cfg->key_pem = *ks;
+        cfg->key_password = ct->keystore_password;
+    }
+    return 0;
+}
+
 /* --probe: is this node's native transport answering?  Every failure is
  * status 1, "not ready" (the HEALTHCHECK's convention). */
 static int probe(const settings *s, const char *runtime_dir, entry_error *err)
 {
     char host[256];
     unsigned port;
-    if (configure_probe_target(s->conf_dir, runtime_dir, host, sizeof host, &port, err) != 0) {
+    configure_client_tls ct;
+    if (configure_probe_target(s->conf_dir, runtime_dir, host, sizeof host, &port, &ct, err) != 0) {
         err->code = 1;
         return 1;
     }
     char marker[4096];
     pending_marker(marker, sizeof marker);
-    if (access(marker, F_OK) == 0)
+    if (access(marker, F_OK) == 0) {
+        configure_client_tls_free(&ct);
         return entry_fail(err, 1, "probe: not ready: first-start work pending (%s)", marker);
-    cql_error cerr;
-    cql_supported sup;
-    int timeout = atoi(env_or("CASS_ENTRY_PROBE_TIMEOUT_MS", "3000"));
-    if (cql_probe(host, port, timeout > 0 ? timeout : 3000, &sup, &cerr) != CQL_OK)
-        return entry_fail(err, 1, "probe %s:%u: %s", host, port, cerr.message);
-    printf("ready: %s:%u CQL %s\n", host, port, sup.cql_version);
-    return 0;
+    }
+    cql_tls_config cfg;
+    char *ca = NULL, *ks = NULL;
+    int rc = ct.required ? probe_tls_config(&ct, &cfg, &ca, &ks, err) : 0;
+    if (rc) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        entry_fail(err, 1, "probe: not ready: %s", why);
+    } else {
+        cql_error cerr;
+        cql_supported sup;
+        int timeout = atoi(env_or("CASS_ENTRY_PROBE_TIMEOUT_MS", "3000"));
+        if (cql_probe_tls(host, port, timeout > 0 ? timeout : 3000, ct.required ? &cfg : NULL, &sup,
+                          &cerr) != CQL_OK)
+            rc = entry_fail(err, 1, "probe %s:%u: not ready: %s", host, port, cerr.message);
+        else
+            printf("ready: %s:%u CQL %s%s\n", host, port, sup.cql_version,
+                   ct.required ? " (TLS)" : "");
+    }
+    if (ks) memset(ks, 0, strlen(ks));
+    free(ks);
+    free(ca);
+    configure_client_tls_free(&ct);
+    return rc;
 }
 
 /* The heap for cassandra-env.sh, sized from the container's limits. */
-static int plan_heap(const settings *s, const char *root, struct heap_plan *plan, entry_error *err)
+static int plan_heap(const settings *s, const char *root, struct heap_plan *plan,
+                     struct cass_version *ver_out, entry_error *err)
 {
     struct limits lim;
     cpu_set_t set;
@@ -175,6 +233,7 @@ static int plan_heap(const settings *s, const char *root, struct heap_plan *plan
     struct cass_version ver;
     rc = version_detect(s->conf_dir, env_or("CASSANDRA_HOME", "/opt/cassandra"), &ver, err);
     if (rc) return rc;
+    *ver_out = ver;
     int java = 0;
     entry_error jerr; /* not an error: an unknown Java is 0, the newest the line runs on */
     if (version_java_major(getenv("JAVA_HOME"), getenv("PATH"), &java, &jerr) != 0)
@@ -426,6 +485,27 @@ static int become_cassandra(bool as_root, const priv_ids *ids, const char *const
     return 0;
 }
 
+/* TLS from PEM secrets: Cassandra 4.1 or later (the PEM factory), and PEM
+ * material that holds together (tls.h), checked before anything is written. */
+static int check_tls(const settings *s, const struct cass_version *ver, tls_material *tls,
+                     entry_error *err)
+{
+    if (!s->tls.enabled) return 0;
+    bool ok = tls_version_ok(ver->major, ver->minor);
+    if (!ok && ver->major == 4 && ver->minor < 0) {
+        /* only the conf files told the version ("4.x"): 4.1's cassandra.yaml names the factories */
+        char path[4096], *yaml = NULL;
+        entry_error rerr = { 0 };
+        snprintf(path, sizeof path, "%s/cassandra.yaml", s->conf_dir);
+        ok = envfile_read_file(NULL, path, &yaml, &rerr) && tls_yaml_has_factory(yaml);
+        free(yaml);
+    }
+    if (!ok)
+        return entry_fail(err, EX_CONFIG, "TLS (CASSANDRA_CLIENT_ENCRYPTION, CASSANDRA_INTERNODE_ENCRYPTION) "
+                          "needs Cassandra 4.1 or later, for its PEM key files; this is %s", ver->name);
+    return tls_check(&s->tls, time(NULL), tls, err);
+}
+
 static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts, entry_error *err)
 {
     const char *root = env_or("CASS_ENTRY_ROOT", "/");
@@ -439,15 +519,22 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
     for (size_t i = 0; i < s->n_notes; i++) say(s->notes[i]);
 
     struct heap_plan heap;
-    int rc = plan_heap(s, root, &heap, err);
+    struct cass_version ver;
+    int rc = plan_heap(s, root, &heap, &ver, err);
     if (rc) return rc;
     say(heap.reason);
     if (heap.warning[0]) say(heap.warning);
 
+    tls_material tls;
+    memset(&tls, 0, sizeof tls);
+    rc = check_tls(s, &ver, &tls, err);
+    if (rc) return rc;
+
     conf_plan plan;
     char data_files[4096];
     snprintf(data_files, sizeof data_files, "%s/data", data_dir);
-    rc = configure_plan(s, runtime_dir, data_files, &plan, err);
+    rc = configure_plan(s, runtime_dir, data_files, s->tls.enabled ? &tls : NULL, &plan, err);
+    tls_material_free(&tls);
     if (rc == 0) {
         warn_host_limits(root);
         rc = default_superuser_refused(s, &plan, data_files, err);
@@ -494,12 +581,26 @@ static int configure_and_run(settings *s, settings_input *in, addrs_facts *facts
         .node_name = node, .expected_nodes = (unsigned)s->n_seeds, .wait_ms = 600000, .say = say,
     };
     if (firststart_pending(&fs)) {
-        if (configure_probe_target(conf_copy, runtime_dir, host, sizeof host, &port, err) != 0)
+        configure_client_tls ct;
+        if (configure_probe_target(conf_copy, runtime_dir, host, sizeof host, &port, &ct, err) != 0)
             return err->code;
         fs.port = port;
+        /* The work's sessions speak TLS where clients must (the probe's way). */
+        cql_tls_config work_tls;
+        char *ca = NULL, *ks = NULL;
+        rc = ct.required ? probe_tls_config(&ct, &work_tls, &ca, &ks, err) : 0;
+        if (rc) {
+            configure_client_tls_free(&ct);
+            return entry_fail(err, EX_CONFIG, "first start over TLS: %s", err->message);
+        }
+        fs.tls = ct.required ? &work_tls : NULL;
         mark_pending(true);
         say("first-start work pending: cass-entry stays as init beside Cassandra until it exits");
-        return supervise_run(s->argv, first_start_work, &fs, say);
+        rc = supervise_run(s->argv, first_start_work, &fs, say);
+        free(ks);
+        free(ca);
+        configure_client_tls_free(&ct);
+        return rc;
     }
     mark_pending(false);
     return exec_command(s->argv, err);

@@ -72,6 +72,10 @@ void settings_free(settings *s)
     free_value(&s->roles);
     free_value(&s->max_heap_size);
     free_value(&s->heap_newsize);
+    free_value(&s->tls.cert);
+    free_value(&s->tls.key);
+    free_value(&s->tls.key_password);
+    free_value(&s->tls.ca);
     text_free_list(s->notes, s->n_notes);
     free(s->seed_arg);
     text_free_list(s->sets, s->n_sets);
@@ -474,6 +478,78 @@ static bool cql_name(const char *v)
            !(v[0] >= '0' && v[0] <= '9');
 }
 
+/* The TLS variables: the modes, and the PEM material whenever a mode
+ * switches encryption on (what it holds is tls.h's business). */
+static bool tls_values(resolver *r)
+{
+    settings_tls *t = &r->s->tls;
+    const slot *client = &r->slots[V_CLIENT_ENCRYPTION], *auth = &r->slots[V_CLIENT_AUTH],
+               *node = &r->slots[V_INTERNODE_ENCRYPTION];
+    static const char *const client_modes[] = {"off", "optional", "required"};
+    t->client = SETTINGS_CLIENT_TLS_OFF;
+    if (client->value) {
+        int found = -1;
+        for (int i = 0; i < 3; i++)
+            if (strcasecmp(client->value, client_modes[i]) == 0) found = i;
+        if (found < 0)
+            return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not off, optional or required",
+                                client->origin, shown(client->value, client->secret));
+        t->client = (settings_client_tls)found;
+    }
+    snprintf(t->internode, sizeof t->internode, "none");
+    if (node->value) {
+        static const char *const modes[] = {"none", "dc", "rack", "all"};
+        bool found = false;
+        for (int i = 0; i < 4 && !found; i++)
+            if (strcasecmp(node->value, modes[i]) == 0) {
+                snprintf(t->internode, sizeof t->internode, "%s", modes[i]);
+                found = true;
+            }
+        if (!found)
+            return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not none, dc, rack or all",
+                                node->origin, shown(node->value, node->secret));
+    }
+    if (auth->value) {
+        int yn = yes_no(auth->value);
+        if (yn < 0)
+            return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not true or false", auth->origin,
+                                shown(auth->value, auth->secret));
+        t->client_auth = yn == 1;
+        if (t->client_auth && t->client == SETTINGS_CLIENT_TLS_OFF)
+            return entry_reject(r->err, EX_CONFIG, "%s=true needs CASSANDRA_CLIENT_ENCRYPTION "
+                                "optional or required", auth->origin);
+    }
+    t->enabled = t->client != SETTINGS_CLIENT_TLS_OFF || strcmp(t->internode, "none") != 0;
+    static const int material[] = {V_TLS_CERT, V_TLS_KEY, V_TLS_CA};
+    for (size_t i = 0; i < 3; i++) {
+        if (t->enabled && !r->slots[material[i]].value)
+            return entry_reject(r->err, EX_CONFIG, "%s (or %s_FILE) is required: %s",
+                                variables_table[material[i]].name,
+                                variables_table[material[i]].name,
+                                t->client != SETTINGS_CLIENT_TLS_OFF
+                                    ? "CASSANDRA_CLIENT_ENCRYPTION is on"
+                                    : "CASSANDRA_INTERNODE_ENCRYPTION is on");
+    }
+    if (r->slots[V_TLS_KEY_PASSWORD].value && !r->slots[V_TLS_KEY].value)
+        return entry_reject(r->err, EX_CONFIG, "%s is set but no CASSANDRA_TLS_KEY",
+                            r->slots[V_TLS_KEY_PASSWORD].origin);
+    if (!t->enabled) {
+        for (int id = V_TLS_CERT; id <= V_TLS_CA; id++)
+            if (r->slots[id].value &&
+                !note(r, "warning: %s is not used: CASSANDRA_CLIENT_ENCRYPTION is off and "
+                      "CASSANDRA_INTERNODE_ENCRYPTION none", r->slots[id].origin))
+                return false;
+        return true;
+    }
+    slot *pw = &r->slots[V_TLS_KEY_PASSWORD]; /* as given: a password is not trimmed */
+    if (pw->value) {
+        t->key_password = (settings_value){pw->value, pw->origin, true};
+        pw->value = pw->origin = NULL;
+    }
+    return take_value(r, V_TLS_CERT, &t->cert) && take_value(r, V_TLS_KEY, &t->key) &&
+           take_value(r, V_TLS_CA, &t->ca);
+}
+
 /* The first-start variables: the user, the keyspace, the roles list and the
  * yes/no; a password asks for PasswordAuthenticator and CassandraAuthorizer
  * where the user named none. */
@@ -534,7 +610,8 @@ static bool plain_values(resolver *r)
     settings *s = r->s;
     for (int id = 0; id < S_COUNT; id++) {
         const slot *sl = &r->slots[id];
-        if (sl->value && text_has_control(sl->value))
+        bool pem = id == V_TLS_CERT || id == V_TLS_KEY || id == V_TLS_CA; /* lines by nature */
+        if (sl->value && !pem && text_has_control(sl->value))
             return entry_reject(r->err, EX_CONFIG,
                         "%s: the value contains a control character (a newline?)", sl->origin);
     }
@@ -582,7 +659,7 @@ static bool plain_values(resolver *r)
                         "%s: '%s' is not a heap size such as 512M or 4G", sl->origin,
                         shown(sl->value, sl->secret));
     }
-    if (!first_start_values(r)) return false;
+    if (!first_start_values(r) || !tls_values(r)) return false;
     return take_value(r, V_DC, &s->dc) && take_value(r, V_RACK, &s->rack) &&
            take_value(r, V_MAX_HEAP_SIZE, &s->max_heap_size) &&
            take_value(r, V_HEAP_NEWSIZE, &s->heap_newsize) &&

@@ -118,6 +118,21 @@ typedef struct {
     bool secret;
 } settings_value;
 
+/* TLS (CASSANDRA_TLS_*, CASSANDRA_CLIENT_ENCRYPTION, CASSANDRA_CLIENT_AUTH,
+ * CASSANDRA_INTERNODE_ENCRYPTION), checked for form only: the modes are
+ * known words, and cert, key and CA are all given once any encryption is on
+ * (tls.h checks what the PEM holds).  Unused (all NULL, off, none) otherwise. */
+typedef enum { SETTINGS_CLIENT_TLS_OFF = 0, SETTINGS_CLIENT_TLS_OPTIONAL,
+               SETTINGS_CLIENT_TLS_REQUIRED } settings_client_tls;
+
+typedef struct {
+    bool enabled;                     /* client or internode encryption is on */
+    settings_client_tls client;
+    bool client_auth;                 /* clients must present a certificate */
+    char internode[8];                /* "none", "dc", "rack", "all" */
+    settings_value cert, key, key_password, ca; /* PEM text (key and password secret) */
+} settings_tls;
+
 /* The result.  settings_init, then settings_parse_command_line, then (mode
  * SETTINGS_RUN) settings_resolve; settings_free releases everything. */
 typedef struct {
@@ -139,6 +154,7 @@ typedef struct {
     settings_value keyspace, roles; /* CASSANDRA_KEYSPACE, CASSANDRA_ROLES */
     bool allow_default_superuser;   /* CASSANDRA_ALLOW_DEFAULT_SUPERUSER=yes */
     unsigned seed_wait;        /* CASSANDRA_SEED_WAIT seconds (default 60) */
+    settings_tls tls;          /* client and internode encryption */
     char **notes;              /* for the log, one line each: why each address was chosen;
                                   "warning: ..." for a CASSANDRA_* variable nothing reads */
     size_t n_notes;

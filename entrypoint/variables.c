@@ -70,6 +70,26 @@ const settings_variable variables_table[V_COUNT] = {
     [V_ROLES] = {"CASSANDRA_ROLES", NULL, NULL, NULL, true,
         "Login roles created once per cluster on first start: name:password pairs separated by "
         "commas; each gets all permissions on CASSANDRA_KEYSPACE when that is set."},
+    [V_TLS_CERT] = {"CASSANDRA_TLS_CERT", NULL, NULL, NULL, false,
+        "PEM certificate chain of this node (this node's certificate first), for client and "
+        "internode TLS (better: CASSANDRA_TLS_CERT_FILE).  Cassandra 4.1 or later."},
+    [V_TLS_KEY] = {"CASSANDRA_TLS_KEY", NULL, NULL, NULL, true,
+        "PEM private key of that certificate, PKCS#8 (BEGIN PRIVATE KEY, or BEGIN ENCRYPTED "
+        "PRIVATE KEY with CASSANDRA_TLS_KEY_PASSWORD); better: CASSANDRA_TLS_KEY_FILE."},
+    [V_TLS_KEY_PASSWORD] = {"CASSANDRA_TLS_KEY_PASSWORD", NULL, NULL, NULL, true,
+        "Password of an encrypted CASSANDRA_TLS_KEY (better: CASSANDRA_TLS_KEY_PASSWORD_FILE)."},
+    [V_TLS_CA] = {"CASSANDRA_TLS_CA", NULL, NULL, NULL, false,
+        "PEM bundle of the CA certificates that clients' and other nodes' certificates must "
+        "chain to; this node's certificate must chain to it too (better: CASSANDRA_TLS_CA_FILE)."},
+    [V_CLIENT_ENCRYPTION] = {"CASSANDRA_CLIENT_ENCRYPTION", "off", NULL, NULL, false,
+        "off, optional (TLS and plain CQL on the native port) or required (TLS only): "
+        "client_encryption_options with the PEM files (4.1+)."},
+    [V_CLIENT_AUTH] = {"CASSANDRA_CLIENT_AUTH", "false", NULL, NULL, false,
+        "true: clients must present a certificate that chains to CASSANDRA_TLS_CA (mTLS); "
+        "needs CASSANDRA_CLIENT_ENCRYPTION."},
+    [V_INTERNODE_ENCRYPTION] = {"CASSANDRA_INTERNODE_ENCRYPTION", "none", NULL, NULL, false,
+        "none, dc, rack or all: which connections to other nodes use TLS "
+        "(server_encryption_options; both sides present a certificate that chains to CASSANDRA_TLS_CA)."},
 };
 
 const settings_variable *settings_variables(size_t *count)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# image/build-libyaml-musl.sh [OUT_DIR] [libcyaml]
+# image/build-libyaml-musl.sh [OUT_DIR] [libcyaml] [libmbedtls]
 #
 # Builds the static libraries that `make static` links against musl, from
 # Debian's source packages, into OUT_DIR (default build/musl): OUT_DIR/include
 # and OUT_DIR/lib.  libyaml always; libcyaml too when named (the yamlpatch CLI
-# needs it, cass-entry does not).
+# needs it, cass-entry does not); libmbedtls when named (cass-entry: the PEM
+# checks and the probe over TLS): libmbedtls.a, libmbedx509.a and
+# libmbedcrypto.a from Debian's mbedtls source package.
 #
 # Why: Debian's libyaml.a and libcyaml.a are compiled against glibc (with
 # _FORTIFY_SOURCE they call __fprintf_chk, __memcpy_chk...), so a musl program
@@ -32,7 +34,8 @@ LIBS=(libyaml)
 for extra in "$@"; do
     case $extra in
         libcyaml) LIBS+=(libcyaml) ;;
-        *) echo "build-libyaml-musl: unknown library '$extra' (known: libcyaml)" >&2; exit 2 ;;
+        libmbedtls) LIBS+=(libmbedtls) ;;
+        *) echo "build-libyaml-musl: unknown library '$extra' (known: libcyaml, libmbedtls)" >&2; exit 2 ;;
     esac
 done
 
@@ -46,6 +49,15 @@ binary_package() {
     case $1 in
         libyaml) echo libyaml-0-2 ;;
         libcyaml) echo libcyaml1 ;;
+        libmbedtls) echo libmbedcrypto7 ;;
+    esac
+}
+
+# The Debian source package of LIB.
+source_package() {
+    case $1 in
+        libmbedtls) echo mbedtls ;;
+        *) echo "$1" ;;
     esac
 }
 
@@ -168,7 +180,8 @@ fetch_orig() {
 NOTE=""
 SRC_DIR=""
 get_source() {
-    local lib=$1 version=$2 dir=$OUT/src/$1 orig upstream
+    local lib version=$2 dir=$OUT/src/$1 orig upstream
+    lib=$(source_package "$1")
     rm -rf "$dir"
     mkdir -p "$dir"
     ensure_apt
@@ -226,6 +239,21 @@ build_libcyaml() {
         LIBYAML_CFLAGS="-I$OUT/include" CFLAGS_COV="$SIZE_FLAGS" \
         PREFIX="$OUT" LIBDIR=lib INCLUDEDIR=include install-static >"$log" 2>&1 ||
         die "libcyaml: build failed (see $log)"
+}
+
+build_libmbedtls() {
+    local src=$1 log=$OUT/src/libmbedtls-build.log
+    # Upstream's plain Makefile builds the three static libraries; CFLAGS
+    # given here replace its -O2 (its warnings are in LOCAL_CFLAGS).  Its
+    # config.h is Debian's as patched (threading, no test certificates).
+    make -C "$src/library" -j"$(nproc)" CC=musl-gcc AR=ar CFLAGS="$SIZE_FLAGS" \
+        static >"$log" 2>&1 || die "libmbedtls: build failed (see $log)"
+    mkdir -p "$OUT/lib" "$OUT/include"
+    cp "$src/library/libmbedtls.a" "$src/library/libmbedx509.a" "$src/library/libmbedcrypto.a" \
+        "$OUT/lib/" || die "libmbedtls: the libraries were not produced (see $log)"
+    rm -rf "$OUT/include/mbedtls" "$OUT/include/psa"
+    cp -r "$src/include/mbedtls" "$src/include/psa" "$OUT/include/" ||
+        die "libmbedtls: no include/ in the source"
 }
 
 mkdir -p "$OUT/stamps"

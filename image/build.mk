@@ -13,9 +13,9 @@ image:
 # The convention: a fragment that wants a static build of program NAME appends
 #   STATIC_PROGRAMS += NAME
 # and defines NAME_SRCS (every .c file of the program, libraries' included)
-# and NAME_LIBS (-lyaml, -lcyaml).  `make static` then
-#   1. runs image/build-libyaml-musl.sh, which builds libyaml (and libcyaml
-#      when some NAME_LIBS asks for it) with musl from Debian's source into
+# and NAME_LIBS (-lyaml, -lcyaml, -lmbedtls...).  `make static` then
+#   1. runs image/build-libyaml-musl.sh, which builds libyaml (and libcyaml,
+#      mbedTLS when some NAME_LIBS asks for them) with musl from Debian's source into
 #      $(B)/musl (cached: milliseconds when nothing changed);
 #   2. compiles NAME_SRCS again with musl-gcc -Os into $(B)/static/obj (the
 #      glibc objects of $(B)/obj can't be reused: other headers, other libc);
@@ -38,10 +38,11 @@ STATIC_LDFLAGS  = -static -Os -Wl,--gc-sections -L$(MUSL_DIR)/lib
 static_objs = $(patsubst %.c,$(STATIC_DIR)/obj/%.o,$($(1)_SRCS))
 static_libs = $(patsubst -l%,$(MUSL_DIR)/lib/lib%.a,$(filter -l%,$($(1)_LIBS)))
 static_need_cyaml = $(if $(filter -lcyaml,$(foreach p,$(STATIC_PROGRAMS),$($(p)_LIBS))),libcyaml)
+static_need_mbedtls = $(if $(filter -lmbedtls,$(foreach p,$(STATIC_PROGRAMS),$($(p)_LIBS))),libmbedtls)
 
 .PHONY: static static-programs static-list
 static:
-	image/build-libyaml-musl.sh $(MUSL_DIR) $(static_need_cyaml)
+	image/build-libyaml-musl.sh $(MUSL_DIR) $(static_need_cyaml) $(static_need_mbedtls)
 	$(MAKE) --no-print-directory static-programs
 	@cd $(STATIC_DIR) && for p in $(STATIC_PROGRAMS); do \
 	    printf 'static: %s/%s: %s bytes\n' "$(STATIC_DIR)" "$$p" "$$(stat -c %s "$$p")"; done

@@ -7,6 +7,8 @@ PACKAGES=(
   libyaml-dev                          # the YAML parser under yamlpatch
   libcyaml-dev                         # typed loading of patch documents
   libcmocka-dev                        # unit tests
+  libmbedtls-dev                       # cass-entry: PEM checks before start, the probe over TLS (also rebuilt against musl)
+  openssl                              # unit and tls suites: test certificates made at test time
   clang libclang-rt-14-dev             # libFuzzer target
   musl-tools cmake dpkg-dev            # static binaries (libyaml rebuilt against musl)
   python3 python3-yaml                 # independent YAML 1.1 resolver in the corpus/quoting tests

@@ -203,6 +203,31 @@ mapfile -t VERSIONS < <(cd "$CORPUS" && for f in */conf/cassandra.yaml; do echo 
 [ ${#VERSIONS[@]} -gt 0 ] || { echo "not ok - no */conf/cassandra.yaml in $CORPUS"; exit 1; }
 echo "# release lines: ${VERSIONS[*]}"
 
+# TLS material (issue 14), made with openssl once: a CA, a node certificate
+# it signs, a key of no certificate.
+TLS=$T/tls
+mkdir -p "$TLS"
+if ! (cd "$TLS" &&
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj /CN=suite-ca &&
+      openssl req -newkey rsa:2048 -nodes -keyout node.key -out node.csr -subj /CN=node &&
+      openssl x509 -req -in node.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out node.pem -days 5 &&
+      openssl req -newkey rsa:2048 -nodes -keyout stray.key -out /dev/null -subj /CN=stray) >"$T/openssl.log" 2>&1; then
+    echo "not ok - openssl could not make the TLS test certificates"; sed 's/^/#   /' "$T/openssl.log"
+fi
+TLS_ENV=(CASSANDRA_TLS_CERT_FILE="$TLS/node.pem" CASSANDRA_TLS_CA_FILE="$TLS/ca.pem"
+         CASSANDRA_CLIENT_ENCRYPTION=required CASSANDRA_INTERNODE_ENCRYPTION=all)
+tls_ok() { # tls_ok: the PEM files 0600, Cassandra's, and the yaml pointing at them
+    local f
+    for f in cass-entry-keystore.pem cass-entry-truststore.pem; do
+        eq "600 999" "$(stat -c '%a %u' "$N/conf/$f" 2>&1)" || return 1
+    done
+    eq "org.apache.cassandra.security.PEMBasedSslContextFactory" \
+        "$(yget "$N/conf/cassandra.yaml" client_encryption_options.ssl_context_factory.class_name)" &&
+    eq "$N/conf/cass-entry-keystore.pem" "$(yget "$N/conf/cassandra.yaml" server_encryption_options.keystore)" &&
+    eq all "$(yget "$N/conf/cassandra.yaml" server_encryption_options.internode_encryption)" &&
+    eq false "$(yget "$N/conf/cassandra.yaml" client_encryption_options.optional)"
+}
+
 # The keys the main run must change, and nothing else.
 MAIN_KEYS='seeds|listen_address|broadcast_address|rpc_address|broadcast_rpc_address|cluster_name|num_tokens|concurrent_reads|concurrent_writes|endpoint_snitch'
 MAIN_ENV=(CASSANDRA_CLUSTER_NAME="Ring one" CASSANDRA_NUM_TOKENS=8
@@ -395,6 +420,20 @@ Files $ORIG/cassandra.yaml and $N/conf/cassandra.yaml differ" "$(diff -rq "$ORIG
     # line 30 becomes "key: @x": '@' is reserved in YAML and cannot start a
     # scalar, so the error is at line 30, column 6
     BREAK_YAML=30 fail_case "broken YAML" "^cass-entry: $N/conf/cassandra.yaml:30:6: " -- cass1
+
+    # ---- TLS from PEM secrets: 4.1 and later; refused (78, one line) before ----
+    if [ "$(printf '%s\n' 4.1 "$V" | sort -V | head -1)" = 4.1 ]; then
+        new_node "tls-$V" "$V" "$scenario"
+        entry "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/node.key" -- cass1
+        check "$V: TLS: started" started
+        check "$V: TLS: the PEM files 0600 and Cassandra's, the yaml on the PEM factory" tls_ok
+        fail_case "TLS with a key of another certificate" \
+            '^cass-entry: CASSANDRA_TLS_KEY_FILE does not match the first certificate of CASSANDRA_TLS_CERT_FILE$' \
+            "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/stray.key" -- cass1
+    else
+        fail_case "TLS before 4.1" '^cass-entry: TLS .*needs Cassandra 4\.1 or later, for its PEM key files; this is ' \
+            "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/node.key" -- cass1
+    fi
 
     # ---- passthrough: run untouched, no configuration ----
     new_node "pass-$V" "$V" "$scenario"

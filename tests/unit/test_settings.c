@@ -1054,6 +1054,84 @@ static void test_cfg_yaml_file_form(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* TLS: the modes and the PEM material's presence (tls.h checks what  */
+/* the PEM holds: test_tls)                                           */
+
+#define PEM_CERT "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+#define PEM_KEY "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"
+
+static void test_tls_variables(void **state)
+{
+    (void)state;
+    char *key = temp_file(PEM_KEY "\n");
+    char *ca = temp_file(PEM_CERT "\n");
+    char key_env[300], ca_env[300];
+    snprintf(key_env, sizeof key_env, "CASSANDRA_TLS_KEY_FILE=%s", key);
+    snprintf(ca_env, sizeof ca_env, "CASSANDRA_TLS_CA_FILE=%s", ca);
+    settings s;
+    entry_error err;
+    /* Off by default: nothing needed, nothing enabled. */
+    assert_true(run(NONE, NONE, &s, &err));
+    assert_false(s.tls.enabled);
+    assert_int_equal(s.tls.client, SETTINGS_CLIENT_TLS_OFF);
+    assert_string_equal(s.tls.internode, "none");
+    settings_free(&s);
+
+    /* PEM text in the variable itself (its newlines are no control-character
+     * error there), the key from a file: secret. */
+    if (!run(NONE, L("CASSANDRA_CLIENT_ENCRYPTION=Required", "CASSANDRA_CLIENT_AUTH=yes",
+                     "CASSANDRA_INTERNODE_ENCRYPTION=dc", "CASSANDRA_TLS_CERT=" PEM_CERT, key_env,
+                     ca_env), &s, &err))
+        fail_msg("%s", err.message);
+    assert_true(s.tls.enabled);
+    assert_int_equal(s.tls.client, SETTINGS_CLIENT_TLS_REQUIRED);
+    assert_true(s.tls.client_auth);
+    assert_string_equal(s.tls.internode, "dc");
+    assert_string_equal(s.tls.cert.value, PEM_CERT);
+    assert_string_equal(s.tls.key.value, PEM_KEY);
+    assert_true(s.tls.key.secret);
+    assert_string_equal(s.tls.key.origin, "CASSANDRA_TLS_KEY_FILE");
+    assert_string_equal(s.tls.ca.origin, "CASSANDRA_TLS_CA_FILE");
+    settings_free(&s);
+
+    /* Internode alone needs the material too; a missing CA is named. */
+    expect_failure(NONE, L("CASSANDRA_INTERNODE_ENCRYPTION=all", "CASSANDRA_TLS_CERT=" PEM_CERT,
+                           key_env), EX_CONFIG,
+                   "CASSANDRA_TLS_CA (or CASSANDRA_TLS_CA_FILE) is required: "
+                   "CASSANDRA_INTERNODE_ENCRYPTION is on");
+    expect_failure(NONE, L("CASSANDRA_CLIENT_ENCRYPTION=optional", key_env, ca_env), EX_CONFIG,
+                   "CASSANDRA_TLS_CERT (or CASSANDRA_TLS_CERT_FILE) is required: "
+                   "CASSANDRA_CLIENT_ENCRYPTION is on");
+    /* An unreadable CA file. */
+    expect_failure(NONE, L("CASSANDRA_CLIENT_ENCRYPTION=required", "CASSANDRA_TLS_CERT=" PEM_CERT,
+                           key_env, "CASSANDRA_TLS_CA_FILE=/nonexistent/ca.pem"), EX_CONFIG,
+                   "CASSANDRA_TLS_CA_FILE=/nonexistent/ca.pem: cannot read it");
+    /* The modes are words we know. */
+    expect_failure(NONE, L("CASSANDRA_CLIENT_ENCRYPTION=on"), EX_CONFIG,
+                   "CASSANDRA_CLIENT_ENCRYPTION: 'on' is not off, optional or required");
+    expect_failure(NONE, L("CASSANDRA_INTERNODE_ENCRYPTION=yes"), EX_CONFIG,
+                   "CASSANDRA_INTERNODE_ENCRYPTION: 'yes' is not none, dc, rack or all");
+    expect_failure(NONE, L("CASSANDRA_CLIENT_AUTH=maybe"), EX_CONFIG,
+                   "CASSANDRA_CLIENT_AUTH: 'maybe' is not true or false");
+    expect_failure(NONE, L("CASSANDRA_CLIENT_AUTH=true"), EX_CONFIG,
+                   "CASSANDRA_CLIENT_AUTH=true needs CASSANDRA_CLIENT_ENCRYPTION optional or required");
+    /* A password is never trimmed nor shown; it needs a key. */
+    expect_failure(NONE, L("CASSANDRA_CLIENT_ENCRYPTION=required", "CASSANDRA_TLS_CERT=" PEM_CERT,
+                           ca_env, "CASSANDRA_TLS_KEY_PASSWORD=pw"), EX_CONFIG,
+                   "CASSANDRA_TLS_KEY (or CASSANDRA_TLS_KEY_FILE) is required");
+    /* Material with encryption off: a warning, not an error. */
+    assert_true(run(NONE, L(ca_env), &s, &err));
+    bool warned = false;
+    for (size_t i = 0; i < s.n_notes; i++)
+        warned = warned || strstr(s.notes[i], "warning: CASSANDRA_TLS_CA_FILE is not used") != NULL;
+    assert_true(warned);
+    assert_false(s.tls.enabled);
+    settings_free(&s);
+    drop_file(key);
+    drop_file(ca);
+}
+
+/* ------------------------------------------------------------------ */
 /* --help and the README table come from the table                    */
 
 static char *capture(void (*write)(FILE *))
@@ -1156,6 +1234,7 @@ int main(void)
         cmocka_unit_test(test_unknown_variables_warned),
         cmocka_unit_test(test_file_values_are_never_shown),
         cmocka_unit_test(test_cfg_yaml_file_form),
+        cmocka_unit_test(test_tls_variables),
         cmocka_unit_test(test_help_and_markdown),
     };
     return cmocka_run_group_tests_name("settings", tests, NULL, NULL);

@@ -1,0 +1,300 @@
+/* tls: PEM secrets checked with mbedTLS, and the cassandra.yaml edits.  See tls.h. */
+#include "entrypoint/tls.h"
+
+#include <mbedtls/error.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/pkcs5.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/x509_crt.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the checks ---------------------------------------------------------- */
+
+static const char *mbed_reason(int ret, char *buf, size_t cap)
+{
+    mbedtls_strerror(ret, buf, cap);
+    return buf;
+}
+
+/* The time of an X.509 field as seconds since the epoch (UTC). */
+static time_t x509_time(const mbedtls_x509_time *t)
+{
+    struct tm tm = { .tm_year = t->year - 1900, .tm_mon = t->mon - 1, .tm_mday = t->day,
+                     .tm_hour = t->hour, .tm_min = t->min, .tm_sec = t->sec };
+    return timegm(&tm);
+}
+
+static void x509_time_text(const mbedtls_x509_time *t, char *out, size_t cap)
+{
+    snprintf(out, cap, "%04d-%02d-%02d %02d:%02d:%02d UTC", t->year, t->mon, t->day, t->hour,
+             t->min, t->sec);
+}
+
+/* A PEM bundle of certificates, every block parsed.  name: the variable. */
+static int parse_certs(const settings_value *v, const char *what, mbedtls_x509_crt *crt,
+                       entry_error *err)
+{
+    char why[160];
+    if (!strstr(v->value, "-----BEGIN CERTIFICATE-----"))
+        return entry_fail(err, EX_CONFIG, "%s: no PEM certificate in it (-----BEGIN CERTIFICATE-----)%s",
+                          v->origin, strchr(v->value, '\n') ? "" : "; a file's path goes in the _FILE form");
+    /* mbedTLS wants the terminating NUL counted in the length of PEM text. */
+    int ret = mbedtls_x509_crt_parse(crt, (const unsigned char *)v->value, strlen(v->value) + 1);
+    if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
+        return entry_fail(err, EX_OSERR, "out of memory");
+    if (ret < 0)
+        return entry_fail(err, EX_CONFIG, "%s: not a PEM %s: %s", v->origin, what,
+                          mbed_reason(ret, why, sizeof why));
+    if (ret > 0)
+        return entry_fail(err, EX_CONFIG, "%s: %d of its PEM certificates do not parse", v->origin,
+                          ret);
+    return 0;
+}
+
+/* Cassandra's PEM reader takes PKCS#8 keys only. */
+static int parse_key(const settings_tls *t, mbedtls_pk_context *pk, entry_error *err)
+{
+    const settings_value *v = &t->key;
+    bool encrypted = strstr(v->value, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL;
+    if (!encrypted && !strstr(v->value, "-----BEGIN PRIVATE KEY-----")) {
+        if (strstr(v->value, "-----BEGIN RSA PRIVATE KEY-----") ||
+            strstr(v->value, "-----BEGIN EC PRIVATE KEY-----"))
+            return entry_fail(err, EX_CONFIG, "%s: a PKCS#1/SEC1 key; Cassandra reads PKCS#8 only "
+                              "(convert it: openssl pkcs8 -topk8 -nocrypt -in KEY)", v->origin);
+        return entry_fail(err, EX_CONFIG, "%s: no PEM private key in it (-----BEGIN PRIVATE KEY-----)%s",
+                          v->origin, strchr(v->value, '\n') ? "" : "; a file's path goes in the _FILE form");
+    }
+    if (encrypted && !t->key_password.value)
+        return entry_fail(err, EX_CONFIG, "%s: the key is encrypted: set CASSANDRA_TLS_KEY_PASSWORD "
+                          "(or _FILE)", v->origin);
+    if (!encrypted && t->key_password.value)
+        return entry_fail(err, EX_CONFIG, "%s is set but %s is not encrypted", t->key_password.origin,
+                          v->origin);
+    const char *pw = t->key_password.value;
+    int ret = mbedtls_pk_parse_key(pk, (const unsigned char *)v->value, strlen(v->value) + 1,
+                                   (const unsigned char *)pw, pw ? strlen(pw) : 0);
+    char why[160];
+    if (ret == MBEDTLS_ERR_PK_ALLOC_FAILED)
+        return entry_fail(err, EX_OSERR, "out of memory");
+    if (ret == MBEDTLS_ERR_PK_PASSWORD_MISMATCH)
+        return entry_fail(err, EX_CONFIG, "%s: wrong password for %s", t->key_password.origin,
+                          v->origin);
+    if (ret == MBEDTLS_ERR_PKCS5_FEATURE_UNAVAILABLE)
+        return entry_fail(err, EX_CONFIG, "%s: encrypted with a cipher cass-entry's mbedTLS 2.28 "
+                          "cannot check (PBES2 with AES): give the key unencrypted, in a file "
+                          "secret (CASSANDRA_TLS_KEY_FILE), or encrypted with -v2 des3 -v2prf "
+                          "hmacWithSHA1", v->origin);
+    if (ret != 0)
+        return entry_fail(err, EX_CONFIG, "%s: not a usable PEM private key: %s", v->origin,
+                          mbed_reason(ret, why, sizeof why));
+    return 0;
+}
+
+/* Every certificate of the chain valid at `now`. */
+static int check_dates(const settings_value *v, const mbedtls_x509_crt *chain, time_t now,
+                       entry_error *err)
+{
+    int i = 1;
+    for (const mbedtls_x509_crt *c = chain; c; c = c->next, i++) {
+        char when[32], who[200];
+        mbedtls_x509_dn_gets(who, sizeof who, &c->subject);
+        if (now > x509_time(&c->valid_to)) {
+            x509_time_text(&c->valid_to, when, sizeof when);
+            return entry_fail(err, EX_CONFIG, "%s: certificate %d (%s) expired on %s", v->origin, i,
+                              who, when);
+        }
+        if (now < x509_time(&c->valid_from)) {
+            x509_time_text(&c->valid_from, when, sizeof when);
+            return entry_fail(err, EX_CONFIG, "%s: certificate %d (%s) is not valid before %s",
+                              v->origin, i, who, when);
+        }
+    }
+    return 0;
+}
+
+/* The chain must verify against the CA: a node whose own certificate its
+ * peers' truststore refuses would never join.  Dates are check_dates' job
+ * (at the `now` given), so mbedTLS's own clock flags are left out. */
+static int check_chain(const settings_tls *t, mbedtls_x509_crt *chain, mbedtls_x509_crt *ca,
+                       entry_error *err)
+{
+    uint32_t flags = 0;
+    mbedtls_x509_crt_verify(chain, ca, NULL, NULL, &flags, NULL, NULL);
+    flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+    if (!flags)
+        return 0;
+    char info[512];
+    int n = mbedtls_x509_crt_verify_info(info, sizeof info, "", flags);
+    for (int k = 0; k < n; k++)
+        if (info[k] == '\n') info[k] = k + 1 < n ? ';' : '\0';
+    return entry_fail(err, EX_CONFIG, "%s does not verify against %s: %s", t->cert.origin,
+                      t->ca.origin, n > 0 ? info : "unknown reason");
+}
+
+static char *join_pem(const char *a, const char *b, size_t *len)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *out = malloc(la + lb + 3);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    memcpy(out, a, la);
+    o = la;
+    if (la && a[la - 1] != '\n') out[o++] = '\n';
+    memcpy(out + o, b, lb);
+    o += lb;
+    if (lb && b[lb - 1] != '\n') out[o++] = '\n';
+    out[o] = '\0';
+    *len = o;
+    return out;
+}
+
+int tls_check(const settings_tls *t, time_t now, tls_material *out, entry_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!t->cert.value || !t->key.value || !t->ca.value)
+        return entry_fail(err, EX_CONFIG, "TLS needs CASSANDRA_TLS_CERT, CASSANDRA_TLS_KEY and "
+                          "CASSANDRA_TLS_CA");
+    mbedtls_x509_crt chain, ca;
+    mbedtls_pk_context key;
+    mbedtls_x509_crt_init(&chain);
+    mbedtls_x509_crt_init(&ca);
+    mbedtls_pk_init(&key);
+    int rc = parse_certs(&t->cert, "certificate chain", &chain, err);
+    if (rc == 0) rc = parse_key(t, &key, err);
+    if (rc == 0) rc = parse_certs(&t->ca, "CA bundle", &ca, err);
+    if (rc == 0) {
+        int ret = mbedtls_pk_check_pair(&chain.pk, &key);
+        if (ret != 0)
+            rc = entry_fail(err, EX_CONFIG, "%s does not match the first certificate of %s",
+                            t->key.origin, t->cert.origin);
+    }
+    if (rc == 0) rc = check_dates(&t->cert, &chain, now, err);
+    if (rc == 0) rc = check_dates(&t->ca, &ca, now, err);
+    if (rc == 0) rc = check_chain(t, &chain, &ca, err);
+    if (rc == 0) {
+        mbedtls_x509_dn_gets(out->subject, sizeof out->subject, &chain.subject);
+        x509_time_text(&chain.valid_to, out->not_after, sizeof out->not_after);
+        out->keystore = join_pem(t->key.value, t->cert.value, &out->keystore_len);
+        out->truststore = join_pem(t->ca.value, "", &out->truststore_len);
+        if (!out->keystore || !out->truststore) {
+            tls_material_free(out);
+            rc = entry_fail(err, EX_OSERR, "out of memory");
+        }
+    }
+    mbedtls_pk_free(&key);
+    mbedtls_x509_crt_free(&chain);
+    mbedtls_x509_crt_free(&ca);
+    return rc;
+}
+
+void tls_material_free(tls_material *m)
+{
+    if (m->keystore) mbedtls_platform_zeroize(m->keystore, m->keystore_len);
+    free(m->keystore);
+    free(m->truststore);
+    memset(m, 0, sizeof *m);
+}
+
+bool tls_version_ok(int major, int minor)
+{
+    return major > 4 || (major == 4 && minor >= 1);
+}
+
+bool tls_yaml_has_factory(const char *yaml_text)
+{
+    return strstr(yaml_text, "ssl_context_factory") != NULL;
+}
+
+/* ---- the edits ----------------------------------------------------------- */
+
+typedef struct {
+    settings_edit *edits;
+    size_t n;
+    bool ok;
+} edit_list;
+
+static void push(edit_list *l, const char *section, const char *key, const char *value,
+                 settings_value_type type, const char *origin, bool secret)
+{
+    if (!l->ok) return;
+    settings_edit *grown = realloc(l->edits, (l->n + 1) * sizeof *grown);
+    if (!grown) {
+        l->ok = false;
+        return;
+    }
+    l->edits = grown;
+    settings_edit *e = &l->edits[l->n++];
+    memset(e, 0, sizeof *e);
+    size_t plen = strlen(section) + strlen(key) + 2;
+    e->path = malloc(plen);
+    if (e->path) snprintf(e->path, plen, "%s.%s", section, key);
+    e->value = value ? strdup(value) : NULL;
+    e->origin = strdup(origin);
+    e->type = type;
+    e->secret = secret;
+    /* A cleared password only where the file sets one (4.1's cassandra). */
+    e->if_present = type == SETTINGS_VALUE_NULL;
+    if (!e->path || (value && !e->value) || !e->origin) l->ok = false;
+}
+
+/* The keys both sections share: the PEM files and the factory. */
+static void push_files(edit_list *l, const char *section, const settings_tls *t, const char *ks,
+                       const char *ts, const char *origin)
+{
+    push(l, section, "keystore", ks, SETTINGS_VALUE_STRING, origin, false);
+    if (t->key_password.value)
+        push(l, section, "keystore_password", t->key_password.value, SETTINGS_VALUE_STRING,
+             t->key_password.origin, true);
+    else
+        push(l, section, "keystore_password", NULL, SETTINGS_VALUE_NULL, origin, false);
+    push(l, section, "truststore", ts, SETTINGS_VALUE_STRING, origin, false);
+    push(l, section, "truststore_password", NULL, SETTINGS_VALUE_NULL, origin, false);
+    push(l, section, "ssl_context_factory.class_name", TLS_PEM_FACTORY, SETTINGS_VALUE_STRING,
+         origin, false);
+}
+
+bool tls_edits(const settings_tls *t, const char *keystore_path, const char *truststore_path,
+               settings_edit **edits, size_t *n_edits, entry_error *err)
+{
+    edit_list l = { NULL, 0, true };
+    if (t->client != SETTINGS_CLIENT_TLS_OFF) {
+        const char *c = "client_encryption_options", *o = "CASSANDRA_CLIENT_ENCRYPTION";
+        push(&l, c, "enabled", "true", SETTINGS_VALUE_BOOL, o, false);
+        push(&l, c, "optional", t->client == SETTINGS_CLIENT_TLS_OPTIONAL ? "true" : "false",
+             SETTINGS_VALUE_BOOL, o, false);
+        push(&l, c, "require_client_auth", t->client_auth ? "true" : "false", SETTINGS_VALUE_BOOL,
+             "CASSANDRA_CLIENT_AUTH", false);
+        push_files(&l, c, t, keystore_path, truststore_path, o);
+    }
+    if (strcmp(t->internode, "none") != 0) {
+        const char *s = "server_encryption_options", *o = "CASSANDRA_INTERNODE_ENCRYPTION";
+        push(&l, s, "internode_encryption", t->internode, SETTINGS_VALUE_STRING, o, false);
+        push(&l, s, "optional", strcmp(t->internode, "all") == 0 ? "false" : "true",
+             SETTINGS_VALUE_BOOL, o, false);
+        push(&l, s, "require_client_auth", "true", SETTINGS_VALUE_BOOL, o, false);
+        push_files(&l, s, t, keystore_path, truststore_path, o);
+    }
+    if (!l.ok) {
+        tls_edits_free(l.edits, l.n);
+        *edits = NULL;
+        *n_edits = 0;
+        return entry_no_memory(err);
+    }
+    *edits = l.edits;
+    *n_edits = l.n;
+    return true;
+}
+
+void tls_edits_free(settings_edit *edits, size_t n_edits)
+{
+    for (size_t i = 0; i < n_edits; i++) {
+        free(edits[i].path);
+        free(edits[i].value);
+        free(edits[i].origin);
+    }
+    free(edits);
+}
