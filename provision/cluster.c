@@ -165,6 +165,7 @@ typedef struct {
     const cluster_opts *o;
     const cluster_plan *p;
     live_node *nodes;  /* parallel to p->nodes */
+    gate_node **gates; /* &nodes[i].g, as the gate and the lifecycle take them */
     size_t n;
     double t0;         /* start of the command */
     struct ring last;  /* the ring that last passed the gate (printed at the end) */
@@ -236,6 +237,30 @@ static void gate_give_up(void *impl, gate_node *g, prov_error *err)
     stop_failed(x, (live_node *)g, err);
 }
 
+/* The run's nodes, one per plan entry, and the gate's pointers to them
+ * (x->nodes and x->gates, freed by the caller). */
+static int nodes_of_plan(run_ctx *x, const cluster_plan *plan, prov_error *err)
+{
+    x->p = plan;
+    x->n = plan->n;
+    x->nodes = calloc(plan->n ? plan->n : 1, sizeof *x->nodes);
+    x->gates = calloc(plan->n ? plan->n : 1, sizeof *x->gates);
+    if (!x->nodes || !x->gates) {
+        free(x->nodes);
+        free(x->gates);
+        x->nodes = NULL;
+        x->gates = NULL;
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+    }
+    for (size_t i = 0; i < plan->n; i++) {
+        x->nodes[i].plan = &plan->nodes[i];
+        x->nodes[i].g.name = plan->nodes[i].name;
+        x->nodes[i].g.host = "";
+        x->gates[i] = &x->nodes[i].g;
+    }
+    return 0;
+}
+
 static int backend_stop(void *impl, gate_node *g, int timeout_s, prov_error *err)
 {
     eng_error e;
@@ -267,12 +292,9 @@ static gate_opts gate_opts_of(const run_ctx *x)
 /* Every node marked waiting ready (provision/gate.h). */
 static int wait_ready(run_ctx *x, const char *what, bool others_may_be_down, prov_error *err)
 {
-    gate_node *nodes[CLUSTER_MAX_NODES];
-    for (size_t i = 0; i < x->n; i++)
-        nodes[i] = &x->nodes[i].g;
     node_backend b = backend_of(x);
     gate_opts go = gate_opts_of(x);
-    return gate_wait(&b.gate, nodes, x->n, &go, what, others_may_be_down, &x->last, err);
+    return gate_wait(&b.gate, x->gates, x->n, &go, what, others_may_be_down, &x->last, err);
 }
 
 /* Create the volume (labelled) when new, then the container. */
@@ -401,17 +423,9 @@ int cluster_up(eng_client *c, const cluster_opts *o, prov_error *err)
     found_free(&found);
     if (rc != 0)
         return rc;
-    x.p = &plan;
-    x.n = plan.n;
-    x.nodes = calloc(plan.n ? plan.n : 1, sizeof *x.nodes);
-    if (!x.nodes) {
+    if ((rc = nodes_of_plan(&x, &plan, err)) != 0) {
         cluster_plan_free(&plan);
-        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
-    }
-    for (size_t i = 0; i < plan.n; i++) {
-        x.nodes[i].plan = &plan.nodes[i];
-        x.nodes[i].g.name = plan.nodes[i].name;
-        x.nodes[i].g.host = "";
+        return rc;
     }
     for (size_t i = 0; i < plan.n_notes; i++)
         fprintf(o->out, "note: %s\n", plan.notes[i]);
@@ -487,10 +501,7 @@ int cluster_up(eng_client *c, const cluster_opts *o, prov_error *err)
                 /* Step 1 let down peers pass; a bootstrap needs every owner of
                  * its ranges up, so refuse now rather than time out later. */
                 const char *addr[CLUSTER_MAX_NODES + 1];
-                gate_node *nodes[CLUSTER_MAX_NODES];
-                for (size_t k = 0; k < x.n; k++)
-                    nodes[k] = &x.nodes[k].g;
-                size_t n_addr = gate_started_addresses(nodes, x.n, addr);
+                size_t n_addr = gate_started_addresses(x.gates, x.n, addr);
                 char why[900];
                 if (!ring_ready(&x.last, addr, n_addr, false, why, sizeof why)) {
                     rc = prov_fail(
@@ -528,6 +539,7 @@ out:
     fflush(o->out);
     ring_free(&x.last);
     free(x.nodes);
+    free(x.gates);
     cluster_plan_free(&plan);
     return rc;
 }
@@ -570,31 +582,20 @@ int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err)
     found_free(&found);
     if (rc != 0)
         return rc;
-    x.p = &plan;
-    x.n = plan.n;
-    x.nodes = calloc(plan.n ? plan.n : 1, sizeof *x.nodes);
-    if (!x.nodes) {
+    if ((rc = nodes_of_plan(&x, &plan, err)) != 0) {
         cluster_plan_free(&plan);
-        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return rc;
     }
-    for (size_t i = 0; i < plan.n; i++) {
-        live_node *ln = &x.nodes[i];
-        ln->plan = &plan.nodes[i];
-        ln->g.name = plan.nodes[i].name;
-        ln->g.host = "";
-        ln->g.started = ln->g.waiting = true;
-        ln->g.t_start = clock_now_s();
-        ln->restarts = -1;
+    for (size_t i = 0; i < x.n; i++) {
+        x.nodes[i].g.t_start = clock_now_s();
+        x.nodes[i].restarts = -1;
     }
     fprintf(o->out, "cluster '%s' on %s: rolling restart of %zu nodes, one at a time\n", o->prefix,
             eng_client_config(c)->host, x.n);
     fflush(o->out);
-    gate_node *nodes[CLUSTER_MAX_NODES];
-    for (size_t i = 0; i < x.n; i++)
-        nodes[i] = &x.nodes[i].g;
     node_backend b = backend_of(&x);
     gate_opts go = gate_opts_of(&x);
-    rc = lifecycle_restart(&b, nodes, x.n, &go, o->stop_timeout, &x.last, err);
+    rc = lifecycle_restart(&b, x.gates, x.n, &go, o->stop_timeout, &x.last, err);
     if (rc == 0)
         rc = print_ring(&x, err);
     if (rc == 0)
@@ -603,6 +604,7 @@ int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err)
     fflush(o->out);
     ring_free(&x.last);
     free(x.nodes);
+    free(x.gates);
     cluster_plan_free(&plan);
     return rc;
 }
