@@ -1,4 +1,4 @@
-# tests/e2e/lib.sh: helpers shared by tests/suites/e2e.sh and bench/e2e.sh.
+# tests/e2e/lib.sh: helpers shared by tests/suites/e2e.sh, firststart.sh, tls.sh and bench/e2e.sh.
 # Sourced, not run.  The caller sets E2E_RUN (a run id, lowercase, unique per
 # process), E2E_IMAGE (the product image) and E2E_TMP (a scratch directory).
 #
@@ -159,4 +159,34 @@ e2e_start_ring() {
         E2E_RING_READY+=("$(awk -v a="$E2E_RING_T0" -v b="$E2E_READY_AT" 'BEGIN { printf "%.1f", b - a }')")
     done
     return 0
+}
+
+# e2e_suite_begin SUITE NETWORK_KIND: how a Docker suite of one-node tests
+# (firststart, tls) begins.  Defines the TAP helpers ok, not_ok, fatal and
+# comment; on exit removes what the run labelled and E2E_TMP; needs root;
+# reports shellcheck of tests/suites/SUITE.sh; builds the image (E2E_IMAGE,
+# from image/build.sh) and creates the network $NET (its subnet in SUBNET).
+e2e_suite_begin() {
+    local suite=$1 kind=$2
+    ok()      { echo "ok - $*"; }
+    not_ok()  { echo "not ok - $*"; }
+    fatal()   { not_ok "$*"; exit 1; }
+    comment() { sed 's/^/# /'; }
+    # shellcheck disable=SC2317  # run by the trap
+    e2e_suite_end() {
+        local rc=$?
+        e2e_remove "$E2E_LABEL=$E2E_RUN" 2>&1 | comment
+        rm -rf "$E2E_TMP"
+        exit "$rc"
+    }
+    trap e2e_suite_end EXIT
+    [ "$(id -u)" -eq 0 ] || fatal "the $suite suite needs root (it starts dockerd and builds images)"
+    if command -v shellcheck >/dev/null && shellcheck -x "tests/suites/$suite.sh" >"$E2E_TMP/sc" 2>&1; then
+        ok "shellcheck clean: tests/suites/$suite.sh"
+    else
+        comment <"$E2E_TMP/sc"; not_ok "shellcheck findings (or no shellcheck) in tests/suites/$suite.sh"
+    fi
+    E2E_IMAGE=$(image/build.sh 2>"$E2E_TMP/build.err" | tail -n 1)
+    [ -n "$E2E_IMAGE" ] || { tail -20 "$E2E_TMP/build.err" | comment; fatal "image/build.sh failed"; }
+    SUBNET=$(e2e_network "$NET" "$kind") || fatal "could not create the network $NET"
 }

@@ -28,28 +28,8 @@ TIMEOUT=${E2E_NODE_TIMEOUT:-300}
 PW='fs-S3cret pw'
 TOKENS=(-9223372036854775808 -3074457345618258603 3074457345618258602)
 
-ok()      { echo "ok - $*"; }
-not_ok()  { echo "not ok - $*"; }
-fatal()   { not_ok "$*"; exit 1; }
-comment() { sed 's/^/# /'; }
-finish() {
-    local rc=$?
-    e2e_remove "$E2E_LABEL=$E2E_RUN" 2>&1 | comment
-    rm -rf "$E2E_TMP"
-    exit $rc
-}
-trap finish EXIT
-
-[ "$(id -u)" -eq 0 ] || fatal "the firststart suite needs root (it starts dockerd and builds images)"
+e2e_suite_begin firststart ring
 command -v gzip >/dev/null || fatal "gzip is missing"
-if command -v shellcheck >/dev/null && shellcheck -x tests/suites/firststart.sh >"$E2E_TMP/sc" 2>&1; then
-    ok "shellcheck clean: tests/suites/firststart.sh"
-else
-    comment <"$E2E_TMP/sc"; not_ok "shellcheck findings (or no shellcheck) in tests/suites/firststart.sh"
-fi
-E2E_IMAGE=$(image/build.sh 2>"$E2E_TMP/build.err" | tail -n 1)
-[ -n "$E2E_IMAGE" ] || { tail -20 "$E2E_TMP/build.err" | comment; fatal "image/build.sh failed"; }
-SUBNET=$(e2e_network "$NET" ring) || fatal "could not create the network $NET"
 ok "image $E2E_IMAGE, network $NET ($SUBNET)"
 
 # ---- the secret and the scripts ----

@@ -31,28 +31,8 @@ MEM=${E2E_MEMORY:-1.5g}
 TIMEOUT=${E2E_NODE_TIMEOUT:-300}
 PW='tls-S3cret pw'
 
-ok()      { echo "ok - $*"; }
-not_ok()  { echo "not ok - $*"; }
-fatal()   { not_ok "$*"; exit 1; }
-comment() { sed 's/^/# /'; }
-finish() {
-    local rc=$?
-    e2e_remove "$E2E_LABEL=$E2E_RUN" 2>&1 | comment
-    rm -rf "$E2E_TMP"
-    exit $rc
-}
-trap finish EXIT
-
-[ "$(id -u)" -eq 0 ] || fatal "the tls suite needs root (it starts dockerd and builds images)"
+e2e_suite_begin tls tls
 command -v openssl >/dev/null || fatal "the openssl command is missing (image/install-deps.sh)"
-if command -v shellcheck >/dev/null && shellcheck -x tests/suites/tls.sh >"$E2E_TMP/sc" 2>&1; then
-    ok "shellcheck clean: tests/suites/tls.sh"
-else
-    comment <"$E2E_TMP/sc"; not_ok "shellcheck findings (or no shellcheck) in tests/suites/tls.sh"
-fi
-E2E_IMAGE=$(image/build.sh 2>"$E2E_TMP/build.err" | tail -n 1)
-[ -n "$E2E_IMAGE" ] || { tail -20 "$E2E_TMP/build.err" | comment; fatal "image/build.sh failed"; }
-SUBNET=$(e2e_network "$NET" tls) || fatal "could not create the network $NET"
 PREFIX=${SUBNET%.0/24}
 IP1=$PREFIX.11 IP3=$PREFIX.13
 ok "image $E2E_IMAGE, network $NET ($SUBNET)"
