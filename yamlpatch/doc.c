@@ -188,9 +188,7 @@ static size_t comment_before(const yp_doc *doc, size_t at)
     return YP_NONE;
 }
 
-/* The end of the content before `end`, back to `floor`: past blanks, line
- * breaks and comments. */
-static size_t content_end(const yp_doc *doc, size_t floor, size_t end)
+size_t yp_content_end(const yp_doc *doc, size_t floor, size_t end)
 {
     for (;;) {
         size_t at = trim_trailing_space(doc, floor, end);
@@ -299,7 +297,9 @@ static yp_status add_scalar(builder *b, const yaml_event_t *ev)
     n->has_tag = ev->data.scalar.tag != NULL;
     n->prop_start = n->start;
     n->end = cursor_byte(&b->cursor, ev->end_mark.index);
-    n->start = skip_properties(doc, n->start, n->end, &n->col);
+    /* an empty value is marked at the next token, which may be the next key's
+     * properties: only a node that has properties skips them */
+    if (anchor || n->has_tag) n->start = skip_properties(doc, n->start, n->end, &n->col);
     if (n->end < n->start) n->end = n->start; /* empty value after properties */
     switch (ev->data.scalar.style) {
     case YAML_SINGLE_QUOTED_SCALAR_STYLE: n->style = YPS_SINGLE; break;
@@ -339,7 +339,7 @@ static yp_status add_scalar(builder *b, const yaml_event_t *ev)
             if (up->n > 1 && doc->nodes[up->kids[up->n - 2]].end > floor) /* [n - 1] is n */
                 floor = doc->nodes[up->kids[up->n - 2]].end;
         }
-        size_t at = floor <= n->end ? content_end(doc, floor, n->end) : n->end;
+        size_t at = floor <= n->end ? yp_content_end(doc, floor, n->end) : n->end;
         if (at < n->end) {
             if (n->start == n->end) {
                 bool bare = n->prop_start == n->start;
@@ -498,6 +498,26 @@ yp_doc *yp_index_build(char *bytes, size_t len, bool allow_duplicates, yp_error 
         yp_fail(err, YP_ERR_PARSE, line + 1, col + 1,
                 "a carriage return without a line feed (an old Mac line break) is not supported; "
                 "use LF or CRLF line breaks");
+        yp_doc_free(doc);
+        return NULL;
+    }
+
+    /* libyaml (YAML 1.1) also breaks lines at NEL, LS and PS, which YAML 1.2
+     * readers and every line-based edit here take for text: such a file
+     * means different things to different readers.  Refused. */
+    const char *unicode_break = NULL;
+    for (size_t i = 0; i + 1 < len && !unicode_break; i++)
+        if ((bytes[i] == '\xC2' && bytes[i + 1] == '\x85') ||
+            (i + 2 < len && bytes[i] == '\xE2' && bytes[i + 1] == '\x80' &&
+             (bytes[i + 2] == '\xA8' || bytes[i + 2] == '\xA9')))
+            unicode_break = bytes + i;
+    if (unicode_break) {
+        unsigned long line, col;
+        yp_position(doc, (size_t)(unicode_break - bytes), &line, &col);
+        yp_fail(err, YP_ERR_PARSE, line + 1, col + 1,
+                "a Unicode line break (U+0085, U+2028 or U+2029) is not supported: YAML 1.1 "
+                "readers break the line there and YAML 1.2 readers do not; write it escaped in "
+                "double quotes");
         yp_doc_free(doc);
         return NULL;
     }

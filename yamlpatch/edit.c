@@ -27,6 +27,13 @@ static size_t colon_end(const yp_doc *doc, const yp_node *key)
     return (i < doc->len && doc->bytes[i] == ':') ? i + 1 : key->end;
 }
 
+/* Whether the byte before `pos`, past blanks, is a value indicator ':'. */
+static bool follows_indicator(const yp_doc *doc, size_t pos)
+{
+    while (pos > 0 && (doc->bytes[pos - 1] == ' ' || doc->bytes[pos - 1] == '\t')) pos--;
+    return pos > 0 && doc->bytes[pos - 1] == ':';
+}
+
 /* The key node whose value is `id`, or YP_NONE. */
 static size_t key_of(const yp_doc *doc, size_t id)
 {
@@ -362,6 +369,23 @@ static yp_status plan_replace(const yp_doc *doc, size_t target, const new_value 
         while ((*text)[skip] == ' ') skip++;
         memmove(*text, *text + skip, strlen(*text + skip) + 1);
     }
+    if (key != YP_NONE && t->start == t->end && !follows_indicator(doc, t->prop_start)) {
+        /* An entry with no ':' ("? key" alone, "{key}") holds an empty value
+         * with no place of its own: the new value brings its ':', on a line
+         * of its own in a block mapping, or it would join the key. */
+        const yp_node *map = &doc->nodes[t->parent];
+        size_t lead = flow ? 0 : strlen(doc->eol) + map->col;
+        char *joined = malloc(lead + strlen(*text) + 2);
+        if (!joined) return nomem(err);
+        if (!flow) {
+            strcpy(joined, doc->eol);
+            memset(joined + strlen(doc->eol), ' ', map->col);
+        }
+        joined[lead] = ':';
+        strcpy(joined + lead + 1, *text);
+        free(*text);
+        *text = joined;
+    }
     *sp = (yp_splice){ start, end, *text, strlen(*text) };
     return YP_OK;
 }
@@ -696,6 +720,19 @@ static bool first_on_line(const yp_doc *doc, size_t pos)
     return true;
 }
 
+/* Whether only blanks and block indicators ("- ", "? ", ": ") stand before
+ * `pos` on its line: then a '?' at `pos` is an indicator too. */
+static bool after_indicators_only(const yp_doc *doc, size_t pos)
+{
+    for (size_t i = yp_line_start(doc, pos); i < pos; i++) {
+        char c = doc->bytes[i];
+        if (c == ' ' || c == '\t') continue;
+        if ((c != '-' && c != '?' && c != ':') || (doc->bytes[i + 1] != ' ' && doc->bytes[i + 1] != '\t'))
+            return false;
+    }
+    return true;
+}
+
 /* Where a block sequence item's '-' is: before its properties, on its line or
  * on a line above ("-\n  value"), after the item before it (`bound`). */
 static size_t dash_of(const yp_doc *doc, const yp_node *item, size_t bound)
@@ -718,11 +755,13 @@ static yp_status plan_delete(const yp_doc *doc, size_t target, const yp_path *pa
     size_t first = p->kind == YPN_MAP ? idx - 1 : idx; /* the key, or the item */
     size_t entry_start = doc->nodes[p->kids[first]].prop_start; /* with its tag, anchor */
     if (p->kind == YPN_MAP && !p->flow) {
-        /* an explicit key ("? key") begins at its indicator, the first thing on
-         * its line (a '?' found otherwise is the end of a comment or value) */
-        size_t q = entry_start, bound = first ? doc->nodes[p->kids[first - 1]].end : p->start;
-        while (q > bound && strchr(" \t\r\n", doc->bytes[q - 1])) q--;
-        if (q > bound && doc->bytes[q - 1] == '?' && first_on_line(doc, q - 1)) entry_start = q - 1;
+        /* an explicit key ("? key") begins at its indicator, maybe lines and
+         * comments above the key, with only indicators before it on its line
+         * (a '?' found otherwise is the end of a comment or value) */
+        size_t bound = first ? doc->nodes[p->kids[first - 1]].end : p->start;
+        size_t q = bound <= entry_start ? yp_content_end(doc, bound, entry_start) : entry_start;
+        if (q > bound && doc->bytes[q - 1] == '?' && after_indicators_only(doc, q - 1))
+            entry_start = q - 1;
     }
     if (p->kind == YPN_SEQ && !p->flow)
         entry_start = dash_of(doc, t, idx ? doc->nodes[p->kids[idx - 1]].end : yp_line_start(doc, p->start));
@@ -913,9 +952,14 @@ static bool fits_pass(const planned *ps, size_t m, const planned *p)
                 return false;
             continue;
         }
+        /* two deletes from one collection, two keys into one, or a delete and
+         * a new key in one (a delete of the last entry writes "{}" where the
+         * new key would follow) go to separate passes */
         if (conflict(&q->sp, &p->sp) || (p->del_parent != YP_NONE && p->del_parent == q->del_parent) ||
-            (p->add_parent != YP_NONE && p->add_parent == q->add_parent) || encloses(&q->sp, p->parent_start, p->parent_end) ||
-            encloses(&p->sp, q->parent_start, q->parent_end))
+            (p->add_parent != YP_NONE && p->add_parent == q->add_parent) ||
+            (p->del_parent != YP_NONE && p->del_parent == q->add_parent) ||
+            (p->add_parent != YP_NONE && p->add_parent == q->del_parent) ||
+            encloses(&q->sp, p->parent_start, p->parent_end) || encloses(&p->sp, q->parent_start, q->parent_end))
             return false;
     }
     return true;

@@ -71,6 +71,9 @@ void yp_position(const yp_doc *doc, size_t offset, unsigned long *line, unsigned
 size_t yp_line_start(const yp_doc *doc, size_t offset);
 /* Offset just past the newline ending the line that holds `offset` (or len). */
 size_t yp_line_end(const yp_doc *doc, size_t offset);
+/* The end of the content before `end`, back to `floor`: past blanks, line
+ * breaks and comments. */
+size_t yp_content_end(const yp_doc *doc, size_t floor, size_t end);
 
 /* ---- path.c ---------------------------------------------------------- */
 typedef enum { YPP_KEY, YPP_INDEX, YPP_MATCH } yp_seg_kind;

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # fuzz suite: builds the libFuzzer target for the yamlpatch library
 # ($BUILD_DIR/fuzz_yamlpatch: clang, ASan + UBSan + LeakSanitizer, see
-# tests/fuzz/fuzz_yamlpatch.c for what it checks) and runs it for FUZZ_SECONDS
-# (default 60) on a seed corpus: every YAML file of the Cassandra corpus, as is
+# tests/fuzz/fuzz_yamlpatch.c for what it checks) and runs it on a seed corpus.
+# By default the run is reproducible: FUZZ_RUNS executions (default 30000, about
+# a minute) from the fixed random seed FUZZ_SEED (default 1), so the same commit
+# gives the same verdict here, in CI and on a laptop, and a red CI is replayed
+# exactly.  Exploring is a separate, longer job: FUZZ_SECONDS=N runs for N
+# seconds from a random seed (what found every regress-* seed).  The corpus: every YAML file of the Cassandra corpus, as is
 # and with a few fixed edit programs in front, plus tests/fuzz/seeds/ (with
 # regress-*: the reproducers of fixed findings, so every run replays them).  The
 # corpus lives in a temporary directory, or in FUZZ_CORPUS_DIR when set (kept,
@@ -13,12 +17,17 @@ ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 1
 BUILD_DIR=${BUILD_DIR:-build}
 CONF_DIR=$("$ROOT/tests/corpus/locate.sh" 2>&1) || { echo "not ok - fuzz: $CONF_DIR"; exit 1; }
-FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${FUZZ_SECONDS:-}
+FUZZ_RUNS=${FUZZ_RUNS:-30000}
+FUZZ_SEED=${FUZZ_SEED:-1}
 FUZZ=$BUILD_DIR/fuzz_yamlpatch
 ART=$BUILD_DIR/fuzz-crashes
 LOG=$BUILD_DIR/fuzz.log
 
-case $FUZZ_SECONDS in ''|*[!0-9]*) echo "not ok - fuzz: FUZZ_SECONDS must be a number of seconds, not '$FUZZ_SECONDS'"; exit 1;; esac
+for v in FUZZ_RUNS FUZZ_SEED; do
+    case ${!v} in ''|*[!0-9]*) echo "not ok - fuzz: $v must be a whole number, not '${!v}'"; exit 1;; esac
+done
+case $FUZZ_SECONDS in *[!0-9]*) echo "not ok - fuzz: FUZZ_SECONDS must be a number of seconds, not '$FUZZ_SECONDS'"; exit 1;; esac
 command -v "${CC_FUZZ:-clang}" >/dev/null || {
     echo "not ok - fuzz: ${CC_FUZZ:-clang} not found (image/install-deps.sh installs clang and libclang-rt-14-dev)"; exit 1; }
 mkdir -p "$BUILD_DIR"
@@ -76,21 +85,44 @@ echo "# seed corpus: $n files, $(ls "$CORPUS" | wc -l) inputs in $CORPUS"
 
 rm -rf "$ART"
 mkdir -p "$ART"
-limit=(-max_total_time="$FUZZ_SECONDS")
-[ "$FUZZ_SECONDS" -eq 0 ] && limit=(-runs=0) # only the seeds
-"$FUZZ" -max_len=200000 -timeout=10 "${limit[@]}" -print_final_stats=1 \
-    -artifact_prefix="$ART/" "$CORPUS" >"$LOG" 2>&1
+run=("$(cd "$(dirname "$FUZZ")" && pwd)/$(basename "$FUZZ")")
+if [ -n "$FUZZ_SECONDS" ]; then # exploring: a random seed, for a time
+    limit=(-max_total_time="$FUZZ_SECONDS")
+    [ "$FUZZ_SECONDS" -eq 0 ] && limit=(-runs=0) # only the seeds
+    what_ran="for ${FUZZ_SECONDS}s from a random seed"
+else
+    # Reproducible: a number of executions from a fixed seed, and nothing else
+    # that varies between runs: no re-reading of the corpus (on a clock), no
+    # address randomization (libFuzzer learns from the values its target
+    # compares, pointers among them), the same environment and arguments (they
+    # sit on the stack).
+    limit=(-runs="$FUZZ_RUNS" -seed="$FUZZ_SEED" -reload=0)
+    cp "$FUZZ" "$T/fuzz_yamlpatch"
+    run=(env -i PATH=/usr/bin:/bin ./fuzz_yamlpatch)
+    what_ran="with seed $FUZZ_SEED"
+    if setarch "$(uname -m)" -R true 2>/dev/null; then
+        run=(setarch "$(uname -m)" -R "${run[@]}")
+    else
+        what_ran+=" (address randomization could not be turned off: not reproducible)"
+    fi
+fi
+mkdir -p "$T/crashes"
+[ "$CORPUS" = "$T/corpus" ] && corpus_arg=corpus || corpus_arg=$CORPUS
+(cd "$T" && "${run[@]}" -max_len=200000 -timeout=10 "${limit[@]}" -print_final_stats=1 \
+    -artifact_prefix=crashes/ "$corpus_arg") >"$LOG" 2>&1
 rc=$?
+cp "$T"/crashes/* "$ART"/ 2>/dev/null
+sed -i "s|Test unit written to crashes/|Test unit written to $ART/|" "$LOG"
 
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG" | tail -1)
 stats=$(grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9]*/[0-9]*[a-zA-Z]*' "$LOG" | tail -1)
 if [ "$rc" -eq 0 ]; then
-    echo "ok - fuzz: yamlpatch for ${FUZZ_SECONDS}s: ${execs:-?} executions, ${stats:-no coverage line}, no crash, leak, timeout or broken invariant"
+    echo "ok - fuzz: yamlpatch $what_ran: ${execs:-?} executions, ${stats:-no coverage line}, no crash, leak, timeout or broken invariant"
     exit 0
 fi
 repro=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$LOG" | tail -1)
 what=$(grep -m1 -oE 'invariant violated|ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|libFuzzer): [a-zA-Z -]+|runtime error|timeout after' "$LOG")
-echo "not ok - fuzz: yamlpatch: ${what:-exit status $rc} after ${execs:-?} executions; reproducer: ${repro:-none written}"
+echo "not ok - fuzz: yamlpatch $what_ran: ${what:-exit status $rc} after ${execs:-?} executions; reproducer: ${repro:-none written}"
 # the first lines of the report, without the libFuzzer banner, the coverage lines
 # and the stack frames of libFuzzer, libc and the harness's abort()
 grep -vE '^(INFO:|#[0-9]+ )|fuzzer::|__sanitizer_print_stack_trace|libc\.so|abort\.c|raise\.c|pthread_kill|libc-start|libc_start|in _start |in violation ' "$LOG" |

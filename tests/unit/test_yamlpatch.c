@@ -428,6 +428,13 @@ static void test_fuzz_findings_empty_nodes(void **state)
      * which stays */
     del_expect("\xEF\xBB\xBF?\n k", "k", "\xEF\xBB\xBF{}");
     del_expect("\xEF\xBB\xBF" "a: 1\nb: 2\n", "a", "\xEF\xBB\xBF" "b: 2\n");
+    /* ... also when lines and comments stand between the '?' and its key */
+    del_expect("? #:0  \n\n 5,.1,,!,", "\"5,.1,,!,\"", "{}");
+    del_expect("a: 1\n? # c\n  k\n: 2\nb: 3\n", "k", "a: 1\nb: 3\n");
+    /* ... also after a sequence item's dash */
+    del_expect("B:\n- ? 2\n", "B[0].2", "B:\n- {}\n");
+    /* an empty value does not take the next key's tag for its own */
+    del_expect("a: 1\n? \n!t k:\n", "\"\"", "a: 1\n!t k:\n");
     /* a '?' at the end of a value or comment is no indicator */
     del_expect("a: what?\nb: 1\n", "b", "a: what?\n");
     /* a sequence item whose value sits on the line after its dash */
@@ -451,12 +458,33 @@ static void test_fuzz_findings_empty_nodes(void **state)
     set_expect("k: y\n", "k", "y", YP_VALUE_STRING, 0, "k: \"y\"\n");
     set_expect("k: a\n", "k", ".5_", YP_VALUE_STRING, 0, "k: \".5_\"\n");
     set_expect("k: a\n", "k", "_1", YP_VALUE_STRING, 0, "k: _1\n");
+    /* NEL, LS and PS: line breaks to YAML 1.1 only */
+    yp_doc *nel = yp_doc_load("a: 1\nb: \xC2\x85x\n", 11, false, &err);
+    assert_null(nel);
+    assert_int_equal(err.code, YP_ERR_PARSE);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.column, 4);
+    assert_null(yp_doc_load("a: \"\xE2\x80\xA8\"\n", 8, false, &err));
     /* a carriage return alone is a line break to YAML, not to the splicer */
     yp_doc *doc = yp_doc_load("a: 1\rb: 2\n", 10, false, &err);
     assert_null(doc);
     assert_int_equal(err.code, YP_ERR_PARSE);
     assert_int_equal(err.line, 1);
     assert_int_equal(err.column, 5);
+}
+
+/* An entry with no ':' ("? key" alone, "{key}") gets its value with a ':' of
+ * its own, never glued to the key (CI's fuzz run of stop 11 found it) */
+static void test_value_of_entry_without_indicator(void **state)
+{
+    (void)state;
+    set_expect("? a\n? b\n", "a", "v", YP_VALUE_AUTO, 0, "? a\n: v\n? b\n");
+    set_expect("x:\n  ? a # c\ny: 1\n", "x.a", "v", YP_VALUE_AUTO, 0,
+               "x:\n  ? a\n  : v # c\ny: 1\n");
+    set_expect("- ? a\n", "[0].a", "[1, 2]", YP_VALUE_YAML, 0, "- ? a\n  :\n      - 1\n      - 2\n");
+    set_expect("{a, b: c}\n", "a", "v", YP_VALUE_AUTO, 0, "{a: v, b: c}\n");
+    set_expect("{? a}\n", "a", "v", YP_VALUE_AUTO, 0, "{? a: v}\n");
+    set_expect("\n ?", "\"\"", "#x", YP_VALUE_YAML, 0, "\n ?\n : null");
 }
 
 /* yp_apply equals the same edits one by one, where they touch each other */
@@ -482,6 +510,9 @@ static void test_apply_equals_one_by_one(void **state)
     yp_edit two[] = { { .path = "t", .value = "1", .flags = YP_SET_UNCOMMENT },
                       { .path = "a", .value = "2" } };
     apply_expect("x: 1\n# t: 0\n", two, 2, "x: 1\nt: 1\na: 2\n");
+    /* the last entry deleted and a new key added to the same mapping */
+    yp_edit last[] = { { .path = "k", .value = "1" }, { .path = "a", .remove = true } };
+    apply_expect("!t\na: 1\n", last, 2, "!t\nk: 1\n");
 }
 
 int main(void)
@@ -505,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_apply_batches),
         cmocka_unit_test(test_fuzz_findings),
         cmocka_unit_test(test_fuzz_findings_empty_nodes),
+        cmocka_unit_test(test_value_of_entry_without_indicator),
         cmocka_unit_test(test_apply_equals_one_by_one),
     };
     return cmocka_run_group_tests_name("yamlpatch", tests, NULL, NULL);
