@@ -276,11 +276,28 @@ static int backend_start(void *impl, gate_node *g, prov_error *err)
     return start_node(impl, (live_node *)g, err);
 }
 
+/* A decommissioned node: its container, then its data volume. */
+static int backend_remove(void *impl, gate_node *g, prov_error *err)
+{
+    run_ctx *x = impl;
+    const live_node *ln = (const live_node *)g;
+    eng_error e;
+    if (docker_container_stop(x->c, g->name, x->o->stop_timeout, &e) != ENG_OK && !docker_not_found(&e))
+        return prov_fail_engine(err, &e, "stopping %s", g->name);
+    if (docker_container_remove(x->c, g->name, true, false, &e) != ENG_OK && !docker_not_found(&e))
+        return prov_fail_engine(err, &e, "removing %s", g->name);
+    if (docker_volume_remove(x->c, ln->plan->volume, false, &e) != ENG_OK && !docker_not_found(&e))
+        return prov_fail_engine(err, &e, "removing volume %s", ln->plan->volume);
+    fprintf(x->o->out, "  %-8s container and volume %s removed\n", g->name, ln->plan->volume);
+    fflush(x->o->out);
+    return 0;
+}
+
 /* This backend: one engine, containers named as the nodes. */
 static node_backend backend_of(run_ctx *x)
 {
     return (node_backend){{x, gate_check, gate_exec_in, gate_give_up, x->o->image},
-                          backend_stop, backend_start};
+                          backend_stop, backend_start, backend_remove};
 }
 
 static gate_opts gate_opts_of(const run_ctx *x)
@@ -547,11 +564,13 @@ out:
 /* ------------------------------------------------------------------------ */
 /* restart                                                                  */
 
-int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err)
+/* The cluster as it runs, for a day-2 command (`cmd`): every node 1..N
+ * running, as the plan of `up` would keep it.  Fills x (its nodes and
+ * gates) and plan; the caller frees both. */
+static int open_running(eng_client *c, const cluster_opts *o, const char *cmd, run_ctx *x,
+                        cluster_plan *plan, prov_error *err)
 {
-    run_ctx x = {.c = c, .o = o, .t0 = clock_now_s()};
     cluster_found found = {0};
-    cluster_plan plan = {0};
     int rc;
     if ((rc = connect_engine(c, err)) != 0)
         return rc;
@@ -565,31 +584,49 @@ int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err)
             ro.nodes = found.nodes[i].index;
         if (!found.nodes[i].running && rc == 0)
             rc = prov_fail(err, PROV_EXIT_FAIL,
-                           "restart: %s%u is not running: `cass-provision up` starts it; nothing "
-                           "was restarted",
-                           o->prefix, found.nodes[i].index);
+                           "%s: %s%u is not running: `cass-provision up` starts it; nothing "
+                           "was changed",
+                           cmd, o->prefix, found.nodes[i].index);
     }
     if (rc == 0 && found.n == 0)
-        rc = prov_fail(err, PROV_EXIT_FAIL, "restart: cluster '%s' has no node on %s", o->prefix,
+        rc = prov_fail(err, PROV_EXIT_FAIL, "%s: cluster '%s' has no node on %s", cmd, o->prefix,
                        eng_client_config(c)->host);
     if (rc == 0 && found.n != ro.nodes)
         rc = prov_fail(err, PROV_EXIT_FAIL,
-                       "restart: cluster '%s' has %zu nodes but numbers up to %u: `cass-provision "
+                       "%s: cluster '%s' has %zu nodes but numbers up to %u: `cass-provision "
                        "up -n %u` makes the missing ones",
-                       o->prefix, found.n, ro.nodes, ro.nodes);
+                       cmd, o->prefix, found.n, ro.nodes, ro.nodes);
     if (rc == 0)
-        rc = cluster_plan_make(&ro, &found, &plan, err);
+        rc = cluster_plan_make(&ro, &found, plan, err);
     found_free(&found);
     if (rc != 0)
         return rc;
-    if ((rc = nodes_of_plan(&x, &plan, err)) != 0) {
-        cluster_plan_free(&plan);
+    if ((rc = nodes_of_plan(x, plan, err)) != 0) {
+        cluster_plan_free(plan);
         return rc;
     }
-    for (size_t i = 0; i < x.n; i++) {
-        x.nodes[i].g.t_start = clock_now_s();
-        x.nodes[i].restarts = -1;
+    for (size_t i = 0; i < x->n; i++) {
+        x->nodes[i].g.t_start = clock_now_s();
+        x->nodes[i].restarts = -1;
     }
+    return 0;
+}
+
+static void close_running(run_ctx *x, cluster_plan *plan)
+{
+    ring_free(&x->last);
+    free(x->nodes);
+    free(x->gates);
+    cluster_plan_free(plan);
+}
+
+int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err)
+{
+    run_ctx x = {.c = c, .o = o, .t0 = clock_now_s()};
+    cluster_plan plan = {0};
+    int rc = open_running(c, o, "restart", &x, &plan, err);
+    if (rc != 0)
+        return rc;
     fprintf(o->out, "cluster '%s' on %s: rolling restart of %zu nodes, one at a time\n", o->prefix,
             eng_client_config(c)->host, x.n);
     fflush(o->out);
@@ -602,10 +639,70 @@ int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err)
         fprintf(o->out, "\ncluster '%s' restarted: %zu nodes, one at a time, in %.1f s\n",
                 o->prefix, x.n, clock_now_s() - x.t0);
     fflush(o->out);
-    ring_free(&x.last);
-    free(x.nodes);
-    free(x.gates);
-    cluster_plan_free(&plan);
+    close_running(&x, &plan);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* remove                                                                   */
+
+bool cluster_names_seed(const char *seeds, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *s = seeds; *s;) {
+        const char *comma = strchr(s, ',');
+        size_t n = comma ? (size_t)(comma - s) : strlen(s);
+        while (n && *s == ' ')
+            s++, n--;
+        while (n && s[n - 1] == ' ')
+            n--;
+        if (n == len && !memcmp(s, name, len))
+            return true;
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    return false;
+}
+
+int cluster_remove(eng_client *c, const cluster_opts *o, const char *node, prov_error *err)
+{
+    run_ctx x = {.c = c, .o = o, .t0 = clock_now_s()};
+    cluster_plan plan = {0};
+    int rc = open_running(c, o, "remove", &x, &plan, err);
+    if (rc != 0)
+        return rc;
+    size_t victim = x.n;
+    for (size_t i = 0; i < x.n; i++)
+        if (!strcmp(x.nodes[i].plan->name, node))
+            victim = i;
+    if (victim == x.n)
+        rc = prov_fail(err, PROV_EXIT_FAIL, "remove: cluster '%s' has no node %s (%s1..%s%zu)",
+                       o->prefix, node, o->prefix, o->prefix, x.n);
+    else if (cluster_names_seed(plan.seeds, node))
+        rc = prov_fail(err, PROV_EXIT_FAIL, "remove: %s is a seed (seeds: %s): the other nodes "
+                       "find the ring through it; nothing was removed", node, plan.seeds);
+    else if (victim != x.n - 1)
+        rc = prov_fail(err, PROV_EXIT_FAIL, "remove: %s is not the last node (%s): nodes are "
+                       "numbered 1..N, and N is removed first; nothing was removed", node,
+                       x.nodes[x.n - 1].plan->name);
+    if (rc == 0) {
+        fprintf(o->out, "cluster '%s' on %s: removing %s (%zu nodes to %zu)\n", o->prefix,
+                eng_client_config(c)->host, node, x.n, x.n - 1);
+        fflush(o->out);
+        node_backend b = backend_of(&x);
+        gate_opts go = gate_opts_of(&x);
+        rc = lifecycle_remove(&b, x.gates, x.n, victim, &go, &x.last, err);
+    }
+    if (rc == 0) {
+        x.n--; /* the ring printed: the nodes that remain */
+        rc = print_ring(&x, err);
+    }
+    if (rc == 0)
+        fprintf(o->out, "\ncluster '%s': %s decommissioned and removed, %zu nodes remain, in "
+                "%.1f s\n", o->prefix, node, x.n, clock_now_s() - x.t0);
+    fflush(o->out);
+    close_running(&x, &plan);
     return rc;
 }
 

@@ -119,4 +119,12 @@ int cluster_down(eng_client *c, const cluster_opts *o, prov_error *err);
  * quoting its log; the nodes after it are left as they were. */
 int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err);
 
+/* `remove NODE`: a scale-down by one node (provision/lifecycle.h,
+ * lifecycle_remove): NODE must be the highest-numbered node and no seed; the
+ * others must run.  0 or err's code. */
+int cluster_remove(eng_client *c, const cluster_opts *o, const char *node, prov_error *err);
+
+/* Whether the comma-separated list `seeds` names `name`. */
+bool cluster_names_seed(const char *seeds, const char *name);
+
 #endif

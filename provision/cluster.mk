@@ -4,13 +4,14 @@
 #   tokens   evenly interleaved Murmur3 initial tokens (up --fresh)
 #   nodeexec nodetool, the CQL probe and log excerpts inside a node (exec)
 #   gate     the readiness gate of `up`, over either backend (cluster, swarm)
-#   lifecycle  day-2 operations over the node backend (restart)
+#   replication  keyspaces' replication factors (describecluster), for remove
+#   lifecycle  day-2 operations over the node backend (restart, remove)
 #   cluster  the plan and its execution: up, status, down
 #   swarm    the same on a swarm (one service per node, pinned to its host)
 #   main     the command line: build, push, up, status, down
 # Dynamic only (libcurl and libarchive have no musl builds here): not in
 # STATIC_PROGRAMS.
-PROVISION_SRCS := provision/error.c provision/plan.c provision/ring.c provision/tokens.c provision/nodeexec.c provision/gate.c provision/lifecycle.c provision/cluster.c \
+PROVISION_SRCS := provision/error.c provision/plan.c provision/ring.c provision/tokens.c provision/nodeexec.c provision/gate.c provision/replication.c provision/lifecycle.c provision/cluster.c \
                   provision/swarm.c provision/secretfile.c provision/main.c
 PROVISION_OBJS := $(PROVISION_SRCS:%.c=$(B)/obj/%.o)
 
@@ -34,6 +35,10 @@ $(B)/tests/test_ring: $(B)/obj/tests/unit/test_ring.o $(B)/obj/provision/ring.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
+$(B)/tests/test_replication: $(B)/obj/tests/unit/test_replication.o $(B)/obj/provision/replication.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
 $(B)/tests/test_tokens: $(B)/obj/tests/unit/test_tokens.o $(B)/obj/provision/tokens.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
@@ -46,4 +51,4 @@ $(B)/tests/test_cluster_plan: $(B)/obj/tests/unit/test_cluster_plan.o $(B)/obj/p
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
-UNIT_TESTS += $(B)/tests/test_ring $(B)/tests/test_tokens $(B)/tests/test_cluster_plan
+UNIT_TESTS += $(B)/tests/test_ring $(B)/tests/test_replication $(B)/tests/test_tokens $(B)/tests/test_cluster_plan

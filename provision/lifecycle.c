@@ -5,6 +5,10 @@
 
 #include "provision/clock.h"
 #include "provision/nodeexec.h"
+#include "provision/replication.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 /* One node of a rolling restart: drain, stop, start, gate. */
 static int restart_node(const node_backend *b, gate_node *const *nodes, size_t n,
@@ -54,5 +58,117 @@ int lifecycle_restart(const node_backend *b, gate_node *const *nodes, size_t n, 
     int rc = gate_wait(&b->gate, nodes, n, o, "the ring before the restart", false, last, err);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = restart_node(b, nodes, n, nodes[i], o, stop_timeout_s, last, err);
+    return rc;
+}
+
+/* Would the keyspaces still have their replicas without nd?  Read in
+ * another node (`other`), against the ring `ring`. */
+static int check_replication(const node_backend *b, gate_node *nd, gate_node *other,
+                             const struct ring *ring, const char *where, prov_error *err)
+{
+    const struct ring_node *row = ring_find(ring, nd->ip);
+    if (!row)
+        return prov_fail(err, PROV_EXIT_FAIL, "%s%s (%s) is not in the ring; nothing was removed",
+                         nd->name, where, nd->ip);
+    unsigned in_dc = 0;
+    for (size_t i = 0; i < ring->count; i++)
+        if (strcmp(ring->nodes[i].dc, row->dc) == 0)
+            in_dc++;
+    eng_client *c;
+    const char *container;
+    if (!b->gate.exec_in(b->gate.impl, other, &c, &container))
+        return prov_fail(err, PROV_EXIT_FAIL, "%s: no container to read the keyspaces in; nothing "
+                         "was removed", other->name);
+    char *out = NULL, why[800];
+    eng_error e;
+    int rc = node_nodetool(c, container, "describecluster", NODE_NODETOOL_TIMEOUT_MS, &out, why,
+                           sizeof why, &e);
+    if (rc < 0)
+        return prov_fail_engine(err, &e, "nodetool describecluster in %s", other->name);
+    if (rc > 0)
+        return prov_fail(err, PROV_EXIT_FAIL, "nodetool describecluster in %s failed: %s; "
+                         "nothing was removed", other->name, why);
+    char keyspace[128];
+    unsigned rf;
+    rc = replication_max(out, row->dc, keyspace, sizeof keyspace, &rf, why, sizeof why);
+    free(out);
+    if (rc < 0)
+        return prov_fail(err, PROV_EXIT_FAIL, "%s; nothing was removed", why);
+    if (rc > 0)
+        return prov_fail(err, PROV_EXIT_FAIL, "nodetool describecluster in %s lists no keyspaces "
+                         "(Cassandra before 4.0?): the replication factors can't be checked; "
+                         "nothing was removed", other->name);
+    if (rf > in_dc - 1)
+        return prov_fail(err, PROV_EXIT_FAIL,
+                         "%s%s: keyspace %s has replication factor %u in %s, and %u node(s) would "
+                         "remain there: refused, nothing was removed (lower its replication first: "
+                         "ALTER KEYSPACE %s WITH replication = ...)",
+                         nd->name, where, keyspace, rf, row->dc, in_dc - 1, keyspace);
+    return 0;
+}
+
+int lifecycle_remove(const node_backend *b, gate_node *const *nodes, size_t n, size_t victim,
+                     const gate_opts *o, struct ring *last, prov_error *err)
+{
+    gate_node *nd = nodes[victim];
+    char where[160] = "", why[800];
+    if (nd->host && nd->host[0])
+        snprintf(where, sizeof where, " on %s", nd->host);
+    if (n < 2)
+        return prov_fail(err, PROV_EXIT_FAIL, "%s%s is the only node: `down` removes a whole "
+                         "cluster; nothing was removed", nd->name, where);
+    for (size_t i = 0; i < n; i++) {
+        nodes[i]->started = nodes[i]->waiting = true;
+        nodes[i]->probed = nodes[i]->this_run = false;
+    }
+    int rc = gate_wait(&b->gate, nodes, n, o, "the ring before the removal", false, last, err);
+    if (rc != 0)
+        return rc;
+    gate_node *other = nodes[victim == 0 ? 1 : 0];
+    if ((rc = check_replication(b, nd, other, last, where, err)) != 0)
+        return rc;
+    char ip[sizeof nd->ip];
+    snprintf(ip, sizeof ip, "%s", nd->ip);
+
+    eng_client *c;
+    const char *container;
+    if (!b->gate.exec_in(b->gate.impl, nd, &c, &container))
+        return prov_fail(err, PROV_EXIT_FAIL, "%s%s: no container to decommission; nothing was "
+                         "removed", nd->name, where);
+    double t = clock_now_s();
+    fprintf(o->out, "  %-8s%s decommissioning (its ranges stream to the other nodes)\n", nd->name,
+            where);
+    fflush(o->out);
+    eng_error e;
+    /* streaming takes as long as the data: the node's whole --timeout */
+    rc = node_nodetool(c, container, "decommission", (long)o->timeout_s * 1000, NULL, why,
+                       sizeof why, &e);
+    if (rc < 0)
+        return prov_fail_engine(err, &e, "nodetool decommission in %s%s", nd->name, where);
+    if (rc > 0)
+        return prov_fail(err, PROV_EXIT_FAIL, "%s%s: nodetool decommission failed: %s; the node "
+                         "was left running", nd->name, where, why);
+    fprintf(o->out, "  %-8s%s decommissioned in %.1f s; removing it and its data volume\n",
+            nd->name, where, clock_now_s() - t);
+    fflush(o->out);
+    if ((rc = b->remove(b->gate.impl, nd, err)) != 0)
+        return rc;
+    nd->started = nd->waiting = false;
+
+    /* the others, without it: every one UN, and the node gone from the ring */
+    gate_node **rest = malloc((n - 1) * sizeof *rest);
+    if (!rest)
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (i != victim) {
+            rest[k++] = nodes[i];
+            nodes[i]->waiting = true;
+            nodes[i]->probed = false;
+        }
+    rc = gate_wait(&b->gate, rest, n - 1, o, "the ring after the removal", false, last, err);
+    free(rest);
+    if (rc == 0 && ring_find(last, ip))
+        rc = prov_fail(err, PROV_EXIT_FAIL, "%s (%s) was decommissioned and removed but the ring "
+                       "still lists it", nd->name, ip);
     return rc;
 }

@@ -14,6 +14,14 @@
  *                       gated again (CQL answers; every node UN in its view and
  *                       the seed's) before the next one.  Stops at the first
  *                       node that fails; the nodes after it are left as they were.
+ *   lifecycle_remove    a scale-down by one node: the whole ring gated first;
+ *                       refused, with nothing changed, when a keyspace's
+ *                       replication factor in the node's data centre would
+ *                       exceed the nodes that remain there (`nodetool
+ *                       describecluster`, read in another node); then
+ *                       `nodetool decommission` (its ranges streamed to the
+ *                       others), the node removed with its data volume, and
+ *                       the remaining ring gated again, without the node.
  */
 #ifndef PROVISION_LIFECYCLE_H
 #define PROVISION_LIFECYCLE_H
@@ -32,11 +40,19 @@ typedef struct {
     /* Run it again on its data: start the container, or wait until swarm has
      * replaced the stopped task with a new one.  Fills node->t_start. */
     int (*start)(void *impl, gate_node *node, prov_error *err);
+    /* Remove a decommissioned node for good: its container (or service) and
+     * its data volume. */
+    int (*remove)(void *impl, gate_node *node, prov_error *err);
 } node_backend;
 
 /* Every node of `nodes` must be started (it runs); see above.  *last gets the
  * ring that passed the gate last (the caller's to free).  0 or err's code. */
 int lifecycle_restart(const node_backend *b, gate_node *const *nodes, size_t n, const gate_opts *o,
                       int stop_timeout_s, struct ring *last, prov_error *err);
+
+/* Every node of `nodes` must be started; nodes[victim] goes (see above).
+ * The caller refuses seeds.  *last gets the ring of the nodes that remain. */
+int lifecycle_remove(const node_backend *b, gate_node *const *nodes, size_t n, size_t victim,
+                     const gate_opts *o, struct ring *last, prov_error *err);
 
 #endif

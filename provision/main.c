@@ -48,6 +48,11 @@ static const char usage_text[] =
     "  restart  a rolling restart: each node drained, stopped, started and ready\n"
     "           (UN, CQL) before the next (--stop-timeout, --timeout, --poll; on a\n"
     "           swarm, --engine for each host)\n"
+    "  remove NODE  a scale-down: NODE (the highest-numbered, not a seed; cass4 or 4)\n"
+    "           decommissioned (its data streamed to the others), then removed with\n"
+    "           its data volume; refused when a keyspace's replication factor would\n"
+    "           exceed the nodes that remain (--timeout, --poll, --stop-timeout;\n"
+    "           one engine only for now)\n"
     "  down     drain and remove the cluster (data volumes kept)\n"
     "\n"
     "build [--context DIR] [--dockerfile FILE] [--base-image IMAGE] [-t IMAGE]...\n"
@@ -114,7 +119,7 @@ static const char usage_text[] =
     "  --schedule-timeout S  how long a task may wait for a swarm node (default 120)\n"
     "  --no-swarm            on a swarm manager, run plain containers on it instead\n"
     "\n"
-    "Options of up, status, restart and down:\n"
+    "Options of up, status, restart, remove and down:\n"
     "  --prefix P        names: P1..PN, P1-data.., P-net (default cass)\n"
     "  --network NAME    the bridge network (default <prefix>-net)\n"
     "  --volumes         down: remove the data volumes too\n"
@@ -522,7 +527,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
     const char *auth_user = NULL, *password_file = NULL;
     char password_path[4096];
     bool is_up = strcmp(cmd, "up") == 0, is_down = strcmp(cmd, "down") == 0;
-    bool is_restart = strcmp(cmd, "restart") == 0;
+    bool is_restart = strcmp(cmd, "restart") == 0, is_remove = strcmp(cmd, "remove") == 0;
     const char *registry = DEFAULT_REGISTRY, *image = NULL;
     const char **env = calloc((size_t)argc + 1, sizeof *env);
     size_t n_env = 0;
@@ -539,7 +544,8 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
                        ch == OPT_PLACE || ch == OPT_SCHEDULE_TIMEOUT || ch == OPT_AUTH ||
                        ch == OPT_USER || ch == OPT_PASSWORD_FILE;
         bool restart_too = ch == OPT_STOP_TIMEOUT || ch == OPT_TIMEOUT || ch == OPT_POLL;
-        if ((up_only && !is_up && !(is_restart && restart_too)) || (ch == OPT_VOLUMES && !is_down)) {
+        if ((up_only && !is_up && !((is_restart || is_remove) && restart_too)) ||
+            (ch == OPT_VOLUMES && !is_down)) {
             rc = usage_error("this option is not one of %s's", cmd);
             break;
         }
@@ -638,6 +644,16 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         default: rc = bad_option(cmd, "n:e:h", argv); break;
         }
     }
+    char remove_name[128] = "";
+    if (rc == 0 && is_remove) {
+        if (optind >= argc)
+            rc = usage_error("remove: which node? (e.g. %s4, or 4)", o.prefix);
+        else if (argv[optind][0] && strspn(argv[optind], "0123456789") == strlen(argv[optind]))
+            snprintf(remove_name, sizeof remove_name, "%s%s", o.prefix, argv[optind]);
+        else
+            snprintf(remove_name, sizeof remove_name, "%s", argv[optind]);
+        optind++;
+    }
     if (rc == 0 && optind < argc)
         rc = usage_error("unexpected argument '%s'", argv[optind]);
     if (rc == 0 && o.fresh && o.sequential)
@@ -691,6 +707,10 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
                              eng_client_config(c)->host,
                              no_swarm ? "used without swarm mode (--no-swarm)"
                                       : "not a swarm manager");
+        else if (manager && is_remove)
+            rc = prov_fail(&err, PROV_EXIT_FAIL, "remove: %s is a swarm manager, and remove "
+                           "works on one engine only for now; nothing was removed",
+                           eng_client_config(c)->host);
         else if (manager && is_restart)
             rc = swarm_restart(c, &so, &err);
         else if (manager && is_up)
@@ -705,6 +725,8 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
             rc = cluster_down(c, &o, &err);
         else if (is_restart)
             rc = cluster_restart(c, &o, &err);
+        else if (is_remove)
+            rc = cluster_remove(c, &o, remove_name, &err);
         else
             rc = cluster_status(c, &o, &err);
     }
@@ -739,8 +761,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "import"))
         return cmd_import(argc, argv);
     if (!strcmp(cmd, "up") || !strcmp(cmd, "status") || !strcmp(cmd, "down") ||
-        !strcmp(cmd, "restart"))
+        !strcmp(cmd, "restart") || !strcmp(cmd, "remove"))
         return cmd_cluster(cmd, argc, argv);
     return usage_error("unknown command '%s' (build, push, import, image-label, up, status, "
-                       "restart, down)", cmd);
+                       "restart, remove, down)", cmd);
 }

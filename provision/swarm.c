@@ -1422,7 +1422,7 @@ int swarm_restart(eng_client *mgr, const swarm_opts *so, prov_error *err)
             o->prefix, eng_client_config(mgr)->host, x.nh, x.nsvc);
     fflush(o->out);
     node_backend b = {{&x, gate_check, gate_exec_in, gate_give_up, o->image ? o->image : "its image"},
-                      backend_stop, backend_start};
+                      backend_stop, backend_start, NULL /* remove: not on a swarm yet */};
     gate_opts go = {o->out, x.t0, o->poll_s, 1.0, o->node_timeout_s, x.svc[0].seeds};
     rc = lifecycle_restart(&b, g, x.nsvc, &go, o->stop_timeout, &x.last, err);
     if (rc == 0) {

@@ -7,6 +7,8 @@
 #   image from the registry; up 3, status, re-run (nothing changes), add a
 #   node (up -n 4); kill -9 of a node and a rolling restart (restart), each under
 #   a write load whose acknowledged keys are all read back; a node that fails its start; down (volumes kept) and
+#   remove (a scale-down by decommission: refused over a keyspace of RF 4, or a seed;
+#   done under the write load, every acknowledged key read back at QUORUM and ALL);
 #   down --volumes; up on a brand-new cluster without a flag, which starts
 #   all at once (initial tokens checked against an independent computation,
 #   the nodes' own tokens, auto_bootstrap) and a node added to it later;
@@ -402,6 +404,40 @@ cp "$tmp/out" "$tmp/fresh4"
 check "a node added with --fresh to an existing cluster joins normally (bootstrap, no initial_token): 4 x UN in $((SECONDS - t)) s" \
     bash -c "[ $rc -eq 0 ] && grep -q 'join one at a time' '$tmp/fresh4' && [ \$(grep -cE '^\S+\s+${PF}[1234]\s+\S+\s+UN\s' '$tmp/fresh4') -eq 4 ] && ! docker inspect -f '{{json .Config.Env}}' ${PF}4 | grep -q INITIAL_TOKEN"
 [ "$rc" -eq 0 ] || show "$tmp/fresh4"
+# ---- remove: a scale-down by one node (nodetool decommission), refused while a
+# keyspace needs every node, then done under the write load
+cql_pf() { docker exec "${PF}1" cqlsh -e "$1" >"$tmp/cql" 2>&1 || { show "$tmp/cql"; return 1; }; }
+pf_state() { docker ps -a --filter "label=io.cass-entry.cluster=$PF" --format '{{.Names}} {{.State}}' | sort; docker volume ls -q --filter "label=io.cass-entry.cluster=$PF" | sort; }
+cql_pf "CREATE KEYSPACE rf4 WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 4}"
+before=$(pf_state)
+"$PROV" remove "${PF}4" --prefix "$PF" >"$tmp/out" 2>&1; rc=$?
+check "remove ${PF}4 while keyspace rf4 has replication factor 4: exit 1, says so in one line, nothing changed" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'keyspace rf4 has replication factor 4 in datacenter1, and 3 node(s) would remain' '$tmp/out' && [ \"\$(grep -c error: '$tmp/out')\" -eq 1 ] && [ '$before' = \"\$(docker ps -a --filter label=io.cass-entry.cluster=$PF --format '{{.Names}} {{.State}}' | sort; docker volume ls -q --filter label=io.cass-entry.cluster=$PF | sort)\" ]"
+[ "$rc" -eq 1 ] || show "$tmp/out"
+"$PROV" remove "${PF}2" --prefix "$PF" >"$tmp/out" 2>&1; rc=$?
+check "remove of a seed (${PF}2): exit 1, says it is a seed" bash -c "[ $rc -eq 1 ] && grep -q 'is a seed' '$tmp/out'"
+"$PROV" remove 9 --prefix "$PF" >"$tmp/out" 2>&1; rc=$?
+check "remove of a node the cluster lacks (9): exit 1, names ${PF}9" bash -c "[ $rc -eq 1 ] && grep -q 'has no node ${PF}9' '$tmp/out'"
+cql_pf "DROP KEYSPACE rf4"
+if P=$PF HOSTS="${PF}1,${PF}2,${PF}3" ledger_start remove; then
+    t=$SECONDS
+    "$PROV" remove 4 --prefix "$PF" --timeout "$TIMEOUT" >"$tmp/remove.out" 2>&1; rc=$?
+    check "remove 4 under the write load: exit 0 in $((SECONDS - t)) s, ${PF}4 decommissioned, 3 rows UN, ${PF}4 not in the ring" \
+        bash -c "[ $rc -eq 0 ] && grep -q '${PF}4 *decommissioned in' '$tmp/remove.out' && [ \$(grep -cE '^\S+\s+${PF}[123]\s+\S+\s+UN\s' '$tmp/remove.out') -eq 3 ] && [ \$(grep -cE '^\S+\s+\S+\s+\S+\s+[UD][NJLM]\s' '$tmp/remove.out') -eq 3 ]"
+    [ "$rc" -eq 0 ] || show "$tmp/remove.out"
+    check "remove: ${PF}4's container and data volume are gone, ${PF}1-3 and theirs kept" \
+        bash -c "[ \"\$(docker ps -a --filter label=io.cass-entry.cluster=$PF --format '{{.Names}}' | grep -v -- '-remove\$' | sort | tr '\n' ' ')\" = '${PF}1 ${PF}2 ${PF}3 ' ] && [ \"\$(docker volume ls -q --filter label=io.cass-entry.cluster=$PF | sort | tr '\n' ' ')\" = '${PF}1-data ${PF}2-data ${PF}3-data ' ]"
+    P=$PF ledger_stop remove
+    P=$PF HOSTS="${PF}1,${PF}2,${PF}3" ledger_check remove QUORUM; rc=$?
+    check "decommission under load: $(head -1 "$tmp/remove/result" 2>/dev/null); $(head -1 "$tmp/remove.QUORUM")" \
+        bash -c "[ $rc -eq 0 ]"
+    [ "$rc" -eq 0 ] || show "$tmp/remove.QUORUM" "$tmp/remove/result"
+    P=$PF HOSTS="${PF}1,${PF}2,${PF}3" ledger_check remove ALL; rc=$?
+    check "after the decommission, every acknowledged key reads back at ALL: $(head -1 "$tmp/remove.ALL")" \
+        bash -c "[ $rc -eq 0 ]"
+else
+    not_ok "the ledger writer did not start: $(tail -1 "$tmp/remove.err" 2>/dev/null)"
+fi
 "$PROV" down --prefix "$PF" --volumes >"$tmp/down" 2>&1; rc=$?
 check "down --volumes of the brand-new cluster" \
     bash -c "[ $rc -eq 0 ] && [ -z \"\$(docker ps -aq --filter label=io.cass-entry.cluster=$PF)\" ] && [ -z \"\$(docker volume ls -q --filter label=io.cass-entry.cluster=$PF)\" ]"
