@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "provision/cluster.h"
 #include "provision/swarm.h"
 
 static void two_hosts(swarm_slot s[2])
@@ -255,6 +256,17 @@ static void test_restart_condition(void **state)
     assert_string_equal(swarm_restart_condition(NULL), "any");
 }
 
+/* remove refuses seeds: a name in the cluster's seed list, exactly */
+static void test_names_seed(void **state)
+{
+    (void)state;
+    assert_true(cluster_names_seed("cass1,cass2,cass3", "cass2"));
+    assert_true(cluster_names_seed("cass1, cass3", "cass3"));
+    assert_false(cluster_names_seed("cass1,cass2,cass3", "cass4"));
+    assert_false(cluster_names_seed("cass10,cass11", "cass1"));
+    assert_false(cluster_names_seed("", "cass1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_current_task),
         cmocka_unit_test(test_task_judge),
         cmocka_unit_test(test_restart_condition),
+        cmocka_unit_test(test_names_seed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
