@@ -52,7 +52,7 @@ static const char usage_text[] =
     "           decommissioned (its data streamed to the others), then removed with\n"
     "           its data volume; refused when a keyspace's replication factor would\n"
     "           exceed the nodes that remain (--timeout, --poll, --stop-timeout;\n"
-    "           one engine only for now)\n"
+    "           on a swarm, --engine for each host)\n"
     "  down     drain and remove the cluster (data volumes kept)\n"
     "\n"
     "build [--context DIR] [--dockerfile FILE] [--base-image IMAGE] [-t IMAGE]...\n"
@@ -708,9 +708,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
                              no_swarm ? "used without swarm mode (--no-swarm)"
                                       : "not a swarm manager");
         else if (manager && is_remove)
-            rc = prov_fail(&err, PROV_EXIT_FAIL, "remove: %s is a swarm manager, and remove "
-                           "works on one engine only for now; nothing was removed",
-                           eng_client_config(c)->host);
+            rc = swarm_remove(c, &so, remove_name, &err);
         else if (manager && is_restart)
             rc = swarm_restart(c, &so, &err);
         else if (manager && is_up)

@@ -1392,37 +1392,80 @@ static int backend_start(void *impl, gate_node *g, prov_error *err)
     return 0;
 }
 
+/* A decommissioned node for good: its service (swarm stops its task), then,
+ * once its container is gone from its host, its data volume there. */
+static int backend_remove(void *impl, gate_node *g, prov_error *err)
+{
+    sw_ctx *x = impl;
+    sw_node *nd = (sw_node *)g;
+    eng_client *engine = node_engine(x, nd);
+    const char *host = host_name(x, nd->host);
+    eng_error e;
+    if (docker_service_remove(x->mgr, nd->name, &e) != ENG_OK && !docker_not_found(&e))
+        return prov_fail_engine(err, &e, "removing service %s", nd->name);
+    char by_cluster[160], by_node[64];
+    snprintf(by_cluster, sizeof by_cluster, CLUSTER_LABEL_CLUSTER "=%s", x->o->prefix);
+    snprintf(by_node, sizeof by_node, CLUSTER_LABEL_NODE "=%u", nd->index);
+    const char *filters[] = {by_cluster, by_node, NULL};
+    double deadline = clock_now_s() + (x->o->stop_timeout > 0 ? x->o->stop_timeout : 10) + 60;
+    for (;;) {
+        docker_container_summary *list = NULL;
+        size_t n = 0;
+        if (docker_container_list(engine, filters, true, &list, &n, &e) != ENG_OK)
+            return prov_fail_engine(err, &e, "listing the containers of %s on %s", nd->name, host);
+        docker_container_list_free(list, n);
+        if (n == 0)
+            break;
+        if (clock_now_s() > deadline)
+            return prov_fail(err, PROV_EXIT_FAIL, "%s: its service is removed but its container "
+                             "is still on %s; volume %s kept", nd->name, host, nd->volume);
+        clock_sleep_s(1.0);
+    }
+    if (docker_volume_remove(engine, nd->volume, false, &e) != ENG_OK && !docker_not_found(&e))
+        return prov_fail_engine(err, &e, "removing volume %s on %s", nd->volume, host);
+    fprintf(x->o->out, "  %-8s on %-10s service and volume %s removed\n", nd->name, host,
+            nd->volume);
+    fflush(x->o->out);
+    return 0;
+}
+
+/* The gate's view of every node of an opened cluster, for a day-2 command
+ * (`cmd`): each must run, on a host whose engine we reach. */
+static int running_gates(sw_ctx *x, const char *cmd, gate_node **g, prov_error *err)
+{
+    for (size_t i = 0; i < x->nsvc && i < CLUSTER_MAX_NODES; i++) {
+        sw_node *nd = &x->svc[i];
+        if (!task_running(nd) || !node_engine(x, nd))
+            return prov_fail(err, PROV_EXIT_FAIL, "%s: %s on %s %s; nothing was changed", cmd,
+                             nd->name, host_name(x, nd->host),
+                             !task_running(nd) ? "is not running (`cass-provision up` brings it back)"
+                                               : "runs where the provisioner can't reach the engine "
+                                                 "(give it with --engine)");
+        g[i] = &nd->g;
+        g[i]->name = nd->name;
+        g[i]->host = host_name(x, nd->host);
+        snprintf(nd->g.ip, sizeof nd->g.ip, "%s", nd->task.addr);
+        snprintf(nd->first_task, sizeof nd->first_task, "%s", nd->task.id);
+    }
+    return 0;
+}
+
 int swarm_restart(eng_client *mgr, const swarm_opts *so, prov_error *err)
 {
     const cluster_opts *o = so->cluster;
     sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
+    gate_node *g[CLUSTER_MAX_NODES];
     int rc = open_cluster(&x, err);
+    if (rc == 0)
+        rc = running_gates(&x, "restart", g, err);
     if (rc != 0)
         goto out;
-    gate_node *g[CLUSTER_MAX_NODES];
-    for (size_t i = 0; i < x.nsvc && i < CLUSTER_MAX_NODES; i++) {
-        sw_node *nd = &x.svc[i];
-        if (!task_running(nd) || !node_engine(&x, nd)) {
-            rc = prov_fail(err, PROV_EXIT_FAIL,
-                           "restart: %s on %s %s; nothing was restarted", nd->name,
-                           host_name(&x, nd->host),
-                           !task_running(nd) ? "is not running (`cass-provision up` brings it back)"
-                                             : "runs where the provisioner can't reach the engine "
-                                               "(give it with --engine)");
-            goto out;
-        }
-        g[i] = &nd->g;
-        g[i]->name = nd->name;
-        g[i]->host = host_name(&x, nd->host);
-        snprintf(nd->g.ip, sizeof nd->g.ip, "%s", nd->task.addr);
-        snprintf(nd->first_task, sizeof nd->first_task, "%s", nd->task.id);
-    }
     fprintf(o->out, "cluster '%s' on the swarm of %s (%zu nodes): rolling restart of %zu nodes, "
                     "one at a time\n",
             o->prefix, eng_client_config(mgr)->host, x.nh, x.nsvc);
     fflush(o->out);
     node_backend b = {{&x, gate_check, gate_exec_in, gate_give_up, o->image ? o->image : "its image"},
-                      backend_stop, backend_start, NULL /* remove: not on a swarm yet */};
+                      backend_stop, backend_start, backend_remove};
     gate_opts go = {o->out, x.t0, o->poll_s, 1.0, o->node_timeout_s, x.svc[0].seeds};
     rc = lifecycle_restart(&b, g, x.nsvc, &go, o->stop_timeout, &x.last, err);
     if (rc == 0) {
@@ -1430,6 +1473,55 @@ int swarm_restart(eng_client *mgr, const swarm_opts *so, prov_error *err)
         print_ring(&x, &x.last, x.svc, x.nsvc, o->out);
         fprintf(o->out, "\ncluster '%s' restarted: %zu nodes, one at a time, in %.1f s\n",
                 o->prefix, x.nsvc, clock_now_s() - x.t0);
+    }
+out:
+    fflush(o->out);
+    ctx_free(&x);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* remove                                                                   */
+
+int swarm_remove(eng_client *mgr, const swarm_opts *so, const char *node, prov_error *err)
+{
+    const cluster_opts *o = so->cluster;
+    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
+    gate_node *g[CLUSTER_MAX_NODES];
+    int rc = open_cluster(&x, err);
+    if (rc == 0)
+        rc = running_gates(&x, "remove", g, err);
+    if (rc != 0)
+        goto out;
+    size_t victim = x.nsvc;
+    for (size_t i = 0; i < x.nsvc; i++)
+        if (!strcmp(x.svc[i].name, node))
+            victim = i;
+    if (victim == x.nsvc)
+        rc = prov_fail(err, PROV_EXIT_FAIL, "remove: cluster '%s' has no node %s on this swarm",
+                       o->prefix, node);
+    else if (cluster_names_seed(x.svc[victim].seeds, node))
+        rc = prov_fail(err, PROV_EXIT_FAIL, "remove: %s is a seed (seeds: %s): the other nodes "
+                       "find the ring through it; nothing was removed", node, x.svc[victim].seeds);
+    else if (victim != x.nsvc - 1)
+        rc = prov_fail(err, PROV_EXIT_FAIL, "remove: %s is not the last node (%s): nodes are "
+                       "numbered 1..N, and N is removed first; nothing was removed", node,
+                       x.svc[x.nsvc - 1].name);
+    if (rc != 0)
+        goto out;
+    fprintf(o->out, "cluster '%s' on the swarm of %s: removing %s on %s (%zu nodes to %zu)\n",
+            o->prefix, eng_client_config(mgr)->host, node, host_name(&x, x.svc[victim].host),
+            x.nsvc, x.nsvc - 1);
+    fflush(o->out);
+    node_backend b = {{&x, gate_check, gate_exec_in, gate_give_up, o->image ? o->image : "its image"},
+                      backend_stop, backend_start, backend_remove};
+    gate_opts go = {o->out, x.t0, o->poll_s, 1.0, o->node_timeout_s, x.svc[0].seeds};
+    rc = lifecycle_remove(&b, g, x.nsvc, victim, &go, &x.last, err);
+    if (rc == 0) {
+        fprintf(o->out, "\n");
+        print_ring(&x, &x.last, x.svc, x.nsvc - 1, o->out);
+        fprintf(o->out, "\ncluster '%s': %s decommissioned and removed, %zu nodes remain, in "
+                        "%.1f s\n", o->prefix, node, x.nsvc - 1, clock_now_s() - x.t0);
     }
 out:
     fflush(o->out);

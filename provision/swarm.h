@@ -107,6 +107,11 @@ int swarm_down(eng_client *mgr, const swarm_opts *o, prov_error *err);
  * provisioner reaches the engine. */
 int swarm_restart(eng_client *mgr, const swarm_opts *o, prov_error *err);
 
+/* `remove NODE` on a swarm (provision/lifecycle.h, lifecycle_remove): the
+ * service of the highest-numbered node, not a seed, decommissioned, then
+ * removed with its data volume on its host. */
+int swarm_remove(eng_client *mgr, const swarm_opts *o, const char *node, prov_error *err);
+
 /* ---- pure parts (no engine), exposed for tests ---- */
 
 /* A swarm node as placement sees it. */

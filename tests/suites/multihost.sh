@@ -27,7 +27,9 @@
 #      that fails its start, a --place naming no node, a paused node: clear
 #      messages naming the service and the swarm node, exit != 0, the running
 #      cluster untouched;
-#   6. a fourth node added, spread to the host with fewer nodes;
+#   6. a fourth node added, spread to the host with fewer nodes; 6b. a
+#      rolling restart; 6c. remove: a seed refused, the fourth node
+#      decommissioned and removed with its volume, the rows read at ALL;
 #   7. down --volumes removes services, network, volumes on both hosts.
 # The topology is torn down at the end, also on failure or interruption, and
 # the suite checks that nothing of it is left.
@@ -435,13 +437,33 @@ got=$(cql cass1 "CONSISTENCY QUORUM; SELECT id, v FROM mh.rows;" | rows_of)
 check "6b QUORUM read through cass1 after the restart: all 21 rows" \
     test "$got" = "$(printf '%s\n21 row-21\n' "$want_rows" | sort)"
 
+# ---- 6c. remove: a scale-down by decommission --------------------------------------------------
+host4=$(svc_host cass4)
+"$PROV" remove 2 "${ENG[@]}" >"$TMP/remove2.out" 2>&1; rc=$?
+check "6c remove of a seed (cass2): exit 1, says so, nothing changed" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'cass2 is a seed' '$TMP/remove2.out'"
+t0=$SECONDS
+"$PROV" remove cass4 "${ENG[@]}" --timeout "$NODE_TIMEOUT" >"$TMP/remove.out" 2>&1; rc=$?
+took=$((SECONDS - t0))
+if [ $rc -eq 0 ] && grep -qE '^  cass4 +on swarm-[01] +decommissioned in' "$TMP/remove.out" &&
+   [ "$(grep -cE '^datacenter1 +cass[1-3] +swarm-[01] +[0-9.]+ +UN ' "$TMP/remove.out")" = 3 ] &&
+   [ "$(grep -cE '^datacenter1 ' "$TMP/remove.out")" = 3 ] &&
+   ! dk swarm-0 service inspect cass4 >/dev/null 2>&1 && ! dk "$host4" volume inspect cass4-data >/dev/null 2>&1; then
+    ok "6c remove cass4 on the swarm: exit 0 in ${took}s; decommissioned, its service and its volume on $host4 removed; 3 x UN"
+else
+    comment 40 <"$TMP/remove.out"; not_ok "6c remove cass4 on the swarm (exit $rc)"
+fi
+got=$(cql cass1 "CONSISTENCY ALL; SELECT id, v FROM mh.rows;" | rows_of)
+check "6c ALL read through cass1 after the decommission: all 21 rows on the 3 nodes left" \
+    test "$got" = "$(printf '%s\n21 row-21\n' "$want_rows" | sort)"
+
 # ---- 7. down --------------------------------------------------------------------------------
 t0=$SECONDS
 if "$PROV" down --volumes "${ENG[@]}" >"$TMP/down.out" 2>&1; then
     left=$(dk swarm-0 service ls -q; dk swarm-0 network ls -q --filter name=cass-net
            for e in swarm-0 swarm-1; do dk "$e" ps -aq; dk "$e" volume ls -q; done)
-    if [ -z "$left" ] && [ "$(grep -cE '^  cass[1-4] +on swarm-[01] +drained in' "$TMP/down.out")" = 4 ]; then
-        ok "7 down --volumes in $((SECONDS - t0))s: 4 nodes drained (each through its host's engine), no service, network, container or volume left on either host"
+    if [ -z "$left" ] && [ "$(grep -cE '^  cass[1-3] +on swarm-[01] +drained in' "$TMP/down.out")" = 3 ]; then
+        ok "7 down --volumes in $((SECONDS - t0))s: 3 nodes drained (each through its host's engine), no service, network, container or volume left on either host"
     else
         { cat "$TMP/down.out"; echo "$left"; } | comment; not_ok "7 down: not all drained, or objects left behind"
     fi
