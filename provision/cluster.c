@@ -12,6 +12,7 @@
 #include "provision/clock.h"
 #include "provision/gate.h"
 #include "provision/lifecycle.h"
+#include "provision/pki.h"
 #include "provision/nodeexec.h"
 #include "provision/ring.h"
 
@@ -86,6 +87,8 @@ static int find_cluster(eng_client *c, const cluster_opts *o, unsigned wanted, c
         snprintf(fn->seeds, sizeof fn->seeds, "%s", s ? s : "");
         s = docker_label_get(list[i].labels, CLUSTER_LABEL_NAME);
         snprintf(fn->cluster_name, sizeof fn->cluster_name, "%s", s ? s : "");
+        s = docker_label_get(list[i].labels, CLUSTER_LABEL_TLS);
+        fn->tls = s && strcmp(s, "on") == 0;
         if (idx > max_index)
             max_index = idx;
     }
@@ -328,10 +331,27 @@ static int create_node(run_ctx *x, live_node *ln, prov_error *err)
         if (docker_volume_create(x->c, np->volume, labels, &e) != ENG_OK)
             return prov_fail_engine(err, &e, "creating volume %s", np->volume);
     }
-    docker_mount mounts[2] = {
-        {.source = np->volume, .target = CLUSTER_DATA_DIR},
-        {.source = o->auth_password_file, .target = CLUSTER_PASSWORD_TARGET, .bind = true, .read_only = true},
-    };
+    docker_mount mounts[5] = {{.source = np->volume, .target = CLUSTER_DATA_DIR}};
+    size_t n_mounts = 1;
+    if (o->auth_password_file)
+        mounts[n_mounts++] = (docker_mount){.source = o->auth_password_file,
+                                            .target = CLUSTER_PASSWORD_TARGET, .bind = true,
+                                            .read_only = true};
+    char cert[4200], key[4200], ca[4200];
+    if (o->tls_dir) {
+        char why[512];
+        if (pki_ensure_cert(o->tls_dir, np->name, why, sizeof why) != 0)
+            return prov_fail(err, PROV_EXIT_FAIL, "the certificate of %s: %s", np->name, why);
+        snprintf(cert, sizeof cert, "%s/%s.pem", o->tls_dir, np->name);
+        snprintf(key, sizeof key, "%s/%s-key.pem", o->tls_dir, np->name);
+        snprintf(ca, sizeof ca, "%s/ca.pem", o->tls_dir);
+        mounts[n_mounts++] = (docker_mount){.source = cert, .target = CLUSTER_TLS_CERT_TARGET,
+                                            .bind = true, .read_only = true};
+        mounts[n_mounts++] = (docker_mount){.source = key, .target = CLUSTER_TLS_KEY_TARGET,
+                                            .bind = true, .read_only = true};
+        mounts[n_mounts++] = (docker_mount){.source = ca, .target = CLUSTER_TLS_CA_TARGET,
+                                            .bind = true, .read_only = true};
+    }
     docker_port port = {.container_port = 9042, .host_ip = o->publish_ip,
                         .host_port = o->publish_port};
     const char *aliases[] = {np->name, NULL};
@@ -348,7 +368,7 @@ static int create_node(run_ctx *x, live_node *ln, prov_error *err)
         .network = x->p->network,
         .aliases = aliases,
         .mounts = mounts,
-        .n_mounts = o->auth_password_file ? 2 : 1,
+        .n_mounts = n_mounts,
         .ports = o->publish_node == np->index ? &port : NULL,
         .n_ports = o->publish_node == np->index ? 1 : 0,
     };
@@ -716,6 +736,7 @@ typedef struct {
     char state[16];
     char status[128];
     char network[128];
+    bool tls;
 } node_row;
 
 static int cmp_rows(const void *a, const void *b)
@@ -749,6 +770,8 @@ static int list_nodes(eng_client *c, const cluster_opts *o, node_row **rows, siz
         snprintf(r->status, sizeof r->status, "%s", list[i].status);
         const char *net = docker_label_get(list[i].labels, CLUSTER_LABEL_NETWORK);
         snprintf(r->network, sizeof r->network, "%s", net ? net : "");
+        const char *tls = docker_label_get(list[i].labels, CLUSTER_LABEL_TLS);
+        r->tls = tls && strcmp(tls, "on") == 0;
         (*n)++;
     }
     docker_container_list_free(list, ln);
@@ -805,6 +828,16 @@ int cluster_status(eng_client *c, const cluster_opts *o, prov_error *err)
     }
     ring_sort(&ring);
     ring_print(o->out, &ring);
+    size_t n_tls = 0;
+    for (size_t i = 0; i < n; i++)
+        n_tls += rows[i].tls;
+    if (n_tls == n)
+        fprintf(o->out, "TLS: on (internode encryption all; clients: TLS required, with a client "
+                        "certificate)\n");
+    else if (n_tls == 0)
+        fprintf(o->out, "TLS: off\n");
+    else
+        fprintf(o->out, "TLS: on in %zu of %zu nodes\n", n_tls, n);
     fflush(o->out);
     size_t up = 0;
     for (size_t i = 0; i < ring.count; i++)

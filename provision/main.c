@@ -19,6 +19,7 @@
 
 #include "cassandra_version.h" /* generated from image/cassandra.version */
 #include "provision/cluster.h"
+#include "provision/pki.h"
 #include "provision/docker.h"
 #include "provision/engine.h"
 #include "provision/swarm.h"
@@ -105,6 +106,14 @@ static const char usage_text[] =
     "                        cass-entry's first start replaces the default superuser\n"
     "  --user NAME           the superuser of --auth (default admin)\n"
     "  --password-file FILE  another place for that password (absolute; made if missing)\n"
+    "  --tls                 every connection encrypted: a CA of the cluster and a\n"
+    "                        certificate per node (RSA 2048, its name as CN and DNS name),\n"
+    "                        made once, mode 0600, kept in ~/.cass-provision/<prefix>/tls\n"
+    "                        with client.pem/client-key.pem for your clients; the nodes\n"
+    "                        get them as read-only bind mounts: internode encryption all,\n"
+    "                        client encryption required with a client certificate (mTLS).\n"
+    "                        One engine only for now\n"
+    "  --tls-dir DIR         another place for them (absolute)\n"
     "\n"
     "On a swarm (DOCKER_HOST is a swarm manager), each node is a service pinned to\n"
     "one swarm node, on an attachable overlay network; the image must be pinned by\n"
@@ -472,7 +481,7 @@ enum {
     OPT_CLUSTER_NAME, OPT_DC, OPT_RACK, OPT_NUM_TOKENS, OPT_MEMORY, OPT_STOP_TIMEOUT,
     OPT_RESTART, OPT_JVM, OPT_PUBLISH, OPT_TIMEOUT, OPT_POLL, OPT_VOLUMES,
     OPT_ENGINE, OPT_PLACE, OPT_SCHEDULE_TIMEOUT, OPT_NO_SWARM, OPT_SEQUENTIAL,
-    OPT_AUTH, OPT_USER, OPT_PASSWORD_FILE
+    OPT_AUTH, OPT_USER, OPT_PASSWORD_FILE, OPT_TLS, OPT_TLS_DIR
 };
 
 /* "a,b,,c" -> {"a", "b", "c", NULL} in place (buf is modified); at most max. */
@@ -514,6 +523,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         {"no-swarm", no_argument, NULL, OPT_NO_SWARM},
         {"auth", no_argument, NULL, OPT_AUTH}, {"user", required_argument, NULL, OPT_USER},
         {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+        {"tls", no_argument, NULL, OPT_TLS}, {"tls-dir", required_argument, NULL, OPT_TLS_DIR},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     cluster_opts o;
     cluster_opts_init(&o);
@@ -523,7 +533,9 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
     const char *engines[MAX_ENGINES + 1] = {NULL}, *place[MAX_PLACE + 1] = {NULL};
     char place_buf[4096] = "";
     size_t n_engines = 0;
-    bool no_swarm = false, auth = false;
+    bool no_swarm = false, auth = false, tls = false;
+    const char *tls_dir_opt = NULL;
+    char tls_dir[4096];
     const char *auth_user = NULL, *password_file = NULL;
     char password_path[4096];
     bool is_up = strcmp(cmd, "up") == 0, is_down = strcmp(cmd, "down") == 0;
@@ -542,7 +554,8 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         /* options that only make sense for up, or down, are refused elsewhere */
         bool up_only = ch == 'n' || ch == 'e' || (ch >= OPT_IMAGE && ch <= OPT_POLL) ||
                        ch == OPT_PLACE || ch == OPT_SCHEDULE_TIMEOUT || ch == OPT_AUTH ||
-                       ch == OPT_USER || ch == OPT_PASSWORD_FILE;
+                       ch == OPT_USER || ch == OPT_PASSWORD_FILE || ch == OPT_TLS ||
+                       ch == OPT_TLS_DIR;
         bool restart_too = ch == OPT_STOP_TIMEOUT || ch == OPT_TIMEOUT || ch == OPT_POLL;
         if ((up_only && !is_up && !((is_restart || is_remove) && restart_too)) ||
             (ch == OPT_VOLUMES && !is_down)) {
@@ -640,6 +653,8 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         case OPT_AUTH: auth = true; break;
         case OPT_USER: auth_user = optarg; break;
         case OPT_PASSWORD_FILE: password_file = optarg; break;
+        case OPT_TLS: tls = true; break;
+        case OPT_TLS_DIR: tls_dir_opt = optarg; break;
         case 'h': fputs(usage_text, stdout); free(env); return 0;
         default: rc = bad_option(cmd, "n:e:h", argv); break;
         }
@@ -683,6 +698,29 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
                     password_path, created ? ", made now" : "");
         }
     }
+    if (rc == 0 && tls_dir_opt && !tls)
+        rc = usage_error("--tls-dir goes with --tls");
+    if (rc == 0 && tls) {
+        char why[512];
+        bool created = false;
+        if (tls_dir_opt)
+            snprintf(tls_dir, sizeof tls_dir, "%s", tls_dir_opt);
+        else if (pki_default_dir(o.prefix, tls_dir, sizeof tls_dir) != 0)
+            rc = usage_error("--tls: no place for the certificates (set --tls-dir)");
+        if (rc == 0 && tls_dir[0] != '/')
+            rc = usage_error("--tls-dir '%s': an absolute path (the engine bind-mounts its files)",
+                             tls_dir);
+        if (rc == 0 && pki_ensure_ca(tls_dir, &created, why, sizeof why) != 0) {
+            fprintf(stderr, PROG ": error: %s\n", why);
+            rc = PROV_EXIT_USAGE;
+        }
+        if (rc == 0) {
+            o.tls_dir = tls_dir;
+            fprintf(o.out, "TLS: the cluster's CA%s and certificates are in %s (mode 0600); "
+                           "clients connect with ca.pem, client.pem and client-key.pem\n",
+                    created ? " (made now)" : "", tls_dir);
+        }
+    }
     if (rc != 0) {
         free(env);
         return rc;
@@ -711,6 +749,9 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
             rc = swarm_remove(c, &so, remove_name, &err);
         else if (manager && is_restart)
             rc = swarm_restart(c, &so, &err);
+        else if (manager && is_up && tls)
+            rc = usage_error("--tls on a swarm is not built yet (its certificates would travel "
+                             "as swarm secrets); use it on one engine, or --no-swarm");
         else if (manager && is_up)
             rc = swarm_up(c, &so, &err);
         else if (manager && is_down)

@@ -180,6 +180,16 @@ static int plan_node_spec(const cluster_opts *o, cluster_plan *p, cluster_node_p
         strv_addf(&env, "CASSANDRA_USER=%s", o->auth_user);
         strv_addf(&env, "CASSANDRA_PASSWORD_FILE=" CLUSTER_PASSWORD_TARGET);
     }
+    if (o->tls_dir) {
+        /* every connection encrypted, every peer and client with a
+         * certificate of the cluster's CA */
+        strv_addf(&env, "CASSANDRA_TLS_CERT_FILE=" CLUSTER_TLS_CERT_TARGET);
+        strv_addf(&env, "CASSANDRA_TLS_KEY_FILE=" CLUSTER_TLS_KEY_TARGET);
+        strv_addf(&env, "CASSANDRA_TLS_CA_FILE=" CLUSTER_TLS_CA_TARGET);
+        strv_addf(&env, "CASSANDRA_CLIENT_ENCRYPTION=required");
+        strv_addf(&env, "CASSANDRA_CLIENT_AUTH=true");
+        strv_addf(&env, "CASSANDRA_INTERNODE_ENCRYPTION=all");
+    }
     for (size_t i = 0; o->env && o->env[i]; i++)
         strv_setenv(&env, o->env[i]);
 
@@ -189,6 +199,7 @@ static int plan_node_spec(const cluster_opts *o, cluster_plan *p, cluster_node_p
     strv_addf(&labels, CLUSTER_LABEL_NAME "=%s", p->cluster_name);
     strv_addf(&labels, CLUSTER_LABEL_TOKENS "=%s", np->initial_tokens ? "true" : "false");
     strv_addf(&labels, CLUSTER_LABEL_NETWORK "=%s", p->network);
+    strv_addf(&labels, CLUSTER_LABEL_TLS "=%s", o->tls_dir ? "on" : "off");
     if (env.nomem || labels.nomem) {
         strv_free_list(env.v);
         strv_free_list(labels.v);
@@ -319,6 +330,16 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
         creates = true;
         np->volume_new = !volume_exists(found, i);
         np->initial_tokens = p->all_at_once;
+    }
+    /* New nodes speak as the cluster does: TLS or not, never a mix (a node
+     * without TLS can't talk to one that requires it). */
+    if (creates && first && first->tls != (o->tls_dir != NULL)) {
+        cluster_plan_free(p);
+        return prov_fail(err, PROV_EXIT_USAGE,
+                         first->tls ? "cluster '%s' runs with TLS: its new nodes need it too (give --tls)"
+                                    : "cluster '%s' runs without TLS, and --tls can't be added to "
+                                      "it node by node (`down`, then `up --tls` on new volumes)",
+                         o->prefix);
     }
     /* Token computation needs the final node count, hence a second pass. */
     for (size_t k = 0; k < p->n; k++)

@@ -22,8 +22,15 @@
 #define CLUSTER_LABEL_NAME "io.cass-entry.cluster-name"
 #define CLUSTER_LABEL_TOKENS "io.cass-entry.initial-tokens"
 #define CLUSTER_LABEL_NETWORK "io.cass-entry.network"
+#define CLUSTER_LABEL_TLS "io.cass-entry.tls"
 
 enum { CLUSTER_MAX_NODES = 99, CLUSTER_NAME_MAX = 64 };
+
+/* Where a node finds its certificate, key and the CA of `up --tls`
+ * (read-only bind mounts of the files kept with the cluster). */
+#define CLUSTER_TLS_CERT_TARGET "/run/secrets/cassandra-tls-cert.pem"
+#define CLUSTER_TLS_KEY_TARGET "/run/secrets/cassandra-tls-key.pem"
+#define CLUSTER_TLS_CA_TARGET "/run/secrets/cassandra-tls-ca.pem"
 
 /* Where a node finds the password of `up --auth` (a read-only bind mount). */
 #define CLUSTER_PASSWORD_TARGET "/run/secrets/cassandra-password"
@@ -52,6 +59,8 @@ typedef struct {
     bool volumes;                /* down: remove the data volumes too */
     const char *auth_user;       /* up --auth: the superuser (NULL: no --auth) */
     const char *auth_password_file; /* up --auth: the host file holding its password */
+    const char *tls_dir;         /* up --tls: the cluster's CA and certificates (provision/pki.h);
+                                    NULL: no TLS */
     FILE *out;                   /* progress lines and tables */
 } cluster_opts;
 
@@ -65,6 +74,7 @@ typedef struct {
     bool running;
     char seeds[1024];            /* its seeds label, "" if none */
     char cluster_name[CLUSTER_NAME_MAX];
+    bool tls;                    /* its TLS label: made by up --tls */
 } cluster_found_node;
 
 typedef struct {

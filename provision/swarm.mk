@@ -5,8 +5,8 @@
 
 $(B)/tests/test_swarm: $(B)/obj/tests/unit/test_swarm.o $(B)/obj/provision/swarm.o \
                        $(B)/obj/provision/cluster.o $(B)/obj/provision/plan.o $(B)/obj/provision/error.o $(B)/obj/provision/nodeexec.o $(B)/obj/provision/gate.o $(B)/obj/provision/replication.o $(B)/obj/provision/lifecycle.o $(B)/obj/provision/ring.o \
-                       $(B)/obj/provision/tokens.o $(PROVISION_ENGINE_LIB)
+                       $(B)/obj/provision/tokens.o $(B)/obj/provision/pki.o $(PROVISION_ENGINE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(PROVISION_ENGINE_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(PROVISION_ENGINE_LIBS) -lcrypto
 
 UNIT_TESTS += $(B)/tests/test_swarm

@@ -18,6 +18,12 @@
 #  2. a node whose key does not match its certificate exits 78 with one line.
 #  3. a node with client authentication (mTLS): the probe presents the
 #     keystore's certificate and reports ready.
+#  4. `cass-provision up -n 3 --tls`: its own CA and node certificates (0600,
+#     kept with the cluster, verified with openssl), 3 x UN through the gate,
+#     status says TLS, the HEALTHCHECK healthy, cqlsh --ssl with a client
+#     certificate works and plain cqlsh is refused, the Python driver reads and
+#     writes at QUORUM over mTLS, the log shows internode TLS, and a node with a
+#     certificate of another CA does not join (its log says why).
 #
 # Everything is labelled with this run's id and removed on exit.
 set -uo pipefail
@@ -206,3 +212,134 @@ else
 fi
 health=$(health_of "$N3")
 if [ "$health" = healthy ]; then ok "mTLS node: the HEALTHCHECK reports healthy"; else not_ok "mTLS node health: $health"; fi
+
+# ---- 4. cass-provision up --tls: a 3-node ring, everything encrypted ----
+# Its own CA and certificates (provision/pki.c), internode encryption all,
+# clients required to use TLS with a certificate of the cluster's CA.
+docker rm -f "$N1" "$N2" "$N3" >/dev/null 2>&1 # CPU for the ring
+PROV=${BUILD_DIR:-build}/cass-provision
+PP=tp$$
+TLSDIR=$E2E_TMP/provision-tls
+[ -x "$PROV" ] || fatal "$PROV is missing (make)"
+# shellcheck disable=SC2317  # run by the trap
+tls_suite_end() {
+    local rc=$?
+    "$PROV" down --prefix "$PP" --volumes >/dev/null 2>&1
+    (exit "$rc")
+    e2e_suite_end
+}
+trap tls_suite_end EXIT
+t0=$SECONDS
+"$PROV" up -n 3 --tls --tls-dir "$TLSDIR" --prefix "$PP" --image "$E2E_IMAGE" --timeout "$TIMEOUT" \
+    -e "JVM_EXTRA_OPTS=$E2E_FAST_OPTS" >"$E2E_TMP/up.out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && [ "$(grep -cE "^\S+\s+${PP}[123]\s+\S+\s+UN\s" "$E2E_TMP/up.out")" -eq 3 ]; then
+    ok "up -n 3 --tls: exit 0 in $((SECONDS - t0)) s, the gate passed (the probe over mTLS), 3 x UN"
+else
+    comment <"$E2E_TMP/up.out"; fatal "up -n 3 --tls (exit $rc)"
+fi
+modes=$(stat -c '%a %n' "$TLSDIR" "$TLSDIR"/* | sed "s|$TLSDIR|DIR|")
+if [ "$(awk '{print $1}' <<<"$modes" | sort -u | tr '\n' ' ')" = "600 700 " ] &&
+   [ "$(cd "$TLSDIR" && LC_ALL=C && printf '%s ' ./*)" = "./ca-key.pem ./ca.pem ./client-key.pem ./client.pem ./${PP}1-key.pem ./${PP}1.pem ./${PP}2-key.pem ./${PP}2.pem ./${PP}3-key.pem ./${PP}3.pem " ]; then
+    ok "the CA, a certificate per node and the client's, each 0600 in a 0700 directory kept with the cluster"
+else
+    echo "$modes" | comment; not_ok "the certificate files or their modes"
+fi
+if openssl verify -CAfile "$TLSDIR/ca.pem" "$TLSDIR/${PP}2.pem" >/dev/null 2>&1 &&
+   openssl x509 -in "$TLSDIR/${PP}2.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "DNS:${PP}2"; then
+    ok "${PP}2's certificate: signed by the cluster's CA (openssl verify), DNS name ${PP}2"
+else
+    not_ok "${PP}2's certificate does not verify or lacks its name"
+fi
+"$PROV" status --prefix "$PP" >"$E2E_TMP/status.out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && grep -q '^TLS: on (internode encryption all; clients: TLS required, with a client certificate)$' "$E2E_TMP/status.out"; then
+    ok "status: exit 0, says TLS is on: $(grep '^TLS' "$E2E_TMP/status.out")"
+else
+    comment <"$E2E_TMP/status.out"; not_ok "status does not say TLS is on (exit $rc)"
+fi
+health=$(health_of "${PP}1")
+if [ "$health" = healthy ]; then ok "--tls: ${PP}1's HEALTHCHECK reports healthy"; else not_ok "--tls: ${PP}1 health: $health"; fi
+
+# cqlsh inside a node, by its name (the certificate's DNS name), with the CA
+# and the node's own certificate as the client's.
+cqlshrc='[ssl]
+certfile = /run/secrets/cassandra-tls-ca.pem
+validate = true
+userkey = /run/secrets/cassandra-tls-key.pem
+usercert = /run/secrets/cassandra-tls-cert.pem'
+out=$(docker exec "${PP}1" sh -c "printf '%s\n' '$cqlshrc' >/tmp/cqlshrc && cqlsh --cqlshrc /tmp/cqlshrc --ssl ${PP}1 -e '$CQL'" 2>&1)
+if grep -q '5\.0\.' <<<"$out"; then
+    ok "--tls: cqlsh --ssl with the CA (validated) and a client certificate works"
+else
+    echo "$out" | tail -5 | comment; not_ok "--tls: cqlsh --ssl failed"
+fi
+out=$(docker exec "${PP}1" cqlsh --connect-timeout 10 "${PP}1" -e "$CQL" 2>&1); rc=$?
+if [ $rc -ne 0 ] && ! grep -q '5\.0\.' <<<"$out"; then
+    ok "--tls: plain cqlsh is refused (exit $rc)"
+else
+    not_ok "--tls: plain cqlsh was not refused"
+fi
+
+# The Python driver of the image, mTLS with client.pem, QUORUM writes and reads.
+cat >"$E2E_TMP/mtls.py" <<'PY'
+import ssl, sys
+from cassandra import ConsistencyLevel
+from cassandra.cluster import Cluster, ExecutionProfile, EXEC_PROFILE_DEFAULT
+from cassandra.policies import RoundRobinPolicy
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False  # the driver dials the peers' addresses; the CA is what is checked
+ctx.verify_mode = ssl.CERT_REQUIRED
+ctx.load_verify_locations("/tls/ca.pem")
+ctx.load_cert_chain("/tls/client.pem", "/tls/client-key.pem")
+profile = ExecutionProfile(consistency_level=ConsistencyLevel.QUORUM, load_balancing_policy=RoundRobinPolicy())
+cluster = Cluster(sys.argv[1].split(","), ssl_context=ctx, execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+                  protocol_version=5, connect_timeout=20)
+s = cluster.connect()
+s.execute("CREATE KEYSPACE IF NOT EXISTS mtls WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}")
+s.execute("CREATE TABLE IF NOT EXISTS mtls.t (k int PRIMARY KEY, v text)")
+ins = s.prepare("INSERT INTO mtls.t (k, v) VALUES (?, ?)")
+for k in range(100):
+    s.execute(ins, (k, "v%d" % k))
+rows = sorted((r.k, r.v) for r in s.execute("SELECT k, v FROM mtls.t"))
+hosts = sorted(h.address for h in cluster.metadata.all_hosts() if h.is_up)
+ok = rows == [(k, "v%d" % k) for k in range(100)]
+print("%s: 100 rows written and read back at QUORUM over mTLS, %d hosts up" % ("ok" if ok else "wrong rows", len(hosts)))
+cluster.shutdown()
+sys.exit(0 if ok and len(hosts) == 3 else 1)
+PY
+out=$(docker run --rm --network "$PP-net" --memory 512m "${E2E_LBL[@]}" -v "$TLSDIR:/tls:ro" \
+    -v "$E2E_TMP/mtls.py:/mtls.py:ro" -e PYTHONPATH=/opt/cassandra/pylib --entrypoint python3 \
+    "$E2E_IMAGE" /mtls.py "${PP}1,${PP}2,${PP}3" 2>&1); rc=$?
+if [ $rc -eq 0 ]; then ok "--tls: the Python driver with a client certificate: $(tail -1 <<<"$out")"
+else echo "$out" | tail -8 | comment; not_ok "--tls: the Python driver over mTLS (exit $rc)"; fi
+
+# Internode TLS, as the nodes themselves log it.
+docker logs "${PP}2" >"$E2E_TMP/log-p2" 2>&1
+line=$(grep -m1 -iE 'internode.*(TLS|SSL)|(TLS|SSL).*internode' "$E2E_TMP/log-p2")
+if [ -n "$line" ]; then ok "--tls: ${PP}2's log shows internode TLS: $(cut -c1-160 <<<"$line")"
+else grep -iE 'tls|ssl|encrypt' "$E2E_TMP/log-p2" | head -10 | comment; not_ok "--tls: no internode TLS in ${PP}2's log"; fi
+
+# A node whose certificate comes from another CA (section 1's) does not join.
+docker run -d --name "$E2E_RUN-stranger" --hostname stranger --network "$PP-net" --memory "$MEM" \
+    "${E2E_LBL[@]}" -v "$S:/run/secrets/tls:ro" \
+    -e CASSANDRA_TLS_CERT_FILE=/run/secrets/tls/node1.pem -e CASSANDRA_TLS_KEY_FILE=/run/secrets/tls/node1.key \
+    -e CASSANDRA_TLS_CA_FILE=/run/secrets/tls/ca.pem -e CASSANDRA_CLIENT_ENCRYPTION=required \
+    -e CASSANDRA_INTERNODE_ENCRYPTION=all -e "JVM_EXTRA_OPTS=$E2E_FAST_OPTS" \
+    -e CASSANDRA_CLUSTER_NAME=cass-entry "$E2E_IMAGE" "${PP}1" >/dev/null 2>"$E2E_TMP/run.err" || comment <"$E2E_TMP/run.err"
+joined=""
+for _ in $(seq 1 90); do
+    docker logs "$E2E_RUN-stranger" 2>&1 | grep -qiE 'SSLHandshakeException|PKIX path|certificate_unknown|unable to find valid certification' && break
+    sleep 2
+done
+sip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$PP-net\").IPAddress}}" "$E2E_RUN-stranger" 2>/dev/null)
+e2e_ring_rows "${PP}1" | grep -q " $sip\$" && joined=yes
+why=$(docker logs "$E2E_RUN-stranger" 2>&1 | grep -m1 -oiE '[a-z.]*(SSLHandshakeException|PKIX path[^.]*|unable to find valid certification path[^.]*)' | head -1)
+if [ -z "$joined" ] && [ -n "$why" ]; then
+    ok "a node with a certificate of another CA does not join (not in ${PP}1's ring); its log says why: $why"
+else
+    docker logs "$E2E_RUN-stranger" 2>&1 | tail -15 | comment; not_ok "the stranger node: joined '$joined', why '$why'"
+fi
+docker rm -f "$E2E_RUN-stranger" >/dev/null 2>&1
+"$PROV" down --prefix "$PP" --volumes >"$E2E_TMP/down.out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && [ -z "$(docker ps -aq --filter "label=io.cass-entry.cluster=$PP")" ]; then ok "down --volumes of the TLS cluster"
+else comment <"$E2E_TMP/down.out"; not_ok "down --volumes of the TLS cluster (exit $rc)"; fi

@@ -222,6 +222,60 @@ static void test_rerun_and_add(void **state)
     cluster_plan_free(&p);
 }
 
+/* up --tls: every new node gets the PEM files' places, client encryption
+ * required with client certificates, internode all, and the label; a
+ * cluster never mixes TLS and plain nodes, while keeping nodes (restart,
+ * remove) needs no --tls */
+static void test_tls(void **state)
+{
+    (void)state;
+    cluster_opts o;
+    cluster_opts_init(&o);
+    o.tls_dir = "/home/u/.cass-provision/cass/tls";
+    struct world w;
+    world_init(&w, 0);
+    cluster_plan p;
+    prov_error err;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    for (size_t i = 0; i < p.n; i++) {
+        char **env = p.nodes[i].env;
+        assert_string_equal(env_get(env, "CASSANDRA_TLS_CERT_FILE"), CLUSTER_TLS_CERT_TARGET);
+        assert_string_equal(env_get(env, "CASSANDRA_TLS_KEY_FILE"), CLUSTER_TLS_KEY_TARGET);
+        assert_string_equal(env_get(env, "CASSANDRA_TLS_CA_FILE"), CLUSTER_TLS_CA_TARGET);
+        assert_string_equal(env_get(env, "CASSANDRA_CLIENT_ENCRYPTION"), "required");
+        assert_string_equal(env_get(env, "CASSANDRA_CLIENT_AUTH"), "true");
+        assert_string_equal(env_get(env, "CASSANDRA_INTERNODE_ENCRYPTION"), "all");
+        assert_string_equal(env_get(p.nodes[i].labels, CLUSTER_LABEL_TLS), "on");
+    }
+    cluster_plan_free(&p);
+    /* without --tls: no TLS variable, the label says off */
+    o.tls_dir = NULL;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    assert_null(env_get(p.nodes[0].env, "CASSANDRA_TLS_CERT_FILE"));
+    assert_string_equal(env_get(p.nodes[0].labels, CLUSTER_LABEL_TLS), "off");
+    cluster_plan_free(&p);
+    /* a TLS cluster of 3: a 4th node without --tls is refused, naming --tls */
+    world_init(&w, 3);
+    for (unsigned i = 1; i <= 3; i++) {
+        world_node(&w, i, true, "cass1,cass2,cass3", "cass-entry");
+        w.nodes[i - 1].tls = true;
+    }
+    o.nodes = 4;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), PROV_EXIT_USAGE);
+    assert_non_null(strstr(err.message, "give --tls"));
+    /* ... and the same 3 kept (restart, remove) need no --tls */
+    o.nodes = 3;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    cluster_plan_free(&p);
+    /* a plain cluster: --tls can't be added node by node */
+    for (unsigned i = 0; i < 3; i++)
+        w.nodes[i].tls = false;
+    o.nodes = 4;
+    o.tls_dir = "/tls";
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), PROV_EXIT_USAGE);
+    assert_non_null(strstr(err.message, "runs without TLS"));
+}
+
 static void test_stopped_kept_beyond(void **state)
 {
     (void)state;
@@ -345,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_brand_new_default),
         cmocka_unit_test(test_fresh_brand_new),
         cmocka_unit_test(test_rerun_and_add),
+        cmocka_unit_test(test_tls),
         cmocka_unit_test(test_stopped_kept_beyond),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_env_overrides_and_options),
