@@ -23,6 +23,7 @@ PACKAGES=(
   libcurl4-openssl-dev                 # provisioner: HTTP to the Docker Engine API (unix socket, TCP, TLS)
   libjansson-dev                       # provisioner: JSON of the Engine API (requests, answers, progress streams)
   libarchive-dev                       # provisioner: the build context sent to POST /build as a tar stream
+  libssl-dev                           # provisioner: up --tls makes the cluster's CA and certificates (libcrypto)
   docker-registry                      # engine/provision suites: a local registry to push to (own config, no auth)
   apache2-utils                        # engine suite: htpasswd for a registry that wants credentials
   golang-docker-credential-helpers pass gnupg  # engine suite: a real credential helper (docker-credential-pass)
