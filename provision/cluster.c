@@ -666,25 +666,6 @@ int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err)
 /* ------------------------------------------------------------------------ */
 /* remove                                                                   */
 
-bool cluster_names_seed(const char *seeds, const char *name)
-{
-    size_t len = strlen(name);
-    for (const char *s = seeds; *s;) {
-        const char *comma = strchr(s, ',');
-        size_t n = comma ? (size_t)(comma - s) : strlen(s);
-        while (n && *s == ' ')
-            s++, n--;
-        while (n && s[n - 1] == ' ')
-            n--;
-        if (n == len && !memcmp(s, name, len))
-            return true;
-        if (!comma)
-            break;
-        s = comma + 1;
-    }
-    return false;
-}
-
 int cluster_remove(eng_client *c, const cluster_opts *o, const char *node, prov_error *err)
 {
     run_ctx x = {.c = c, .o = o, .t0 = clock_now_s()};
@@ -692,20 +673,9 @@ int cluster_remove(eng_client *c, const cluster_opts *o, const char *node, prov_
     int rc = open_running(c, o, "remove", &x, &plan, err);
     if (rc != 0)
         return rc;
-    size_t victim = x.n;
-    for (size_t i = 0; i < x.n; i++)
-        if (!strcmp(x.nodes[i].plan->name, node))
-            victim = i;
+    size_t victim = lifecycle_removable(x.gates, x.n, node, plan.seeds, o->prefix, err);
     if (victim == x.n)
-        rc = prov_fail(err, PROV_EXIT_FAIL, "remove: cluster '%s' has no node %s (%s1..%s%zu)",
-                       o->prefix, node, o->prefix, o->prefix, x.n);
-    else if (cluster_names_seed(plan.seeds, node))
-        rc = prov_fail(err, PROV_EXIT_FAIL, "remove: %s is a seed (seeds: %s): the other nodes "
-                       "find the ring through it; nothing was removed", node, plan.seeds);
-    else if (victim != x.n - 1)
-        rc = prov_fail(err, PROV_EXIT_FAIL, "remove: %s is not the last node (%s): nodes are "
-                       "numbered 1..N, and N is removed first; nothing was removed", node,
-                       x.nodes[x.n - 1].plan->name);
+        rc = err->exit_code;
     if (rc == 0) {
         fprintf(o->out, "cluster '%s' on %s: removing %s (%zu nodes to %zu)\n", o->prefix,
                 eng_client_config(c)->host, node, x.n, x.n - 1);

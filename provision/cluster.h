@@ -124,7 +124,4 @@ int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err);
  * others must run.  0 or err's code. */
 int cluster_remove(eng_client *c, const cluster_opts *o, const char *node, prov_error *err);
 
-/* Whether the comma-separated list `seeds` names `name`. */
-bool cluster_names_seed(const char *seeds, const char *name);
-
 #endif

@@ -61,6 +61,46 @@ int lifecycle_restart(const node_backend *b, gate_node *const *nodes, size_t n, 
     return rc;
 }
 
+bool lifecycle_names_seed(const char *seeds, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *s = seeds; *s;) {
+        const char *comma = strchr(s, ',');
+        size_t n = comma ? (size_t)(comma - s) : strlen(s);
+        while (n && *s == ' ')
+            s++, n--;
+        while (n && s[n - 1] == ' ')
+            n--;
+        if (n == len && !memcmp(s, name, len))
+            return true;
+        if (!comma)
+            break;
+        s = comma + 1;
+    }
+    return false;
+}
+
+size_t lifecycle_removable(gate_node *const *nodes, size_t n, const char *name, const char *seeds,
+                           const char *cluster, prov_error *err)
+{
+    size_t victim = n;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(nodes[i]->name, name))
+            victim = i;
+    if (victim == n)
+        prov_fail(err, PROV_EXIT_FAIL, "remove: cluster '%s' has no node %s (%s..%s)", cluster,
+                  name, n ? nodes[0]->name : "", n ? nodes[n - 1]->name : "");
+    else if (lifecycle_names_seed(seeds, name))
+        prov_fail(err, PROV_EXIT_FAIL, "remove: %s is a seed (seeds: %s): the other nodes find "
+                  "the ring through it; nothing was removed", name, seeds);
+    else if (victim != n - 1)
+        prov_fail(err, PROV_EXIT_FAIL, "remove: %s is not the last node (%s): nodes are numbered "
+                  "1..N, and N is removed first; nothing was removed", name, nodes[n - 1]->name);
+    else
+        return victim;
+    return n;
+}
+
 /* Would the keyspaces still have their replicas without nd?  Read in
  * another node (`other`), against the ring `ring`. */
 static int check_replication(const node_backend *b, gate_node *nd, gate_node *other,

@@ -30,6 +30,7 @@
 #include "provision/gate.h"
 #include "provision/ring.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct {
@@ -49,6 +50,15 @@ typedef struct {
  * ring that passed the gate last (the caller's to free).  0 or err's code. */
 int lifecycle_restart(const node_backend *b, gate_node *const *nodes, size_t n, const gate_opts *o,
                       int stop_timeout_s, struct ring *last, prov_error *err);
+
+/* Whether the comma-separated list `seeds` names `name`. */
+bool lifecycle_names_seed(const char *seeds, const char *name);
+
+/* The index of node `name` in nodes[0..n) when `remove` may take it: it is
+ * there, the highest-numbered (the last; nodes are numbered 1..N) and no
+ * seed.  Otherwise n, with err saying why (`cluster` names the cluster). */
+size_t lifecycle_removable(gate_node *const *nodes, size_t n, const char *name, const char *seeds,
+                           const char *cluster, prov_error *err);
 
 /* Every node of `nodes` must be started; nodes[victim] goes (see above).
  * The caller refuses seeds.  *last gets the ring of the nodes that remain. */

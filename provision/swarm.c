@@ -1450,6 +1450,19 @@ static int running_gates(sw_ctx *x, const char *cmd, gate_node **g, prov_error *
     return 0;
 }
 
+/* This backend: services pinned to hosts, exec through each host's engine. */
+static node_backend backend_of(sw_ctx *x)
+{
+    return (node_backend){{x, gate_check, gate_exec_in, gate_give_up,
+                           x->o->image ? x->o->image : "its image"},
+                          backend_stop, backend_start, backend_remove};
+}
+
+static gate_opts gate_opts_of(const sw_ctx *x)
+{
+    return (gate_opts){x->o->out, x->t0, x->o->poll_s, 1.0, x->o->node_timeout_s, x->svc[0].seeds};
+}
+
 int swarm_restart(eng_client *mgr, const swarm_opts *so, prov_error *err)
 {
     const cluster_opts *o = so->cluster;
@@ -1464,9 +1477,8 @@ int swarm_restart(eng_client *mgr, const swarm_opts *so, prov_error *err)
                     "one at a time\n",
             o->prefix, eng_client_config(mgr)->host, x.nh, x.nsvc);
     fflush(o->out);
-    node_backend b = {{&x, gate_check, gate_exec_in, gate_give_up, o->image ? o->image : "its image"},
-                      backend_stop, backend_start, backend_remove};
-    gate_opts go = {o->out, x.t0, o->poll_s, 1.0, o->node_timeout_s, x.svc[0].seeds};
+    node_backend b = backend_of(&x);
+    gate_opts go = gate_opts_of(&x);
     rc = lifecycle_restart(&b, g, x.nsvc, &go, o->stop_timeout, &x.last, err);
     if (rc == 0) {
         fprintf(o->out, "\n");
@@ -1493,29 +1505,17 @@ int swarm_remove(eng_client *mgr, const swarm_opts *so, const char *node, prov_e
         rc = running_gates(&x, "remove", g, err);
     if (rc != 0)
         goto out;
-    size_t victim = x.nsvc;
-    for (size_t i = 0; i < x.nsvc; i++)
-        if (!strcmp(x.svc[i].name, node))
-            victim = i;
+    size_t victim = lifecycle_removable(g, x.nsvc, node, x.svc[0].seeds, o->prefix, err);
     if (victim == x.nsvc)
-        rc = prov_fail(err, PROV_EXIT_FAIL, "remove: cluster '%s' has no node %s on this swarm",
-                       o->prefix, node);
-    else if (cluster_names_seed(x.svc[victim].seeds, node))
-        rc = prov_fail(err, PROV_EXIT_FAIL, "remove: %s is a seed (seeds: %s): the other nodes "
-                       "find the ring through it; nothing was removed", node, x.svc[victim].seeds);
-    else if (victim != x.nsvc - 1)
-        rc = prov_fail(err, PROV_EXIT_FAIL, "remove: %s is not the last node (%s): nodes are "
-                       "numbered 1..N, and N is removed first; nothing was removed", node,
-                       x.svc[x.nsvc - 1].name);
+        rc = err->exit_code;
     if (rc != 0)
         goto out;
     fprintf(o->out, "cluster '%s' on the swarm of %s: removing %s on %s (%zu nodes to %zu)\n",
             o->prefix, eng_client_config(mgr)->host, node, host_name(&x, x.svc[victim].host),
             x.nsvc, x.nsvc - 1);
     fflush(o->out);
-    node_backend b = {{&x, gate_check, gate_exec_in, gate_give_up, o->image ? o->image : "its image"},
-                      backend_stop, backend_start, backend_remove};
-    gate_opts go = {o->out, x.t0, o->poll_s, 1.0, o->node_timeout_s, x.svc[0].seeds};
+    node_backend b = backend_of(&x);
+    gate_opts go = gate_opts_of(&x);
     rc = lifecycle_remove(&b, g, x.nsvc, victim, &go, &x.last, err);
     if (rc == 0) {
         fprintf(o->out, "\n");

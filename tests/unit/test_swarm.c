@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "provision/cluster.h"
+#include "provision/lifecycle.h"
 #include "provision/swarm.h"
 
 static void two_hosts(swarm_slot s[2])
@@ -256,15 +256,26 @@ static void test_restart_condition(void **state)
     assert_string_equal(swarm_restart_condition(NULL), "any");
 }
 
-/* remove refuses seeds: a name in the cluster's seed list, exactly */
+/* remove refuses seeds: a name in the cluster's seed list, exactly; and
+ * takes only the last node */
 static void test_names_seed(void **state)
 {
     (void)state;
-    assert_true(cluster_names_seed("cass1,cass2,cass3", "cass2"));
-    assert_true(cluster_names_seed("cass1, cass3", "cass3"));
-    assert_false(cluster_names_seed("cass1,cass2,cass3", "cass4"));
-    assert_false(cluster_names_seed("cass10,cass11", "cass1"));
-    assert_false(cluster_names_seed("", "cass1"));
+    assert_true(lifecycle_names_seed("cass1,cass2,cass3", "cass2"));
+    assert_true(lifecycle_names_seed("cass1, cass3", "cass3"));
+    assert_false(lifecycle_names_seed("cass1,cass2,cass3", "cass4"));
+    assert_false(lifecycle_names_seed("cass10,cass11", "cass1"));
+    assert_false(lifecycle_names_seed("", "cass1"));
+    gate_node a = {.name = "cass1"}, b = {.name = "cass2"}, c = {.name = "cass3"};
+    gate_node *nodes[] = {&a, &b, &c};
+    prov_error err = {0};
+    assert_int_equal(lifecycle_removable(nodes, 3, "cass3", "cass1", "cass", &err), 2);
+    assert_int_equal(lifecycle_removable(nodes, 3, "cass2", "cass1", "cass", &err), 3);
+    assert_non_null(strstr(err.message, "not the last node (cass3)"));
+    assert_int_equal(lifecycle_removable(nodes, 3, "cass3", "cass1,cass3", "cass", &err), 3);
+    assert_non_null(strstr(err.message, "cass3 is a seed"));
+    assert_int_equal(lifecycle_removable(nodes, 3, "cass9", "cass1", "cass", &err), 3);
+    assert_non_null(strstr(err.message, "has no node cass9 (cass1..cass3)"));
 }
 
 int main(void)
