@@ -111,8 +111,9 @@ static const char usage_text[] =
     "                        made once, mode 0600, kept in ~/.cass-provision/<prefix>/tls\n"
     "                        with client.pem/client-key.pem for your clients; the nodes\n"
     "                        get them as read-only bind mounts: internode encryption all,\n"
-    "                        client encryption required with a client certificate (mTLS).\n"
-    "                        One engine only for now\n"
+    "                        client encryption required with a client certificate (mTLS);\n"
+    "                        on a swarm, as the secrets <node>-tls-cert, <node>-tls-key\n"
+    "                        and <prefix>-tls-ca\n"
     "  --tls-dir DIR         another place for them (absolute)\n"
     "\n"
     "On a swarm (DOCKER_HOST is a swarm manager), each node is a service pinned to\n"
@@ -749,9 +750,6 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
             rc = swarm_remove(c, &so, remove_name, &err);
         else if (manager && is_restart)
             rc = swarm_restart(c, &so, &err);
-        else if (manager && is_up && tls)
-            rc = usage_error("--tls on a swarm is not built yet (its certificates would travel "
-                             "as swarm secrets); use it on one engine, or --no-swarm");
         else if (manager && is_up)
             rc = swarm_up(c, &so, &err);
         else if (manager && is_down)

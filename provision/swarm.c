@@ -11,6 +11,7 @@
 #include "provision/clock.h"
 #include "provision/gate.h"
 #include "provision/lifecycle.h"
+#include "provision/pki.h"
 #include "provision/nodeexec.h"
 #include "provision/ring.h"
 
@@ -216,6 +217,7 @@ typedef struct {
     char pinned_id[DOCKER_ID_MAX]; /* the node.id of its constraint, "" if none */
     char seeds[1024];            /* labels of the existing service */
     char cluster_name[CLUSTER_NAME_MAX];
+    bool tls;                    /* its TLS label: made by up --tls */
     docker_task task;            /* the current task when found or last polled */
     bool has_task;
     char addrs[8][64];           /* the addresses its tasks had, newest first: a node
@@ -469,6 +471,8 @@ static int find_services(sw_ctx *x, prov_error *err)
         snprintf(nd->seeds, sizeof nd->seeds, "%s", s ? s : "");
         s = docker_label_get(list[i].labels, CLUSTER_LABEL_NAME);
         snprintf(nd->cluster_name, sizeof nd->cluster_name, "%s", s ? s : "");
+        s = docker_label_get(list[i].labels, CLUSTER_LABEL_TLS);
+        nd->tls = s && strcmp(s, "on") == 0;
         s = docker_label_get(list[i].labels, CLUSTER_LABEL_NETWORK);
         if (s && !x->network[0])
             snprintf(x->network, sizeof x->network, "%s", s);
@@ -894,32 +898,78 @@ static int find_volumes(sw_ctx *x, unsigned max_index, int *data_on, prov_error 
 
 /* Create the node's volume on its host (labelled), then its service, pinned
  * there. */
+/* The swarm secret `name` from the file at `path`, made when missing (a
+ * swarm secret cannot change: an existing one is used as it is); its ID into
+ * id.  `what` says what it holds, on the line printed when it is made. */
+static int ensure_file_secret(sw_ctx *x, const char *name, const char *path, const char *what,
+                              char *id, size_t idlen, prov_error *err)
+{
+    eng_error e;
+    bool exists = false;
+    if (docker_secret_find(x->mgr, name, id, idlen, &exists, &e) != ENG_OK)
+        return prov_fail_engine(err, &e, "looking for secret %s", name);
+    if (exists) return 0;
+    char buf[16384];
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f) fclose(f);
+    if (n == 0 || n == sizeof buf)
+        return prov_fail(err, PROV_EXIT_USAGE, "%s: cannot read %s", path, what);
+    char label[160];
+    snprintf(label, sizeof label, CLUSTER_LABEL_CLUSTER "=%s", x->o->prefix);
+    const char *labels[] = {label, NULL};
+    eng_status st = docker_secret_create(x->mgr, name, buf, n, labels, id, idlen, &e);
+    explicit_bzero(buf, sizeof buf);
+    if (st != ENG_OK) return prov_fail_engine(err, &e, "creating secret %s", name);
+    fprintf(x->o->out, "secret %s: %s\n", name, what);
+    return 0;
+}
+
 /* up --auth: the password file becomes the swarm secret <prefix>-superuser-password
- * (made once: a swarm secret cannot change; every node gets the same). */
+ * (every node gets the same). */
 static int ensure_secret(sw_ctx *x, prov_error *err)
 {
     const cluster_opts *o = x->o;
     if (!o->auth_password_file) return 0;
     snprintf(x->secret_name, sizeof x->secret_name, "%s-superuser-password", o->prefix);
-    eng_error e;
-    bool exists = false;
-    if (docker_secret_find(x->mgr, x->secret_name, x->secret_id, sizeof x->secret_id, &exists, &e) != ENG_OK)
-        return prov_fail_engine(err, &e, "looking for secret %s", x->secret_name);
-    if (exists) return 0;
-    char buf[4096];
-    FILE *f = fopen(o->auth_password_file, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
-    if (f) fclose(f);
-    if (n == 0)
-        return prov_fail(err, PROV_EXIT_USAGE, "%s: cannot read the password", o->auth_password_file);
-    char label[160];
-    snprintf(label, sizeof label, CLUSTER_LABEL_CLUSTER "=%s", o->prefix);
-    const char *labels[] = {label, NULL};
-    eng_status st = docker_secret_create(x->mgr, x->secret_name, buf, n, labels, x->secret_id,
-                                         sizeof x->secret_id, &e);
-    explicit_bzero(buf, sizeof buf);
-    if (st != ENG_OK) return prov_fail_engine(err, &e, "creating secret %s", x->secret_name);
-    fprintf(o->out, "secret %s: the superuser's password, for every node\n", x->secret_name);
+    return ensure_file_secret(x, x->secret_name, o->auth_password_file,
+                              "the superuser's password, for every node", x->secret_id,
+                              sizeof x->secret_id, err);
+}
+
+/* up --tls: a node's certificate and key (made in the cluster's directory
+ * when missing) and the CA become swarm secrets <node>-tls-cert,
+ * <node>-tls-key and <prefix>-tls-ca, at the places the plan's environment
+ * names.  Fills refs[0..3) (names and ids in the caller's buffers). */
+typedef struct {
+    char name[3][DOCKER_NAME_MAX + 16];
+    char id[3][DOCKER_ID_MAX];
+} tls_secrets;
+
+static int ensure_tls_secrets(sw_ctx *x, const sw_node *nd, tls_secrets *t,
+                              docker_secret_ref *refs, prov_error *err)
+{
+    const char *dir = x->o->tls_dir;
+    char why[512], path[3][4200];
+    if (pki_ensure_cert(dir, nd->name, why, sizeof why) != 0)
+        return prov_fail(err, PROV_EXIT_FAIL, "the certificate of %s: %s", nd->name, why);
+    snprintf(t->name[0], sizeof t->name[0], "%s-tls-cert", nd->name);
+    snprintf(t->name[1], sizeof t->name[1], "%s-tls-key", nd->name);
+    snprintf(t->name[2], sizeof t->name[2], "%s-tls-ca", x->o->prefix);
+    snprintf(path[0], sizeof path[0], "%s/%s.pem", dir, nd->name);
+    snprintf(path[1], sizeof path[1], "%s/%s-key.pem", dir, nd->name);
+    snprintf(path[2], sizeof path[2], "%s/ca.pem", dir);
+    const char *what[] = {"its certificate", "its private key", "the cluster's CA"};
+    const char *target[] = {CLUSTER_TLS_CERT_TARGET, CLUSTER_TLS_KEY_TARGET, CLUSTER_TLS_CA_TARGET};
+    for (int i = 0; i < 3; i++) {
+        char about[400];
+        snprintf(about, sizeof about, "%s%s%s", what[i], i < 2 ? " of " : "", i < 2 ? nd->name : "");
+        int rc = ensure_file_secret(x, t->name[i], path[i], about, t->id[i], sizeof t->id[i], err);
+        if (rc != 0)
+            return rc;
+        refs[i] = (docker_secret_ref){.id = t->id[i], .name = t->name[i],
+                                      .target = strrchr(target[i], '/') + 1};
+    }
     return 0;
 }
 
@@ -973,8 +1023,21 @@ static int create_service(sw_ctx *x, sw_node *nd, prov_error *err)
     const char *aliases[] = {nd->name, NULL};
     docker_mount mount = {.source = nd->volume, .target = CLUSTER_DATA_DIR};
     /* its file name under /run/secrets: CASSANDRA_PASSWORD_FILE's */
-    docker_secret_ref secret = {.id = x->secret_id, .name = x->secret_name,
-                                .target = strrchr(CLUSTER_PASSWORD_TARGET, '/') + 1};
+    docker_secret_ref secrets[4];
+    size_t n_secrets = 0;
+    if (x->secret_id[0])
+        secrets[n_secrets++] = (docker_secret_ref){.id = x->secret_id, .name = x->secret_name,
+                                                   .target = strrchr(CLUSTER_PASSWORD_TARGET, '/') + 1};
+    tls_secrets tls;
+    if (o->tls_dir) {
+        int rc = ensure_tls_secrets(x, nd, &tls, secrets + n_secrets, err);
+        if (rc != 0) {
+            free(env);
+            free(labels);
+            return rc;
+        }
+        n_secrets += 3;
+    }
     docker_service_spec spec = {
         .name = nd->name,
         .image = x->image,
@@ -988,8 +1051,8 @@ static int create_service(sw_ctx *x, sw_node *nd, prov_error *err)
         .aliases = aliases,
         .mounts = &mount,
         .n_mounts = 1,
-        .secrets = &secret,
-        .n_secrets = x->secret_id[0] ? 1 : 0,
+        .secrets = secrets,
+        .n_secrets = n_secrets,
         .health = DOCKER_HEALTH_NONE,
         .restart_condition = swarm_restart_condition(o->restart),
         .dnsrr = true,
@@ -1059,6 +1122,7 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, prov_error *err)
         fn->running = task_running(&x.svc[i]);
         snprintf(fn->seeds, sizeof fn->seeds, "%s", x.svc[i].seeds);
         snprintf(fn->cluster_name, sizeof fn->cluster_name, "%s", x.svc[i].cluster_name);
+        fn->tls = x.svc[i].tls;
     }
     if ((rc = find_volumes(&x, max_index, data_on, err)) != 0)
         goto out;
