@@ -749,6 +749,17 @@ static int list_nodes(eng_client *c, const cluster_opts *o, node_row **rows, siz
     return 0;
 }
 
+void cluster_print_tls(FILE *out, size_t n_tls, size_t n)
+{
+    if (n_tls == n)
+        fprintf(out, "TLS: on (internode encryption all; clients: TLS required, with a client "
+                     "certificate)\n");
+    else if (n_tls == 0)
+        fprintf(out, "TLS: off\n");
+    else
+        fprintf(out, "TLS: on in %zu of %zu nodes\n", n_tls, n);
+}
+
 int cluster_status(eng_client *c, const cluster_opts *o, prov_error *err)
 {
     int rc;
@@ -801,13 +812,7 @@ int cluster_status(eng_client *c, const cluster_opts *o, prov_error *err)
     size_t n_tls = 0;
     for (size_t i = 0; i < n; i++)
         n_tls += rows[i].tls;
-    if (n_tls == n)
-        fprintf(o->out, "TLS: on (internode encryption all; clients: TLS required, with a client "
-                        "certificate)\n");
-    else if (n_tls == 0)
-        fprintf(o->out, "TLS: off\n");
-    else
-        fprintf(o->out, "TLS: on in %zu of %zu nodes\n", n_tls, n);
+    cluster_print_tls(o->out, n_tls, n);
     fflush(o->out);
     size_t up = 0;
     for (size_t i = 0; i < ring.count; i++)

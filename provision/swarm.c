@@ -1394,6 +1394,10 @@ int swarm_status(eng_client *mgr, const swarm_opts *so, prov_error *err)
         goto out;
     }
     print_ring(&x, &ring, x.svc, x.nsvc, o->out);
+    size_t n_tls = 0;
+    for (size_t i = 0; i < x.nsvc; i++)
+        n_tls += x.svc[i].tls;
+    cluster_print_tls(o->out, n_tls, x.nsvc);
     size_t up = 0;
     for (size_t i = 0; i < ring.count; i++)
         up += ring.nodes[i].status == 'U' && ring.nodes[i].state == 'N';

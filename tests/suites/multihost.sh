@@ -30,7 +30,10 @@
 #   6. a fourth node added, spread to the host with fewer nodes; 6b. a
 #      rolling restart; 6c. remove: a seed refused, the fourth node
 #      decommissioned and removed with its volume, the rows read at ALL;
-#   7. down --volumes removes services, network, volumes on both hosts.
+#   7. down --volumes removes services, network, volumes on both hosts;
+#   8. up -n 2 --tls: the certificates as swarm secrets, 2 x UN, status says
+#      TLS, cqlsh --ssl with a client certificate across the overlay works and
+#      plain cqlsh is refused; down.
 # The topology is torn down at the end, also on failure or interruption, and
 # the suite checks that nothing of it is left.
 #
@@ -470,6 +473,37 @@ if "$PROV" down --volumes "${ENG[@]}" >"$TMP/down.out" 2>&1; then
 else
     comment <"$TMP/down.out"; not_ok "7 down --volumes failed"
 fi
+
+# ---- 8. up --tls on the swarm: the certificates travel as swarm secrets ----------------------
+TLSOPTS=(--image "$PINNED" --memory "$MEM" --jvm-extra-opts "$FAST_OPTS" --timeout "$NODE_TIMEOUT"
+         --prefix ct --tls --tls-dir "$TMP/tls")
+t0=$SECONDS
+"$PROV" up -n 2 "${TLSOPTS[@]}" "${ENG[@]}" >"$TMP/tls-up.out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && [ "$(grep -cE '^datacenter1 +ct[12] +swarm-[01] +[0-9.]+ +UN ' "$TMP/tls-up.out")" = 2 ]; then
+    ok "8 up -n 2 --tls on the swarm: exit 0 in $((SECONDS - t0))s, 2 x UN (the gate's probe over mTLS)"
+else
+    comment 40 <"$TMP/tls-up.out"; not_ok "8 up -n 2 --tls on the swarm (exit $rc)"
+fi
+secrets=$(dk swarm-0 secret ls --format '{{.Name}}' | grep '^ct' | sort | tr '\n' ' ')
+check "8 the certificates are swarm secrets: $secrets" \
+    test "$secrets" = "ct-tls-ca ct1-tls-cert ct1-tls-key ct2-tls-cert ct2-tls-key "
+"$PROV" status --prefix ct "${ENG[@]}" >"$TMP/tls-st.out" 2>&1; rc=$?
+check "8 status: exit 0, TLS on" bash -c "[ $rc -eq 0 ] && grep -q '^TLS: on (internode encryption all' '$TMP/tls-st.out'"
+tls_cqlsh() {  # ARGS...: cqlsh in ct1's container against ct2 (on the other host when spread)
+    local where
+    where=$(ctr_of ct1) || { echo "no running container of ct1"; return 1; }
+    # shellcheck disable=SC2086 # "ENGINE CONTAINER"
+    set -- $where "$@"
+    local e=$1 c=$2
+    shift 2
+    dk "$e" exec "$c" sh -c 'printf "[ssl]\ncertfile = /run/secrets/cassandra-tls-ca.pem\nvalidate = true\nuserkey = /run/secrets/cassandra-tls-key.pem\nusercert = /run/secrets/cassandra-tls-cert.pem\n" >/tmp/cqlshrc && cqlsh --cqlshrc /tmp/cqlshrc "$@"' sh "$@" 2>&1
+}
+out=$(tls_cqlsh --ssl ct2 -e 'SELECT release_version FROM system.local')
+check "8 cqlsh --ssl from ct1 to ct2 with the CA and a client certificate works" grep -q '5\.0\.' <<<"$out"
+out=$(tls_cqlsh --connect-timeout 10 ct2 -e 'SELECT release_version FROM system.local'); rc=$?
+check "8 plain cqlsh to ct2 is refused (exit $rc)" bash -c "[ $rc -ne 0 ] && ! grep -q '5\.0\.' <<<'$out'"
+"$PROV" down --prefix ct --volumes "${ENG[@]}" >"$TMP/tls-down.out" 2>&1; rc=$?
+check "8 down --volumes of the TLS cluster" bash -c "[ $rc -eq 0 ] && [ -z \"\$(docker -H $("$TOPO" sock swarm-0) service ls -q)\" ]"
 
 # ---- the topology goes, and nothing of it stays ------------------------------------------------
 "$TOPO" down >"$TMP/topo-down.out" 2>&1 || comment <"$TMP/topo-down.out"
