@@ -315,8 +315,12 @@ else echo "$out" | tail -8 | comment; not_ok "--tls: the Python driver over mTLS
 
 # Internode TLS, as the nodes themselves log it.
 docker logs "${PP}2" >"$E2E_TMP/log-p2" 2>&1
-line=$(grep -m1 -iE 'internode.*(TLS|SSL)|(TLS|SSL).*internode' "$E2E_TMP/log-p2")
-if [ -n "$line" ]; then ok "--tls: ${PP}2's log shows internode TLS: $(cut -c1-160 <<<"$line")"
+# Cassandra logs each internode connection it opens, with its TLS session:
+# "... successfully connected, version = 12, framing = CRC, encryption =
+# encrypted(factory=openssl;protocol=TLSv1.3;cipher=...)"
+line=$(grep -m1 -oE 'successfully connected, .*encryption = encrypted\(.*protocol=TLSv1\.[23].*\)' "$E2E_TMP/log-p2")
+if [ -n "$line" ] && ! grep -qE 'encryption = unencrypted' "$E2E_TMP/log-p2"; then
+    ok "--tls: ${PP}2's log shows its internode sessions over TLS, none without: $(cut -c1-160 <<<"$line")"
 else grep -iE 'tls|ssl|encrypt' "$E2E_TMP/log-p2" | head -10 | comment; not_ok "--tls: no internode TLS in ${PP}2's log"; fi
 
 # A node whose certificate comes from another CA (section 1's) does not join.
