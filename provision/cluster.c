@@ -697,6 +697,193 @@ int cluster_remove(eng_client *c, const cluster_opts *o, const char *node, prov_
 }
 
 /* ------------------------------------------------------------------------ */
+/* replace                                                                  */
+
+/* The address of the one ring row that is none of the running nodes'
+ * (running[0..n)), into addr: 0 when that row is down; 1 while it is still
+ * up (the others have not noticed yet); -1 with err when there is not
+ * exactly one such row. */
+static int dead_address(const struct ring *r, const char *const *running, size_t n,
+                        const char *node, char *addr, size_t addrlen, prov_error *err)
+{
+    size_t found = 0;
+    bool up = false;
+    for (size_t i = 0; i < r->count; i++) {
+        bool alive = false;
+        for (size_t k = 0; k < n && !alive; k++)
+            alive = strcmp(r->nodes[i].address, running[k]) == 0;
+        if (alive)
+            continue;
+        if (found++ == 0) {
+            snprintf(addr, addrlen, "%s", r->nodes[i].address);
+            up = r->nodes[i].status != 'D';
+        }
+    }
+    if (found != 1)
+        return prov_fail(err, PROV_EXIT_FAIL, "replace %s: the ring lists %zu nodes that are "
+                         "none of the running ones, and exactly one must be the dead %s: replace "
+                         "one node at a time; nothing was changed", node, found, node);
+    return up ? 1 : 0;
+}
+
+int cluster_replace(eng_client *c, const cluster_opts *o, const char *node, prov_error *err)
+{
+    run_ctx x = {.c = c, .o = o, .t0 = clock_now_s()};
+    cluster_found found = {0};
+    cluster_plan plan = {0};
+    struct ring ring = {0};
+    int rc;
+    if ((rc = connect_engine(c, err)) != 0 || (rc = ensure_image(c, o, err)) != 0 ||
+        (rc = find_cluster(c, o, 0, &found, err)) != 0)
+        return rc;
+    /* The node: <prefix>N, not running, not a seed; every other node runs. */
+    unsigned index = 0, max_index = 0;
+    size_t plen = strlen(o->prefix);
+    if (!strncmp(node, o->prefix, plen) && node[plen] && strspn(node + plen, "0123456789") == strlen(node + plen))
+        index = (unsigned)strtoul(node + plen, NULL, 10);
+    const cluster_found_node *first = NULL, *victim = NULL;
+    const char *running_names[CLUSTER_MAX_NODES];
+    size_t n_running = 0;
+    for (size_t i = 0; i < found.n; i++) {
+        const cluster_found_node *f = &found.nodes[i];
+        if (f->index > max_index)
+            max_index = f->index;
+        if (!first || f->index < first->index)
+            first = f;
+        if (f->index == index)
+            victim = f;
+        else if (!f->running && rc == 0)
+            rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: %s%u is not running either: start "
+                           "it (`up`) or replace one node at a time; nothing was changed", node,
+                           o->prefix, f->index);
+    }
+    /* its container may be gone already: any number up to one past the last */
+    if (rc == 0 && (index == 0 || (!victim && index > max_index + 1)))
+        rc = prov_fail(err, PROV_EXIT_FAIL, "replace: cluster '%s' has no node %s", o->prefix, node);
+    else if (rc == 0 && victim && victim->running)
+        rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: it runs; replace is for a dead node "
+                       "(`restart` restarts one); nothing was changed", node);
+    else if (rc == 0 && (!first || first == victim))
+        rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: no other node of cluster '%s' runs",
+                       node, o->prefix);
+    else if (rc == 0 && lifecycle_names_seed(first->seeds, node))
+        rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: it is a seed (seeds: %s), and a seed "
+                       "does not bootstrap: nothing was changed", node, first->seeds);
+    if (rc != 0)
+        goto out;
+
+    /* Its address, as the ring remembers it: the one dead row that is no
+     * running node's. */
+    char running_ip[CLUSTER_MAX_NODES][64], old_ip[64], seed[DOCKER_NAME_MAX];
+    for (size_t i = 0; i < found.n; i++) {
+        if (found.nodes[i].index == index)
+            continue;
+        char name[DOCKER_NAME_MAX];
+        snprintf(name, sizeof name, "%s%u", o->prefix, found.nodes[i].index);
+        docker_container_info info = {0};
+        eng_error e;
+        if (docker_container_inspect(c, name, NULL, &info, &e) != ENG_OK) {
+            rc = prov_fail_engine(err, &e, "inspecting %s", name);
+            goto out;
+        }
+        snprintf(running_ip[n_running], sizeof running_ip[0], "%s", info.ip);
+        running_names[n_running] = running_ip[n_running];
+        n_running++;
+        docker_container_info_free(&info);
+    }
+    snprintf(seed, sizeof seed, "%s%u", o->prefix, first->index);
+    char why[1024];
+    eng_error e;
+    /* a node just stopped is still UN until the failure detector notices */
+    for (double t0 = clock_now_s();;) {
+        ring_free(&ring);
+        int r = node_ring(c, seed, seed, &ring, why, sizeof why, &e);
+        if (r != 0) {
+            rc = r < 0 ? prov_fail_engine(err, &e, "nodetool status in %s", seed)
+                       : prov_fail(err, PROV_EXIT_FAIL, "%s: %s", seed, why);
+            goto out;
+        }
+        r = dead_address(&ring, running_names, n_running, node, old_ip, sizeof old_ip, err);
+        if (r < 0) {
+            rc = err->exit_code;
+            goto out;
+        }
+        if (r == 0)
+            break;
+        if (clock_now_s() - t0 > 120) {
+            rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: %s, which no running node has, is "
+                           "still up in %s's view after 120 s: is %s really dead? nothing was "
+                           "changed", node, old_ip, seed, node);
+            goto out;
+        }
+        clock_sleep_s(o->poll_s > 0 ? o->poll_s : 3);
+    }
+    fprintf(o->out, "cluster '%s' on %s: replacing %s (dead, was %s) on a new volume\n", o->prefix,
+            eng_client_config(c)->host, node, old_ip);
+    fflush(o->out);
+
+    /* Its container and its data go; the plan of `up` makes it again,
+     * told to take the dead node's place on its first boot. */
+    char volume[112];
+    snprintf(volume, sizeof volume, "%s%u-data", o->prefix, index);
+    if (docker_container_remove(c, node, true, false, &e) != ENG_OK && !docker_not_found(&e)) {
+        rc = prov_fail_engine(err, &e, "removing %s", node);
+        goto out;
+    }
+    if (docker_volume_remove(c, volume, false, &e) != ENG_OK && !docker_not_found(&e)) {
+        rc = prov_fail_engine(err, &e, "removing volume %s", volume);
+        goto out;
+    }
+    fprintf(o->out, "  %-8s its container and volume %s removed\n", node, volume);
+    if (index <= found.volumes_n)
+        found.volume_exists[index - 1] = false;
+    if (victim) { /* no longer found: the plan creates it */
+        size_t k = (size_t)(victim - found.nodes);
+        found.nodes[k] = found.nodes[--found.n];
+        if (first == &found.nodes[found.n])
+            first = &found.nodes[k];
+    }
+    cluster_opts ro = *o;
+    ro.nodes = max_index > index ? max_index : index;
+    ro.replace_address = old_ip;
+    ro.fresh = false;
+    if ((rc = cluster_plan_make(&ro, &found, &plan, err)) != 0 ||
+        (rc = nodes_of_plan(&x, &plan, err)) != 0)
+        goto out;
+    if ((rc = ensure_network(&x, err)) != 0)
+        goto out;
+    for (size_t i = 0; i < x.n; i++) {
+        live_node *ln = &x.nodes[i];
+        ln->restarts = -1;
+        ln->g.started = true;
+        ln->g.t_start = clock_now_s();
+        if (ln->plan->action != NODE_CREATE)
+            continue;
+        ln->g.this_run = true;
+        if ((rc = create_node(&x, ln, err)) != 0 || (rc = start_node(&x, ln, err)) != 0)
+            goto out;
+        fprintf(o->out, "  %-8s created (replace_address_first_boot=%s), starting\n",
+                ln->plan->name, old_ip);
+        fflush(o->out);
+    }
+    for (size_t i = 0; i < x.n; i++)
+        x.nodes[i].g.waiting = true;
+    /* every node UN and no dead row left: the old address is gone from the ring */
+    if ((rc = wait_ready(&x, node, false, err)) != 0)
+        goto out;
+    rc = print_ring(&x, err);
+    if (rc == 0)
+        fprintf(o->out, "\ncluster '%s': %s replaced (its ranges streamed from the others) in "
+                "%.1f s\n", o->prefix, node, clock_now_s() - x.t0);
+out:
+    fflush(o->out);
+    ring_free(&ring);
+    found_free(&found);
+    close_running(&x, &plan);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
 /* status and down                                                          */
 
 /* The cluster's node containers, sorted by index. */

@@ -124,6 +124,14 @@ int cluster_restart(eng_client *c, const cluster_opts *o, prov_error *err);
  * others must run.  0 or err's code. */
 int cluster_remove(eng_client *c, const cluster_opts *o, const char *node, prov_error *err);
 
+/* `replace NODE`: a dead node (its container stopped or gone, not a seed;
+ * every other node running) replaced on a new volume: the ring's one dead
+ * row that is no running node's gives its old address; its container and
+ * volume are removed and the plan of `up` (with up's options) makes it again
+ * with replace_address_first_boot of that address; then every node UN and
+ * no dead row left.  0 or err's code. */
+int cluster_replace(eng_client *c, const cluster_opts *o, const char *node, prov_error *err);
+
 /* status: the line that says whether the cluster's nodes (n_tls of n) were
  * made with up --tls. */
 void cluster_print_tls(FILE *out, size_t n_tls, size_t n);

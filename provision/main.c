@@ -54,6 +54,10 @@ static const char usage_text[] =
     "           its data volume; refused when a keyspace's replication factor would\n"
     "           exceed the nodes that remain (--timeout, --poll, --stop-timeout;\n"
     "           on a swarm, --engine for each host)\n"
+    "  replace NODE  a dead node (stopped or gone; not a seed) replaced on a new\n"
+    "           volume: the new node takes the dead one's place in the ring\n"
+    "           (replace_address_first_boot) and streams its data from the others;\n"
+    "           give it up's options (image, -e, --tls...). One engine only for now\n"
     "  down     drain and remove the cluster (data volumes kept)\n"
     "\n"
     "build [--context DIR] [--dockerfile FILE] [--base-image IMAGE] [-t IMAGE]...\n"
@@ -129,7 +133,7 @@ static const char usage_text[] =
     "  --schedule-timeout S  how long a task may wait for a swarm node (default 120)\n"
     "  --no-swarm            on a swarm manager, run plain containers on it instead\n"
     "\n"
-    "Options of up, status, restart, remove and down:\n"
+    "Options of up, status, restart, remove, replace and down:\n"
     "  --prefix P        names: P1..PN, P1-data.., P-net (default cass)\n"
     "  --network NAME    the bridge network (default <prefix>-net)\n"
     "  --volumes         down: remove the data volumes too\n"
@@ -541,6 +545,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
     char password_path[4096];
     bool is_up = strcmp(cmd, "up") == 0, is_down = strcmp(cmd, "down") == 0;
     bool is_restart = strcmp(cmd, "restart") == 0, is_remove = strcmp(cmd, "remove") == 0;
+    bool is_replace = strcmp(cmd, "replace") == 0;
     const char *registry = DEFAULT_REGISTRY, *image = NULL;
     const char **env = calloc((size_t)argc + 1, sizeof *env);
     size_t n_env = 0;
@@ -558,7 +563,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
                        ch == OPT_USER || ch == OPT_PASSWORD_FILE || ch == OPT_TLS ||
                        ch == OPT_TLS_DIR;
         bool restart_too = ch == OPT_STOP_TIMEOUT || ch == OPT_TIMEOUT || ch == OPT_POLL;
-        if ((up_only && !is_up && !((is_restart || is_remove) && restart_too)) ||
+        if ((up_only && !is_up && !is_replace && !((is_restart || is_remove) && restart_too)) ||
             (ch == OPT_VOLUMES && !is_down)) {
             rc = usage_error("this option is not one of %s's", cmd);
             break;
@@ -661,9 +666,9 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         }
     }
     char remove_name[128] = "";
-    if (rc == 0 && is_remove) {
+    if (rc == 0 && (is_remove || is_replace)) {
         if (optind >= argc)
-            rc = usage_error("remove: which node? (e.g. %s4, or 4)", o.prefix);
+            rc = usage_error("%s: which node? (e.g. %s4, or 4)", cmd, o.prefix);
         else if (argv[optind][0] && strspn(argv[optind], "0123456789") == strlen(argv[optind]))
             snprintf(remove_name, sizeof remove_name, "%s%s", o.prefix, argv[optind]);
         else
@@ -748,6 +753,10 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
                                       : "not a swarm manager");
         else if (manager && is_remove)
             rc = swarm_remove(c, &so, remove_name, &err);
+        else if (manager && is_replace)
+            rc = prov_fail(&err, PROV_EXIT_FAIL, "replace: %s is a swarm manager, and replace "
+                           "works on one engine only for now; nothing was changed",
+                           eng_client_config(c)->host);
         else if (manager && is_restart)
             rc = swarm_restart(c, &so, &err);
         else if (manager && is_up)
@@ -764,6 +773,8 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
             rc = cluster_restart(c, &o, &err);
         else if (is_remove)
             rc = cluster_remove(c, &o, remove_name, &err);
+        else if (is_replace)
+            rc = cluster_replace(c, &o, remove_name, &err);
         else
             rc = cluster_status(c, &o, &err);
     }
@@ -798,8 +809,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "import"))
         return cmd_import(argc, argv);
     if (!strcmp(cmd, "up") || !strcmp(cmd, "status") || !strcmp(cmd, "down") ||
-        !strcmp(cmd, "restart") || !strcmp(cmd, "remove"))
+        !strcmp(cmd, "restart") || !strcmp(cmd, "remove") || !strcmp(cmd, "replace"))
         return cmd_cluster(cmd, argc, argv);
     return usage_error("unknown command '%s' (build, push, import, image-label, up, status, "
-                       "restart, remove, down)", cmd);
+                       "restart, remove, replace, down)", cmd);
 }

@@ -155,6 +155,9 @@ static int plan_node_spec(const cluster_opts *o, cluster_plan *p, cluster_node_p
         strv_addf(&env, "CASSANDRA_RACK=%s", o->rack);
     if (o->jvm_extra_opts)
         strv_addf(&env, "JVM_EXTRA_OPTS=%s", o->jvm_extra_opts);
+    if (o->replace_address) /* cass-entry applies it on the first boot only (no data yet) */
+        strv_addf(&env, "CASS_ENTRY_FIRST_BOOT_JVM_OPTS=-Dcassandra.replace_address_first_boot=%s",
+                  o->replace_address);
     if (np->initial_tokens) {
         size_t cap = TOKENS_TEXT_MAX(o->num_tokens);
         char *buf = malloc(cap);

@@ -61,6 +61,8 @@ typedef struct {
     const char *auth_password_file; /* up --auth: the host file holding its password */
     const char *tls_dir;         /* up --tls: the cluster's CA and certificates (provision/pki.h);
                                     NULL: no TLS */
+    const char *replace_address; /* replace: the dead node's address, for the new node's
+                                    first boot (replace_address_first_boot) */
     FILE *out;                   /* progress lines and tables */
 } cluster_opts;
 

@@ -7,6 +7,8 @@
 #   image from the registry; up 3, status, re-run (nothing changes), add a
 #   node (up -n 4); kill -9 of a node and a rolling restart (restart), each under
 #   a write load whose acknowledged keys are all read back; a node that fails its start; down (volumes kept) and
+#   replace (a killed node replaced on a new volume under the write load; a running
+#   node and a seed refused);
 #   remove (a scale-down by decommission: refused over a keyspace of RF 4, or a seed;
 #   done under the write load, every acknowledged key read back at QUORUM and ALL);
 #   down --volumes; up on a brand-new cluster without a flag, which starts
@@ -319,6 +321,38 @@ if ledger_start restart; then
         bash -c "[ $rc -eq 0 ]"
 else
     not_ok "the ledger writer did not start: $(tail -1 "$tmp/restart.err" 2>/dev/null)"
+fi
+# ---- replace: a dead node (its data lost) replaced on a new volume, under the write load
+"$PROV" replace 4 --prefix "$P" --image "$IMAGE" >"$tmp/out" 2>&1; rc=$?
+check "replace of a running node: exit 1, says it runs, nothing changed" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'it runs; replace is for a dead node' '$tmp/out' && [ \"\$(docker inspect -f '{{.State.Running}}' ${P}4)\" = true ]"
+"$PROV" replace 1 --prefix "$P" --image "$IMAGE" >"$tmp/out" 2>&1; rc=$?
+check "replace of a seed (${P}1): exit 1, says it is a seed" bash -c "[ $rc -eq 1 ] && grep -q 'is a seed' '$tmp/out'"
+if ledger_start replace; then
+    old_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$P-net\").IPAddress}}" "${P}4")
+    old_id=$(hostids | awk -v ip="$old_ip" '$1 == ip {print $2}')
+    docker kill -s KILL "${P}4" >/dev/null
+    t=$SECONDS
+    "$PROV" replace "${P}4" --prefix "$P" --image "$IMAGE" --jvm-extra-opts "$FAST" --timeout "$TIMEOUT" \
+        >"$tmp/replace.out" 2>&1; rc=$?
+    check "replace ${P}4 (killed) under the write load: exit 0 in $((SECONDS - t)) s, replace_address_first_boot=$old_ip, 4 rows UN and no other row" \
+        bash -c "[ $rc -eq 0 ] && grep -q 'replace_address_first_boot=$old_ip' '$tmp/replace.out' && [ \$(un_rows '$tmp/replace.out') -eq 4 ] && [ \$(grep -cE '^\S+\s+\S+\s+\S+\s+[UD?][NJLM]\s' '$tmp/replace.out') -eq 4 ]"
+    [ "$rc" -eq 0 ] || show "$tmp/replace.out"
+    new_vol=$(docker volume inspect -f '{{.CreatedAt}}' "${P}4-data" 2>/dev/null)
+    new_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$P-net\").IPAddress}}" "${P}4" 2>/dev/null)
+    new_id=$(hostids | awk -v ip="$new_ip" '$1 == ip {print $2}')
+    check "replace: ${P}4 runs on a new volume (made $new_vol) at $new_ip, host id ${new_id:0:8} (was ${old_id:0:8} at $old_ip)" \
+        bash -c "[ -n '$new_vol' ] && [ -n '$new_id' ] && [ \"\$(docker inspect -f '{{.State.Running}}' ${P}4)\" = true ]"
+    ledger_stop replace
+    ledger_check replace QUORUM; rc=$?
+    check "replace under load: $(head -1 "$tmp/replace/result" 2>/dev/null); $(head -1 "$tmp/replace.QUORUM")" \
+        bash -c "[ $rc -eq 0 ]"
+    [ "$rc" -eq 0 ] || show "$tmp/replace.QUORUM" "$tmp/replace/result"
+    ledger_check replace ALL; rc=$?
+    check "after the replace, every acknowledged key reads back at ALL: $(head -1 "$tmp/replace.ALL")" \
+        bash -c "[ $rc -eq 0 ]"
+else
+    not_ok "the ledger writer did not start: $(tail -1 "$tmp/replace.err" 2>/dev/null)"
 fi
 "$PROV" restart --prefix "$P" --poll x >"$tmp/out" 2>&1; rc=$?
 check "restart with a bad option value: exit 2" [ "$rc" -eq 2 ]

@@ -276,6 +276,38 @@ static void test_tls(void **state)
     assert_non_null(strstr(err.message, "runs without TLS"));
 }
 
+/* replace: the node made again gets replace_address_first_boot for its
+ * first boot only (cass-entry's CASS_ENTRY_FIRST_BOOT_JVM_OPTS); kept nodes
+ * are untouched */
+static void test_replace_address(void **state)
+{
+    (void)state;
+    cluster_opts o;
+    cluster_opts_init(&o);
+    struct world w;
+    world_init(&w, 4);
+    world_node(&w, 1, true, "cass1", "prod");
+    world_node(&w, 2, true, "cass1", "prod");
+    world_node(&w, 3, true, "cass1", "prod");
+    w.vol[3] = false; /* cass4's container and volume are gone */
+    o.nodes = 4;
+    o.replace_address = "172.18.0.5";
+    cluster_plan p;
+    prov_error err;
+    assert_int_equal(cluster_plan_make(&o, &w.found, &p, &err), 0);
+    assert_int_equal(p.n, 4);
+    assert_false(p.all_at_once);
+    assert_int_equal(p.nodes[3].action, NODE_CREATE);
+    assert_true(p.nodes[3].volume_new);
+    assert_false(p.nodes[3].initial_tokens);
+    assert_string_equal(env_get(p.nodes[3].env, "CASS_ENTRY_FIRST_BOOT_JVM_OPTS"),
+                        "-Dcassandra.replace_address_first_boot=172.18.0.5");
+    assert_string_equal(env_get(p.nodes[3].env, "CASSANDRA_SEEDS"), "cass1");
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(p.nodes[i].action, NODE_KEEP);
+    cluster_plan_free(&p);
+}
+
 static void test_stopped_kept_beyond(void **state)
 {
     (void)state;
@@ -400,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_fresh_brand_new),
         cmocka_unit_test(test_rerun_and_add),
         cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_replace_address),
         cmocka_unit_test(test_stopped_kept_beyond),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_env_overrides_and_options),
