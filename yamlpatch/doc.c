@@ -522,6 +522,22 @@ yp_doc *yp_index_build(char *bytes, size_t len, bool allow_duplicates, yp_error 
         return NULL;
     }
 
+    /* libyaml skips a byte order mark at the start of any line; to the
+     * splicer it is text of that line.  Only the file's first bytes may hold
+     * one. */
+    for (const char *nl = memchr(bytes, '\n', len); nl; nl = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - bytes))) {
+        size_t at = (size_t)(nl + 1 - bytes);
+        if (at + 3 <= len && memcmp(bytes + at, "\xEF\xBB\xBF", 3) == 0) {
+            unsigned long line, col;
+            yp_position(doc, at, &line, &col);
+            yp_fail(err, YP_ERR_PARSE, line + 1, col + 1,
+                    "a byte order mark (U+FEFF) starts this line; only the file's first bytes "
+                    "may hold one");
+            yp_doc_free(doc);
+            return NULL;
+        }
+    }
+
     builder b = { .doc = doc };
     b.cursor.bytes = (const unsigned char *)bytes;
     b.cursor.len = len;

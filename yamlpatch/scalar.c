@@ -493,6 +493,16 @@ static bool literal_ok(const char *text)
     if (text[0] == ' ' || text[0] == '\0' || text[0] == '\n') return false;
     size_t n = strlen(text);
     if (n >= 2 && text[n - 1] == '\n' && text[n - 2] == '\n') return false;
+    /* Nor have a line of blanks only: written, it reads as a blank line to
+     * editors that trim them and to the splicer, which would insert after
+     * the value's last non-blank line, inside the value. */
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len > 0 && strspn(line, " \t") >= len) return false;
+        if (!end) break;
+        line = end + 1;
+    }
     for (const unsigned char *s = (const unsigned char *)text; *s; s++)
         if ((*s < 0x20 && *s != '\n') || *s == 0x7F || (*s >= 0x80 && special_unicode(s)))
             return false;

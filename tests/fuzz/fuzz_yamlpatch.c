@@ -54,6 +54,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -789,12 +790,19 @@ static bool plain_not_string(const char *s)
     }
     if (digits && *p == '\0' && (b[0] != ':' && b[strlen(b) - 1] != ':') && !strstr(b, "::"))
         return true;
-    /* a date */
-    if (strlen(s) == 10 && all_in(s, "0123456789-") && s[4] == '-' && s[7] == '-') return true;
-    if (strlen(s) > 11 && s[4] == '-' && s[7] == '-' && strchr("Tt ", s[10]) &&
-        all_in(s, "0123456789-:.TtZ +"))
-        return true;
-    return false;
+    /* a timestamp: the regular expression of yaml.org/type/timestamp.html, as
+     * PyYAML and SnakeYAML use it */
+    static regex_t timestamp;
+    static bool compiled;
+    if (!compiled) {
+        if (regcomp(&timestamp,
+                    "^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)"
+                    "[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)$",
+                    REG_EXTENDED | REG_NOSUB) != 0)
+            abort();
+        compiled = true;
+    }
+    return regexec(&timestamp, s, 0, NULL, 0) == 0;
 }
 
 static int bool_word(const char *s) /* 1 true, 0 false, -1 neither */
@@ -1577,6 +1585,13 @@ static bool unicode_break(const char *text, size_t len)
     return false;
 }
 
+static bool bom_at_line_start(const char *text, size_t len)
+{
+    for (size_t i = 1; i + 3 <= len; i++)
+        if (text[i - 1] == '\n' && memcmp(text + i, "\xEF\xBB\xBF", 3) == 0) return true;
+    return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *nul = memchr(data, 0, size < PROGRAM_MAX ? size : PROGRAM_MAX);
@@ -1613,9 +1628,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       err.message);
         /* libyaml and yamlpatch agree on what parses (yamlpatch also refuses
          * NUL bytes, UTF-16, a CR that is not followed by LF, the line breaks
-         * of YAML 1.1 alone (NEL, LS, PS) and, unless allowed, duplicate keys) */
+         * of YAML 1.1 alone (NEL, LS, PS), a byte order mark starting a line
+         * other than the first and, unless allowed, duplicate keys) */
         if (err.code == YP_ERR_PARSE && libyaml_ok && !memchr(text, 0, len) && !lone_cr(text, len) &&
-            !unicode_break(text, len) &&
+            !unicode_break(text, len) && !bom_at_line_start(text, len) &&
             !(len >= 2 && (memcmp(text, "\xFE\xFF", 2) == 0 || memcmp(text, "\xFF\xFE", 2) == 0)))
             violation(NULL, "yp_doc_load refuses what libyaml parses: %s", err.message);
         if (libyaml_ok) tree_free(&s.tree);

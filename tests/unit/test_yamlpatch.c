@@ -458,6 +458,16 @@ static void test_fuzz_findings_empty_nodes(void **state)
     set_expect("k: y\n", "k", "y", YP_VALUE_STRING, 0, "k: \"y\"\n");
     set_expect("k: a\n", "k", ".5_", YP_VALUE_STRING, 0, "k: \".5_\"\n");
     set_expect("k: a\n", "k", "_1", YP_VALUE_STRING, 0, "k: _1\n");
+    /* a multi-line value with a line of blanks only is double-quoted, never a
+     * literal block (that line would read as blank) */
+    set_expect("a: 1\n", "k", "0b-,\n ", YP_VALUE_STRING, 0, "a: 1\nk: \"0b-,\\n \"\n");
+    set_expect("k: |-\n  x\n  y\n", "k", "a\n\t\nb", YP_VALUE_STRING, 0, "k: \"a\\n\\t\\nb\"\n");
+    set_expect("k: |-\n  x\n  y\n", "k", "a\n\nb", YP_VALUE_STRING, 0, "k: |-\n  a\n\n  b\n");
+    /* a byte order mark starting any line but the first: libyaml skips it */
+    assert_null(yp_doc_load("a: 1\n\xEF\xBB\xBF" "b: 2\n", 13, false, &err));
+    assert_int_equal(err.code, YP_ERR_PARSE);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.column, 1);
     /* NEL, LS and PS: line breaks to YAML 1.1 only */
     yp_doc *nel = yp_doc_load("a: 1\nb: \xC2\x85x\n", 11, false, &err);
     assert_null(nel);
