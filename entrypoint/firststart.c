@@ -210,6 +210,41 @@ static bool refused(const cql_error *e)
     return e->code == CQL_ERR_SERVER && e->server_code == 0x0100;
 }
 
+/* An answer that may change a moment later: replicas down or busy, a
+ * timeout, schema versions not agreed yet.  It happens when a whole cluster
+ * restarts: each node does this work again while its peers come and go. */
+static bool transient(const cql_error *e)
+{
+    if (e->code == CQL_ERR_TIMEOUT) return true;
+    if (e->code != CQL_ERR_SERVER) return false;
+    switch (e->server_code) {
+    case 0x1000: /* Unavailable */
+    case 0x1001: /* Overloaded */
+    case 0x1002: /* Is_bootstrapping */
+    case 0x1100: /* Write_timeout */
+    case 0x1200: /* Read_timeout */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A statement that may run twice with the same effect (IF NOT EXISTS, a
+ * read, a role or keyspace altered to a given value), then, when `schema`,
+ * the wait for schema agreement: retried while the answer is transient,
+ * until the deadline.  Never used for the init scripts' statements. */
+static cql_status idempotent(run *r, const char *q, bool schema, cql_result *out, cql_error *e)
+{
+    for (;;) {
+        cql_status st = query(r, q, NULL, 0, false, out, e);
+        if (st == CQL_OK && schema && (st = cql_schema_agreement(r->s, AGREEMENT_MS, e)) != CQL_OK &&
+            out)
+            cql_result_free(out);
+        if (st == CQL_OK || !transient(e) || cql_now_ms() + POLL_MS > r->deadline) return st;
+        pause_ms(POLL_MS);
+    }
+}
+
 /* Log in as the wanted superuser, else as the default one (before the work
  * replaced it).  Both refused: the default role is not made yet (the first
  * node makes it some seconds after it starts) or is being replaced: retry. */
@@ -259,10 +294,8 @@ static int ensure_schema(run *r)
         "ran_at timestamp, ran_by text) WITH id = " INITDB_ID,
     };
     for (size_t i = 0; i < 3; i++) {
-        if (query(r, ddl[i], NULL, 0, false, NULL, &e) != CQL_OK)
+        if (idempotent(r, ddl[i], true, NULL, &e) != CQL_OK)
             return fail(r, EX_UNAVAILABLE, "creating cass_entry's tables: %s", e.message);
-        if (cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
-            return fail(r, EX_UNAVAILABLE, "%s", e.message);
     }
     return 0;
 }
@@ -333,14 +366,14 @@ static int replace_superuser(run *r)
     } else if (strcmp(c->user, "cassandra") == 0) {
         if (asprintf(&q, "ALTER ROLE cassandra WITH PASSWORD = %s", pw) < 0) q = NULL;
         if (!q) rc = fail(r, EX_OSERR, "out of memory");
-        else if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK)
+        else if (idempotent(r, q, false, NULL, &e) != CQL_OK)
             rc = fail(r, EX_UNAVAILABLE, "first start: setting the superuser's password: %.200s", e.message);
         else say(r, "first start: the superuser cassandra has the password given");
     } else {
         if (asprintf(&q, "CREATE ROLE IF NOT EXISTS %s WITH PASSWORD = %s AND SUPERUSER = true AND LOGIN = true",
                      name, pw) < 0) q = NULL;
         if (!q) rc = fail(r, EX_OSERR, "out of memory");
-        else if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK)
+        else if (idempotent(r, q, false, NULL, &e) != CQL_OK)
             rc = fail(r, EX_UNAVAILABLE, "first start: creating the superuser '%s': %.200s", c->user, e.message);
         /* A role may not take its own superuser status away: that is done
          * as the new superuser, once its login works (the role cache). */
@@ -354,7 +387,7 @@ static int replace_superuser(run *r)
             cql_session_close(r->s);
             r->s = mine;
             r->as_default = false;
-            if (query(r, "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false", NULL, 0, false, NULL, &e) != CQL_OK)
+            if (idempotent(r, "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false", false, NULL, &e) != CQL_OK)
                 rc = fail(r, EX_UNAVAILABLE, "first start: disabling the default superuser: %s", e.message);
             else say(r, "first start: superuser '%s' created; the default superuser cassandra can no longer log in", c->user);
         }
@@ -401,8 +434,8 @@ static int replicate_auth(run *r, int rf)
 {
     cql_error e;
     cql_result ks;
-    if (query(r, "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'system_auth'",
-              NULL, 0, false, &ks, &e) != CQL_OK)
+    if (idempotent(r, "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'system_auth'",
+                   false, &ks, &e) != CQL_OK)
         return fail(r, EX_UNAVAILABLE, "first start: reading system_auth's replication: %s", e.message);
     /* a map<text,text>: [int] n, then key and value as [bytes]; look for the factor */
     int now = 0;
@@ -421,7 +454,7 @@ static int replicate_auth(run *r, int rf)
     char q[160];
     snprintf(q, sizeof q, "ALTER KEYSPACE system_auth WITH replication = {'class': 'SimpleStrategy', "
              "'replication_factor': %d}", rf);
-    if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK || cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
+    if (idempotent(r, q, true, NULL, &e) != CQL_OK)
         return fail(r, EX_UNAVAILABLE, "first start: replicating system_auth: %s", e.message);
     say(r, "first start: system_auth replicated %d times (was %d)", rf, now);
     return 0;
@@ -437,8 +470,7 @@ static int keyspace_and_roles(run *r)
     if (c->keyspace) {
         snprintf(q, sizeof q, "CREATE KEYSPACE IF NOT EXISTS %.48s WITH replication = {'class': "
                  "'SimpleStrategy', 'replication_factor': %d}", c->keyspace, r->rf);
-        if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK ||
-            cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
+        if (idempotent(r, q, true, NULL, &e) != CQL_OK)
             return fail(r, EX_UNAVAILABLE, "first start: keyspace %s: %s", c->keyspace, e.message);
     }
     int rc = 0;
@@ -449,11 +481,11 @@ static int keyspace_and_roles(run *r)
         char *pw = password ? quoted(password, '\'') : NULL, *stmt = NULL;
         if (!pw || asprintf(&stmt, "CREATE ROLE IF NOT EXISTS %s WITH PASSWORD = %s AND LOGIN = true", name, pw) < 0)
             stmt = NULL, rc = fail(r, EX_OSERR, "out of memory");
-        else if (query(r, stmt, NULL, 0, false, NULL, &e) != CQL_OK)
+        else if (idempotent(r, stmt, false, NULL, &e) != CQL_OK)
             rc = fail(r, EX_UNAVAILABLE, "first start: role %s: %.200s", name, e.message);
         if (rc == 0 && c->keyspace) {
             snprintf(q, sizeof q, "GRANT ALL PERMISSIONS ON KEYSPACE %.48s TO %s", c->keyspace, name);
-            if (query(r, q, NULL, 0, false, NULL, &e) != CQL_OK)
+            if (idempotent(r, q, false, NULL, &e) != CQL_OK)
                 rc = fail(r, EX_UNAVAILABLE, "first start: %s: %.200s", q, e.message);
         }
         if (rc == 0) say(r, "first start: role %s%s%s", name, c->keyspace ? ", all permissions on " : "",
@@ -573,7 +605,12 @@ static int run_scripts(run *r)
         cql_value key[1] = { cql_text_value(names[i]) };
         cql_result res;
         cql_error e;
-        if (cql_execute(r->s, &lookup, CQL_CL_QUORUM, 0, key, 1, STATEMENT_MS, &res, &e) != CQL_OK) {
+        cql_status st;
+        /* a read: retried while the answer is transient (peers restarting) */
+        while ((st = cql_execute(r->s, &lookup, CQL_CL_QUORUM, 0, key, 1, STATEMENT_MS, &res, &e)) != CQL_OK &&
+               transient(&e) && cql_now_ms() + POLL_MS <= r->deadline)
+            pause_ms(POLL_MS);
+        if (st != CQL_OK) {
             rc = fail(r, EX_UNAVAILABLE, "reading cass_entry.initdb: %s", e.message);
             break;
         }
@@ -591,7 +628,11 @@ static int run_scripts(run *r)
         else rc = run_cql(r, path, len > 7 && strcmp(names[i] + len - 7, ".cql.gz") == 0);
         if (rc) break;
         cql_value rec[3] = { cql_text_value(names[i]), cql_text_value(hex), cql_text_value(r->c->node_name) };
-        if (cql_execute(r->s, &record, CQL_CL_QUORUM, 0, rec, 3, STATEMENT_MS, NULL, &e) != CQL_OK)
+        /* the same row written again is the same row: retried like a read */
+        while ((st = cql_execute(r->s, &record, CQL_CL_QUORUM, 0, rec, 3, STATEMENT_MS, NULL, &e)) != CQL_OK &&
+               transient(&e) && cql_now_ms() + POLL_MS <= r->deadline)
+            pause_ms(POLL_MS);
+        if (st != CQL_OK)
             rc = fail(r, EX_UNAVAILABLE, "recording %s in cass_entry.initdb: %s", names[i], e.message);
     }
     free_names(names, n);
