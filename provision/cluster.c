@@ -760,15 +760,15 @@ int cluster_replace(eng_client *c, const cluster_opts *o, const char *node, prov
     /* its container may be gone already: any number up to one past the last */
     if (rc == 0 && (index == 0 || (!victim && index > max_index + 1)))
         rc = prov_fail(err, PROV_EXIT_FAIL, "replace: cluster '%s' has no node %s", o->prefix, node);
+    else if (rc == 0 && first && lifecycle_names_seed(first->seeds, node))
+        rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: it is a seed (seeds: %s), and a seed "
+                       "does not bootstrap: nothing was changed", node, first->seeds);
     else if (rc == 0 && victim && victim->running)
         rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: it runs; replace is for a dead node "
                        "(`restart` restarts one); nothing was changed", node);
     else if (rc == 0 && (!first || first == victim))
         rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: no other node of cluster '%s' runs",
                        node, o->prefix);
-    else if (rc == 0 && lifecycle_names_seed(first->seeds, node))
-        rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: it is a seed (seeds: %s), and a seed "
-                       "does not bootstrap: nothing was changed", node, first->seeds);
     if (rc != 0)
         goto out;
 
