@@ -336,7 +336,7 @@ if ledger_start replace; then
     "$PROV" replace "${P}4" --prefix "$P" --image "$IMAGE" --jvm-extra-opts "$FAST" --timeout "$TIMEOUT" \
         >"$tmp/replace.out" 2>&1; rc=$?
     check "replace ${P}4 (killed) under the write load: exit 0 in $((SECONDS - t)) s, replace_address_first_boot=$old_ip, 4 rows UN and no other row" \
-        bash -c "[ $rc -eq 0 ] && grep -q 'replace_address_first_boot=$old_ip' '$tmp/replace.out' && [ \$(un_rows '$tmp/replace.out') -eq 4 ] && [ \$(grep -cE '^\S+\s+\S+\s+\S+\s+[UD?][NJLM]\s' '$tmp/replace.out') -eq 4 ]"
+        bash -c "[ $rc -eq 0 ] && grep -q 'replace_address_first_boot=$old_ip' '$tmp/replace.out' && [ \$(grep -cE '^\S+\s+\S+\s+\S+\s+UN\s' '$tmp/replace.out') -eq 4 ] && [ \$(grep -cE '^\S+\s+\S+\s+\S+\s+[UD?][NJLM]\s' '$tmp/replace.out') -eq 4 ]"
     [ "$rc" -eq 0 ] || show "$tmp/replace.out"
     new_vol=$(docker volume inspect -f '{{.CreatedAt}}' "${P}4-data" 2>/dev/null)
     new_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$P-net\").IPAddress}}" "${P}4" 2>/dev/null)
