@@ -179,7 +179,10 @@ if [ "$health" = healthy ]; then ok "the HEALTHCHECK (no credentials) reports he
 t0=$SECONDS
 docker restart -t 120 "${NODES[@]}" >/dev/null
 for n in "${NODES[@]}"; do
-    e2e_wait_ready "$n" "$NET" "$TIMEOUT" "${IPS[@]}" || { e2e_logs_tail "$n"; not_ok "after restart: $E2E_WHY"; }
+    # twice the time: after a restart of every node, peers were seen to take
+    # minutes to reconnect on this engine (314 s once, 40 s usually); what is
+    # checked here is that nothing runs again, and the time is printed
+    e2e_wait_ready "$n" "$NET" "$((2 * TIMEOUT))" "${IPS[@]}" || { e2e_logs_tail "$n" 60; not_ok "after restart: $E2E_WHY"; }
 done
 for n in "${NODES[@]}"; do wait_done "$n" 2 || not_ok "$n: no 'first start: done' after the restart"; done
 again=0
