@@ -229,10 +229,18 @@ static bool transient(const cql_error *e)
     }
 }
 
-/* A statement that may run twice with the same effect (IF NOT EXISTS, a
- * read, a role or keyspace altered to a given value), then, when `schema`,
- * the wait for schema agreement: retried while the answer is transient,
- * until the deadline.  Never used for the init scripts' statements. */
+/* After a statement that may run twice with the same effect failed: true,
+ * once paused, when the answer was transient and the deadline allows another
+ * try.  Never used for the init scripts' statements. */
+static bool retry_after(run *r, const cql_error *e)
+{
+    if (!transient(e) || cql_now_ms() + POLL_MS > r->deadline) return false;
+    pause_ms(POLL_MS);
+    return true;
+}
+
+/* Such a statement (IF NOT EXISTS, a read, a role or keyspace altered to a
+ * given value), then, when `schema`, the wait for schema agreement. */
 static cql_status idempotent(run *r, const char *q, bool schema, cql_result *out, cql_error *e)
 {
     for (;;) {
@@ -240,8 +248,7 @@ static cql_status idempotent(run *r, const char *q, bool schema, cql_result *out
         if (st == CQL_OK && schema && (st = cql_schema_agreement(r->s, AGREEMENT_MS, e)) != CQL_OK &&
             out)
             cql_result_free(out);
-        if (st == CQL_OK || !transient(e) || cql_now_ms() + POLL_MS > r->deadline) return st;
-        pause_ms(POLL_MS);
+        if (st == CQL_OK || !retry_after(r, e)) return st;
     }
 }
 
@@ -608,8 +615,7 @@ static int run_scripts(run *r)
         cql_status st;
         /* a read: retried while the answer is transient (peers restarting) */
         while ((st = cql_execute(r->s, &lookup, CQL_CL_QUORUM, 0, key, 1, STATEMENT_MS, &res, &e)) != CQL_OK &&
-               transient(&e) && cql_now_ms() + POLL_MS <= r->deadline)
-            pause_ms(POLL_MS);
+               retry_after(r, &e)) {}
         if (st != CQL_OK) {
             rc = fail(r, EX_UNAVAILABLE, "reading cass_entry.initdb: %s", e.message);
             break;
@@ -630,8 +636,7 @@ static int run_scripts(run *r)
         cql_value rec[3] = { cql_text_value(names[i]), cql_text_value(hex), cql_text_value(r->c->node_name) };
         /* the same row written again is the same row: retried like a read */
         while ((st = cql_execute(r->s, &record, CQL_CL_QUORUM, 0, rec, 3, STATEMENT_MS, NULL, &e)) != CQL_OK &&
-               transient(&e) && cql_now_ms() + POLL_MS <= r->deadline)
-            pause_ms(POLL_MS);
+               retry_after(r, &e)) {}
         if (st != CQL_OK)
             rc = fail(r, EX_UNAVAILABLE, "recording %s in cass_entry.initdb: %s", names[i], e.message);
     }

@@ -461,6 +461,43 @@ static void free_builder(builder *b)
     free(b->stack);
 }
 
+/* The first byte that makes a text mean one thing to libyaml and another to
+ * the splicer (or to other readers), with why; YP_NONE when there is none.
+ * One pass over the text:
+ * - NUL: not text;
+ * - a carriage return without a line feed: YAML reads it as a line break,
+ *   while every edit here works on lines that end in LF (or CRLF) and would
+ *   cut across such a line;
+ * - NEL, LS and PS: line breaks to libyaml (YAML 1.1), text to YAML 1.2
+ *   readers and to every line-based edit;
+ * - a byte order mark starting a line other than the first: libyaml skips
+ *   it, to the splicer it is text of that line. */
+static size_t unsupported_byte(const char *bytes, size_t len, const char **why)
+{
+    for (size_t i = 0; i < len; i++) {
+        const char *c = bytes + i;
+        size_t left = len - i;
+        if (*c == '\0') {
+            *why = "NUL byte in input";
+        } else if (*c == '\r' && (left < 2 || c[1] != '\n')) {
+            *why = "a carriage return without a line feed (an old Mac line break) is not "
+                   "supported; use LF or CRLF line breaks";
+        } else if ((left >= 2 && c[0] == '\xC2' && c[1] == '\x85') ||
+                   (left >= 3 && c[0] == '\xE2' && c[1] == '\x80' && (c[2] == '\xA8' || c[2] == '\xA9'))) {
+            *why = "a Unicode line break (U+0085, U+2028 or U+2029) is not supported: YAML 1.1 "
+                   "readers break the line there and YAML 1.2 readers do not; write it escaped "
+                   "in double quotes";
+        } else if (i > 0 && c[-1] == '\n' && left >= 3 && memcmp(c, "\xEF\xBB\xBF", 3) == 0) {
+            *why = "a byte order mark (U+FEFF) starts this line; only the file's first bytes "
+                   "may hold one";
+        } else {
+            continue;
+        }
+        return i;
+    }
+    return YP_NONE;
+}
+
 yp_doc *yp_index_build(char *bytes, size_t len, bool allow_duplicates, yp_error *err)
 {
     yp_doc *doc = calloc(1, sizeof *doc);
@@ -479,63 +516,14 @@ yp_doc *yp_index_build(char *bytes, size_t len, bool allow_duplicates, yp_error 
         yp_doc_free(doc);
         return NULL;
     }
-    if (memchr(bytes, '\0', len)) {
-        const char *z = memchr(bytes, '\0', len);
+    const char *why;
+    size_t bad = unsupported_byte(bytes, len, &why);
+    if (bad != YP_NONE) {
         unsigned long line, col;
-        yp_position(doc, (size_t)(z - bytes), &line, &col);
-        yp_fail(err, YP_ERR_PARSE, line + 1, col + 1, "NUL byte in input");
+        yp_position(doc, bad, &line, &col);
+        yp_fail(err, YP_ERR_PARSE, line + 1, col + 1, "%s", why);
         yp_doc_free(doc);
         return NULL;
-    }
-
-    /* YAML reads a carriage return alone as a line break; every edit here
-     * works on lines that end in LF (or CRLF), and would cut across such a
-     * line.  Refusing is better than a wrong splice. */
-    for (const char *cr = memchr(bytes, '\r', len); cr; cr = memchr(cr + 1, '\r', len - (size_t)(cr + 1 - bytes))) {
-        if (cr + 1 < bytes + len && cr[1] == '\n') continue;
-        unsigned long line, col;
-        yp_position(doc, (size_t)(cr - bytes), &line, &col);
-        yp_fail(err, YP_ERR_PARSE, line + 1, col + 1,
-                "a carriage return without a line feed (an old Mac line break) is not supported; "
-                "use LF or CRLF line breaks");
-        yp_doc_free(doc);
-        return NULL;
-    }
-
-    /* libyaml (YAML 1.1) also breaks lines at NEL, LS and PS, which YAML 1.2
-     * readers and every line-based edit here take for text: such a file
-     * means different things to different readers.  Refused. */
-    const char *unicode_break = NULL;
-    for (size_t i = 0; i + 1 < len && !unicode_break; i++)
-        if ((bytes[i] == '\xC2' && bytes[i + 1] == '\x85') ||
-            (i + 2 < len && bytes[i] == '\xE2' && bytes[i + 1] == '\x80' &&
-             (bytes[i + 2] == '\xA8' || bytes[i + 2] == '\xA9')))
-            unicode_break = bytes + i;
-    if (unicode_break) {
-        unsigned long line, col;
-        yp_position(doc, (size_t)(unicode_break - bytes), &line, &col);
-        yp_fail(err, YP_ERR_PARSE, line + 1, col + 1,
-                "a Unicode line break (U+0085, U+2028 or U+2029) is not supported: YAML 1.1 "
-                "readers break the line there and YAML 1.2 readers do not; write it escaped in "
-                "double quotes");
-        yp_doc_free(doc);
-        return NULL;
-    }
-
-    /* libyaml skips a byte order mark at the start of any line; to the
-     * splicer it is text of that line.  Only the file's first bytes may hold
-     * one. */
-    for (const char *nl = memchr(bytes, '\n', len); nl; nl = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - bytes))) {
-        size_t at = (size_t)(nl + 1 - bytes);
-        if (at + 3 <= len && memcmp(bytes + at, "\xEF\xBB\xBF", 3) == 0) {
-            unsigned long line, col;
-            yp_position(doc, at, &line, &col);
-            yp_fail(err, YP_ERR_PARSE, line + 1, col + 1,
-                    "a byte order mark (U+FEFF) starts this line; only the file's first bytes "
-                    "may hold one");
-            yp_doc_free(doc);
-            return NULL;
-        }
     }
 
     builder b = { .doc = doc };
