@@ -405,13 +405,8 @@ static int print_ring(run_ctx *x, prov_error *err)
 {
     if (x->last.count == 0)
         return prov_fail(err, PROV_EXIT_FAIL, "cluster '%s': no ring was read", x->o->prefix);
-    for (size_t i = 0; i < x->n; i++)
-        if (x->nodes[i].g.ip[0])
-            ring_name(&x->last, x->nodes[i].g.ip, x->nodes[i].plan->name);
-    ring_sort(&x->last);
     fprintf(x->o->out, "\n");
-    ring_print(x->o->out, &x->last);
-    fflush(x->o->out);
+    lifecycle_print_ring(x->o->out, &x->last, x->gates, NULL, x->n);
     return 0;
 }
 
@@ -936,17 +931,6 @@ static int list_nodes(eng_client *c, const cluster_opts *o, node_row **rows, siz
     return 0;
 }
 
-void cluster_print_tls(FILE *out, size_t n_tls, size_t n)
-{
-    if (n_tls == n)
-        fprintf(out, "TLS: on (internode encryption all; clients: TLS required, with a client "
-                     "certificate)\n");
-    else if (n_tls == 0)
-        fprintf(out, "TLS: off\n");
-    else
-        fprintf(out, "TLS: on in %zu of %zu nodes\n", n_tls, n);
-}
-
 int cluster_status(eng_client *c, const cluster_opts *o, prov_error *err)
 {
     int rc;
@@ -962,53 +946,38 @@ int cluster_status(eng_client *c, const cluster_opts *o, prov_error *err)
                             "no cluster '%s' on %s (no container labelled %s=%s)", o->prefix,
                             eng_client_config(c)->host, CLUSTER_LABEL_CLUSTER, o->prefix);
     }
-    const node_row *view = NULL;
-    for (size_t i = 0; i < n && !view; i++)
-        if (strcmp(rows[i].state, "running") == 0)
-            view = &rows[i];
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(rows[i].state, "running") != 0)
-            fprintf(o->out, "%-8s %s (%s)\n", rows[i].name, rows[i].state, rows[i].status);
-    if (!view) {
-        free(rows);
-        return prov_fail(err, PROV_EXIT_FAIL, "no node of cluster '%s' is running", o->prefix);
-    }
-    struct ring ring = {0};
-    char why[1024];
-    eng_error e;
-    rc = node_ring(c, view->name, view->name, &ring, why, sizeof why, &e);
-    if (rc < 0) {
-        free(rows);
-        return prov_fail_engine(err, &e, "nodetool status in %s", view->name);
-    }
-    if (rc > 0) {
-        free(rows);
-        return prov_fail(err, PROV_EXIT_FAIL, "%s: %s", view->name, why);
+    run_ctx x = {.c = c, .o = o, .n = n};
+    x.nodes = calloc(n, sizeof *x.nodes);
+    x.gates = calloc(n, sizeof *x.gates);
+    node_facts *facts = calloc(n, sizeof *facts);
+    char (*state)[300] = calloc(n, sizeof *state);
+    if (!x.nodes || !x.gates || !facts || !state) {
+        rc = prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+        goto out;
     }
     for (size_t i = 0; i < n; i++) {
+        gate_node *g = x.gates[i] = &x.nodes[i].g;
+        g->name = rows[i].name;
+        g->host = "";
+        g->started = strcmp(rows[i].state, "running") == 0;
+        snprintf(state[i], sizeof state[i], "%s (%s)", rows[i].state, rows[i].status);
+        facts[i] = (node_facts){.state = state[i], .tls = rows[i].tls};
         docker_container_info info = {0};
-        const char *net = rows[i].network[0] ? rows[i].network : NULL;
-        if (docker_container_inspect(c, rows[i].name, net, &info, &e) == ENG_OK) {
-            if (info.ip[0])
-                ring_name(&ring, info.ip, rows[i].name);
+        eng_error e;
+        if (g->started && docker_container_inspect(c, rows[i].name,
+                                                   rows[i].network[0] ? rows[i].network : NULL,
+                                                   &info, &e) == ENG_OK) {
+            snprintf(g->ip, sizeof g->ip, "%s", info.ip);
             docker_container_info_free(&info);
         }
     }
-    ring_sort(&ring);
-    ring_print(o->out, &ring);
-    size_t n_tls = 0;
-    for (size_t i = 0; i < n; i++)
-        n_tls += rows[i].tls;
-    cluster_print_tls(o->out, n_tls, n);
-    fflush(o->out);
-    size_t up = 0;
-    for (size_t i = 0; i < ring.count; i++)
-        up += ring.nodes[i].status == 'U' && ring.nodes[i].state == 'N';
-    rc = 0;
-    if (up != ring.count || up < n)
-        rc = prov_fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", o->prefix, up,
-                          n);
-    ring_free(&ring);
+    node_backend b = backend_of(&x);
+    rc = lifecycle_status(&b, x.gates, facts, n, o->out, o->prefix, err);
+out:
+    free(x.nodes);
+    free(x.gates);
+    free(facts);
+    free(state);
     free(rows);
     return rc;
 }
@@ -1036,27 +1005,26 @@ int cluster_down(eng_client *c, const cluster_opts *o, prov_error *err)
     size_t n;
     if ((rc = list_nodes(c, o, &rows, &n, err)) != 0)
         return rc;
-    /* 1. drain: flush memtables, stop accepting writes, so nothing is left
-     *    to replay from the commit log at the next start; all nodes at once */
-    node_drain *drains = calloc(n ? n : 1, sizeof *drains);
-    if (!drains) {
+    /* 1. drain, all nodes at once (provision/lifecycle.h) */
+    run_ctx x = {.c = c, .o = o, .n = n};
+    x.nodes = calloc(n ? n : 1, sizeof *x.nodes);
+    x.gates = calloc(n ? n : 1, sizeof *x.gates);
+    if (x.nodes && x.gates)
+        for (size_t i = 0; i < n; i++) {
+            x.gates[i] = &x.nodes[i].g;
+            x.nodes[i].g.name = rows[i].name;
+            x.nodes[i].g.host = "";
+            x.nodes[i].g.started = strcmp(rows[i].state, "running") == 0;
+        }
+    node_backend b = backend_of(&x);
+    rc = x.nodes && x.gates ? lifecycle_drain_all(&b, x.gates, n, o->out, err)
+                            : prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+    free(x.nodes);
+    free(x.gates);
+    if (rc != 0) {
         free(rows);
-        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+        return rc;
     }
-    size_t n_drains = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(rows[i].state, "running") == 0)
-            drains[n_drains++] = (node_drain){.engine = c, .container = rows[i].name};
-    node_drain_all(drains, n_drains, NODE_DRAIN_TIMEOUT_MS);
-    for (size_t i = 0; i < n_drains; i++) {
-        if (drains[i].result == 0)
-            fprintf(o->out, "  %-8s drained in %.1f s\n", drains[i].container, drains[i].seconds);
-        else
-            fprintf(o->out, "  %-8s warning: not drained (%s); stopping it anyway\n",
-                    drains[i].container, drains[i].why);
-    }
-    free(drains);
-    fflush(o->out);
     /* 2. stop (the container's own stop timeout) and remove */
     for (size_t i = 0; i < n; i++) {
         eng_error e;

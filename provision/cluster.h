@@ -132,8 +132,4 @@ int cluster_remove(eng_client *c, const cluster_opts *o, const char *node, prov_
  * no dead row left.  0 or err's code. */
 int cluster_replace(eng_client *c, const cluster_opts *o, const char *node, prov_error *err);
 
-/* status: the line that says whether the cluster's nodes (n_tls of n) were
- * made with up --tls. */
-void cluster_print_tls(FILE *out, size_t n_tls, size_t n);
-
 #endif

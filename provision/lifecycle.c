@@ -212,3 +212,155 @@ int lifecycle_remove(const node_backend *b, gate_node *const *nodes, size_t n, s
                        "still lists it", nd->name, ip);
     return rc;
 }
+
+/* " on HOST" padded as the swarm's lines are, or "" on one engine. */
+static void where_of(const gate_node *nd, char *buf, size_t len)
+{
+    if (nd->host && nd->host[0])
+        snprintf(buf, len, " on %-10s", nd->host);
+    else
+        snprintf(buf, len, "%s", "");
+}
+
+/* Name the ring's rows after the nodes: by their current addresses first,
+ * then a node not found so by its past ones, on rows no other node claimed
+ * (addresses get reused). */
+static void name_rows(struct ring *r, gate_node *const *nodes, const node_facts *facts, size_t n)
+{
+    if (n == 0)
+        return;
+    bool *named = calloc(n ? n : 1, sizeof *named);
+    if (!named)
+        return; /* the table without names */
+    for (size_t i = 0; i < n; i++)
+        if (nodes[i]->ip[0])
+            named[i] = ring_name(r, nodes[i]->ip, nodes[i]->name);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; facts && !named[i] && k < facts[i].n_past_ips; k++) {
+            const struct ring_node *row = ring_find(r, facts[i].past_ips[k]);
+            if (row && !row->name[0])
+                named[i] = ring_name(r, facts[i].past_ips[k], nodes[i]->name);
+        }
+    free(named);
+}
+
+void lifecycle_print_ring(FILE *out, struct ring *r, gate_node *const *nodes,
+                          const node_facts *facts, size_t n)
+{
+    name_rows(r, nodes, facts, n);
+    ring_sort(r);
+    bool hosts = false;
+    for (size_t i = 0; i < n; i++)
+        hosts |= nodes[i]->host && nodes[i]->host[0];
+    const char **column = hosts ? calloc(r->count ? r->count : 1, sizeof *column) : NULL;
+    for (size_t i = 0; column && i < r->count; i++) {
+        column[i] = "-";
+        for (size_t k = 0; k < n; k++)
+            if (r->nodes[i].name[0] && strcmp(r->nodes[i].name, nodes[k]->name) == 0)
+                column[i] = nodes[k]->host;
+    }
+    ring_print_hosts(out, r, column); /* NULL (one host, or out of memory): no host column */
+    free(column);
+    fflush(out);
+}
+
+/* The TLS line of status: the nodes made by `up --tls`. */
+static void print_tls(FILE *out, size_t n_tls, size_t n)
+{
+    if (n_tls == n)
+        fprintf(out, "TLS: on (internode encryption all; clients: TLS required, with a client "
+                     "certificate)\n");
+    else if (n_tls == 0)
+        fprintf(out, "TLS: off\n");
+    else
+        fprintf(out, "TLS: on in %zu of %zu nodes\n", n_tls, n);
+}
+
+int lifecycle_status(const node_backend *b, gate_node *const *nodes, const node_facts *facts,
+                     size_t n, FILE *out, const char *cluster, prov_error *err)
+{
+    char where[160];
+    gate_node *view = NULL;
+    eng_client *c = NULL;
+    const char *container = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (nodes[i]->started) {
+            if (!view && b->gate.exec_in(b->gate.impl, nodes[i], &c, &container))
+                view = nodes[i];
+            continue;
+        }
+        where_of(nodes[i], where, sizeof where);
+        fprintf(out, "%-8s%s %s\n", nodes[i]->name, where,
+                facts[i].state ? facts[i].state : "not running");
+    }
+    if (!view) {
+        fflush(out);
+        return prov_fail(err, PROV_EXIT_FAIL, "no node of cluster '%s' is running where the "
+                         "provisioner can reach its engine", cluster);
+    }
+    struct ring ring = {0};
+    char why[1024];
+    eng_error e;
+    int rc = node_ring(c, container, view->name, &ring, why, sizeof why, &e);
+    if (rc != 0) {
+        fflush(out);
+        return rc < 0 ? prov_fail_engine(err, &e, "nodetool status in %s", view->name)
+                      : prov_fail(err, PROV_EXIT_FAIL, "%s: %s", view->name, why);
+    }
+    lifecycle_print_ring(out, &ring, nodes, facts, n);
+    size_t n_tls = 0, up = 0;
+    for (size_t i = 0; i < n; i++)
+        n_tls += facts[i].tls;
+    print_tls(out, n_tls, n);
+    fflush(out);
+    for (size_t i = 0; i < ring.count; i++)
+        up += ring.nodes[i].status == 'U' && ring.nodes[i].state == 'N';
+    rc = 0;
+    if (up != ring.count || up < n)
+        rc = prov_fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", cluster, up,
+                       n > ring.count ? n : ring.count);
+    ring_free(&ring);
+    return rc;
+}
+
+int lifecycle_drain_all(const node_backend *b, gate_node *const *nodes, size_t n, FILE *out,
+                        prov_error *err)
+{
+    node_drain *drains = calloc(n ? n : 1, sizeof *drains);
+    gate_node **drained = calloc(n ? n : 1, sizeof *drained);
+    if (!drains || !drained) {
+        free(drains);
+        free(drained);
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+    }
+    char where[160];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        eng_client *c;
+        const char *container;
+        if (!nodes[i]->started)
+            continue;
+        if (!b->gate.exec_in(b->gate.impl, nodes[i], &c, &container)) {
+            where_of(nodes[i], where, sizeof where);
+            fprintf(out, "  %-8s%s warning: not drained (no engine to reach it)\n",
+                    nodes[i]->name, where);
+            continue;
+        }
+        drained[k] = nodes[i];
+        drains[k++] = (node_drain){.engine = c, .container = container};
+    }
+    node_drain_all(drains, k, NODE_DRAIN_TIMEOUT_MS);
+    for (size_t i = 0; i < k; i++) {
+        where_of(drained[i], where, sizeof where);
+        if (drains[i].result == 0)
+            fprintf(out, "  %-8s%s drained in %.1f s\n", drained[i]->name, where,
+                    drains[i].seconds);
+        else
+            fprintf(out, "  %-8s%s warning: not drained (%s); stopping it anyway\n",
+                    drained[i]->name, where, drains[i].why);
+    }
+    fflush(out);
+    free(drains);
+    free(drained);
+    return 0;
+}

@@ -22,6 +22,20 @@
  *                       `nodetool decommission` (its ranges streamed to the
  *                       others), the node removed with its data volume, and
  *                       the remaining ring gated again, without the node.
+ *   lifecycle_status    the ring table of a cluster as it is: the nodes that do
+ *                       not run, each with what its backend knows; the ring
+ *                       read in the first running node (`nodetool status`),
+ *                       its rows named after the nodes; the TLS line; an error
+ *                       unless every node is UN.
+ *   lifecycle_drain_all the first step of `down`: every running node drained at
+ *                       once (memtables flushed, nothing left to replay at the
+ *                       next start).  Removing the containers or services, the
+ *                       network and the volumes after it is the backend's own:
+ *                       one engine removes them at once; a swarm removes the
+ *                       services through its manager and waits for their
+ *                       containers to leave each host before the network and
+ *                       the volumes there can go (hosts it can't reach become
+ *                       warnings, not errors).
  */
 #ifndef PROVISION_LIFECYCLE_H
 #define PROVISION_LIFECYCLE_H
@@ -32,6 +46,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
     gate_backend gate;
@@ -45,6 +60,31 @@ typedef struct {
      * its data volume. */
     int (*remove)(void *impl, gate_node *node, prov_error *err);
 } node_backend;
+
+/* What `status` and `down` know of a node besides its gate_node (where
+ * started = it runs, ip = its address now). */
+typedef struct {
+    const char *state;          /* a node that does not run: what its backend knows */
+    const char (*past_ips)[64]; /* addresses it had before, newest first: a node that
+                                   is down shows in the ring with its last one */
+    size_t n_past_ips;
+    bool tls;                   /* made by `up --tls` */
+} node_facts;
+
+/* See above.  facts is parallel to nodes; `cluster` names the cluster. */
+int lifecycle_status(const node_backend *b, gate_node *const *nodes, const node_facts *facts,
+                     size_t n, FILE *out, const char *cluster, prov_error *err);
+
+/* The ring table on out: its rows named after the nodes (by their address
+ * now, then by their past ones: facts may be NULL), sorted, with a host
+ * column when the nodes have hosts. */
+void lifecycle_print_ring(FILE *out, struct ring *r, gate_node *const *nodes,
+                          const node_facts *facts, size_t n);
+
+/* Drain every started node (see above), a line each on out; a node that is
+ * not drained is a warning (down goes on).  0, or err's code (out of memory). */
+int lifecycle_drain_all(const node_backend *b, gate_node *const *nodes, size_t n, FILE *out,
+                        prov_error *err);
 
 /* Every node of `nodes` must be started (it runs); see above.  *last gets the
  * ring that passed the gate last (the caller's to free).  0 or err's code. */

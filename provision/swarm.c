@@ -744,31 +744,17 @@ static int wait_ready(sw_ctx *x, sw_node *nodes, size_t n, const char *seeds, co
 
 static void print_ring(sw_ctx *x, struct ring *r, sw_node *nodes, size_t n, FILE *f)
 {
-    /* Current addresses first; then a node not found by its current one
-     * (down: the ring keeps its last address) by the addresses of its older
-     * tasks, on rows no other node claimed (overlay addresses get reused). */
-    bool *named = calloc(n ? n : 1, sizeof *named);
-    for (size_t i = 0; named && i < n; i++)
-        if (nodes[i].g.ip[0])
-            named[i] = ring_name(r, nodes[i].g.ip, nodes[i].name);
-    for (size_t i = 0; named && i < n; i++)
-        for (size_t k = 0; !named[i] && k < nodes[i].n_addrs; k++) {
-            const struct ring_node *row = ring_find(r, nodes[i].addrs[k]);
-            if (row && !row->name[0])
-                named[i] = ring_name(r, nodes[i].addrs[k], nodes[i].name);
-        }
-    free(named);
-    ring_sort(r);
-    const char **hostcol = calloc(r->count ? r->count : 1, sizeof *hostcol);
-    for (size_t i = 0; hostcol && i < r->count; i++) {
-        hostcol[i] = "-";
-        for (size_t k = 0; k < n; k++)
-            if (r->nodes[i].name[0] && strcmp(r->nodes[i].name, nodes[k].name) == 0)
-                hostcol[i] = host_name(x, nodes[k].host);
+    gate_node *g[CLUSTER_MAX_NODES];
+    node_facts facts[CLUSTER_MAX_NODES];
+    n = n < CLUSTER_MAX_NODES ? n : CLUSTER_MAX_NODES;
+    for (size_t i = 0; i < n; i++) {
+        g[i] = &nodes[i].g;
+        g[i]->name = nodes[i].name;
+        g[i]->host = host_name(x, nodes[i].host);
+        facts[i] = (node_facts){.past_ips = (const char (*)[64])nodes[i].addrs,
+                                .n_past_ips = nodes[i].n_addrs, .tls = nodes[i].tls};
     }
-    ring_print_hosts(f, r, hostcol); /* out of memory: the table without hosts */
-    free(hostcol);
-    fflush(f);
+    lifecycle_print_ring(f, r, g, facts, n);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1349,65 +1335,42 @@ static int open_cluster(sw_ctx *x, prov_error *err)
     return 0;
 }
 
+static node_backend backend_of(sw_ctx *x);
+
 int swarm_status(eng_client *mgr, const swarm_opts *so, prov_error *err)
 {
     const cluster_opts *o = so->cluster;
     sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
-    int rc = open_cluster(&x, err);
+    gate_node *g[CLUSTER_MAX_NODES];
+    node_facts facts[CLUSTER_MAX_NODES];
+    char (*state)[1600] = calloc(CLUSTER_MAX_NODES, sizeof *state);
+    int rc = state ? open_cluster(&x, err) : prov_fail(err, PROV_EXIT_FAIL, "out of memory");
     if (rc != 0)
         goto out;
-    sw_node *view = NULL;
-    for (size_t i = 0; i < x.nsvc; i++) {
+    size_t n = x.nsvc < CLUSTER_MAX_NODES ? x.nsvc : CLUSTER_MAX_NODES;
+    for (size_t i = 0; i < n; i++) {
         sw_node *nd = &x.svc[i];
-        if (task_running(nd)) {
+        g[i] = &nd->g;
+        nd->g.name = nd->name;
+        nd->g.host = host_name(&x, nd->host);
+        nd->g.started = task_running(nd);
+        if (nd->g.started)
             snprintf(nd->g.ip, sizeof nd->g.ip, "%s", nd->task.addr);
-            if (!view && node_engine(&x, nd))
-                view = nd;
-            continue;
-        }
         const sw_host *h = nd->host >= 0 ? &x.hosts[nd->host] : NULL;
-        fprintf(o->out, "%-8s on %-10s not running: task %s%s%s%s%s%s%s\n", nd->name,
-                host_name(&x, nd->host), nd->has_task ? nd->task.state : "none",
-                nd->has_task && nd->task.error[0] ? " (" : "",
-                nd->has_task ? nd->task.error : "", nd->has_task && nd->task.error[0] ? ")" : "",
-                nd->last_error[0] ? "; last failure: " : "", nd->last_error,
-                h && strcmp(h->node.state, "ready") != 0 ? "; its swarm node is down" : "");
+        snprintf(state[i], sizeof state[i], "not running: task %s%s%s%s%s%s%s",
+                 nd->has_task ? nd->task.state : "none",
+                 nd->has_task && nd->task.error[0] ? " (" : "",
+                 nd->has_task ? nd->task.error : "", nd->has_task && nd->task.error[0] ? ")" : "",
+                 nd->last_error[0] ? "; last failure: " : "", nd->last_error,
+                 h && strcmp(h->node.state, "ready") != 0 ? "; its swarm node is down" : "");
+        facts[i] = (node_facts){.state = state[i], .past_ips = (const char (*)[64])nd->addrs,
+                                .n_past_ips = nd->n_addrs, .tls = nd->tls};
     }
-    if (!view) {
-        rc = prov_fail(err, PROV_EXIT_FAIL,
-                          "no node of cluster '%s' is running where the "
-                          "provisioner can reach its engine",
-                          o->prefix);
-        goto out;
-    }
-    struct ring ring = {0};
-    char why[1024];
-    eng_error e;
-    rc = node_ring(node_engine(&x, view), view->task.container_id, view->name, &ring, why,
-                   sizeof why, &e);
-    if (rc < 0) {
-        rc = prov_fail_engine(err, &e, "nodetool status in %s", view->name);
-        goto out;
-    }
-    if (rc > 0) {
-        rc = prov_fail(err, PROV_EXIT_FAIL, "%s: %s", view->name, why);
-        goto out;
-    }
-    print_ring(&x, &ring, x.svc, x.nsvc, o->out);
-    size_t n_tls = 0;
-    for (size_t i = 0; i < x.nsvc; i++)
-        n_tls += x.svc[i].tls;
-    cluster_print_tls(o->out, n_tls, x.nsvc);
-    size_t up = 0;
-    for (size_t i = 0; i < ring.count; i++)
-        up += ring.nodes[i].status == 'U' && ring.nodes[i].state == 'N';
-    rc = 0;
-    if (up != ring.count || up < x.nsvc)
-        rc = prov_fail(err, PROV_EXIT_FAIL, "cluster '%s': %zu of %zu nodes UN", o->prefix, up,
-                          x.nsvc > ring.count ? x.nsvc : ring.count);
-    ring_free(&ring);
+    node_backend b = backend_of(&x);
+    rc = lifecycle_status(&b, g, facts, n, o->out, o->prefix, err);
 out:
     fflush(o->out);
+    free(state);
     ctx_free(&x);
     return rc;
 }
@@ -1618,42 +1581,20 @@ int swarm_down(eng_client *mgr, const swarm_opts *so, prov_error *err)
     bool incomplete = false;
     if ((rc = open_swarm(&x, err)) != 0 || (rc = find_services(&x, err)) != 0)
         goto out;
-    /* 1. drain the running nodes, all at once, each through its engine */
-    node_drain *drains = calloc(x.nsvc ? x.nsvc : 1, sizeof *drains);
-    sw_node **drained = calloc(x.nsvc ? x.nsvc : 1, sizeof *drained);
-    if (!drains || !drained) {
-        free(drains);
-        free(drained);
-        rc = prov_fail(err, PROV_EXIT_FAIL, "out of memory");
-        goto out;
-    }
-    size_t n_drains = 0;
-    for (size_t i = 0; i < x.nsvc; i++) {
+    /* 1. drain the running nodes, all at once, each through its engine
+     *    (provision/lifecycle.h) */
+    gate_node *g[CLUSTER_MAX_NODES];
+    size_t n_nodes = x.nsvc < CLUSTER_MAX_NODES ? x.nsvc : CLUSTER_MAX_NODES;
+    for (size_t i = 0; i < n_nodes; i++) {
         sw_node *nd = &x.svc[i];
-        eng_client *eng = node_engine(&x, nd);
-        if (!task_running(nd))
-            continue;
-        if (!eng) {
-            fprintf(o->out, "  %-8s on %-10s warning: not drained (no engine to reach it)\n",
-                    nd->name, host_name(&x, nd->host));
-            continue;
-        }
-        drained[n_drains] = nd;
-        drains[n_drains++] = (node_drain){.engine = eng, .container = nd->task.container_id};
+        g[i] = &nd->g;
+        nd->g.name = nd->name;
+        nd->g.host = host_name(&x, nd->host);
+        nd->g.started = task_running(nd);
     }
-    node_drain_all(drains, n_drains, NODE_DRAIN_TIMEOUT_MS);
-    for (size_t i = 0; i < n_drains; i++) {
-        const sw_node *nd = drained[i];
-        if (drains[i].result == 0)
-            fprintf(o->out, "  %-8s on %-10s drained in %.1f s\n", nd->name,
-                    host_name(&x, nd->host), drains[i].seconds);
-        else
-            fprintf(o->out, "  %-8s on %-10s warning: not drained (%s); stopping it anyway\n",
-                    nd->name, host_name(&x, nd->host), drains[i].why);
-    }
-    free(drains);
-    free(drained);
-    fflush(o->out);
+    node_backend b = backend_of(&x);
+    if ((rc = lifecycle_drain_all(&b, g, n_nodes, o->out, err)) != 0)
+        goto out;
     /* 2. remove the services: swarm stops each task within its grace period */
     for (size_t i = 0; i < x.nsvc; i++) {
         eng_error e;
