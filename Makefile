@@ -24,24 +24,20 @@ UNIT_TESTS :=
 .PHONY: all test static asan clean
 all: programs unit-tests
 
-# The parts, one build.mk each (provision: three), in the order of what they
+# The parts, one build.mk each, in the order of what they
 # need: a fragment may use the variables of those above it, never of those
 # below.
 #   yamlpatch/build.mk   the YAML editor library and CLI
 #   cql/build.mk         the CQL client (probe, session, statement splitter)
 #   entrypoint/build.mk  cass-entry and its tests (uses CQL_SRCS, YP_LIB*)
-#   provision/engine.mk  the Engine API library
-#   provision/cluster.mk cass-provision (plan, one engine; uses the library)
-#   provision/swarm.mk   cass-provision on a swarm: its unit test
+#   provision/build.mk   cass-provision and its Engine API library
 #   image/build.mk       `make image`, and `make static` for every
 #                        STATIC_PROGRAMS of the parts above
 #   tests/fuzz/fuzz.mk   the libFuzzer target (not part of `all`)
 include yamlpatch/build.mk
 include cql/build.mk
 include entrypoint/build.mk
-include provision/engine.mk
-include provision/cluster.mk
-include provision/swarm.mk
+include provision/build.mk
 include image/build.mk
 include tests/fuzz/fuzz.mk
 

@@ -2,8 +2,8 @@
 # and its test drivers.  Needs cql/ and yamlpatch/ (included before it).
 #
 # The modules, by what they need:
-#   settings   environment + arguments -> what to do: settings (the resolver
-#              and the address chain), cmdline, variables, envfile, seeds,
+#   settings   environment + arguments -> what to do: settings (the resolver),
+#              addrchain (the address chain), cmdline, variables, envfile, seeds,
 #              hints, help, textutil, addrs, redact, error.  libc only.
 #   heap       the container's limits, the installed version, the heap:
 #              limits, version, heap (+ error).  libc only.
@@ -11,7 +11,7 @@
 #   program    main, configure, firststart, supervise, tls, with the above,
 #              cql/ and the yamlpatch library; links libyaml and mbedTLS
 #              (tls: the PEM checks; cql/tls: the probe over TLS).
-ENTRY_SETTINGS_SRCS := entrypoint/settings.c entrypoint/cmdline.c entrypoint/variables.c entrypoint/envfile.c \
+ENTRY_SETTINGS_SRCS := entrypoint/settings.c entrypoint/addrchain.c entrypoint/cmdline.c entrypoint/variables.c entrypoint/envfile.c \
                        entrypoint/seeds.c entrypoint/textutil.c entrypoint/hints.c entrypoint/help.c \
                        entrypoint/addrs.c entrypoint/redact.c entrypoint/error.c
 ENTRY_HEAP_SRCS     := entrypoint/limits.c entrypoint/version.c entrypoint/heap.c entrypoint/error.c
@@ -45,6 +45,14 @@ $(B)/tests/test_heap: $(B)/obj/tests/unit/test_heap.o $(ENTRY_HEAP_OBJS)
 # Most of test_privileges needs root (chown to uid 999, setuid in a child).
 $(B)/tests/test_privileges: $(B)/obj/tests/unit/test_privileges.o $(ENTRY_PRIV_OBJS)
 
+# test_oom: every allocation of the _FILE read, the passwd lookup and the
+# whole of settings made to fail in turn; the modules' allocation calls are
+# sent to the test's allocator.
+OOM_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+$(B)/tests/test_oom: $(B)/obj/tests/unit/test_oom.o $(sort $(ENTRY_SETTINGS_OBJS) $(ENTRY_PRIV_OBJS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(OOM_WRAP) -o $@ $^ -lcmocka
+
 ENTRY_UNIT_TESTS := $(addprefix $(B)/tests/,test_addrs test_settings test_redact test_limits \
                                              test_version test_heap test_privileges)
 $(ENTRY_UNIT_TESTS):
@@ -57,7 +65,7 @@ $(B)/tests/test_tls: $(B)/obj/tests/unit/test_tls.o \
                      $(call entry_objs,entrypoint/tls.c entrypoint/configure.c) $(ENTRY_SETTINGS_OBJS) $(YP_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lyaml $(MBEDTLS_LIBS)
-ENTRY_UNIT_TESTS += $(B)/tests/test_tls
+ENTRY_UNIT_TESTS += $(B)/tests/test_tls $(B)/tests/test_oom
 
 # ---- drivers ----
 # heap-env: what tests/suites/heap.sh feeds to the real cassandra-env.sh of

@@ -5,6 +5,7 @@
 #include "entrypoint/textutil.h"
 #include "entrypoint/variables.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,20 +20,18 @@ bool settings_command_on_path(void *ctx, const char *name, const char *path_env)
     size_t nlen = strlen(name);
     if (nlen == 0)
         return false;
+    /* No allocation: a failed one must not turn a command into a seed list.
+     * A candidate longer than PATH_MAX could not be stat'ed anyway. */
+    char full[PATH_MAX];
     for (const char *dir = path;;) {
         const char *end = strchr(dir, ':');
         size_t dlen = end ? (size_t)(end - dir) : strlen(dir);
-        char *full = malloc(dlen + nlen + 3);
-        if (full) {
-            /* an empty PATH element means the current directory */
-            if (dlen == 0)
-                snprintf(full, dlen + nlen + 3, "./%s", name);
-            else
-                snprintf(full, dlen + nlen + 3, "%.*s/%s", (int)dlen, dir, name);
+        /* an empty PATH element means the current directory */
+        int w = dlen == 0 ? snprintf(full, sizeof full, "./%s", name)
+                          : snprintf(full, sizeof full, "%.*s/%s", (int)dlen, dir, name);
+        if (w > 0 && (size_t)w < sizeof full) {
             struct stat st;
-            bool found = stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0;
-            free(full);
-            if (found)
+            if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
                 return true;
         }
         if (!end)

@@ -1,8 +1,13 @@
 /* settings: command line + environment -> what cass-entry must do.  See settings.h.
- * Step 2 (settings_resolve): the environment, the overrides, the address
- * chain, the validation.  The pieces it uses are modules of their own:
- * variables.h, envfile.h, seeds.h, hints.h, textutil.h; step 1 is cmdline.h. */
+ * Step 2 (settings_resolve): the environment, the overrides, the values'
+ * checks, the edits in their order.  The pieces it uses are modules of their
+ * own: the resolver's shared state (resolver.h), the address chain
+ * (addrchain.h), variables.h, envfile.h, seeds.h, hints.h, textutil.h; step 1
+ * is cmdline.h. */
 #include "entrypoint/settings.h"
+
+#include "entrypoint/addrchain.h"
+#include "entrypoint/resolver.h"
 
 #include "entrypoint/cmdline.h"
 #include "entrypoint/envfile.h"
@@ -22,17 +27,6 @@
 
 #define MAX_NUM_TOKENS 1536      /* Cassandra refuses more tokens per node */
 #define MAX_SEED_WAIT  86400     /* a day: anything longer is a typo */
-#define MAX_RESOLVED   16
-
-/* Overrides of these two paths take the place of the listen/rpc variable in
- * its interface form; they get slots after the table's. */
-enum { S_LISTEN_IFACE = V_COUNT, S_RPC_IFACE, S_COUNT };
-
-/* What a message may show of a value. */
-static const char *shown(const char *value, bool secret)
-{
-    return secret ? "***" : value;
-}
 
 /* ------------------------------------------------------------------ */
 /* Step 1's struct: init and free                                    */
@@ -86,39 +80,6 @@ void settings_free(settings *s)
 /* ------------------------------------------------------------------ */
 /* Step 2: the environment, the overrides, the chain, the validation  */
 
-typedef struct {
-    char *value;   /* NULL: unset */
-    char *origin;  /* the variable name, "--set" or "the seed list argument" */
-    bool secret;
-    bool override; /* came from --set or CASSANDRA_CFG_YAML_ */
-} slot;
-
-typedef struct {
-    char *path, *value, *origin;
-    bool secret;
-} override;
-
-typedef enum { A_AUTO, A_IP, A_IFACE, A_NAME } addr_kind;
-
-typedef struct {
-    addr_kind kind;
-    addrs_ip ip;              /* A_IP, and A_IFACE/A_NAME once resolved */
-    const char *text;         /* the value as given (brackets removed for A_IP) */
-    char buf[ADDRS_HOST_MAX]; /* storage for text when brackets were removed */
-} addr_value;
-
-typedef struct {
-    const settings_input *in;
-    settings *s;
-    entry_error *err;
-    slot slots[S_COUNT];
-    override *ovr;
-    size_t n_ovr;
-    /* The "auto" address, chosen once for every variable that asks. */
-    bool auto_done;
-    addrs_ip auto_ip;
-} resolver;
-
 static void resolver_free(resolver *r)
 {
     for (size_t i = 0; i < S_COUNT; i++) {
@@ -133,13 +94,15 @@ static void resolver_free(resolver *r)
     free(r->ovr);
 }
 
-/* Set a slot; takes ownership of value. */
-static bool slot_set(resolver *r, int id, char *value, const char *origin, bool secret,
-                     bool is_override)
+/* Set a slot; takes ownership of value, also when it fails (resolver.h). */
+bool resolver_slot_set(resolver *r, int id, char *value, const char *origin, bool secret,
+                       bool is_override)
 {
     slot *sl = &r->slots[id];
-    if (secret && !redact_add(&r->s->secrets, value))
+    if (secret && !redact_add(&r->s->secrets, value)) {
+        free(value); /* ours, even when we fail */
         return entry_no_memory(r->err);
+    }
     free(sl->value);
     sl->value = value;
     sl->secret = secret;
@@ -147,8 +110,7 @@ static bool slot_set(resolver *r, int id, char *value, const char *origin, bool 
     return text_dup_into(&sl->origin, origin, r->err);
 }
 
-static bool note(resolver *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool note(resolver *r, const char *fmt, ...)
+bool resolver_note(resolver *r, const char *fmt, ...)
 {
     char line[512];
     va_list ap;
@@ -165,7 +127,7 @@ static bool path_covers(const char *prefix, const char *path)
     return strncmp(prefix, path, n) == 0 && (path[n] == '\0' || path[n] == '.' || path[n] == '[');
 }
 
-static bool add_edit(resolver *r, const char *path, const char *value, settings_value_type type,
+bool resolver_add_edit(resolver *r, const char *path, const char *value, settings_value_type type,
                      const char *origin, bool secret, bool if_present)
 {
     settings *s = r->s;
@@ -212,7 +174,7 @@ static bool class_name_value(resolver *r, int id)
                 v);
 }
 
-static bool add_slot_edit(resolver *r, int id, const char *value, settings_value_type type,
+bool resolver_add_slot_edit(resolver *r, int id, const char *value, settings_value_type type,
                           bool if_present, bool secret)
 {
     const slot *sl = &r->slots[id];
@@ -221,7 +183,7 @@ static bool add_slot_edit(resolver *r, int id, const char *value, settings_value
         snprintf(origin, sizeof origin, "%s", sl->origin);
     else
         snprintf(origin, sizeof origin, "%s (default)", variables_table[id].name);
-    return add_edit(r, variables_table[id].yaml_path, value, type, origin, sl->secret || secret,
+    return resolver_add_edit(r, variables_table[id].yaml_path, value, type, origin, sl->secret || secret,
                     if_present);
 }
 
@@ -286,7 +248,7 @@ static bool take_override(resolver *r, const char *path, const char *value, cons
                         "%s: %s needs a value here (leave it out to get the default)", origin,
                         path);
         }
-        return slot_set(r, id, text, origin, secret, true);
+        return resolver_slot_set(r, id, text, origin, secret, true);
     }
     if (!text_grow((void **)&r->ovr, r->n_ovr, sizeof *r->ovr, r->err))
         return false;
@@ -413,7 +375,7 @@ static bool check_uint(resolver *r, int id, unsigned long min, unsigned long max
     const slot *sl = &r->slots[id];
     if (!text_parse_uint(sl->value, min, max, out))
         return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not a number from %lu to %lu",
-                    sl->origin, shown(sl->value, sl->secret), min, max);
+                    sl->origin, resolver_shown(sl->value, sl->secret), min, max);
     return true;
 }
 
@@ -426,7 +388,7 @@ static bool int_edit(resolver *r, int id, unsigned long min, unsigned long max)
     if (!check_uint(r, id, min, max, &v))
         return false;
     snprintf(text, sizeof text, "%lu", v);
-    return add_slot_edit(r, id, text, SETTINGS_VALUE_INT, false, false);
+    return resolver_add_slot_edit(r, id, text, SETTINGS_VALUE_INT, false, false);
 }
 
 static bool take_value(resolver *r, int id, settings_value *out)
@@ -493,7 +455,7 @@ static bool tls_values(resolver *r)
             if (strcasecmp(client->value, client_modes[i]) == 0) found = i;
         if (found < 0)
             return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not off, optional or required",
-                                client->origin, shown(client->value, client->secret));
+                                client->origin, resolver_shown(client->value, client->secret));
         t->client = (settings_client_tls)found;
     }
     snprintf(t->internode, sizeof t->internode, "none");
@@ -507,13 +469,13 @@ static bool tls_values(resolver *r)
             }
         if (!found)
             return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not none, dc, rack or all",
-                                node->origin, shown(node->value, node->secret));
+                                node->origin, resolver_shown(node->value, node->secret));
     }
     if (auth->value) {
         int yn = yes_no(auth->value);
         if (yn < 0)
             return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not true or false", auth->origin,
-                                shown(auth->value, auth->secret));
+                                resolver_shown(auth->value, auth->secret));
         t->client_auth = yn == 1;
         if (t->client_auth && t->client == SETTINGS_CLIENT_TLS_OFF)
             return entry_reject(r->err, EX_CONFIG, "%s=true needs CASSANDRA_CLIENT_ENCRYPTION "
@@ -536,7 +498,7 @@ static bool tls_values(resolver *r)
     if (!t->enabled) {
         for (int id = V_TLS_CERT; id <= V_TLS_CA; id++)
             if (r->slots[id].value &&
-                !note(r, "warning: %s is not used: CASSANDRA_CLIENT_ENCRYPTION is off and "
+                !resolver_note(r, "warning: %s is not used: CASSANDRA_CLIENT_ENCRYPTION is off and "
                       "CASSANDRA_INTERNODE_ENCRYPTION none", r->slots[id].origin))
                 return false;
         return true;
@@ -560,7 +522,7 @@ static bool first_start_values(resolver *r)
     int yn = allow->value ? yes_no(allow->value) : 0;
     if (yn < 0)
         return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not yes or no", allow->origin,
-                    shown(allow->value, allow->secret));
+                    resolver_shown(allow->value, allow->secret));
     s->allow_default_superuser = yn == 1;
     const slot *user = &r->slots[V_USER];
     if (!user->value && !text_dup_into(&r->slots[V_USER].value, variables_table[V_USER].default_value, r->err))
@@ -597,7 +559,7 @@ static bool first_start_values(resolver *r)
         for (size_t i = 0; i < 2; i++) {
             if (r->slots[wanted[i].id].value) continue;
             char *v = strdup(wanted[i].cls);
-            if (!v || !slot_set(r, wanted[i].id, v, "CASSANDRA_PASSWORD (so that the password is asked for)",
+            if (!v || !resolver_slot_set(r, wanted[i].id, v, "CASSANDRA_PASSWORD (so that the password is asked for)",
                                 false, false))
                 return v ? false : entry_no_memory(r->err);
         }
@@ -633,7 +595,7 @@ static bool plain_values(resolver *r)
                                     "0123456789_.$";
     if (snitch->value && strspn(snitch->value, java_name) != strlen(snitch->value))
         return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not a Java class name", snitch->origin,
-                    shown(snitch->value, snitch->secret));
+                    resolver_shown(snitch->value, snitch->secret));
     const slot *rpc = &r->slots[V_START_RPC];
     if (rpc->value) {
         static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no",
@@ -650,14 +612,14 @@ static bool plain_values(resolver *r)
         }
         if (!found)
             return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not true or false", rpc->origin,
-                        shown(rpc->value, rpc->secret));
+                        resolver_shown(rpc->value, rpc->secret));
     }
     for (int id = V_MAX_HEAP_SIZE; id <= V_HEAP_NEWSIZE; id++) {
         const slot *sl = &r->slots[id];
         if (sl->value && !valid_heap(sl->value))
             return entry_reject(r->err, EX_CONFIG,
                         "%s: '%s' is not a heap size such as 512M or 4G", sl->origin,
-                        shown(sl->value, sl->secret));
+                        resolver_shown(sl->value, sl->secret));
     }
     if (!first_start_values(r) || !tls_values(r)) return false;
     return take_value(r, V_DC, &s->dc) && take_value(r, V_RACK, &s->rack) &&
@@ -667,307 +629,12 @@ static bool plain_values(resolver *r)
            take_value(r, V_KEYSPACE, &s->keyspace) && take_value(r, V_ROLES, &s->roles);
 }
 
-/* ---- addresses ---- */
-
-static void list_addresses(const addrs_facts *f, char *buf, size_t len)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < f->n_ifaces && used + 1 < len; i++) {
-        char t[ADDRS_TEXT_MAX];
-        int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
-                         addrs_ip_text(&f->ifaces[i].ip, t, sizeof t));
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
-    if (!f->n_ifaces)
-        snprintf(buf, len, "none");
-}
-
-static void list_ifaces(const addrs_facts *f, char *buf, size_t len)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < f->n_ifaces && used + 1 < len; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < i; j++)
-            seen = seen || strcmp(f->ifaces[j].name, f->ifaces[i].name) == 0;
-        if (seen)
-            continue;
-        int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", f->ifaces[i].name);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
-    if (!f->n_ifaces)
-        snprintf(buf, len, "none");
-}
-
-/* What an address variable holds: auto, a numeric address, an interface of
- * this node, or a host name. */
-static bool classify(resolver *r, const slot *sl, const char *value, addr_value *a)
-{
-    memset(a, 0, sizeof *a);
-    a->text = value;
-    if (strcmp(value, "auto") == 0) {
-        a->kind = A_AUTO;
-        return true;
-    }
-    size_t len = strlen(value);
-    if (len > 2 && value[0] == '[' && value[len - 1] == ']' && len - 2 < sizeof a->buf) {
-        snprintf(a->buf, sizeof a->buf, "%.*s", (int)(len - 2), value + 1);
-        if (addrs_ip_parse(a->buf, &a->ip) && a->ip.family == AF_INET6) {
-            a->kind = A_IP;
-            a->text = a->buf;
-            return true;
-        }
-    }
-    if (addrs_ip_parse(value, &a->ip)) {
-        a->kind = A_IP;
-        return true;
-    }
-    if (addrs_has_iface(r->in->facts, value)) {
-        a->kind = A_IFACE;
-        return true;
-    }
-    if (text_valid_hostname(value)) {
-        a->kind = A_NAME;
-        return true;
-    }
-    char ifs[256];
-    list_ifaces(r->in->facts, ifs, sizeof ifs);
-    return entry_reject(r->err, EX_CONFIG,
-                "%s: '%s' is not auto, an IP address, a host name or an interface of this node "
-                "(interfaces: %s)",
-                sl->origin, shown(value, sl->secret), ifs);
-}
-
-static bool auto_address(resolver *r, const char *for_whom, addrs_ip *out)
-{
-    if (!r->auto_done) {
-        const slot *sub = &r->slots[V_LISTEN_SUBNET];
-        addrs_cidr net;
-        entry_error aerr;
-        if (sub->value && !addrs_cidr_parse(sub->value, &net, &aerr))
-            return entry_reject(r->err, EX_CONFIG, "%s: %s", sub->origin, aerr.message);
-        const char *why = NULL, *ifname = NULL;
-        if (!addrs_choose(r->in->facts, sub->value ? &net : NULL, &r->auto_ip, &why, &ifname,
-                          &aerr)) {
-            if (sub->value)
-                return entry_reject(r->err, EX_CONFIG, "%s=auto: %s (%s)", for_whom,
-                            aerr.message, sub->origin);
-            return entry_reject(r->err, EX_CONFIG, "%s=auto: %s", for_whom, aerr.message);
-        }
-        char t[ADDRS_TEXT_MAX], where[200] = "";
-        if (sub->value)
-            snprintf(where, sizeof where, " %s=%s", sub->origin, shown(sub->value, sub->secret));
-        if (!note(r, "auto address %s: %s%s (interface %s)",
-                  addrs_ip_text(&r->auto_ip, t, sizeof t), why, where, ifname ? ifname : "?"))
-            return false;
-        r->auto_done = true;
-    }
-    *out = r->auto_ip;
-    return true;
-}
-
-/* A name that must be one of this node's addresses (listen, rpc): resolve it
- * and keep the first own address. */
-static bool resolve_own(resolver *r, const slot *sl, addr_value *a)
-{
-    addrs_ip found[MAX_RESOLVED];
-    size_t (*res)(void *, const char *, addrs_ip *, size_t) =
-        r->in->resolve ? r->in->resolve : addrs_resolve;
-    size_t n = res(r->in->ctx, a->text, found, MAX_RESOLVED);
-    if (n == 0)
-        return entry_reject(r->err, EX_CONFIG, "%s: host name '%s' does not resolve", sl->origin,
-                    shown(a->text, sl->secret));
-    for (size_t i = 0; i < n; i++) {
-        if (addrs_is_own(r->in->facts, &found[i])) {
-            a->ip = found[i];
-            return true;
-        }
-    }
-    char own[256], t[ADDRS_TEXT_MAX];
-    list_addresses(r->in->facts, own, sizeof own);
-    return entry_reject(r->err, EX_CONFIG,
-                "%s: '%s' resolves to %s, which is not an address of this node (its addresses: %s)",
-                sl->origin, shown(a->text, sl->secret), addrs_ip_text(&found[0], t, sizeof t), own);
-}
-
-/* listen and rpc: an address this node has (or the wildcard, for rpc), or an
- * interface.  Writes the _address or _interface edit and clears the twin.
- * *chain gets the address the default chain continues with. */
-static bool local_address(resolver *r, int addr_id, int iface_id, const char *iface_path,
-                          bool wildcard_ok, addrs_ip *chain, bool *chain_secret,
-                          bool *is_wildcard)
-{
-    const slot *as = &r->slots[addr_id], *is = &r->slots[iface_id];
-    const char *addr_path = variables_table[addr_id].yaml_path;
-    *is_wildcard = false;
-    if (as->value && is->value)
-        return entry_reject(r->err, EX_CONFIG,
-                    "%s sets %s and %s sets %s: Cassandra refuses both, keep one", as->origin,
-                    addr_path, is->origin, iface_path);
-    const slot *sl = is->value ? is : as;
-    const char *value = sl->value ? sl->value : variables_table[addr_id].default_value;
-    char origin[256];
-    snprintf(origin, sizeof origin, "%s", sl->value ? sl->origin : variables_table[addr_id].name);
-    slot shown_slot = {.value = NULL, .origin = origin, .secret = sl->secret, .override = false};
-    addr_value a;
-    if (!classify(r, &shown_slot, value, &a))
-        return false;
-    if (is->value && a.kind != A_IFACE) {
-        char ifs[256];
-        list_ifaces(r->in->facts, ifs, sizeof ifs);
-        return entry_reject(r->err, EX_CONFIG,
-                    "%s: %s '%s' is not an interface of this node (interfaces: %s)", origin,
-                    iface_path, shown(value, sl->secret), ifs);
-    }
-    char t[ADDRS_TEXT_MAX];
-    switch (a.kind) {
-    case A_AUTO:
-        if (!auto_address(r, variables_table[addr_id].name, &a.ip))
-            return false;
-        a.text = addrs_ip_text(&a.ip, a.buf, sizeof a.buf);
-        break;
-    case A_IP:
-        if (addrs_ip_is_wildcard(&a.ip)) {
-            if (!wildcard_ok)
-                return entry_reject(r->err, EX_CONFIG,
-                            "%s: %s is a wildcard; Cassandra needs the one address other nodes "
-                            "reach this node at (leave it unset for auto)",
-                            origin, shown(a.text, sl->secret));
-            *is_wildcard = true;
-        } else if (!addrs_is_own(r->in->facts, &a.ip)) {
-            char own[256];
-            list_addresses(r->in->facts, own, sizeof own);
-            return entry_reject(r->err, EX_CONFIG,
-                        "%s: %s is not an address of this node (its addresses: %s)", origin,
-                        shown(a.text, sl->secret), own);
-        }
-        break;
-    case A_IFACE:
-        addrs_iface_address(r->in->facts, a.text, &a.ip);
-        if (!note(r, "%s %s: address %s for the default chain", iface_path, a.text,
-                  addrs_ip_text(&a.ip, t, sizeof t)))
-            return false;
-        break;
-    case A_NAME:
-        if (!resolve_own(r, &shown_slot, &a))
-            return false;
-        if (!note(r, "%s %s: resolves to %s, one of this node's addresses", addr_path,
-                  shown(a.text, sl->secret), addrs_ip_text(&a.ip, t, sizeof t)))
-            return false;
-        break;
-    }
-    *chain = a.ip;
-    *chain_secret = sl->secret;
-    /* The edit carries the origin of the slot that gave the value. */
-    char eorigin[256];
-    if (sl->value)
-        snprintf(eorigin, sizeof eorigin, "%s", sl->origin);
-    else
-        snprintf(eorigin, sizeof eorigin, "%s (default)", variables_table[addr_id].name);
-    if (a.kind == A_IFACE)
-        return add_edit(r, iface_path, a.text, SETTINGS_VALUE_STRING, eorigin, sl->secret, false) &&
-               add_edit(r, addr_path, NULL, SETTINGS_VALUE_NULL, eorigin, false, true);
-    return add_edit(r, addr_path, a.text, SETTINGS_VALUE_STRING, eorigin, sl->secret, false) &&
-           add_edit(r, iface_path, NULL, SETTINGS_VALUE_NULL, eorigin, false, true);
-}
-
-/* broadcast and broadcast_rpc: any real address (they may be NAT addresses),
- * defaulting to `dflt`.  *out gets the text written, for the next link of the
- * chain. */
-static bool announced_address(resolver *r, int id, const char *dflt, bool dflt_secret,
-                              const char *wildcard_why, char *out, size_t outlen, bool *out_secret)
-{
-    const slot *sl = &r->slots[id];
-    if (!sl->value) {
-        /* A default taken from a secret value stays secret. */
-        snprintf(out, outlen, "%s", dflt);
-        *out_secret = dflt_secret;
-        return add_slot_edit(r, id, out, SETTINGS_VALUE_STRING, false, dflt_secret);
-    }
-    addr_value a;
-    if (!classify(r, sl, sl->value, &a))
-        return false;
-    char t[ADDRS_TEXT_MAX];
-    switch (a.kind) {
-    case A_AUTO:
-        if (!auto_address(r, variables_table[id].name, &a.ip))
-            return false;
-        a.text = addrs_ip_text(&a.ip, a.buf, sizeof a.buf);
-        break;
-    case A_IP:
-        if (addrs_ip_is_wildcard(&a.ip))
-            return entry_reject(r->err, EX_CONFIG,
-                        "%s: %s is a wildcard; %s", sl->origin, shown(a.text, sl->secret),
-                        wildcard_why);
-        break;
-    case A_IFACE:
-        /* Cassandra has no broadcast_interface: announce the interface's address. */
-        addrs_iface_address(r->in->facts, a.text, &a.ip);
-        if (!note(r, "%s %s: the address of interface %s", variables_table[id].yaml_path,
-                  addrs_ip_text(&a.ip, t, sizeof t), a.text))
-            return false;
-        a.text = addrs_ip_text(&a.ip, a.buf, sizeof a.buf);
-        break;
-    case A_NAME:
-        break;
-    }
-    snprintf(out, outlen, "%s", a.text);
-    *out_secret = sl->secret;
-    return add_slot_edit(r, id, out, SETTINGS_VALUE_STRING, false, false);
-}
-
-static bool addresses(resolver *r)
-{
-    settings *s = r->s;
-    addrs_ip listen, rpc;
-    bool wild, rpc_wild, secret;
-    char t[ADDRS_TEXT_MAX], broadcast[ADDRS_HOST_MAX], bcast_rpc[ADDRS_HOST_MAX];
-
-    if (!local_address(r, V_LISTEN_ADDRESS, S_LISTEN_IFACE, "listen_interface", false, &listen,
-                       &secret, &wild))
-        return false;
-    if (!announced_address(r, V_BROADCAST_ADDRESS, addrs_ip_text(&listen, t, sizeof t), secret,
-                           "other nodes need a real address to reach this node", broadcast,
-                           sizeof broadcast, &secret))
-        return false;
-    bool bcast_secret = secret, unused;
-    if (!local_address(r, V_RPC_ADDRESS, S_RPC_IFACE, "rpc_interface", true, &rpc, &unused,
-                       &rpc_wild))
-        return false;
-    if (!announced_address(r, V_BROADCAST_RPC_ADDRESS, broadcast, bcast_secret,
-                           rpc_wild ? "rpc_address is a wildcard, so broadcast_rpc_address must "
-                                      "be a real address clients can reach"
-                                    : "clients need a real address to reach this node",
-                           bcast_rpc, sizeof bcast_rpc, &unused))
-        return false;
-
-    const slot *seeds = &r->slots[V_SEEDS];
-    char *normalized = NULL;
-    const char *origin = seeds->value ? seeds->origin
-                                      : "CASSANDRA_SEEDS (default: the broadcast address)";
-    if (!seeds_parse(seeds->value ? seeds->value : broadcast, origin, &s->seeds,
-                              &s->n_seeds, &normalized, r->err))
-        return false;
-    bool ok = add_slot_edit(r, V_SEEDS, normalized, SETTINGS_VALUE_STRING, false,
-                            !seeds->value && bcast_secret);
-    free(normalized);
-    if (ok && r->slots[V_LISTEN_SUBNET].value && !r->auto_done)
-        ok = note(r, "%s is not used: no address variable is auto",
-                  r->slots[V_LISTEN_SUBNET].origin);
-    return ok;
-}
-
 /* A note for each CASSANDRA_* variable that nothing reads (hints.h). */
 static bool unknown_variables(resolver *r)
 {
     for (char *const *e = r->in->envp; e && *e; e++) {
         char line[512];
-        if (hints_unknown_variable(*e, line, sizeof line) && !note(r, "%s", line))
+        if (hints_unknown_variable(*e, line, sizeof line) && !resolver_note(r, "%s", line))
             return false;
     }
     return true;
@@ -992,12 +659,12 @@ bool settings_resolve(const settings_input *in, settings *s, entry_error *err)
         if (ok && value) {
             char origin[256];
             snprintf(origin, sizeof origin, "%s%s", variables_table[id].name, from_file ? "_FILE" : "");
-            ok = slot_set(&r, id, value, origin, from_file || variables_table[id].secret, false);
+            ok = resolver_slot_set(&r, id, value, origin, from_file || variables_table[id].secret, false);
         }
     }
     if (ok && s->seed_arg) {
         char *copy = strdup(s->seed_arg);
-        ok = copy ? slot_set(&r, V_SEEDS, copy, "the seed list argument", false, false)
+        ok = copy ? resolver_slot_set(&r, V_SEEDS, copy, "the seed list argument", false, false)
                   : entry_no_memory(err);
     }
     ok = ok && read_cfg_yaml(&r) && read_sets(&r) && unknown_variables(&r);
@@ -1005,27 +672,27 @@ bool settings_resolve(const settings_input *in, settings *s, entry_error *err)
     /* 4. the values, checked, then the edits in a fixed order. */
     ok = ok && plain_values(&r);
     if (ok && r.slots[V_CLUSTER_NAME].value)
-        ok = add_slot_edit(&r, V_CLUSTER_NAME, r.slots[V_CLUSTER_NAME].value,
+        ok = resolver_add_slot_edit(&r, V_CLUSTER_NAME, r.slots[V_CLUSTER_NAME].value,
                            SETTINGS_VALUE_STRING, false, false);
-    ok = ok && int_edit(&r, V_NUM_TOKENS, 1, MAX_NUM_TOKENS) && addresses(&r);
+    ok = ok && int_edit(&r, V_NUM_TOKENS, 1, MAX_NUM_TOKENS) && addrchain_resolve(&r);
     if (ok && r.slots[V_ENDPOINT_SNITCH].value)
-        ok = add_slot_edit(&r, V_ENDPOINT_SNITCH, r.slots[V_ENDPOINT_SNITCH].value,
+        ok = resolver_add_slot_edit(&r, V_ENDPOINT_SNITCH, r.slots[V_ENDPOINT_SNITCH].value,
                            SETTINGS_VALUE_STRING, false, false);
     for (int id = V_AUTHENTICATOR; ok && id <= V_AUTHORIZER; id++)
         if (r.slots[id].value) {
             ok = class_name_value(&r, id) &&
-                 add_slot_edit(&r, id, r.slots[id].value, SETTINGS_VALUE_STRING, false, false);
+                 resolver_add_slot_edit(&r, id, r.slots[id].value, SETTINGS_VALUE_STRING, false, false);
             if (ok)
                 s->edits[s->n_edits - 1].class_name_if_map = true;
         }
     ok = ok && int_edit(&r, V_TRANSPORT_PORT, 1, 65535) && int_edit(&r, V_CQL_PORT, 1, 65535);
     if (ok && r.slots[V_START_RPC].value) /* start_rpc exists up to 3.11 only */
-        ok = add_slot_edit(&r, V_START_RPC, r.slots[V_START_RPC].value, SETTINGS_VALUE_BOOL,
+        ok = resolver_add_slot_edit(&r, V_START_RPC, r.slots[V_START_RPC].value, SETTINGS_VALUE_BOOL,
                            true, false);
 
     /* 5. the overrides of any other path, last so they win. */
     for (size_t i = 0; ok && i < r.n_ovr; i++)
-        ok = add_edit(&r, r.ovr[i].path, r.ovr[i].value, SETTINGS_VALUE_RAW, r.ovr[i].origin,
+        ok = resolver_add_edit(&r, r.ovr[i].path, r.ovr[i].value, SETTINGS_VALUE_RAW, r.ovr[i].origin,
                       r.ovr[i].secret, false);
     resolver_free(&r);
     return ok;

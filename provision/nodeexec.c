@@ -154,9 +154,17 @@ void node_append_logs(eng_client *c, const char *container, const char *label, p
     /* the start of each of the last LOG_LINES lines that are not frames */
     const char *start[LOG_LINES];
     size_t len[LOG_LINES], n = 0, skipped = 0;
+    /* The last ERROR line: why Cassandra stopped, often followed by more
+     * than LOG_LINES lines of its shutdown. */
+    const char *error = NULL;
+    size_t error_len = 0;
     for (const char *p = text; *p;) {
         const char *eol = strchr(p, '\n');
         size_t l = eol ? (size_t)(eol - p) : strlen(p);
+        if (l > 6 && strncmp(p, "ERROR ", 6) == 0) {
+            error = p;
+            error_len = l;
+        }
         if (stack_frame(p, l)) {
             skipped++;
         } else {
@@ -170,6 +178,9 @@ void node_append_logs(eng_client *c, const char *container, const char *label, p
         }
         p = eol ? eol + 1 : p + l;
     }
+    if (error && n > 0 && error < start[0])
+        prov_fail_append(err, "\nthe last error in the log of %s:\n  | %.*s", label,
+                         (int)(error_len > LOG_LINE_MAX ? LOG_LINE_MAX : error_len), error);
     prov_fail_append(err, "\nlast log lines of %s%s:", label,
                         skipped ? " (Java stack frames left out)" : "");
     for (size_t i = 0; i < n; i++)
