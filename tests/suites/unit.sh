@@ -67,4 +67,22 @@ for bin in "${binaries[@]}"; do
         status=1
     fi
 done
+
+# test_oom's failing allocations must leak nothing: the same run under
+# valgrind (image/install-deps.sh installs it; `make asan` runs it under
+# LeakSanitizer too).  An error path that forgets a free fails here.
+oom=$BUILD_DIR/tests/test_oom
+if [ -x "$oom" ] && [ "$BUILD_DIR" = build ]; then
+    if ! command -v valgrind >/dev/null; then
+        echo "not ok - test_oom under valgrind: valgrind is not installed (image/install-deps.sh installs it)"
+        status=1
+    elif vg=$(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+                  --error-exitcode=9 "$oom" 2>&1); then
+        echo "ok - test_oom under valgrind: no leak on any of its failing allocations"
+    else
+        printf '%s\n' "$vg" | grep -E 'lost|==[0-9]+== +(at|by) ' | head -20 | sed 's/^/# /'
+        echo "not ok - test_oom under valgrind: a leak or a memory error (above)"
+        status=1
+    fi
+fi
 exit $status

@@ -3,8 +3,8 @@
  * strdup and strndup here: -Wl,--wrap in entrypoint/build.mk).  Every such run
  * must fail with exit code 71 (EX_OSERR) and a message saying so, never
  * succeed with a value cut short, never report another cause (a missing
- * /etc/group, an unreadable _FILE), and leak nothing (the asan suite runs this
- * test under LeakSanitizer).  A run where nothing failed must succeed: that
+ * /etc/group, an unreadable _FILE), and leak nothing (the unit suite runs this
+ * test again under valgrind; `make asan` under LeakSanitizer).  A run where nothing failed must succeed: that
  * is how the loop knows it has tried every allocation. */
 #include <stdarg.h>
 #include <stddef.h>
