@@ -296,11 +296,25 @@ static int backend_remove(void *impl, gate_node *g, prov_error *err)
     return 0;
 }
 
+/* The stopped node's container made again from another image, the rest of
+ * its spec as it was (docker_container_recreate). */
+static int backend_recreate(void *impl, gate_node *g, const char *image, char *was,
+                            size_t was_len, prov_error *err)
+{
+    char old[DOCKER_ID_MAX] = "";
+    eng_error e;
+    eng_status st = docker_container_recreate(((run_ctx *)impl)->c, g->name, image, old,
+                                              sizeof old, &e);
+    if (was)
+        snprintf(was, was_len, "%s", old);
+    return st == ENG_OK ? 0 : prov_fail_engine(err, &e, "%s", g->name);
+}
+
 /* This backend: one engine, containers named as the nodes. */
 static node_backend backend_of(run_ctx *x)
 {
     return (node_backend){{x, gate_check, gate_exec_in, gate_give_up, x->o->image},
-                          backend_stop, backend_start, backend_remove};
+                          backend_stop, backend_start, backend_remove, backend_recreate};
 }
 
 static gate_opts gate_opts_of(const run_ctx *x)
@@ -687,6 +701,60 @@ int cluster_remove(eng_client *c, const cluster_opts *o, const char *node, prov_
         fprintf(o->out, "\ncluster '%s': %s decommissioned and removed, %zu nodes remain, in "
                 "%.1f s\n", o->prefix, node, x.n, clock_now_s() - x.t0);
     fflush(o->out);
+    close_running(&x, &plan);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* upgrade                                                                  */
+
+int cluster_upgrade(eng_client *c, const cluster_opts *o, prov_error *err)
+{
+    run_ctx x = {.c = c, .o = o, .t0 = clock_now_s()};
+    cluster_plan plan = {0};
+    int rc;
+    if ((rc = connect_engine(c, err)) != 0 || (rc = ensure_image(c, o, err)) != 0)
+        return rc;
+    docker_image_info img;
+    eng_error e;
+    if (docker_image_inspect(c, o->image, &img, &e) != ENG_OK)
+        return prov_fail_engine(err, &e, "image %s", o->image);
+    char target[DOCKER_ID_MAX];
+    snprintf(target, sizeof target, "%s", img.id);
+    docker_image_info_free(&img);
+    if ((rc = open_running(c, o, "upgrade", &x, &plan, err)) != 0)
+        return rc;
+    bool *current = calloc(x.n, sizeof *current);
+    size_t todo = 0;
+    if (!current)
+        rc = prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+    for (size_t i = 0; rc == 0 && i < x.n; i++) {
+        docker_container_info info = {0};
+        if (docker_container_inspect(c, x.gates[i]->name, NULL, &info, &e) != ENG_OK) {
+            rc = prov_fail_engine(err, &e, "inspecting %s", x.gates[i]->name);
+            break;
+        }
+        current[i] = strcmp(info.image, target) == 0;
+        todo += !current[i];
+        docker_container_info_free(&info);
+    }
+    if (rc == 0) {
+        fprintf(o->out, "cluster '%s' on %s: rolling upgrade of %zu of %zu nodes to %s (%.19s), "
+                "one at a time\n", o->prefix, eng_client_config(c)->host, todo, x.n, o->image,
+                target);
+        fflush(o->out);
+        node_backend b = backend_of(&x);
+        gate_opts go = gate_opts_of(&x);
+        rc = lifecycle_upgrade(&b, x.gates, x.n, current, &go, o->stop_timeout, o->image,
+                               &x.last, err);
+    }
+    if (rc == 0)
+        rc = print_ring(&x, err);
+    if (rc == 0)
+        fprintf(o->out, "\ncluster '%s' upgraded: %zu nodes on %s, %zu of them now, in %.1f s\n",
+                o->prefix, x.n, o->image, todo, clock_now_s() - x.t0);
+    fflush(o->out);
+    free(current);
     close_running(&x, &plan);
     return rc;
 }

@@ -132,4 +132,9 @@ int cluster_remove(eng_client *c, const cluster_opts *o, const char *node, prov_
  * no dead row left.  0 or err's code. */
 int cluster_replace(eng_client *c, const cluster_opts *o, const char *node, prov_error *err);
 
+/* upgrade: a rolling upgrade of every node to o->image (lifecycle.h,
+ * lifecycle_upgrade); nodes on it already are skipped.  Every node 1..N must
+ * run. */
+int cluster_upgrade(eng_client *c, const cluster_opts *o, prov_error *err);
+
 #endif

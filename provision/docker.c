@@ -744,6 +744,156 @@ eng_status docker_container_create(eng_client *c, const docker_container_spec *s
     return wrap(err, st, "create container %s", spec->name);
 }
 
+/* What a container took unchanged from its image, dropped from its Config
+ * so that the new image supplies its own: the Env entries and Labels the
+ * image set to the same value, and the values (Cmd, Entrypoint, ...) equal
+ * to the image's.  What the container's creator chose stays. */
+static bool strip_image_defaults(json_t *cfg, json_t *image_cfg)
+{
+    static const char *const whole[] = {"Cmd",    "Entrypoint", "Healthcheck", "ExposedPorts",
+                                        "Volumes", "WorkingDir", "User",        "StopSignal",
+                                        "Shell",   "OnBuild",    "ArgsEscaped"};
+    for (size_t i = 0; i < sizeof whole / sizeof *whole; i++) {
+        json_t *mine = json_object_get(cfg, whole[i]);
+        if (mine && json_equal(mine, json_object_get(image_cfg, whole[i])))
+            json_object_del(cfg, whole[i]);
+    }
+    json_t *env = json_object_get(cfg, "Env"), *image_env = json_object_get(image_cfg, "Env");
+    if (json_is_array(env) && json_is_array(image_env)) {
+        json_t *kept = json_array();
+        size_t i, k;
+        json_t *e, *ie;
+        json_array_foreach(env, i, e) {
+            bool from_image = false;
+            json_array_foreach(image_env, k, ie) from_image |= json_equal(e, ie);
+            if (!from_image && (!kept || json_array_append(kept, e) != 0))
+                return json_decref(kept), false;
+        }
+        if (!kept || json_object_set_new(cfg, "Env", kept) != 0)
+            return false;
+    }
+    json_t *labels = json_object_get(cfg, "Labels");
+    json_t *image_labels = json_object_get(image_cfg, "Labels");
+    if (json_is_object(labels) && json_is_object(image_labels)) {
+        const char *key;
+        json_t *v, *tmp;
+        json_object_foreach_safe(labels, tmp, key, v) {
+            if (json_equal(v, json_object_get(image_labels, key)))
+                json_object_del(labels, key);
+        }
+    }
+    return true;
+}
+
+/* The body of POST /containers/create that makes `cj` (an inspect answer)
+ * again from `image`; NULL when out of memory. */
+static json_t *recreate_body(json_t *cj, json_t *old_image_cfg, const char *image)
+{
+    json_t *body = json_deep_copy(jget(cj, "Config"));
+    json_t *host = json_deep_copy(jget(cj, "HostConfig"));
+    json_t *endpoints = json_object();
+    if (!body || !host || !endpoints || !strip_image_defaults(body, old_image_cfg) ||
+        json_object_set_new(body, "Image", json_string(image)) != 0)
+        goto fail;
+    /* the network it is on, with its aliases (not its own short id: the
+     * new container gets its own) and its fixed address if it had one */
+    const char *mode = jstr(cj, "HostConfig.NetworkMode"), *id = jstr(cj, "Id");
+    json_t *nets = jget(cj, "NetworkSettings.Networks"), *n;
+    const char *net;
+    json_object_foreach(nets, net, n) {
+        if (mode && strcmp(mode, net) != 0)
+            continue;
+        json_t *ep = json_object(), *aliases = json_array(), *a;
+        size_t i;
+        if (!ep || !aliases || json_object_set_new(endpoints, net, ep) != 0) {
+            json_decref(aliases);
+            goto fail;
+        }
+        json_array_foreach(jget(n, "Aliases"), i, a) {
+            const char *al = json_string_value(a);
+            if (al && !(id && strlen(al) == 12 && strncmp(al, id, 12) == 0))
+                json_array_append(aliases, a);
+        }
+        json_object_set_new(ep, "Aliases", aliases);
+        json_t *ipam = jget(n, "IPAMConfig");
+        if (json_is_object(ipam))
+            json_object_set(ep, "IPAMConfig", ipam);
+    }
+    if (json_object_set_new(body, "HostConfig", host) != 0) {
+        host = NULL;
+        goto fail;
+    }
+    host = NULL;
+    json_t *nc = json_pack("{s:o}", "EndpointsConfig", endpoints);
+    endpoints = NULL;
+    if (!nc || json_object_set_new(body, "NetworkingConfig", nc) != 0)
+        goto fail;
+    return body;
+fail:
+    json_decref(body);
+    json_decref(host);
+    json_decref(endpoints);
+    return NULL;
+}
+
+eng_status docker_container_recreate(eng_client *c, const char *name, const char *image,
+                                     char *old_image, size_t old_len, eng_error *err)
+{
+    eng_response cr = {0}, ir = {0}, r = {0};
+    eng_status st = call(c, "GET", obj_path("/containers", name, "/json"), NULL, &cr, err);
+    if (st != ENG_OK) {
+        eng_response_clear(&cr);
+        return wrap(err, st, "container %s", name);
+    }
+    const char *was = jstr(cr.json, "Image");
+    if (old_image)
+        copy(old_image, old_len, "");
+    st = call(c, "GET", obj_path("/images", was ? was : "", "/json"), NULL, &ir, err);
+    if (st != ENG_OK) {
+        st = wrap(err, st, "container %s: its image %s (what it took from it can't be told "
+                  "apart from its own settings)", name, was ? was : "?");
+        goto out;
+    }
+    json_t *body = recreate_body(cr.json, jget(ir.json, "Config"), image);
+    if (!body) {
+        st = nomem(err);
+        goto out;
+    }
+    st = call(c, "DELETE", obj_path("/containers", name, "?force=1"), NULL, &r, err);
+    eng_response_clear(&r);
+    if (st != ENG_OK) {
+        json_decref(body);
+        st = wrap(err, st, "remove container %s", name);
+        goto out;
+    }
+    if (old_image)
+        copy(old_image, old_len, was);
+    json_t *again = json_deep_copy(body); /* to put the old one back */
+    char *p = strdup("/containers/create?");
+    if (p && !query_add(&p, "name", name))
+        p = (free(p), NULL);
+    st = call(c, "POST", p, body, &r, err);
+    eng_response_clear(&r);
+    st = wrap(err, st, "create container %s from %s", name, image);
+    if (st != ENG_OK && again && was &&
+        json_object_set_new(again, "Image", json_string(was)) == 0) {
+        /* e.g. no such image: the container as it was, so nothing changed */
+        eng_error ignored;
+        p = strdup("/containers/create?");
+        if (p && !query_add(&p, "name", name))
+            p = (free(p), NULL);
+        if (call(c, "POST", p, again, &r, &ignored) == ENG_OK && old_image)
+            old_image[0] = '\0';
+        again = NULL;
+        eng_response_clear(&r);
+    }
+    json_decref(again);
+out:
+    eng_response_clear(&cr);
+    eng_response_clear(&ir);
+    return st;
+}
+
 eng_status docker_container_start(eng_client *c, const char *name, bool *already,
                                   eng_error *err)
 {

@@ -240,6 +240,16 @@ eng_status docker_container_start(eng_client *c, const char *name, bool *already
 eng_status docker_container_stop(eng_client *c, const char *name, int timeout_s,
                                  eng_error *err);
 
+/* Make container `name` again from `image`, with everything its creator
+ * gave it: its Config (environment, labels, hostname...) less what it took
+ * unchanged from its old image (the new image supplies its own ENV, labels,
+ * CMD, healthcheck...), its HostConfig (mounts, ports, restart policy,
+ * limits) and its network with its aliases.  The container must be stopped;
+ * it is removed (its named volumes stay) and created again, not started.
+ * old_image (may be NULL) gets the id of the image it ran. */
+eng_status docker_container_recreate(eng_client *c, const char *name, const char *image,
+                                     char *old_image, size_t old_len, eng_error *err);
+
 /* DELETE /containers/{name}?force=&v=.  v removes anonymous volumes only
  * (named volumes stay).  404 when missing. */
 eng_status docker_container_remove(eng_client *c, const char *name, bool force, bool volumes,

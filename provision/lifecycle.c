@@ -10,18 +10,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One node of a rolling restart: drain, stop, start, gate. */
-static int restart_node(const node_backend *b, gate_node *const *nodes, size_t n,
-                        gate_node *nd, const gate_opts *o, int stop_timeout_s, struct ring *last,
-                        prov_error *err)
+/* " on HOST" for messages, or "" on one engine. */
+static void on_host(const gate_node *nd, char *buf, size_t len)
 {
-    char why[800], where[160] = "";
     if (nd->host && nd->host[0])
-        snprintf(where, sizeof where, " on %s", nd->host);
+        snprintf(buf, len, " on %s", nd->host);
+    else
+        snprintf(buf, len, "%s", "");
+}
+
+/* Drain the node (memtables flushed, clients and peers told), then stop it. */
+static int drain_and_stop(const node_backend *b, gate_node *nd, const gate_opts *o,
+                          int stop_timeout_s, const char *then, prov_error *err)
+{
+    char why[800], where[160];
+    on_host(nd, where, sizeof where);
     eng_client *c;
     const char *container;
     if (!b->gate.exec_in(b->gate.impl, nd, &c, &container))
-        return prov_fail(err, PROV_EXIT_FAIL, "%s%s: no container to drain; nothing was restarted",
+        return prov_fail(err, PROV_EXIT_FAIL, "%s%s: no container to drain; nothing was changed",
                          nd->name, where);
     double t = clock_now_s();
     fprintf(o->out, "  %-8s%s draining\n", nd->name, where);
@@ -37,15 +44,32 @@ static int restart_node(const node_backend *b, gate_node *const *nodes, size_t n
     t = clock_now_s();
     if ((rc = b->stop(b->gate.impl, nd, stop_timeout_s, err)) != 0)
         return rc;
-    fprintf(o->out, "  %-8s%s drained in %.1f s, stopped in %.1f s, starting\n", nd->name, where,
-            drained, clock_now_s() - t);
+    fprintf(o->out, "  %-8s%s drained in %.1f s, stopped in %.1f s, %s\n", nd->name, where,
+            drained, clock_now_s() - t, then);
     fflush(o->out);
-    if ((rc = b->start(b->gate.impl, nd, err)) != 0)
+    return 0;
+}
+
+/* Start the stopped node and gate it (with the others: every one UN). */
+static int start_and_gate(const node_backend *b, gate_node *const *nodes, size_t n,
+                          gate_node *nd, const gate_opts *o, struct ring *last, prov_error *err)
+{
+    int rc = b->start(b->gate.impl, nd, err);
+    if (rc != 0)
         return rc;
     nd->this_run = true;
     nd->waiting = true;
     nd->probed = false;
     return gate_wait(&b->gate, nodes, n, o, nd->name, false, last, err);
+}
+
+/* One node of a rolling restart: drain, stop, start, gate. */
+static int restart_node(const node_backend *b, gate_node *const *nodes, size_t n,
+                        gate_node *nd, const gate_opts *o, int stop_timeout_s, struct ring *last,
+                        prov_error *err)
+{
+    int rc = drain_and_stop(b, nd, o, stop_timeout_s, "starting", err);
+    return rc != 0 ? rc : start_and_gate(b, nodes, n, nd, o, last, err);
 }
 
 int lifecycle_restart(const node_backend *b, gate_node *const *nodes, size_t n, const gate_opts *o,
@@ -363,4 +387,70 @@ int lifecycle_drain_all(const node_backend *b, gate_node *const *nodes, size_t n
     free(drains);
     free(drained);
     return 0;
+}
+
+/* The node failed on the new image: back to the one it ran (was), started
+ * and gated; what happened is appended to err, whose code stays. */
+static void roll_back(const node_backend *b, gate_node *const *nodes, size_t n, gate_node *nd,
+                      const gate_opts *o, int stop_timeout_s, const char *was, struct ring *last,
+                      prov_error *err)
+{
+    prov_error why = {0};
+    fprintf(o->out, "  %-8s failed on the new image: rolling it back to %.19s\n", nd->name, was);
+    fflush(o->out);
+    nd->started = false; /* the others are gated without it until it is back */
+    b->stop(b->gate.impl, nd, stop_timeout_s, &why); /* it may be stopped already */
+    memset(&why, 0, sizeof why);
+    nd->started = true;
+    int rc = b->recreate(b->gate.impl, nd, was, NULL, 0, &why);
+    if (rc == 0)
+        rc = start_and_gate(b, nodes, n, nd, o, last, &why);
+    if (rc == 0)
+        prov_fail_append(err, "\n%s was rolled back to its image (%.19s) and is ready again (its "
+                         "failed container, quoted above, made way for it); the nodes after it "
+                         "were left as they were", nd->name, was);
+    else
+        prov_fail_append(err, "\nrolling %s back to its image (%.19s) failed too: %s", nd->name,
+                         was, why.message);
+}
+
+int lifecycle_upgrade(const node_backend *b, gate_node *const *nodes, size_t n,
+                      const bool *current, const gate_opts *o, int stop_timeout_s,
+                      const char *image, struct ring *last, prov_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        nodes[i]->started = nodes[i]->waiting = true;
+        nodes[i]->probed = nodes[i]->this_run = false;
+    }
+    int rc = gate_wait(&b->gate, nodes, n, o, "the ring before the upgrade", false, last, err);
+    size_t upgraded = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        gate_node *nd = nodes[i];
+        if (current[i]) {
+            fprintf(o->out, "  %-8s runs %s already\n", nd->name, image);
+            continue;
+        }
+        char was[160] = "";
+        if ((rc = drain_and_stop(b, nd, o, stop_timeout_s, "upgrading", err)) != 0)
+            break;
+        rc = b->recreate(b->gate.impl, nd, image, was, sizeof was, err);
+        if (rc != 0 && !was[0]) {
+            /* nothing was replaced: the node as it was */
+            prov_error ignored = {0};
+            if (start_and_gate(b, nodes, n, nd, o, last, &ignored) != 0)
+                prov_fail_append(err, "\nstarting %s again failed too: %s", nd->name,
+                                 ignored.message);
+            break;
+        }
+        if (rc == 0)
+            rc = start_and_gate(b, nodes, n, nd, o, last, err);
+        if (rc != 0) {
+            roll_back(b, nodes, n, nd, o, stop_timeout_s, was, last, err);
+            break;
+        }
+        fprintf(o->out, "  %-8s upgraded to %s%s\n", nd->name, image,
+                upgraded++ == 0 ? " (the canary: the others follow)" : "");
+        fflush(o->out);
+    }
+    return rc;
 }

@@ -22,6 +22,13 @@
  *                       `nodetool decommission` (its ranges streamed to the
  *                       others), the node removed with its data volume, and
  *                       the remaining ring gated again, without the node.
+ *   lifecycle_upgrade   a rolling upgrade to another image: the whole ring gated
+ *                       first, then each node not on it yet in turn (the first
+ *                       one is the canary) drained, stopped, made again from
+ *                       the image with the rest of its spec and its data, started
+ *                       and gated.  A node that fails on the new image is rolled
+ *                       back to the image it ran (and gated), and the upgrade
+ *                       stops there: the nodes after it are left as they were.
  *   lifecycle_status    the ring table of a cluster as it is: the nodes that do
  *                       not run, each with what its backend knows; the ring
  *                       read in the first running node (`nodetool status`),
@@ -59,7 +66,18 @@ typedef struct {
     /* Remove a decommissioned node for good: its container (or service) and
      * its data volume. */
     int (*remove)(void *impl, gate_node *node, prov_error *err);
+    /* Make the stopped node's container again from `image`, with the rest
+     * of its spec as it was and its data kept (not started).  `was` (may be
+     * NULL) gets the image it ran, "" when nothing was changed. */
+    int (*recreate)(void *impl, gate_node *node, const char *image, char *was, size_t was_len,
+                    prov_error *err);
 } node_backend;
+
+/* Every node must be started; current[i]: node i runs the image already
+ * (skipped).  See above. */
+int lifecycle_upgrade(const node_backend *b, gate_node *const *nodes, size_t n,
+                      const bool *current, const gate_opts *o, int stop_timeout_s,
+                      const char *image, struct ring *last, prov_error *err);
 
 /* What `status` and `down` know of a node besides its gate_node (where
  * started = it runs, ip = its address now). */

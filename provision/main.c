@@ -49,6 +49,11 @@ static const char usage_text[] =
     "  restart  a rolling restart: each node drained, stopped, started and ready\n"
     "           (UN, CQL) before the next (--stop-timeout, --timeout, --poll; on a\n"
     "           swarm, --engine for each host)\n"
+    "  upgrade --image IMAGE  a rolling upgrade: each node not on IMAGE yet (the\n"
+    "           first is the canary) drained, stopped, made again from IMAGE with\n"
+    "           the rest of its container as it was and its data, and ready (UN,\n"
+    "           CQL) before the next; a node that fails on IMAGE is rolled back to\n"
+    "           its image and the upgrade stops there. One engine only for now\n"
     "  remove NODE  a scale-down: NODE (the highest-numbered, not a seed; cass4 or 4)\n"
     "           decommissioned (its data streamed to the others), then removed with\n"
     "           its data volume; refused when a keyspace's replication factor would\n"
@@ -133,7 +138,7 @@ static const char usage_text[] =
     "  --schedule-timeout S  how long a task may wait for a swarm node (default 120)\n"
     "  --no-swarm            on a swarm manager, run plain containers on it instead\n"
     "\n"
-    "Options of up, status, restart, remove, replace and down:\n"
+    "Options of up, status, restart, upgrade, remove, replace and down:\n"
     "  --prefix P        names: P1..PN, P1-data.., P-net (default cass)\n"
     "  --network NAME    the bridge network (default <prefix>-net)\n"
     "  --volumes         down: remove the data volumes too\n"
@@ -545,7 +550,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
     char password_path[4096];
     bool is_up = strcmp(cmd, "up") == 0, is_down = strcmp(cmd, "down") == 0;
     bool is_restart = strcmp(cmd, "restart") == 0, is_remove = strcmp(cmd, "remove") == 0;
-    bool is_replace = strcmp(cmd, "replace") == 0;
+    bool is_replace = strcmp(cmd, "replace") == 0, is_upgrade = strcmp(cmd, "upgrade") == 0;
     const char *registry = DEFAULT_REGISTRY, *image = NULL;
     const char **env = calloc((size_t)argc + 1, sizeof *env);
     size_t n_env = 0;
@@ -563,7 +568,9 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
                        ch == OPT_USER || ch == OPT_PASSWORD_FILE || ch == OPT_TLS ||
                        ch == OPT_TLS_DIR;
         bool restart_too = ch == OPT_STOP_TIMEOUT || ch == OPT_TIMEOUT || ch == OPT_POLL;
-        if ((up_only && !is_up && !is_replace && !((is_restart || is_remove) && restart_too)) ||
+        bool upgrade_too = restart_too || ch == OPT_IMAGE || ch == OPT_REGISTRY;
+        if ((up_only && !is_up && !is_replace && !((is_restart || is_remove) && restart_too) &&
+             !(is_upgrade && upgrade_too)) ||
             (ch == OPT_VOLUMES && !is_down)) {
             rc = usage_error("this option is not one of %s's", cmd);
             break;
@@ -757,6 +764,10 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
             rc = prov_fail(&err, PROV_EXIT_FAIL, "replace: %s is a swarm manager, and replace "
                            "works on one engine only for now; nothing was changed",
                            eng_client_config(c)->host);
+        else if (manager && is_upgrade)
+            rc = prov_fail(&err, PROV_EXIT_FAIL, "upgrade: %s is a swarm manager, and upgrade "
+                           "works on one engine only for now; nothing was changed",
+                           eng_client_config(c)->host);
         else if (manager && is_restart)
             rc = swarm_restart(c, &so, &err);
         else if (manager && is_up)
@@ -775,6 +786,8 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
             rc = cluster_remove(c, &o, remove_name, &err);
         else if (is_replace)
             rc = cluster_replace(c, &o, remove_name, &err);
+        else if (is_upgrade)
+            rc = cluster_upgrade(c, &o, &err);
         else
             rc = cluster_status(c, &o, &err);
     }
@@ -809,8 +822,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "import"))
         return cmd_import(argc, argv);
     if (!strcmp(cmd, "up") || !strcmp(cmd, "status") || !strcmp(cmd, "down") ||
-        !strcmp(cmd, "restart") || !strcmp(cmd, "remove") || !strcmp(cmd, "replace"))
+        !strcmp(cmd, "restart") || !strcmp(cmd, "remove") || !strcmp(cmd, "replace") ||
+        !strcmp(cmd, "upgrade"))
         return cmd_cluster(cmd, argc, argv);
     return usage_error("unknown command '%s' (build, push, import, image-label, up, status, "
-                       "restart, remove, replace, down)", cmd);
+                       "restart, upgrade, remove, replace, down)", cmd);
 }

@@ -1486,7 +1486,8 @@ static node_backend backend_of(sw_ctx *x)
 {
     return (node_backend){{x, gate_check, gate_exec_in, gate_give_up,
                            x->o->image ? x->o->image : "its image"},
-                          backend_stop, backend_start, backend_remove};
+                          backend_stop, backend_start, backend_remove,
+                          NULL /* upgrade: one engine only for now */};
 }
 
 static gate_opts gate_opts_of(const sw_ctx *x)

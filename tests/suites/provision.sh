@@ -11,6 +11,8 @@
 #   node and a seed refused);
 #   remove (a scale-down by decommission: refused over a keyspace of RF 4, or a seed;
 #   done under the write load, every acknowledged key read back at QUORUM and ALL);
+#   upgrade (a canary failing on its new image rolled back; a rolling upgrade
+#   under the write load, each container's spec kept);
 #   down --volumes; up on a brand-new cluster without a flag, which starts
 #   all at once (initial tokens checked against an independent computation,
 #   the nodes' own tokens, auto_bootstrap) and a node added to it later;
@@ -54,7 +56,7 @@ cleanup() {
         docker network ls -q --filter "label=io.cass-entry.cluster=$pre" | xargs -r docker network rm >/dev/null 2>&1
         docker volume ls -q --filter "label=io.cass-entry.cluster=$pre" | xargs -r docker volume rm >/dev/null 2>&1
     done
-    docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "(^$TAG\$|/cass-entry:$RUN_ID\$)" \
+    docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "(^$TAG\$|/cass-entry:$RUN_ID\$|^cass-entry:provision-upgrade(-bad)?-$$\$)" \
         | xargs -r docker rmi >/dev/null 2>&1
     [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null
     rm -rf "$tmp"
@@ -472,6 +474,57 @@ if P=$PF HOSTS="${PF}1,${PF}2,${PF}3" ledger_start remove; then
 else
     not_ok "the ledger writer did not start: $(tail -1 "$tmp/remove.err" 2>/dev/null)"
 fi
+# ---- upgrade: a rolling upgrade to another image, under the write load; a
+# canary that fails on its new image is rolled back and the others are left
+# as they were
+UPG=cass-entry:provision-upgrade-$$
+BAD=cass-entry:provision-upgrade-bad-$$
+mkdir -p "$tmp/upgctx" "$tmp/badupgctx"
+printf 'FROM %s\nENV CASS_ENTRY_UPGRADE_TEST=%s\nLABEL io.cass-entry.upgrade-test=%s\n' "$IMAGE" "$RUN_ID" "$RUN_ID" >"$tmp/upgctx/Dockerfile"
+printf 'FROM %s\nENTRYPOINT ["/usr/local/bin/cass-entry", "--no-such-option"]\n' "$IMAGE" >"$tmp/badupgctx/Dockerfile"
+"$PROV" build --context "$tmp/upgctx" -t "$UPG" >"$tmp/out" 2>&1 || show "$tmp/out"
+"$PROV" build --context "$tmp/badupgctx" -t "$BAD" >"$tmp/out" 2>&1 || show "$tmp/out"
+image_of() { docker inspect -f '{{.Image}}' "$1" 2>/dev/null; }
+spec_of() { # what must survive an upgrade: env (less the image's), mounts, hostname, labels, policy, network
+    docker inspect -f '{{.Config.Hostname}} {{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.Memory}} {{index .Config.Labels "io.cass-entry.cluster"}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' "$1"
+    docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$1" | grep -E '^CASSANDRA_|^JVM_EXTRA_OPTS=' | sort
+}
+before=$(for n in 1 2 3; do image_of "${PF}$n"; done)
+"$PROV" upgrade --prefix "$PF" --image "$BAD" --timeout 120 >"$tmp/upgbad.out" 2>&1; rc=$?
+after=$(for n in 1 2 3; do image_of "${PF}$n"; done)
+check "upgrade to an image that fails (its entrypoint exits 64): exit 1, ${PF}1 (the canary) rolled back and ready, ${PF}2-3 untouched, 3 nodes on the old image" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'rolled back to its image' '$tmp/upgbad.out' && grep -q 'left as they were' '$tmp/upgbad.out' && [ '$before' = '$after' ] && ! grep -q '${PF}2 *draining' '$tmp/upgbad.out'"
+[ "$rc" -eq 1 ] || show "$tmp/upgbad.out"
+spec_before=$(for n in 1 2 3; do spec_of "${PF}$n"; done)
+if P=$PF HOSTS="${PF}1,${PF}2,${PF}3" ledger_start upgrade; then
+    t=$SECONDS
+    "$PROV" upgrade --prefix "$PF" --image "$UPG" --timeout "$TIMEOUT" >"$tmp/upgrade.out" 2>&1; rc=$?
+    took=$((SECONDS - t))
+    want=$(docker image inspect -f '{{.Id}}' "$UPG")
+    check "upgrade to $UPG under the write load: exit 0 in ${took} s, one node at a time, 3 rows UN, every node on the new image" \
+        bash -c "[ $rc -eq 0 ] && [ \"\$(grep -oE '${PF}[1-3] +(draining|ready after)' '$tmp/upgrade.out' | awk '{print \$1, \$2}' | tr '\n' ' ')\" = '${PF}1 draining ${PF}1 ready ${PF}2 draining ${PF}2 ready ${PF}3 draining ${PF}3 ready ' ] && [ \$(grep -cE '^\S+\s+${PF}[123]\s+\S+\s+UN\s' '$tmp/upgrade.out') -eq 3 ] && [ \"\$(for n in 1 2 3; do docker inspect -f '{{.Image}}' ${PF}\$n; done | sort -u)\" = '$want' ]"
+    [ "$rc" -eq 0 ] || show "$tmp/upgrade.out"
+    spec_after=$(for n in 1 2 3; do spec_of "${PF}$n"; done)
+    check "upgrade: each container keeps its spec (env, data volume, hostname, restart policy, memory, labels, network) and takes the new image's own ENV" \
+        bash -c '[ "$1" = "$2" ] && docker inspect -f "{{range .Config.Env}}{{println .}}{{end}}" "$3" | grep -qx "CASS_ENTRY_UPGRADE_TEST=$4"' \
+        _ "$spec_before" "$spec_after" "${PF}2" "$RUN_ID"
+    [ "$spec_before" = "$spec_after" ] || diff <(echo "$spec_before") <(echo "$spec_after") | show
+    P=$PF ledger_stop upgrade
+    P=$PF HOSTS="${PF}1,${PF}2,${PF}3" ledger_check upgrade QUORUM; rc=$?
+    failed=$(sed -n 's/^acked [0-9]*, failed \([0-9]*\)$/\1/p' "$tmp/upgrade/result" 2>/dev/null)
+    check "rolling upgrade: $(head -1 "$tmp/upgrade/result" 2>/dev/null) (goal: 0 failed); $(head -1 "$tmp/upgrade.QUORUM")" \
+        bash -c "[ $rc -eq 0 ] && [ '${failed:-x}' = 0 ]"
+    if [ "$rc" -ne 0 ] || [ "${failed:-x}" != 0 ]; then show "$tmp/upgrade.QUORUM" "$tmp/upgrade/result"; fi
+    P=$PF HOSTS="${PF}1,${PF}2,${PF}3" ledger_check upgrade ALL; rc=$?
+    check "after the upgrade, every acknowledged key reads back at ALL: $(head -1 "$tmp/upgrade.ALL")" \
+        bash -c "[ $rc -eq 0 ]"
+else
+    not_ok "the ledger writer did not start: $(tail -1 "$tmp/upgrade.err" 2>/dev/null)"
+fi
+"$PROV" upgrade --prefix "$PF" --image "$UPG" --timeout "$TIMEOUT" >"$tmp/out" 2>&1; rc=$?
+check "upgrade again to the same image: exit 0, every node skipped (runs it already), nothing restarted" \
+    bash -c "[ $rc -eq 0 ] && [ \$(grep -c 'runs $UPG already' '$tmp/out') -eq 3 ] && ! grep -q draining '$tmp/out'"
+docker rmi "$BAD" >/dev/null 2>&1
 "$PROV" down --prefix "$PF" --volumes >"$tmp/down" 2>&1; rc=$?
 check "down --volumes of the brand-new cluster" \
     bash -c "[ $rc -eq 0 ] && [ -z \"\$(docker ps -aq --filter label=io.cass-entry.cluster=$PF)\" ] && [ -z \"\$(docker volume ls -q --filter label=io.cass-entry.cluster=$PF)\" ]"
