@@ -296,15 +296,20 @@ static int backend_remove(void *impl, gate_node *g, prov_error *err)
     return 0;
 }
 
-/* The stopped node's container made again from another image, the rest of
- * its spec as it was (docker_container_recreate). */
+/* The node's container stopped and made again from another image, the rest
+ * of its spec as it was (docker_container_recreate). */
 static int backend_recreate(void *impl, gate_node *g, const char *image, char *was,
                             size_t was_len, prov_error *err)
 {
+    run_ctx *x = impl;
     char old[DOCKER_ID_MAX] = "";
     eng_error e;
-    eng_status st = docker_container_recreate(((run_ctx *)impl)->c, g->name, image, old,
-                                              sizeof old, &e);
+    if (was)
+        snprintf(was, was_len, "%s", "");
+    if (docker_container_stop(x->c, g->name, x->o->stop_timeout, &e) != ENG_OK &&
+        !docker_not_found(&e))
+        return prov_fail_engine(err, &e, "stopping %s", g->name);
+    eng_status st = docker_container_recreate(x->c, g->name, image, old, sizeof old, &e);
     if (was)
         snprintf(was, was_len, "%s", old);
     return st == ENG_OK ? 0 : prov_fail_engine(err, &e, "%s", g->name);

@@ -1403,6 +1403,60 @@ eng_status docker_service_create(eng_client *c, const docker_service_spec *spec,
     return wrap(err, st, "create service %s", spec->name);
 }
 
+eng_status docker_service_set_image(eng_client *c, const char *name, const char *image,
+                                   const char *auth_config, char *old_image, size_t old_len,
+                                   eng_error *err)
+{
+    if (old_image)
+        copy(old_image, old_len, "");
+    eng_response r;
+    eng_status st = call(c, "GET", obj_path("/services", name, NULL), NULL, &r, err);
+    if (st != ENG_OK) {
+        eng_response_clear(&r);
+        return wrap(err, st, "service %s", name);
+    }
+    long long version = jint(r.json, "Version.Index");
+    const char *id = jstr(r.json, "ID");
+    json_t *spec = json_deep_copy(jget(r.json, "Spec"));
+    json_t *cs = jget(spec, "TaskTemplate.ContainerSpec");
+    char was[2 * DOCKER_NAME_MAX];
+    copy(was, sizeof was, jstr(cs, "Image"));
+    char *path = id ? fmt("/services/%s/update?version=%lld", id, version) : NULL;
+    eng_response_clear(&r);
+    if (!spec || !json_is_object(cs) || !path ||
+        json_object_set_new(cs, "Image", json_string(image)) != 0) {
+        json_decref(spec);
+        free(path);
+        return nomem(err);
+    }
+    char registry[256];
+    eng_registry_of_image(image, registry, sizeof registry);
+    char *auth = NULL;
+    st = eng_registry_auth(auth_config, registry, &auth, NULL, NULL, 0, err);
+    char *hdr = st == ENG_OK ? fmt("X-Registry-Auth: %s", auth) : NULL;
+    if (auth) {
+        explicit_bzero(auth, strlen(auth));
+        free(auth);
+    }
+    if (st == ENG_OK && !hdr)
+        st = nomem(err);
+    if (st == ENG_OK) {
+        const char *headers[] = {hdr, NULL};
+        eng_request_opts ro = {.json_body = spec, .headers = headers};
+        st = eng_request(c, "POST", path, &ro, &r, err);
+        eng_response_clear(&r);
+    }
+    if (hdr) {
+        explicit_bzero(hdr, strlen(hdr));
+        free(hdr);
+    }
+    free(path);
+    json_decref(spec);
+    if (st == ENG_OK && old_image)
+        copy(old_image, old_len, was);
+    return wrap(err, st, "update service %s to %s", name, image);
+}
+
 eng_status docker_service_remove(eng_client *c, const char *name, eng_error *err)
 {
     return wrap(err, call(c, "DELETE", obj_path("/services", name, NULL), NULL, NULL, err),
@@ -1567,6 +1621,7 @@ eng_status docker_task_list(eng_client *c, const char *service, const char *netw
               "Status.ContainerStatus.ContainerID");
         l[i].exit_code = (int)jint(e, "Status.ContainerStatus.ExitCode");
         jcopy(l[i].updated_at, sizeof l[i].updated_at, e, "UpdatedAt");
+        jcopy(l[i].image, sizeof l[i].image, e, "Spec.ContainerSpec.Image");
         json_t *atts = json_object_get(e, "NetworksAttachments");
         for (size_t k = 0; json_is_array(atts) && k < json_array_size(atts); k++) {
             json_t *att = json_array_get(atts, k);

@@ -408,6 +408,14 @@ typedef struct {
 eng_status docker_service_create(eng_client *c, const docker_service_spec *spec, char *id,
                                  size_t id_len, eng_error *err);
 
+/* POST /services/{id}/update: the service's spec as it is, with
+ * ContainerSpec.Image = image (X-Registry-Auth sent); swarm replaces its
+ * task.  old_image (may be NULL) gets the image it had, "" when nothing
+ * changed. */
+eng_status docker_service_set_image(eng_client *c, const char *name, const char *image,
+                                   const char *auth_config, char *old_image, size_t old_len,
+                                   eng_error *err);
+
 /* DELETE /services/{name}.  404 when missing. */
 eng_status docker_service_remove(eng_client *c, const char *name, eng_error *err);
 
@@ -443,6 +451,7 @@ typedef struct {
     int exit_code;
     char addr[64];            /* first address on the network asked for, without /prefix */
     char updated_at[40];
+    char image[2 * DOCKER_NAME_MAX]; /* Spec.ContainerSpec.Image: what it runs */
 } docker_task;
 
 /* GET /tasks?filters={"service":[service]}: the service's tasks, newest

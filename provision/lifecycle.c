@@ -19,7 +19,8 @@ static void on_host(const gate_node *nd, char *buf, size_t len)
         snprintf(buf, len, "%s", "");
 }
 
-/* Drain the node (memtables flushed, clients and peers told), then stop it. */
+/* Drain the node (memtables flushed, clients and peers told), then stop it
+ * unless stop_timeout_s < -1 (upgrade: the backend's recreate stops it). */
 static int drain_and_stop(const node_backend *b, gate_node *nd, const gate_opts *o,
                           int stop_timeout_s, const char *then, prov_error *err)
 {
@@ -41,6 +42,11 @@ static int drain_and_stop(const node_backend *b, gate_node *nd, const gate_opts 
         return prov_fail(err, PROV_EXIT_FAIL, "%s%s: nodetool drain failed: %s; it was left running",
                          nd->name, where, why);
     double drained = clock_now_s() - t;
+    if (stop_timeout_s < -1) {
+        fprintf(o->out, "  %-8s%s drained in %.1f s, %s\n", nd->name, where, drained, then);
+        fflush(o->out);
+        return 0;
+    }
     t = clock_now_s();
     if ((rc = b->stop(b->gate.impl, nd, stop_timeout_s, err)) != 0)
         return rc;
@@ -395,22 +401,19 @@ static void roll_back(const node_backend *b, gate_node *const *nodes, size_t n, 
                       const gate_opts *o, int stop_timeout_s, const char *was, struct ring *last,
                       prov_error *err)
 {
+    (void)stop_timeout_s;
     prov_error why = {0};
-    fprintf(o->out, "  %-8s failed on the new image: rolling it back to %.19s\n", nd->name, was);
+    fprintf(o->out, "  %-8s failed on the new image: rolling it back to %.40s\n", nd->name, was);
     fflush(o->out);
-    nd->started = false; /* the others are gated without it until it is back */
-    b->stop(b->gate.impl, nd, stop_timeout_s, &why); /* it may be stopped already */
-    memset(&why, 0, sizeof why);
-    nd->started = true;
     int rc = b->recreate(b->gate.impl, nd, was, NULL, 0, &why);
     if (rc == 0)
         rc = start_and_gate(b, nodes, n, nd, o, last, &why);
     if (rc == 0)
-        prov_fail_append(err, "\n%s was rolled back to its image (%.19s) and is ready again (its "
+        prov_fail_append(err, "\n%s was rolled back to its image (%.40s) and is ready again (its "
                          "failed container, quoted above, made way for it); the nodes after it "
                          "were left as they were", nd->name, was);
     else
-        prov_fail_append(err, "\nrolling %s back to its image (%.19s) failed too: %s", nd->name,
+        prov_fail_append(err, "\nrolling %s back to its image (%.40s) failed too: %s", nd->name,
                          was, why.message);
 }
 
@@ -431,7 +434,7 @@ int lifecycle_upgrade(const node_backend *b, gate_node *const *nodes, size_t n,
             continue;
         }
         char was[160] = "";
-        if ((rc = drain_and_stop(b, nd, o, stop_timeout_s, "upgrading", err)) != 0)
+        if ((rc = drain_and_stop(b, nd, o, -2, "upgrading", err)) != 0)
             break;
         rc = b->recreate(b->gate.impl, nd, image, was, sizeof was, err);
         if (rc != 0 && !was[0]) {

@@ -66,9 +66,11 @@ typedef struct {
     /* Remove a decommissioned node for good: its container (or service) and
      * its data volume. */
     int (*remove)(void *impl, gate_node *node, prov_error *err);
-    /* Make the stopped node's container again from `image`, with the rest
-     * of its spec as it was and its data kept (not started).  `was` (may be
-     * NULL) gets the image it ran, "" when nothing was changed. */
+    /* Replace the (drained) node's container with one from `image`, the
+     * rest of its spec as it was and its data kept: one engine stops it
+     * (its stop timeout) and makes it again, not started; a swarm updates
+     * its service's image (swarm replaces the task; start waits for it).
+     * `was` (may be NULL) gets the image it ran, "" when nothing changed. */
     int (*recreate)(void *impl, gate_node *node, const char *image, char *was, size_t was_len,
                     prov_error *err);
 } node_backend;

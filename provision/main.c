@@ -53,7 +53,8 @@ static const char usage_text[] =
     "           first is the canary) drained, stopped, made again from IMAGE with\n"
     "           the rest of its container as it was and its data, and ready (UN,\n"
     "           CQL) before the next; a node that fails on IMAGE is rolled back to\n"
-    "           its image and the upgrade stops there. One engine only for now\n"
+    "           its image and the upgrade stops there (on a swarm: each service's\n"
+    "           image updated, by digest; --engine for each host)\n"
     "  remove NODE  a scale-down: NODE (the highest-numbered, not a seed; cass4 or 4)\n"
     "           decommissioned (its data streamed to the others), then removed with\n"
     "           its data volume; refused when a keyspace's replication factor would\n"
@@ -765,9 +766,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
                            "works on one engine only for now; nothing was changed",
                            eng_client_config(c)->host);
         else if (manager && is_upgrade)
-            rc = prov_fail(&err, PROV_EXIT_FAIL, "upgrade: %s is a swarm manager, and upgrade "
-                           "works on one engine only for now; nothing was changed",
-                           eng_client_config(c)->host);
+            rc = swarm_upgrade(c, &so, &err);
         else if (manager && is_restart)
             rc = swarm_restart(c, &so, &err);
         else if (manager && is_up)

@@ -225,6 +225,7 @@ typedef struct {
     size_t n_addrs;
     /* up: */
     char first_task[DOCKER_ID_MAX]; /* the task first seen running, to notice restarts */
+    char want_image[2 * DOCKER_NAME_MAX]; /* upgrade: the image its next task must run */
     /* Failures: swarm replaces a rejected or failed task with a new one
      * (after its restart delay), so the current task alone hides them.  A
      * failure counts when its task is not among those that had already
@@ -541,7 +542,9 @@ static void append_logs(sw_ctx *x, const sw_node *nd, prov_error *err)
  * forever.  Its volume (and so any data) stays. */
 static void remove_failed(sw_ctx *x, sw_node *nd, prov_error *err)
 {
-    if (!nd->g.this_run)
+    /* only a service this run created: a restarted or upgraded node's
+     * service (this_run too) is the cluster's, and stays */
+    if (!nd->g.this_run || !nd->plan || nd->plan->action != NODE_CREATE)
         return;
     eng_error e;
     if (docker_service_remove(x->mgr, nd->name, &e) != ENG_OK && !docker_not_found(&e)) {
@@ -1404,7 +1407,8 @@ static int backend_start(void *impl, gate_node *g, prov_error *err)
         eng_error e;
         if (poll_task(x, nd, &e) != 0)
             return prov_fail_engine(err, &e, "tasks of service %s", nd->name);
-        if (nd->has_task && strcmp(nd->task.id, stopped) != 0)
+        if (nd->has_task && strcmp(nd->task.id, stopped) != 0 &&
+            (!nd->want_image[0] || strcmp(nd->task.image, nd->want_image) == 0))
             break;
         if (clock_now_s() - t0 > x->so->schedule_timeout_s)
             return prov_fail(err, PROV_EXIT_FAIL,
@@ -1414,6 +1418,7 @@ static int backend_start(void *impl, gate_node *g, prov_error *err)
         clock_sleep_s(1.0);
     }
     nd->first_task[0] = '\0';
+    nd->want_image[0] = '\0';
     nd->watching = false; /* the failures known now are not the new task's */
     nd->n_old_failed = 0;
     eng_error e;
@@ -1481,13 +1486,32 @@ static int running_gates(sw_ctx *x, const char *cmd, gate_node **g, prov_error *
     return 0;
 }
 
+/* Upgrade: the service's image updated; swarm stops its task (within its
+ * grace period) and runs a new one from the image on the same host and
+ * volume.  backend_start then waits for that task. */
+static int backend_recreate(void *impl, gate_node *g, const char *image, char *was,
+                            size_t was_len, prov_error *err)
+{
+    sw_ctx *x = impl;
+    sw_node *nd = (sw_node *)g;
+    char old[2 * DOCKER_NAME_MAX] = "";
+    eng_error e;
+    snprintf(nd->first_task, sizeof nd->first_task, "%s", nd->task.id); /* the one replaced */
+    snprintf(nd->want_image, sizeof nd->want_image, "%s", image);
+    eng_status st = docker_service_set_image(x->mgr, nd->name, image, NULL, old, sizeof old, &e);
+    if (was)
+        snprintf(was, was_len, "%s", old);
+    if (st != ENG_OK)
+        return prov_fail_engine(err, &e, "%s on %s", nd->name, host_name(x, nd->host));
+    return 0;
+}
+
 /* This backend: services pinned to hosts, exec through each host's engine. */
 static node_backend backend_of(sw_ctx *x)
 {
     return (node_backend){{x, gate_check, gate_exec_in, gate_give_up,
                            x->o->image ? x->o->image : "its image"},
-                          backend_stop, backend_start, backend_remove,
-                          NULL /* upgrade: one engine only for now */};
+                          backend_stop, backend_start, backend_remove, backend_recreate};
 }
 
 static gate_opts gate_opts_of(const sw_ctx *x)
@@ -1517,6 +1541,53 @@ int swarm_restart(eng_client *mgr, const swarm_opts *so, prov_error *err)
         print_ring(&x, &x.last, x.svc, x.nsvc, o->out);
         fprintf(o->out, "\ncluster '%s' restarted: %zu nodes, one at a time, in %.1f s\n",
                 o->prefix, x.nsvc, clock_now_s() - x.t0);
+    }
+out:
+    fflush(o->out);
+    ctx_free(&x);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* upgrade                                                                  */
+
+int swarm_upgrade(eng_client *mgr, const swarm_opts *so, prov_error *err)
+{
+    const cluster_opts *o = so->cluster;
+    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
+    gate_node *g[CLUSTER_MAX_NODES];
+    bool current[CLUSTER_MAX_NODES] = {false};
+    int rc = open_cluster(&x, err);
+    if (rc == 0)
+        rc = running_gates(&x, "upgrade", g, err);
+    if (rc == 0)
+        rc = pin_image(&x, err); /* by digest: every host runs the same bytes */
+    if (rc != 0)
+        goto out;
+    size_t todo = 0;
+    for (size_t i = 0; i < x.nsvc && i < CLUSTER_MAX_NODES; i++) {
+        docker_service_info info;
+        eng_error e;
+        if (docker_service_inspect(mgr, x.svc[i].name, &info, &e) != ENG_OK) {
+            rc = prov_fail_engine(err, &e, "service %s", x.svc[i].name);
+            goto out;
+        }
+        current[i] = strcmp(info.image, x.image) == 0;
+        todo += !current[i];
+        docker_service_info_free(&info);
+    }
+    fprintf(o->out, "cluster '%s' on the swarm of %s (%zu nodes): rolling upgrade of %zu of %zu "
+                    "nodes to %s, one at a time\n",
+            o->prefix, eng_client_config(mgr)->host, x.nh, todo, x.nsvc, x.image);
+    fflush(o->out);
+    node_backend b = backend_of(&x);
+    gate_opts go = gate_opts_of(&x);
+    rc = lifecycle_upgrade(&b, g, x.nsvc, current, &go, o->stop_timeout, x.image, &x.last, err);
+    if (rc == 0) {
+        fprintf(o->out, "\n");
+        print_ring(&x, &x.last, x.svc, x.nsvc, o->out);
+        fprintf(o->out, "\ncluster '%s' upgraded: %zu nodes on %s, %zu of them now, in %.1f s\n",
+                o->prefix, x.nsvc, x.image, todo, clock_now_s() - x.t0);
     }
 out:
     fflush(o->out);

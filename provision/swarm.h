@@ -107,6 +107,11 @@ int swarm_down(eng_client *mgr, const swarm_opts *o, prov_error *err);
  * provisioner reaches the engine. */
 int swarm_restart(eng_client *mgr, const swarm_opts *o, prov_error *err);
 
+/* upgrade on a swarm: lifecycle_upgrade over the services, each one's image
+ * updated in turn (by digest, through the manager: pin_image) and its new
+ * task gated; a node that fails on it is rolled back to its old image. */
+int swarm_upgrade(eng_client *mgr, const swarm_opts *so, prov_error *err);
+
 /* `remove NODE` on a swarm (provision/lifecycle.h, lifecycle_remove): the
  * service of the highest-numbered node, not a seed, decommissioned, then
  * removed with its data volume on its host. */

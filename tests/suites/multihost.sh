@@ -30,6 +30,8 @@
 #   6. a fourth node added, spread to the host with fewer nodes; 6b. a
 #      rolling restart; 6c. remove: a seed refused, the fourth node
 #      decommissioned and removed with its volume, the rows read at ALL;
+#      6d. a rolling upgrade to a new image pushed to the registry: each
+#      service updated in turn, same host, same data, the rows read at ALL;
 #   7. down --volumes removes services, network, volumes on both hosts;
 #   8. up -n 2 --tls: the certificates as swarm secrets, 2 x UN, status says
 #      TLS, cqlsh --ssl with a client certificate across the overlay works and
@@ -459,6 +461,44 @@ fi
 got=$(cql cass1 "CONSISTENCY ALL; SELECT id, v FROM mh.rows;" | rows_of)
 check "6c ALL read through cass1 after the decommission: all 21 rows on the 3 nodes left" \
     test "$got" = "$(printf '%s\n21 row-21\n' "$want_rows" | sort)"
+
+# ---- 6d. rolling upgrade to another image ------------------------------------------------------
+# The new image: the product image with one ENV more, built in swarm-0's engine
+# and pushed to the registry (as a new release would be); the services go to
+# it one at a time, each on its host and volume.
+mkdir -p "$TMP/upgctx"
+printf 'FROM %s\nENV CASS_ENTRY_UPGRADE_TEST=1\n' "$IMAGE" >"$TMP/upgctx/Dockerfile"
+hosts_before=$(for i in 1 2 3; do svc_host "cass$i"; done | tr '\n' ' ')
+ids_before=$(for i in 1 2 3; do hostid_of "cass$i"; done)
+if "$PROV" build --context "$TMP/upgctx" -t "cass-entry:mh-upgrade" >"$TMP/upgbuild.out" 2>&1 &&
+   "$PROV" push --image "cass-entry:mh-upgrade" --registry "$MH_REGISTRY" \
+       --digest-file "$TMP/digest2" >>"$TMP/upgbuild.out" 2>&1; then
+    PINNED2=$(cat "$TMP/digest2")
+    t0=$SECONDS
+    "$PROV" upgrade --image "$PINNED2" "${ENG[@]}" --timeout "$NODE_TIMEOUT" >"$TMP/upgrade.out" 2>&1; rc=$?
+    took=$((SECONDS - t0))
+    order=$(grep -oE '^  cass[1-3] +on swarm-[01] +(draining|ready after)' "$TMP/upgrade.out" | awk '{print $1, $4}' | tr '\n' ' ')
+    images=$(for i in 1 2 3; do dk swarm-0 service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "cass$i"; done | sort -u)
+    hosts_after=$(for i in 1 2 3; do svc_host "cass$i"; done | tr '\n' ' ')
+    if [ $rc -eq 0 ] && [ "$order" = "cass1 draining cass1 ready cass2 draining cass2 ready cass3 draining cass3 ready " ] &&
+       [ "$images" = "$PINNED2" ] && [ "$hosts_before" = "$hosts_after" ] &&
+       [ "$(grep -cE '^datacenter1 +cass[1-3] +swarm-[01] +[0-9.]+ +UN ' "$TMP/upgrade.out")" = 3 ]; then
+        ok "6d upgrade on the swarm: exit 0 in ${took}s; each service's image updated to the new digest in turn, its new task ready before the next, on the same host ($hosts_after); 3 x UN"
+    else
+        comment 40 <"$TMP/upgrade.out"; not_ok "6d upgrade on the swarm (exit $rc, order: $order, images: $images, hosts $hosts_before -> $hosts_after)"
+    fi
+    ids_after=$(for i in 1 2 3; do hostid_of "cass$i"; done)
+    read -r e2 c2 <<<"$(ctr_of cass2)"
+    env_new=$(dk "${e2:-swarm-0}" inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "${c2:-none}" 2>/dev/null)
+    # shellcheck disable=SC2016 # the values come as arguments
+    check "6d upgrade: every node keeps its host id (its data), and runs the new image's ENV" \
+        bash -c '[ -n "$2" ] && [ "$1" = "$2" ] && grep -qx CASS_ENTRY_UPGRADE_TEST=1 <<<"$3"' _ "$ids_before" "$ids_after" "$env_new"
+    got=$(cql cass1 "CONSISTENCY ALL; SELECT id, v FROM mh.rows;" | rows_of)
+    check "6d ALL read through cass1 after the upgrade: all 21 rows" \
+        test "$got" = "$(printf '%s\n21 row-21\n' "$want_rows" | sort)"
+else
+    comment 20 <"$TMP/upgbuild.out"; not_ok "6d the upgrade image could not be built and pushed"
+fi
 
 # ---- 7. down --------------------------------------------------------------------------------
 t0=$SECONDS

@@ -1050,6 +1050,103 @@ static void test_container_create_body(void **state)
     fake_stop(f);
 }
 
+/* An upgrade's container: what it took unchanged from its old image (ENV,
+ * labels, CMD, ENTRYPOINT) is left for the new image to give; what its
+ * creator chose (its own env and labels, HostConfig, network and aliases)
+ * is carried over; its old short id is no alias of the new one. */
+static const struct canned DAEMON_RECREATE[] = {
+    {"GET", "/_ping", 200, "Api-Version: 1.41\r\n", "OK"},
+    {"GET", "/v1.41/containers/cass2/json", 200, "",
+     "{\"Id\":\"0123456789abcdef\",\"Name\":\"/cass2\",\"Image\":\"sha256:old\","
+     "\"Config\":{\"Hostname\":\"cass2\",\"Image\":\"cass-entry:5.0\","
+     "\"Env\":[\"PATH=/usr/bin\",\"JAVA_HOME=/opt/java\",\"CASSANDRA_SEEDS=cass1\"],"
+     "\"Labels\":{\"vendor\":\"x\",\"io.cass-entry.node\":\"2\"},"
+     "\"Cmd\":[\"cassandra\",\"-f\"],\"Entrypoint\":[\"/usr/local/bin/cass-entry\"],"
+     "\"StopTimeout\":120},"
+     "\"HostConfig\":{\"NetworkMode\":\"cass-net\",\"Memory\":1073741824,"
+     "\"RestartPolicy\":{\"Name\":\"unless-stopped\"},"
+     "\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"cass2-data\",\"Target\":\"/var/lib/cassandra\"}]},"
+     "\"NetworkSettings\":{\"Networks\":{\"cass-net\":{\"Aliases\":[\"cass2\",\"0123456789ab\"],"
+     "\"IPAddress\":\"172.18.0.3\"}}}}"},
+    {"GET", "/v1.41/images/sha256:old/json", 200, "",
+     "{\"Id\":\"sha256:old\",\"Config\":{\"Env\":[\"PATH=/usr/bin\",\"JAVA_HOME=/opt/java\"],"
+     "\"Labels\":{\"vendor\":\"x\"},\"Cmd\":[\"cassandra\",\"-f\"],"
+     "\"Entrypoint\":[\"/usr/local/bin/cass-entry\"]}}"},
+    {"DELETE", "/v1.41/containers/cass2?force=1", 204, "", ""},
+    {"POST", "/v1.41/containers/create?name=cass2", 201, "", "{\"Id\":\"new\",\"Warnings\":[]}"},
+};
+
+static void test_container_recreate_body(void **state)
+{
+    (void)state;
+    struct fake *f = fake_start(DAEMON_RECREATE, 5);
+    eng_client *c = client_for(f, NULL);
+    eng_error err = {0};
+    char was[DOCKER_ID_MAX];
+    assert_int_equal(docker_container_recreate(c, "cass2", "cass-entry:5.1", was, sizeof was,
+                                               &err), ENG_OK);
+    assert_string_equal(was, "sha256:old");
+    assert_string_equal(f->requests[f->n_requests - 2], "DELETE /v1.41/containers/cass2?force=1");
+    assert_string_equal(f->requests[f->n_requests - 1], "POST /v1.41/containers/create?name=cass2");
+    json_t *b = last_body(f);
+    assert_string_equal(js(b, "Image", NULL, NULL), "cass-entry:5.1");
+    assert_string_equal(js(b, "Hostname", NULL, NULL), "cass2");
+    json_t *env = json_object_get(b, "Env");
+    assert_int_equal(json_array_size(env), 1); /* PATH and JAVA_HOME: the new image's */
+    assert_string_equal(json_string_value(json_array_get(env, 0)), "CASSANDRA_SEEDS=cass1");
+    assert_null(json_object_get(json_object_get(b, "Labels"), "vendor"));
+    assert_string_equal(js(b, "Labels", "io.cass-entry.node", NULL), "2");
+    assert_null(json_object_get(b, "Cmd"));
+    assert_null(json_object_get(b, "Entrypoint"));
+    assert_int_equal(ji(b, "StopTimeout", NULL, NULL), 120);
+    assert_int_equal(ji(b, "HostConfig", "Memory", NULL), 1073741824);
+    assert_string_equal(js(b, "HostConfig", "RestartPolicy", "Name"), "unless-stopped");
+    json_t *mount = json_array_get(json_object_get(json_object_get(b, "HostConfig"), "Mounts"), 0);
+    assert_string_equal(js(mount, "Source", NULL, NULL), "cass2-data");
+    json_t *aliases = json_object_get(json_object_get(json_object_get(
+        json_object_get(b, "NetworkingConfig"), "EndpointsConfig"), "cass-net"), "Aliases");
+    assert_int_equal(json_array_size(aliases), 1);
+    assert_string_equal(json_string_value(json_array_get(aliases, 0)), "cass2");
+    json_decref(b);
+    eng_client_free(c);
+    fake_stop(f);
+}
+
+/* An upgrade on a swarm: the service's spec as it is, its image replaced,
+ * sent with the version read (optimistic locking) and registry auth. */
+static const struct canned DAEMON_SERVICE_UPDATE[] = {
+    {"GET", "/_ping", 200, "Api-Version: 1.41\r\n", "OK"},
+    {"GET", "/v1.41/services/cass2", 200, "",
+     "{\"ID\":\"svc2\",\"Version\":{\"Index\":42},\"Spec\":{\"Name\":\"cass2\","
+     "\"Labels\":{\"io.cass-entry.node\":\"2\"},\"TaskTemplate\":{\"ContainerSpec\":"
+     "{\"Image\":\"r:5000/c:5.0@sha256:old\",\"Env\":[\"CASSANDRA_SEEDS=cass1\"]},"
+     "\"Placement\":{\"Constraints\":[\"node.id==n2\"]}},\"Mode\":{\"Replicated\":{\"Replicas\":1}}}}"},
+    {"POST", "/v1.41/services/svc2/update?version=42", 200, "", "{\"Warnings\":null}"},
+};
+
+static void test_service_set_image(void **state)
+{
+    (void)state;
+    struct fake *f = fake_start(DAEMON_SERVICE_UPDATE, 3);
+    eng_client *c = client_for(f, NULL);
+    eng_error err = {0};
+    char was[2 * DOCKER_NAME_MAX];
+    assert_int_equal(docker_service_set_image(c, "cass2", "r:5000/c:5.1@sha256:new", NULL, was,
+                                              sizeof was, &err), ENG_OK);
+    assert_string_equal(was, "r:5000/c:5.0@sha256:old");
+    assert_string_equal(f->requests[f->n_requests - 1], "POST /v1.41/services/svc2/update?version=42");
+    assert_true(f->auth[f->n_requests - 1][0] != '\0');
+    json_t *b = last_body(f);
+    json_t *cs = json_object_get(json_object_get(b, "TaskTemplate"), "ContainerSpec");
+    assert_string_equal(js(cs, "Image", NULL, NULL), "r:5000/c:5.1@sha256:new");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(cs, "Env"), 0)),
+                        "CASSANDRA_SEEDS=cass1");
+    assert_string_equal(js(b, "Name", NULL, NULL), "cass2");
+    json_decref(b);
+    eng_client_free(c);
+    fake_stop(f);
+}
+
 static void test_service_create_body_and_tasks(void **state)
 {
     (void)state;
@@ -1163,6 +1260,8 @@ int main(void)
         cmocka_unit_test(test_ping_failures),
         cmocka_unit_test(test_push_sends_auth_always),
         cmocka_unit_test(test_container_create_body),
+        cmocka_unit_test(test_container_recreate_body),
+        cmocka_unit_test(test_service_set_image),
         cmocka_unit_test(test_service_create_body_and_tasks),
         cmocka_unit_test(test_unreachable),
     };
