@@ -8,16 +8,17 @@
 #   heap       the container's limits, the installed version, the heap:
 #              limits, version, heap (+ error).  libc only.
 #   privileges the user lookup without NSS, the chown walk, the drop.
-#   program    main, configure, firststart, supervise, tls, with the above,
-#              cql/ and the yamlpatch library; links libyaml and mbedTLS
-#              (tls: the PEM checks; cql/tls: the probe over TLS).
+#   program    main, configure, firststart, supervise, tls, pkcs12, with the
+#              above, cql/ and the yamlpatch library; links libyaml and mbedTLS
+#              (tls: the PEM checks; pkcs12: the keystores before 4.1; cql/tls:
+#              the probe over TLS).
 ENTRY_SETTINGS_SRCS := entrypoint/settings.c entrypoint/addrchain.c entrypoint/cmdline.c entrypoint/variables.c entrypoint/envfile.c \
                        entrypoint/seeds.c entrypoint/textutil.c entrypoint/hints.c entrypoint/help.c \
                        entrypoint/addrs.c entrypoint/redact.c entrypoint/error.c
 ENTRY_HEAP_SRCS     := entrypoint/limits.c entrypoint/version.c entrypoint/heap.c entrypoint/error.c
 ENTRY_PRIV_SRCS     := entrypoint/privileges.c entrypoint/error.c
 ENTRY_MAIN_SRCS     := entrypoint/main.c entrypoint/configure.c entrypoint/firststart.c entrypoint/supervise.c \
-                       entrypoint/tls.c
+                       entrypoint/tls.c entrypoint/pkcs12.c
 
 entry_objs = $(patsubst %.c,$(B)/obj/%.o,$(sort $(1)))
 ENTRY_SETTINGS_OBJS := $(call entry_objs,$(ENTRY_SETTINGS_SRCS))
@@ -62,7 +63,7 @@ $(ENTRY_UNIT_TESTS):
 # test_tls: the PEM checks (certificates made with the openssl command at
 # test time) and the edits of the real cassandra.yaml through configure.
 $(B)/tests/test_tls: $(B)/obj/tests/unit/test_tls.o \
-                     $(call entry_objs,entrypoint/tls.c entrypoint/configure.c) $(ENTRY_SETTINGS_OBJS) $(YP_LIB)
+                     $(call entry_objs,entrypoint/tls.c entrypoint/pkcs12.c entrypoint/configure.c) $(ENTRY_SETTINGS_OBJS) $(YP_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lyaml $(MBEDTLS_LIBS)
 ENTRY_UNIT_TESTS += $(B)/tests/test_tls $(B)/tests/test_oom
@@ -84,3 +85,10 @@ $(B)/settings-markdown: $(B)/obj/tests/drivers/settings_markdown.o $(ENTRY_SETTI
 .PHONY: readme-vars
 readme-vars: $(B)/settings-markdown
 	@$(B)/settings-markdown
+
+# test_pkcs12: PKCS#12 keystores and truststores written with mbedTLS, read
+# back at test time by keytool (Java 17) and the openssl command.
+$(B)/tests/test_pkcs12: $(B)/obj/tests/unit/test_pkcs12.o $(call entry_objs,entrypoint/pkcs12.c entrypoint/error.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(MBEDTLS_LIBS)
+UNIT_TESTS += $(B)/tests/test_pkcs12

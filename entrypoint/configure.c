@@ -402,17 +402,18 @@ static int read_authenticator(const yp_doc *doc, conf_plan *plan, entry_error *e
 }
 
 /* TLS's edits (tls.h), pointing at the files in the conf dir Cassandra reads. */
-static int apply_tls_edits(yp_doc *doc, const char *file, const settings *s, conf_plan *plan,
-                           entry_error *err)
+static int apply_tls_edits(yp_doc *doc, const char *file, const settings *s,
+                           const tls_material *tls, conf_plan *plan, entry_error *err)
 {
-    char *ks = join_path(plan->conf_dir, TLS_KEYSTORE_NAME);
-    char *ts = join_path(plan->conf_dir, TLS_TRUSTSTORE_NAME);
+    char *ks = join_path(plan->conf_dir, tls->pkcs12 ? TLS_P12_KEYSTORE_NAME : TLS_KEYSTORE_NAME);
+    char *ts = join_path(plan->conf_dir,
+                         tls->pkcs12 ? TLS_P12_TRUSTSTORE_NAME : TLS_TRUSTSTORE_NAME);
     settings_edit *edits = NULL;
     size_t n = 0;
     int rc = 0;
     if (!ks || !ts)
         rc = entry_fail(err, EX_OSERR, "out of memory");
-    else if (!tls_edits(&s->tls, ks, ts, &edits, &n, err))
+    else if (!tls_edits(&s->tls, tls, ks, ts, &edits, &n, err))
         rc = err->code;
     else
         rc = apply_edits(doc, file, edits, n, plan, err);
@@ -442,7 +443,7 @@ static int plan_yaml(const settings *s, const char *data_dir, const tls_material
                                      : entry_fail(err, EX_CONFIG, "%s:%lu:%lu: %s", path,
                                               ye.line, ye.column, ye.message);
     } else {
-        rc = tls ? apply_tls_edits(doc, path, s, plan, err) : 0;
+        rc = tls ? apply_tls_edits(doc, path, s, tls, plan, err) : 0;
         if (rc == 0) rc = apply_edits(doc, path, s->edits, s->n_edits, plan, err);
         if (rc == 0) rc = check_seeds(doc, path, err);
         if (rc == 0) rc = choose_snitch(doc, s, data_dir, plan, err);
@@ -542,10 +543,19 @@ static int plan_secret_file(conf_plan *plan, const char *name, const char *conte
 static int plan_tls(const tls_material *tls, conf_plan *plan, entry_error *err)
 {
     if (!tls) return 0;
-    plan_log(plan, "TLS: certificate %s, valid until %s", tls->subject, tls->not_after);
-    int rc = plan_secret_file(plan, TLS_KEYSTORE_NAME, tls->keystore, tls->keystore_len, err);
+    plan_log(plan, "TLS: certificate %s, valid until %s%s", tls->subject, tls->not_after,
+             tls->pkcs12 ? "; in PKCS#12 stores (CASSANDRA_TLS_STORE)" : "");
+    int rc = plan_secret_file(plan, tls->pkcs12 ? TLS_P12_KEYSTORE_NAME : TLS_KEYSTORE_NAME,
+                              tls->keystore, tls->keystore_len, err);
     if (rc == 0)
-        rc = plan_secret_file(plan, TLS_TRUSTSTORE_NAME, tls->truststore, tls->truststore_len, err);
+        rc = plan_secret_file(plan, tls->pkcs12 ? TLS_P12_TRUSTSTORE_NAME : TLS_TRUSTSTORE_NAME,
+                              tls->truststore, tls->truststore_len, err);
+    if (rc == 0 && tls->pkcs12) /* the PEM copies `--probe` reads */
+        rc = plan_secret_file(plan, TLS_KEYSTORE_NAME, tls->probe_keystore,
+                              tls->probe_keystore_len, err);
+    if (rc == 0 && tls->pkcs12)
+        rc = plan_secret_file(plan, TLS_TRUSTSTORE_NAME, tls->probe_truststore,
+                              tls->probe_truststore_len, err);
     return rc;
 }
 
@@ -575,6 +585,10 @@ int configure_plan(const settings *s, const char *runtime_dir, const char *data_
         if (tls_secrets[i]->value && !push_string(&plan->secrets, &plan->n_secrets,
                                                   strdup(tls_secrets[i]->value)))
             plan->lost = true;
+    /* the PKCS#12 stores' password goes into cassandra.yaml: never into a log line */
+    if (tls && tls->pkcs12 &&
+        !push_string(&plan->secrets, &plan->n_secrets, strdup(tls->store_password)))
+        plan->lost = true;
     int rc = plan_yaml(s, data_dir, tls, plan, err);
     if (rc == 0) rc = plan_rackdc(s, plan, err);
     if (rc == 0) rc = plan_tls(tls, plan, err);

@@ -140,6 +140,17 @@ static int probe_read(const char *what, const char *path, char **out, entry_erro
     return 0;
 }
 
+/* path names the store `p12_name` (in any directory): out gets the same
+ * directory with `pem_name`.  False when it names another file. */
+static bool pem_copy_of(const char *path, const char *p12_name, const char *pem_name, char *out,
+                        size_t len)
+{
+    size_t n = strlen(path), m = strlen(p12_name);
+    if (n < m || strcmp(path + n - m, p12_name) != 0 || (n > m && path[n - m - 1] != '/'))
+        return false;
+    return snprintf(out, len, "%.*s%s", (int)(n - m), path, pem_name) < (int)len;
+}
+
 /* --probe over TLS when the node's native port speaks TLS only: the server's
  * chain verified against client_encryption_options' truststore, the
  * keystore's certificate presented when require_client_auth is on. */
@@ -148,18 +159,30 @@ static int probe_tls_config(const configure_client_tls *ct, cql_tls_config *cfg,
 {
     memset(cfg, 0, sizeof *cfg);
     *ca = *ks = NULL;
-    if (!ct->pem)
+    /* PKCS#12 stores cass-entry wrote (CASSANDRA_TLS_STORE): it wrote their
+     * PEM copies beside them, the key without a password */
+    char ts_pem[sizeof ct->truststore], ks_pem[sizeof ct->keystore];
+    const char *ts_path = ct->truststore, *ks_path = ct->keystore;
+    bool copies = !ct->pem && pem_copy_of(ct->truststore, TLS_P12_TRUSTSTORE_NAME,
+                                          TLS_TRUSTSTORE_NAME, ts_pem, sizeof ts_pem) &&
+                  pem_copy_of(ct->keystore, TLS_P12_KEYSTORE_NAME, TLS_KEYSTORE_NAME, ks_pem,
+                              sizeof ks_pem);
+    if (copies) {
+        ts_path = ts_pem;
+        ks_path = ks_pem;
+    } else if (!ct->pem) {
         return entry_fail(err, 1, "client encryption is required and its keystore is not PEM "
-                          "(ssl_context_factory is not PEMBasedSslContextFactory): cass-entry "
-                          "speaks TLS with PEM files only");
-    int rc = probe_read("truststore", ct->truststore, ca, err);
-    if (rc == 0 && ct->client_auth) rc = probe_read("keystore", ct->keystore, ks, err);
+                          "(ssl_context_factory is not PEMBasedSslContextFactory) nor one "
+                          "cass-entry wrote: cass-entry speaks TLS with PEM files only");
+    }
+    int rc = probe_read("truststore", ts_path, ca, err);
+    if (rc == 0 && ct->client_auth) rc = probe_read("keystore", ks_path, ks, err);
     if (rc) return rc;
     cfg->ca_pem = *ca;
     if (*ks) {
         cfg->cert_pem = *ks;  /* one file: the key, then the chain */
         cfg->key_pem = *ks;
-        cfg->key_password = ct->keystore_password;
+        cfg->key_password = copies ? NULL : ct->keystore_password;
     }
     return 0;
 }
@@ -485,12 +508,15 @@ static int become_cassandra(bool as_root, const priv_ids *ids, const char *const
     return 0;
 }
 
-/* TLS from PEM secrets: Cassandra 4.1 or later (the PEM factory), and PEM
- * material that holds together (tls.h), checked before anything is written. */
+/* TLS from PEM secrets: PEM material that holds together (tls.h), checked
+ * before anything is written; Cassandra 4.1 or later reads the PEM files (its
+ * PEM factory), an older one (or CASSANDRA_TLS_STORE=pkcs12) PKCS#12 stores. */
 static int check_tls(const settings *s, const struct cass_version *ver, tls_material *tls,
                      entry_error *err)
 {
     if (!s->tls.enabled) return 0;
+    if (strcmp(s->tls.store, "pkcs12") == 0)
+        return tls_check(&s->tls, time(NULL), tls, err);
     bool ok = tls_version_ok(ver->major, ver->minor);
     if (!ok && ver->major == 4 && ver->minor < 0) {
         /* only the conf files told the version ("4.x"): 4.1's cassandra.yaml names the factories */
@@ -500,9 +526,15 @@ static int check_tls(const settings *s, const struct cass_version *ver, tls_mate
         ok = envfile_read_file(NULL, path, &yaml, &rerr) && tls_yaml_has_factory(yaml);
         free(yaml);
     }
-    if (!ok)
-        return entry_fail(err, EX_CONFIG, "TLS (CASSANDRA_CLIENT_ENCRYPTION, CASSANDRA_INTERNODE_ENCRYPTION) "
-                          "needs Cassandra 4.1 or later, for its PEM key files; this is %s", ver->name);
+    if (!ok && strcmp(s->tls.store, "pem") == 0)
+        return entry_fail(err, EX_CONFIG, "CASSANDRA_TLS_STORE=pem needs Cassandra 4.1 or later "
+                          "(its PEM key files); this is %s: pkcs12 (or auto) writes keystores",
+                          ver->name);
+    if (!ok) { /* auto, before 4.1: PKCS#12 stores */
+        settings_tls t = s->tls;
+        snprintf(t.store, sizeof t.store, "pkcs12");
+        return tls_check(&t, time(NULL), tls, err);
+    }
     return tls_check(&s->tls, time(NULL), tls, err);
 }
 

@@ -482,6 +482,20 @@ static bool tls_values(resolver *r)
                                 "optional or required", auth->origin);
     }
     t->enabled = t->client != SETTINGS_CLIENT_TLS_OFF || strcmp(t->internode, "none") != 0;
+    const slot *store = &r->slots[V_TLS_STORE];
+    snprintf(t->store, sizeof t->store, "auto");
+    if (store->value) {
+        static const char *const stores[] = {"auto", "pem", "pkcs12"};
+        bool found = false;
+        for (int i = 0; i < 3 && !found; i++)
+            if (strcasecmp(store->value, stores[i]) == 0) {
+                snprintf(t->store, sizeof t->store, "%s", stores[i]);
+                found = true;
+            }
+        if (!found)
+            return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not auto, pem or pkcs12",
+                                store->origin, resolver_shown(store->value, store->secret));
+    }
     static const int material[] = {V_TLS_CERT, V_TLS_KEY, V_TLS_CA};
     for (size_t i = 0; i < 3; i++) {
         if (t->enabled && !r->slots[material[i]].value)
@@ -496,11 +510,15 @@ static bool tls_values(resolver *r)
         return entry_reject(r->err, EX_CONFIG, "%s is set but no CASSANDRA_TLS_KEY",
                             r->slots[V_TLS_KEY_PASSWORD].origin);
     if (!t->enabled) {
-        for (int id = V_TLS_CERT; id <= V_TLS_CA; id++)
+        static const int unused[] = {V_TLS_CERT, V_TLS_KEY, V_TLS_KEY_PASSWORD, V_TLS_CA,
+                                     V_TLS_STORE};
+        for (size_t i = 0; i < sizeof unused / sizeof *unused; i++) {
+            int id = unused[i];
             if (r->slots[id].value &&
                 !resolver_note(r, "warning: %s is not used: CASSANDRA_CLIENT_ENCRYPTION is off and "
                       "CASSANDRA_INTERNODE_ENCRYPTION none", r->slots[id].origin))
                 return false;
+        }
         return true;
     }
     slot *pw = &r->slots[V_TLS_KEY_PASSWORD]; /* as given: a password is not trimmed */

@@ -1,6 +1,8 @@
 /* tls: PEM secrets checked with mbedTLS, and the cassandra.yaml edits.  See tls.h. */
 #include "entrypoint/tls.h"
 
+#include "entrypoint/pkcs12.h"
+
 #include <mbedtls/error.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/pkcs5.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 /* ---- the checks ---------------------------------------------------------- */
 
@@ -152,6 +155,45 @@ static char *join_pem(const char *a, const char *b, size_t *len)
     return out;
 }
 
+/* The PKCS#12 keystore and truststore (pkcs12.h) under a password of their
+ * own: 15 random bytes as 30 hex digits (no YAML quoting needed). */
+static char *join_pem(const char *a, const char *b, size_t *len);
+
+static int pkcs12_stores(mbedtls_pk_context *key, const mbedtls_x509_crt *chain,
+                         const mbedtls_x509_crt *ca, const char *chain_pem, const char *ca_pem,
+                         tls_material *out, entry_error *err)
+{
+    unsigned char raw[15]; /* 120 bits; pkcs12.h takes at most 31 characters */
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        return entry_fail(err, EX_OSERR, "no random bytes for the keystore's password");
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(out->store_password + 2 * i, 3, "%02x", raw[i]);
+    mbedtls_platform_zeroize(raw, sizeof raw);
+    out->pkcs12 = true;
+    unsigned char *ks = NULL, *ts = NULL;
+    int rc = pkcs12_keystore(key, chain, TLS_PKCS12_ALIAS, out->store_password, &ks,
+                             &out->keystore_len, err);
+    if (rc == 0)
+        rc = pkcs12_truststore(ca, out->store_password, &ts, &out->truststore_len, err);
+    out->keystore = (char *)ks;
+    out->truststore = (char *)ts;
+    if (rc != 0)
+        return rc;
+    /* the probe's copies: PEM, the key without the user's password (the
+     * stores' password sits in cassandra.yaml beside them: same protection) */
+    unsigned char pem[16384];
+    int ret = mbedtls_pk_write_key_pem(key, pem, sizeof pem);
+    if (ret != 0)
+        return entry_fail(err, EX_CONFIG, "the private key could not be written as PEM (-0x%04x)",
+                          (unsigned)-ret);
+    out->probe_keystore = join_pem((const char *)pem, chain_pem, &out->probe_keystore_len);
+    mbedtls_platform_zeroize(pem, sizeof pem);
+    out->probe_truststore = join_pem(ca_pem, "", &out->probe_truststore_len);
+    if (!out->probe_keystore || !out->probe_truststore)
+        return entry_fail(err, EX_OSERR, "out of memory");
+    return 0;
+}
+
 int tls_check(const settings_tls *t, time_t now, tls_material *out, entry_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -178,6 +220,12 @@ int tls_check(const settings_tls *t, time_t now, tls_material *out, entry_error 
     if (rc == 0) {
         mbedtls_x509_dn_gets(out->subject, sizeof out->subject, &chain.subject);
         x509_time_text(&chain.valid_to, out->not_after, sizeof out->not_after);
+    }
+    if (rc == 0 && strcmp(t->store, "pkcs12") == 0) {
+        rc = pkcs12_stores(&key, &chain, &ca, t->cert.value, t->ca.value, out, err);
+        if (rc != 0)
+            tls_material_free(out);
+    } else if (rc == 0) {
         out->keystore = join_pem(t->key.value, t->cert.value, &out->keystore_len);
         out->truststore = join_pem(t->ca.value, "", &out->truststore_len);
         if (!out->keystore || !out->truststore) {
@@ -194,6 +242,10 @@ int tls_check(const settings_tls *t, time_t now, tls_material *out, entry_error 
 void tls_material_free(tls_material *m)
 {
     if (m->keystore) mbedtls_platform_zeroize(m->keystore, m->keystore_len);
+    mbedtls_platform_zeroize(m->store_password, sizeof m->store_password);
+    if (m->probe_keystore) mbedtls_platform_zeroize(m->probe_keystore, m->probe_keystore_len);
+    free(m->probe_keystore);
+    free(m->probe_truststore);
     free(m->keystore);
     free(m->truststore);
     memset(m, 0, sizeof *m);
@@ -241,6 +293,29 @@ static void push(edit_list *l, const char *section, const char *key, const char 
     if (!e->path || (value && !e->value) || !e->origin) l->ok = false;
 }
 
+/* An edit only where the file has the key (set, or a commented-out template
+ * line): a key that older release lines lack. */
+static void push_if_present(edit_list *l, const char *section, const char *key, const char *value,
+                            settings_value_type type, const char *origin, bool secret)
+{
+    push(l, section, key, value, type, origin, secret);
+    if (l->ok)
+        l->edits[l->n - 1].if_present = true;
+}
+
+/* The keys both sections share, for PKCS#12 stores: the files, their
+ * password, their type; the release's own default factory reads them. */
+static void push_stores(edit_list *l, const char *section, const tls_material *m, const char *ks,
+                        const char *ts, const char *origin)
+{
+    push(l, section, "keystore", ks, SETTINGS_VALUE_STRING, origin, false);
+    push(l, section, "keystore_password", m->store_password, SETTINGS_VALUE_STRING, origin, true);
+    push(l, section, "truststore", ts, SETTINGS_VALUE_STRING, origin, false);
+    push(l, section, "truststore_password", m->store_password, SETTINGS_VALUE_STRING, origin,
+         true);
+    push_if_present(l, section, "store_type", "PKCS12", SETTINGS_VALUE_STRING, origin, false);
+}
+
 /* The keys both sections share: the PEM files and the factory. */
 static void push_files(edit_list *l, const char *section, const settings_tls *t, const char *ks,
                        const char *ts, const char *origin)
@@ -257,26 +332,38 @@ static void push_files(edit_list *l, const char *section, const settings_tls *t,
          origin, false);
 }
 
-bool tls_edits(const settings_tls *t, const char *keystore_path, const char *truststore_path,
-               settings_edit **edits, size_t *n_edits, entry_error *err)
+bool tls_edits(const settings_tls *t, const tls_material *m, const char *keystore_path,
+               const char *truststore_path, settings_edit **edits, size_t *n_edits,
+               entry_error *err)
 {
     edit_list l = { NULL, 0, true };
+    /* PKCS#12 serves release lines before 4.1, some of which lack `optional`
+     * (client: before 3.0; server: before 4.0): set only where the file has it */
+    void (*push_optional)(edit_list *, const char *, const char *, const char *,
+                          settings_value_type, const char *, bool) =
+        m->pkcs12 ? push_if_present : push;
     if (t->client != SETTINGS_CLIENT_TLS_OFF) {
         const char *c = "client_encryption_options", *o = "CASSANDRA_CLIENT_ENCRYPTION";
         push(&l, c, "enabled", "true", SETTINGS_VALUE_BOOL, o, false);
-        push(&l, c, "optional", t->client == SETTINGS_CLIENT_TLS_OPTIONAL ? "true" : "false",
-             SETTINGS_VALUE_BOOL, o, false);
+        push_optional(&l, c, "optional", t->client == SETTINGS_CLIENT_TLS_OPTIONAL ? "true" : "false",
+                      SETTINGS_VALUE_BOOL, o, false);
         push(&l, c, "require_client_auth", t->client_auth ? "true" : "false", SETTINGS_VALUE_BOOL,
              "CASSANDRA_CLIENT_AUTH", false);
-        push_files(&l, c, t, keystore_path, truststore_path, o);
+        if (m->pkcs12)
+            push_stores(&l, c, m, keystore_path, truststore_path, o);
+        else
+            push_files(&l, c, t, keystore_path, truststore_path, o);
     }
     if (strcmp(t->internode, "none") != 0) {
         const char *s = "server_encryption_options", *o = "CASSANDRA_INTERNODE_ENCRYPTION";
         push(&l, s, "internode_encryption", t->internode, SETTINGS_VALUE_STRING, o, false);
-        push(&l, s, "optional", strcmp(t->internode, "all") == 0 ? "false" : "true",
-             SETTINGS_VALUE_BOOL, o, false);
+        push_optional(&l, s, "optional", strcmp(t->internode, "all") == 0 ? "false" : "true",
+                      SETTINGS_VALUE_BOOL, o, false);
         push(&l, s, "require_client_auth", "true", SETTINGS_VALUE_BOOL, o, false);
-        push_files(&l, s, t, keystore_path, truststore_path, o);
+        if (m->pkcs12)
+            push_stores(&l, s, m, keystore_path, truststore_path, o);
+        else
+            push_files(&l, s, t, keystore_path, truststore_path, o);
     }
     if (!l.ok) {
         tls_edits_free(l.edits, l.n);

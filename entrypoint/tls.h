@@ -16,8 +16,12 @@
  *   tls_edits  the cassandra.yaml edits (4.1 and later) that point
  *              client_encryption_options and server_encryption_options at
  *              those files.  Pure.
- * Cassandra before 4.1 has no PEM factory: tls_version_ok says so, and the
- * caller refuses (EX_CONFIG) rather than write a keystore format of its own.
+ * Cassandra before 4.1 has no PEM factory (tls_version_ok): there, and
+ * wherever CASSANDRA_TLS_STORE=pkcs12 asks for it (t->store "pkcs12"; the
+ * caller resolves "auto"), tls_check writes PKCS#12 stores instead
+ * (pkcs12.h: a key entry with its chain; each CA a trusted entry) under a
+ * random password of their own, and tls_edits points the keystore options at
+ * them (store_type PKCS12, the password; no factory).
  */
 #ifndef ENTRYPOINT_TLS_H
 #define ENTRYPOINT_TLS_H
@@ -32,14 +36,26 @@
 #define TLS_PEM_FACTORY   "org.apache.cassandra.security.PEMBasedSslContextFactory"
 #define TLS_KEYSTORE_NAME   "cass-entry-keystore.pem"   /* in the conf dir, mode 0600 */
 #define TLS_TRUSTSTORE_NAME "cass-entry-truststore.pem" /* in the conf dir, mode 0600 */
+#define TLS_P12_KEYSTORE_NAME   "cass-entry-keystore.p12"   /* CASSANDRA_TLS_STORE=pkcs12 */
+#define TLS_P12_TRUSTSTORE_NAME "cass-entry-truststore.p12"
+#define TLS_PKCS12_ALIAS "cassandra" /* the key entry's alias in the keystore */
 
 /* What tls_check found and what is to be written.  tls_material_free wipes
  * the keystore's bytes before releasing them. */
 typedef struct {
-    char *keystore;          /* the private key, then the certificate chain */
+    bool pkcs12;             /* t->store was "pkcs12": the stores are PKCS#12 files */
+    char *keystore;          /* PEM: the private key, then the certificate chain;
+                                PKCS#12: one key entry (TLS_PKCS12_ALIAS) and its chain */
     size_t keystore_len;
-    char *truststore;        /* the CA bundle */
+    char *truststore;        /* PEM: the CA bundle; PKCS#12: each CA a trusted entry */
     size_t truststore_len;
+    char store_password[31]; /* PKCS#12: the stores' password (random, 30 hex digits) */
+    char *probe_keystore;    /* PKCS#12: for `cass-entry --probe`, which speaks PEM only:
+                                the key (unencrypted, PEM) then the chain, written as
+                                TLS_KEYSTORE_NAME beside the stores (0600 too) */
+    size_t probe_keystore_len;
+    char *probe_truststore;  /* PKCS#12: the CA bundle as TLS_TRUSTSTORE_NAME */
+    size_t probe_truststore_len;
     char subject[256];       /* the node certificate's subject, for the log */
     char not_after[32];      /* its expiry, "YYYY-MM-DD hh:mm:ss UTC" */
 } tls_material;
@@ -64,9 +80,12 @@ bool tls_yaml_has_factory(const char *yaml_text);
  * keystore_password (the key's, or cleared), truststore_password (cleared).
  * Internode (when not none): internode_encryption, optional (true unless
  * all: dc and rack keep plain connections inside), require_client_auth
- * (true: nodes authenticate each other), the same files and factory. */
-bool tls_edits(const settings_tls *t, const char *keystore_path, const char *truststore_path,
-               settings_edit **edits, size_t *n_edits, entry_error *err);
+ * (true: nodes authenticate each other), the same files and factory.  With
+ * m->pkcs12: keystore and truststore with m's password each, store_type
+ * PKCS12, no factory, and `optional` only where the file has it. */
+bool tls_edits(const settings_tls *t, const tls_material *m, const char *keystore_path,
+               const char *truststore_path, settings_edit **edits, size_t *n_edits,
+               entry_error *err);
 
 void tls_edits_free(settings_edit *edits, size_t n_edits);
 

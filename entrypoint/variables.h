@@ -69,6 +69,7 @@ enum var_id {
     V_CLIENT_ENCRYPTION,
     V_CLIENT_AUTH,
     V_INTERNODE_ENCRYPTION,
+    V_TLS_STORE,
     V_COUNT
 };
 

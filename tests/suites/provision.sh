@@ -481,7 +481,8 @@ UPG=cass-entry:provision-upgrade-$$
 BAD=cass-entry:provision-upgrade-bad-$$
 mkdir -p "$tmp/upgctx" "$tmp/badupgctx"
 printf 'FROM %s\nENV CASS_ENTRY_UPGRADE_TEST=%s\nLABEL io.cass-entry.upgrade-test=%s\n' "$IMAGE" "$RUN_ID" "$RUN_ID" >"$tmp/upgctx/Dockerfile"
-printf 'FROM %s\nENTRYPOINT ["/usr/local/bin/cass-entry", "--no-such-option"]\n' "$IMAGE" >"$tmp/badupgctx/Dockerfile"
+# a broken release: its own ENV is a setting cass-entry refuses (exit 78)
+printf 'FROM %s\nENV CASSANDRA_CFG_YAML_NUM_TOKENS=abc\n' "$IMAGE" >"$tmp/badupgctx/Dockerfile"
 "$PROV" build --context "$tmp/upgctx" -t "$UPG" >"$tmp/out" 2>&1 || show "$tmp/out"
 "$PROV" build --context "$tmp/badupgctx" -t "$BAD" >"$tmp/out" 2>&1 || show "$tmp/out"
 image_of() { docker inspect -f '{{.Image}}' "$1" 2>/dev/null; }
@@ -492,7 +493,7 @@ spec_of() { # what must survive an upgrade: env (less the image's), mounts, host
 before=$(for n in 1 2 3; do image_of "${PF}$n"; done)
 "$PROV" upgrade --prefix "$PF" --image "$BAD" --timeout 120 >"$tmp/upgbad.out" 2>&1; rc=$?
 after=$(for n in 1 2 3; do image_of "${PF}$n"; done)
-check "upgrade to an image that fails (its entrypoint exits 64): exit 1, ${PF}1 (the canary) rolled back and ready, ${PF}2-3 untouched, 3 nodes on the old image" \
+check "upgrade to an image that fails (its ENV makes cass-entry exit 78): exit 1, ${PF}1 (the canary) rolled back and ready, ${PF}2-3 untouched, 3 nodes on the old image" \
     bash -c "[ $rc -eq 1 ] && grep -q 'rolled back to its image' '$tmp/upgbad.out' && grep -q 'left as they were' '$tmp/upgbad.out' && [ '$before' = '$after' ] && ! grep -q '${PF}2 *draining' '$tmp/upgbad.out'"
 [ "$rc" -eq 1 ] || show "$tmp/upgbad.out"
 spec_before=$(for n in 1 2 3; do spec_of "${PF}$n"; done)

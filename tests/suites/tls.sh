@@ -18,6 +18,9 @@
 #  2. a node whose key does not match its certificate exits 78 with one line.
 #  3. a node with client authentication (mTLS): the probe presents the
 #     keystore's certificate and reports ready.
+#  3b. CASSANDRA_TLS_STORE=pkcs12 (what Cassandra before 4.1 gets): PKCS#12
+#     stores written by cass-entry (0600, Cassandra's, a random password that
+#     no log shows) that Java's keytool reads; the probe and cqlsh --ssl work.
 #  4. `cass-provision up -n 3 --tls`: its own CA and node certificates (0600,
 #     kept with the cluster, verified with openssl), 3 x UN through the gate,
 #     status says TLS, the HEALTHCHECK healthy, cqlsh --ssl with a client
@@ -212,6 +215,50 @@ else
 fi
 health=$(health_of "$N3")
 if [ "$health" = healthy ]; then ok "mTLS node: the HEALTHCHECK reports healthy"; else not_ok "mTLS node health: $health"; fi
+
+# ---- 3b. CASSANDRA_TLS_STORE=pkcs12: the same PEM secrets as PKCS#12 stores ----
+# What Cassandra before 4.1 gets (it has no PEM factory); asked for here on
+# 5.0, whose default factory reads PKCS#12 stores too.
+t0=$SECONDS
+run_node cass5 "$PREFIX.15" node1.pem node1.key -e CASSANDRA_TLS_STORE=pkcs12 || fatal "docker run cass5 failed"
+N5=$E2E_RUN-cass5
+if probe_until "$N5"; then
+    ok "pkcs12 stores: cass-entry --probe reports ready over TLS ($((SECONDS - t0)) s): $(head -1 "$E2E_TMP/probe.out")"
+else
+    comment <"$E2E_TMP/probe.out"; e2e_logs_tail "$N5" 40; not_ok "the pkcs12 node never became ready"
+fi
+conf5=$(docker exec "$N5" sh -c 'for d in /tmp/cass-entry/conf /etc/cassandra /opt/cassandra/conf; do
+    [ -f "$d/cass-entry-keystore.p12" ] && { echo "$d"; break; }; done')
+if [ -n "$conf5" ]; then
+    y=$conf5/cassandra.yaml
+    ks=$(docker exec "$N5" yamlpatch get "$y" client_encryption_options.keystore)
+    st=$(docker exec "$N5" yamlpatch get "$y" server_encryption_options.store_type 2>/dev/null)
+    factory=$(docker exec "$N5" yamlpatch get "$y" client_encryption_options.ssl_context_factory.class_name 2>/dev/null)
+    pw5=$(docker exec "$N5" yamlpatch get "$y" client_encryption_options.keystore_password)
+    modes=$(docker exec "$N5" stat -c '%a %U' "$conf5/cass-entry-keystore.p12" "$conf5/cass-entry-truststore.p12" | sort -u)
+    # shellcheck disable=SC2016 # the values come as arguments
+    check "pkcs12 stores: $ks and the truststore, 0600 and Cassandra's; store_type ${st:-unset}; no PEM factory; a password of 30 hex digits" \
+        bash -c '[ "$1" = "$2/cass-entry-keystore.p12" ] && [ "$3" = "600 cassandra" ] && [[ $4 != *PEMBased* ]] && [[ $5 =~ ^[0-9a-f]{30}$ ]]' \
+        _ "$ks" "$conf5" "$modes" "$factory" "$pw5"
+    kt=$(docker exec "$N5" sh -c "keytool -list -storetype PKCS12 -keystore '$conf5/cass-entry-keystore.p12' -storepass '$pw5'; keytool -list -storetype PKCS12 -keystore '$conf5/cass-entry-truststore.p12' -storepass '$pw5'" 2>&1)
+    # shellcheck disable=SC2016 # the values come as arguments
+    check "pkcs12 stores: Java's keytool reads them: a PrivateKeyEntry and a trustedCertEntry" \
+        bash -c 'grep -q PrivateKeyEntry <<<"$1" && grep -q trustedCertEntry <<<"$1"' _ "$kt"
+    grep -q PrivateKeyEntry <<<"$kt" || echo "$kt" | tail -5 | comment
+    docker logs "$N5" >"$E2E_TMP/log5" 2>&1
+    # shellcheck disable=SC2016 # the values come as arguments
+    check "pkcs12 stores: the stores' password is in no log line" bash -c '! grep -qF "$1" "$2"' _ "${pw5:-none}" "$E2E_TMP/log5"
+else
+    e2e_logs_tail "$N5" 30; not_ok "no cass-entry-keystore.p12 in the pkcs12 node's conf dirs"
+fi
+out=$(docker exec -e SSL_CERTFILE=/run/secrets/tls/ca.pem -e SSL_VALIDATE=true "$N5" \
+    cqlsh --ssl "$PREFIX.15" -e "$CQL" 2>&1)
+if grep -q '5\.0\.' <<<"$out"; then
+    ok "pkcs12 stores: cqlsh --ssl with the CA (validated) works: Cassandra serves the keystore's certificate"
+else
+    echo "$out" | tail -5 | comment; not_ok "pkcs12 stores: cqlsh --ssl failed"
+fi
+docker rm -f "$N5" >/dev/null 2>&1
 
 # ---- 4. cass-provision up --tls: a 3-node ring, everything encrypted ----
 # Its own CA and certificates (provision/pki.c), internode encryption all,

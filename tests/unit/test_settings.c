@@ -1092,7 +1092,17 @@ static void test_tls_variables(void **state)
     assert_true(s.tls.key.secret);
     assert_string_equal(s.tls.key.origin, "CASSANDRA_TLS_KEY_FILE");
     assert_string_equal(s.tls.ca.origin, "CASSANDRA_TLS_CA_FILE");
+    assert_string_equal(s.tls.store, "auto");
     settings_free(&s);
+    /* The stores: auto (default), pem or pkcs12, any case. */
+    if (!run(NONE, L("CASSANDRA_INTERNODE_ENCRYPTION=all", "CASSANDRA_TLS_CERT=" PEM_CERT, key_env,
+                     ca_env, "CASSANDRA_TLS_STORE=PKCS12"), &s, &err))
+        fail_msg("%s", err.message);
+    assert_string_equal(s.tls.store, "pkcs12");
+    settings_free(&s);
+    expect_failure(NONE, L("CASSANDRA_INTERNODE_ENCRYPTION=all", "CASSANDRA_TLS_CERT=" PEM_CERT,
+                           key_env, ca_env, "CASSANDRA_TLS_STORE=jks"), EX_CONFIG,
+                   "CASSANDRA_TLS_STORE: 'jks' is not auto, pem or pkcs12");
 
     /* Internode alone needs the material too; a missing CA is named. */
     expect_failure(NONE, L("CASSANDRA_INTERNODE_ENCRYPTION=all", "CASSANDRA_TLS_CERT=" PEM_CERT,

@@ -403,6 +403,89 @@ static void edits_on_5_0_1(void **state)
     tls_fini(&t);
 }
 
+/* PKCS#12 stores (CASSANDRA_TLS_STORE=pkcs12, and what auto gives before
+ * 4.1) on VERSION's cassandra.yaml: the keystore options point at the .p12
+ * files with their random password (never in the diff), store_type PKCS12
+ * (uncommented from the template), no factory; `optional` only where the
+ * release has it; the PEM copies for the probe beside them, all 0600. */
+static void pkcs12_on(const char *dir, const char *version, bool server_optional)
+{
+    settings_tls t;
+    tls_init(&t, "node.pem", "node.key", "ca.pem");
+    snprintf(t.store, sizeof t.store, "pkcs12");
+    conf_plan plan;
+    yp_doc *doc = plan_on(version, dir, &t, &plan);
+    char ks[PATH_MAX + 64], ts[PATH_MAX + 64];
+    snprintf(ks, sizeof ks, "%s/%s", dir, TLS_P12_KEYSTORE_NAME);
+    snprintf(ts, sizeof ts, "%s/%s", dir, TLS_P12_TRUSTSTORE_NAME);
+    const char *sections[] = {"client_encryption_options", "server_encryption_options"};
+    char path[128], *pw = NULL;
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s.keystore", sections[i]);
+        expect_yaml(doc, path, ks);
+        snprintf(path, sizeof path, "%s.truststore", sections[i]);
+        expect_yaml(doc, path, ts);
+        snprintf(path, sizeof path, "%s.store_type", sections[i]);
+        expect_yaml(doc, path, "PKCS12");
+        snprintf(path, sizeof path, "%s.ssl_context_factory.class_name", sections[i]);
+        expect_yaml(doc, path, NULL);
+        snprintf(path, sizeof path, "%s.keystore_password", sections[i]);
+        char *k = get(doc, path);
+        snprintf(path, sizeof path, "%s.truststore_password", sections[i]);
+        char *tp = get(doc, path);
+        assert_non_null(k);
+        assert_non_null(tp);
+        assert_int_equal(strlen(k), 30);
+        assert_string_equal(k, tp);
+        if (pw)
+            assert_string_equal(pw, k);
+        free(pw);
+        free(tp);
+        pw = k;
+    }
+    expect_yaml(doc, "server_encryption_options.internode_encryption", "all");
+    char *opt = get(doc, "server_encryption_options.optional");
+    if (server_optional)
+        assert_string_equal(opt ? opt : "(unset)", "false");
+    else
+        assert_null(opt); /* this release has no such key: never added */
+    free(opt);
+    yp_doc_free(doc);
+    const char *files[] = {TLS_P12_KEYSTORE_NAME, TLS_P12_TRUSTSTORE_NAME, TLS_KEYSTORE_NAME,
+                           TLS_TRUSTSTORE_NAME};
+    for (size_t i = 0; i < 4; i++) {
+        char f[PATH_MAX + 64];
+        struct stat st;
+        snprintf(f, sizeof f, "%s/%s", dir, files[i]);
+        assert_int_equal(stat(f, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
+    }
+    /* the stores are PKCS#12 (DER: a SEQUENCE), the probe's copy PEM */
+    char *p12 = testfs_slurp(ks), *copy = NULL;
+    assert_int_equal((unsigned char)p12[0], 0x30);
+    free(p12);
+    char f[PATH_MAX + 64];
+    snprintf(f, sizeof f, "%s/%s", dir, TLS_KEYSTORE_NAME);
+    copy = testfs_slurp(f);
+    assert_non_null(strstr(copy, "PRIVATE KEY-----"));
+    assert_null(strstr(copy, "ENCRYPTED"));
+    free(copy);
+    char *diff = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&diff, &len);
+    assert_int_equal(configure_print_diff(&plan, mem), 0);
+    fclose(mem);
+    assert_null(strstr(diff, pw));
+    free(diff);
+    free(pw);
+    configure_plan_free(&plan);
+    tls_fini(&t);
+}
+
+static void pkcs12_on_4_0_14(void **state) { pkcs12_on(*state, "4.0.14", true); }
+static void pkcs12_on_3_11_17(void **state) { pkcs12_on(*state, "3.11.17", false); }
+static void pkcs12_on_5_0_1(void **state) { pkcs12_on(*state, "5.0.1", true); }
+
 static void edits_optional_dc_on_4_1_7(void **state)
 {
     const char *dir = *state;
@@ -460,6 +543,9 @@ int main(void)
         cmocka_unit_test(versions),
         cmocka_unit_test_setup_teardown(edits_on_5_0_1, testfs_setup, testfs_teardown),
         cmocka_unit_test_setup_teardown(edits_optional_dc_on_4_1_7, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(pkcs12_on_4_0_14, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(pkcs12_on_3_11_17, testfs_setup, testfs_teardown),
+        cmocka_unit_test_setup_teardown(pkcs12_on_5_0_1, testfs_setup, testfs_teardown),
         cmocka_unit_test_setup_teardown(client_only_leaves_internode, testfs_setup, testfs_teardown),
     };
     return cmocka_run_group_tests_name("tls", tests, make_certs, remove_certs);
