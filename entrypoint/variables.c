@@ -72,7 +72,7 @@ const settings_variable variables_table[V_COUNT] = {
         "commas; each gets all permissions on CASSANDRA_KEYSPACE when that is set."},
     [V_TLS_CERT] = {"CASSANDRA_TLS_CERT", NULL, NULL, NULL, false,
         "PEM certificate chain of this node (this node's certificate first), for client and "
-        "internode TLS (better: CASSANDRA_TLS_CERT_FILE).  Cassandra 4.1 or later."},
+        "internode TLS (better: CASSANDRA_TLS_CERT_FILE)."},
     [V_TLS_KEY] = {"CASSANDRA_TLS_KEY", NULL, NULL, NULL, true,
         "PEM private key of that certificate, PKCS#8 (BEGIN PRIVATE KEY, or BEGIN ENCRYPTED "
         "PRIVATE KEY with CASSANDRA_TLS_KEY_PASSWORD); better: CASSANDRA_TLS_KEY_FILE."},
@@ -83,7 +83,7 @@ const settings_variable variables_table[V_COUNT] = {
         "chain to; this node's certificate must chain to it too (better: CASSANDRA_TLS_CA_FILE)."},
     [V_CLIENT_ENCRYPTION] = {"CASSANDRA_CLIENT_ENCRYPTION", "off", NULL, NULL, false,
         "off, optional (TLS and plain CQL on the native port) or required (TLS only): "
-        "client_encryption_options with the PEM files (4.1+)."},
+        "client_encryption_options with the PEM files (4.1+) or PKCS#12 stores (before; CASSANDRA_TLS_STORE)."},
     [V_CLIENT_AUTH] = {"CASSANDRA_CLIENT_AUTH", "false", NULL, NULL, false,
         "true: clients must present a certificate that chains to CASSANDRA_TLS_CA (mTLS); "
         "needs CASSANDRA_CLIENT_ENCRYPTION."},

@@ -228,6 +228,23 @@ tls_ok() { # tls_ok: the PEM files 0600, Cassandra's, and the yaml pointing at t
     eq false "$(yget "$N/conf/cassandra.yaml" client_encryption_options.optional)"
 }
 
+tls_p12_ok() { # tls_p12_ok: the PKCS#12 stores (and the probe's PEM copies) 0600, Cassandra's,
+    # the yaml on them with their password, no PEM factory
+    local f pw
+    for f in cass-entry-keystore.p12 cass-entry-truststore.p12 cass-entry-keystore.pem cass-entry-truststore.pem; do
+        eq "600 999" "$(stat -c '%a %u' "$N/conf/$f" 2>&1)" || return 1
+    done
+    pw=$(yget "$N/conf/cassandra.yaml" server_encryption_options.keystore_password)
+    [[ $pw =~ ^[0-9a-f]{30}$ ]] || { echo "# keystore_password: '$pw'"; return 1; }
+    ! grep -qF "$pw" "$N/out" "$N/err" || { echo "# the password is in cass-entry's output"; return 1; }
+    eq "$N/conf/cass-entry-keystore.p12" "$(yget "$N/conf/cassandra.yaml" server_encryption_options.keystore)" &&
+    eq "$N/conf/cass-entry-truststore.p12" "$(yget "$N/conf/cassandra.yaml" client_encryption_options.truststore)" &&
+    eq "$pw" "$(yget "$N/conf/cassandra.yaml" client_encryption_options.truststore_password)" &&
+    eq PKCS12 "$(yget "$N/conf/cassandra.yaml" client_encryption_options.store_type)" &&
+    eq all "$(yget "$N/conf/cassandra.yaml" server_encryption_options.internode_encryption)" &&
+    ! grep -q PEMBasedSslContextFactory "$N/conf/cassandra.yaml"
+}
+
 # The keys the main run must change, and nothing else.
 MAIN_KEYS='seeds|listen_address|broadcast_address|rpc_address|broadcast_rpc_address|cluster_name|num_tokens|concurrent_reads|concurrent_writes|endpoint_snitch'
 MAIN_ENV=(CASSANDRA_CLUSTER_NAME="Ring one" CASSANDRA_NUM_TOKENS=8
@@ -421,7 +438,7 @@ Files $ORIG/cassandra.yaml and $N/conf/cassandra.yaml differ" "$(diff -rq "$ORIG
     # scalar, so the error is at line 30, column 6
     BREAK_YAML=30 fail_case "broken YAML" "^cass-entry: $N/conf/cassandra.yaml:30:6: " -- cass1
 
-    # ---- TLS from PEM secrets: 4.1 and later; refused (78, one line) before ----
+    # ---- TLS from PEM secrets: PEM files on 4.1 and later, PKCS#12 stores before ----
     if [ "$(printf '%s\n' 4.1 "$V" | sort -V | head -1)" = 4.1 ]; then
         new_node "tls-$V" "$V" "$scenario"
         entry "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/node.key" -- cass1
@@ -431,8 +448,14 @@ Files $ORIG/cassandra.yaml and $N/conf/cassandra.yaml differ" "$(diff -rq "$ORIG
             '^cass-entry: CASSANDRA_TLS_KEY_FILE does not match the first certificate of CASSANDRA_TLS_CERT_FILE$' \
             "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/stray.key" -- cass1
     else
-        fail_case "TLS before 4.1" '^cass-entry: TLS .*needs Cassandra 4\.1 or later, for its PEM key files; this is ' \
-            "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/node.key" -- cass1
+        # before 4.1: PKCS#12 stores (CASSANDRA_TLS_STORE=auto); pem is refused
+        new_node "tls-$V" "$V" "$scenario"
+        entry "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/node.key" -- cass1
+        check "$V: TLS: started" started
+        check "$V: TLS: PKCS#12 stores 0600 and Cassandra's, the yaml on them (store_type PKCS12, no factory)" tls_p12_ok
+        fail_case "TLS with CASSANDRA_TLS_STORE=pem before 4.1" \
+            '^cass-entry: CASSANDRA_TLS_STORE=pem needs Cassandra 4\.1 or later \(its PEM key files\); this is ' \
+            "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/node.key" CASSANDRA_TLS_STORE=pem -- cass1
     fi
 
     # ---- passthrough: run untouched, no configuration ----
