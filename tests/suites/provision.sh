@@ -297,6 +297,12 @@ if ledger_start kill; then
     check "kill -9: $(head -1 "$tmp/kill/result" 2>/dev/null); $(head -1 "$tmp/kill.QUORUM")" \
         bash -c "[ $rc -eq 0 ]"
     [ "$rc" -eq 0 ] || show "$tmp/kill.QUORUM" "$tmp/kill/result"
+    # the check itself can fail: a key never written is reported lost
+    mkdir -p "$tmp/fake" && chmod 777 "$tmp/fake"
+    { cat "$tmp/kill/acked"; echo never-written-key; } >"$tmp/fake/acked"
+    ledger_check fake QUORUM; rc=$?
+    check "the ledger check finds a key that was never written: exit $rc, $(head -1 "$tmp/fake.QUORUM")" \
+        bash -c "[ $rc -eq 1 ] && grep -q 'lost 1,' '$tmp/fake.QUORUM' && grep -q 'lost: never-written-key' '$tmp/fake.QUORUM'"
 else
     not_ok "the ledger writer did not start: $(tail -1 "$tmp/kill.err" 2>/dev/null)"
 fi
