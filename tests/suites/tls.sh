@@ -42,6 +42,8 @@ PW='tls-S3cret pw'
 
 e2e_suite_begin tls tls
 command -v openssl >/dev/null || fatal "the openssl command is missing (image/install-deps.sh)"
+# check WHAT COMMAND...: ok when the command succeeds
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
 PREFIX=${SUBNET%.0/24}
 IP1=$PREFIX.11 IP3=$PREFIX.13
 ok "image $E2E_IMAGE, network $NET ($SUBNET)"
