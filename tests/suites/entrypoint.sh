@@ -683,17 +683,17 @@ check "secrets: CASSANDRA_DC_FILE still reaches cassandra-rackdc.properties (mas
 new_node secret-cfg 5.0.1
 entry CASSANDRA_CFG_YAML_SERVER_ENCRYPTION_OPTIONS__KEYSTORE_PASSWORD="$SECRET" -- cass1
 check "secrets: CASSANDRA_CFG_YAML_..._KEYSTORE_PASSWORD: applied, in no output, not passed on to Cassandra" \
-    bash -c "[ $RC -eq 0 ] && [ -z \"\$(leaks)\" ] && grep -q 'keystore_password: $SECRET' '$N/conf/cassandra.yaml' && ! grep -q CASSANDRA_CFG_YAML_SERVER_ENCRYPTION '$N/rec/record'"
+    bash -c "[ $RC -eq 0 ] && [ -z \"\$1\" ] && grep -q 'keystore_password: $SECRET' '$N/conf/cassandra.yaml' && ! grep -q CASSANDRA_CFG_YAML_SERVER_ENCRYPTION '$N/rec/record'" _ "$(leaks)"
 new_node secret-set 5.0.1
 entry -- --dry-run --set "server_encryption_options={internode_encryption: none, keystore: conf/.keystore, keystore_password: $SECRET, truststore_password: \"$SECRET2\"}" cass1
 check "secrets: --set with passwords inside a flow mapping: neither value shown" \
-    bash -c "[ $RC -eq 0 ] && [ -z \"\$(leaks)\" ] && grep -q 'keystore_password: \*\*\*' '$N/out'"
+    bash -c "[ $RC -eq 0 ] && [ -z \"\$1\" ] && grep -q 'keystore_password: \*\*\*' '$N/out'" _ "$(leaks)"
 check "secrets: the old passwords the diff removes are hidden too (5.0.1's keystore_password: cassandra)" \
     bash -c "grep -q '^-.*keystore_password' '$N/out' && ! grep -Eq 'password: *cassandra' '$N/out'"
 new_node secret-bad 5.0.1
 entry CASSANDRA_CFG_YAML_SEED_PROVIDER__0__PARAMETERS__0__SEEDS_FILE="$T/secret.txt" CASSANDRA_LISTEN_ADDRESS=0.0.0.0 -- cass1
 check "secrets: a failing start (exit 78) with a secret seed list: the value in no output" \
-    bash -c "[ $RC -eq 78 ] && [ -z \"\$(leaks)\" ]"
+    bash -c "[ $RC -eq 78 ] && [ -z \"\$1\" ]" _ "$(leaks)"
 
 # ---- waiting for seeds, host limits ---------------------------------------------
 # In this network namespace no name server is reachable, so a name that is in no
