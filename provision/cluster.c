@@ -750,8 +750,7 @@ int cluster_upgrade(eng_client *c, const cluster_opts *o, prov_error *err)
         fflush(o->out);
         node_backend b = backend_of(&x);
         gate_opts go = gate_opts_of(&x);
-        rc = lifecycle_upgrade(&b, x.gates, x.n, current, &go, o->stop_timeout, o->image,
-                               &x.last, err);
+        rc = lifecycle_upgrade(&b, x.gates, x.n, current, &go, o->image, &x.last, err);
     }
     if (rc == 0)
         rc = print_ring(&x, err);

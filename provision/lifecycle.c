@@ -19,9 +19,9 @@ static void on_host(const gate_node *nd, char *buf, size_t len)
         snprintf(buf, len, "%s", "");
 }
 
-/* Drain the node (memtables flushed, clients and peers told), then stop it
- * unless stop_timeout_s < -1 (upgrade: the backend's recreate stops it). */
-static int drain_and_stop(const node_backend *b, gate_node *nd, const gate_opts *o,
+/* Drain the node (memtables flushed, clients and peers told), then, with
+ * stop, stop it (an upgrade leaves that to the backend's recreate). */
+static int drain_and_stop(const node_backend *b, gate_node *nd, const gate_opts *o, bool stop,
                           int stop_timeout_s, const char *then, prov_error *err)
 {
     char why[800], where[160];
@@ -42,7 +42,7 @@ static int drain_and_stop(const node_backend *b, gate_node *nd, const gate_opts 
         return prov_fail(err, PROV_EXIT_FAIL, "%s%s: nodetool drain failed: %s; it was left running",
                          nd->name, where, why);
     double drained = clock_now_s() - t;
-    if (stop_timeout_s < -1) {
+    if (!stop) {
         fprintf(o->out, "  %-8s%s drained in %.1f s, %s\n", nd->name, where, drained, then);
         fflush(o->out);
         return 0;
@@ -74,7 +74,7 @@ static int restart_node(const node_backend *b, gate_node *const *nodes, size_t n
                         gate_node *nd, const gate_opts *o, int stop_timeout_s, struct ring *last,
                         prov_error *err)
 {
-    int rc = drain_and_stop(b, nd, o, stop_timeout_s, "starting", err);
+    int rc = drain_and_stop(b, nd, o, true, stop_timeout_s, "starting", err);
     return rc != 0 ? rc : start_and_gate(b, nodes, n, nd, o, last, err);
 }
 
@@ -398,10 +398,8 @@ int lifecycle_drain_all(const node_backend *b, gate_node *const *nodes, size_t n
 /* The node failed on the new image: back to the one it ran (was), started
  * and gated; what happened is appended to err, whose code stays. */
 static void roll_back(const node_backend *b, gate_node *const *nodes, size_t n, gate_node *nd,
-                      const gate_opts *o, int stop_timeout_s, const char *was, struct ring *last,
-                      prov_error *err)
+                      const gate_opts *o, const char *was, struct ring *last, prov_error *err)
 {
-    (void)stop_timeout_s;
     prov_error why = {0};
     fprintf(o->out, "  %-8s failed on the new image: rolling it back to %.40s\n", nd->name, was);
     fflush(o->out);
@@ -418,8 +416,8 @@ static void roll_back(const node_backend *b, gate_node *const *nodes, size_t n, 
 }
 
 int lifecycle_upgrade(const node_backend *b, gate_node *const *nodes, size_t n,
-                      const bool *current, const gate_opts *o, int stop_timeout_s,
-                      const char *image, struct ring *last, prov_error *err)
+                      const bool *current, const gate_opts *o, const char *image,
+                      struct ring *last, prov_error *err)
 {
     for (size_t i = 0; i < n; i++) {
         nodes[i]->started = nodes[i]->waiting = true;
@@ -434,7 +432,7 @@ int lifecycle_upgrade(const node_backend *b, gate_node *const *nodes, size_t n,
             continue;
         }
         char was[160] = "";
-        if ((rc = drain_and_stop(b, nd, o, -2, "upgrading", err)) != 0)
+        if ((rc = drain_and_stop(b, nd, o, false, 0, "upgrading", err)) != 0)
             break;
         rc = b->recreate(b->gate.impl, nd, image, was, sizeof was, err);
         if (rc != 0 && !was[0]) {
@@ -448,7 +446,7 @@ int lifecycle_upgrade(const node_backend *b, gate_node *const *nodes, size_t n,
         if (rc == 0)
             rc = start_and_gate(b, nodes, n, nd, o, last, err);
         if (rc != 0) {
-            roll_back(b, nodes, n, nd, o, stop_timeout_s, was, last, err);
+            roll_back(b, nodes, n, nd, o, was, last, err);
             break;
         }
         fprintf(o->out, "  %-8s upgraded to %s%s\n", nd->name, image,

@@ -78,8 +78,8 @@ typedef struct {
 /* Every node must be started; current[i]: node i runs the image already
  * (skipped).  See above. */
 int lifecycle_upgrade(const node_backend *b, gate_node *const *nodes, size_t n,
-                      const bool *current, const gate_opts *o, int stop_timeout_s,
-                      const char *image, struct ring *last, prov_error *err);
+                      const bool *current, const gate_opts *o, const char *image,
+                      struct ring *last, prov_error *err);
 
 /* What `status` and `down` know of a node besides its gate_node (where
  * started = it runs, ip = its address now). */

@@ -1582,7 +1582,7 @@ int swarm_upgrade(eng_client *mgr, const swarm_opts *so, prov_error *err)
     fflush(o->out);
     node_backend b = backend_of(&x);
     gate_opts go = gate_opts_of(&x);
-    rc = lifecycle_upgrade(&b, g, x.nsvc, current, &go, o->stop_timeout, x.image, &x.last, err);
+    rc = lifecycle_upgrade(&b, g, x.nsvc, current, &go, x.image, &x.last, err);
     if (rc == 0) {
         fprintf(o->out, "\n");
         print_ring(&x, &x.last, x.svc, x.nsvc, o->out);
