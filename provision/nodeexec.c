@@ -162,8 +162,12 @@ void node_append_logs(eng_client *c, const char *container, const char *label, p
         const char *eol = strchr(p, '\n');
         size_t l = eol ? (size_t)(eol - p) : strlen(p);
         if (l > 6 && strncmp(p, "ERROR ", 6) == 0) {
+            /* the line and the one after it: "Exception encountered during
+             * startup" is followed by the exception and its message */
             error = p;
-            error_len = l;
+            const char *next = eol ? eol + 1 : NULL;
+            const char *next_eol = next ? strchr(next, '\n') : NULL;
+            error_len = next && *next ? (size_t)((next_eol ? next_eol : next + strlen(next)) - p) : l;
         }
         if (stack_frame(p, l)) {
             skipped++;
@@ -180,7 +184,7 @@ void node_append_logs(eng_client *c, const char *container, const char *label, p
     }
     if (error && n > 0 && error < start[0])
         prov_fail_append(err, "\nthe last error in the log of %s:\n  | %.*s", label,
-                         (int)(error_len > LOG_LINE_MAX ? LOG_LINE_MAX : error_len), error);
+                         (int)(error_len > 2 * LOG_LINE_MAX ? 2 * LOG_LINE_MAX : error_len), error);
     prov_fail_append(err, "\nlast log lines of %s%s:", label,
                         skipped ? " (Java stack frames left out)" : "");
     for (size_t i = 0; i < n; i++)
