@@ -442,6 +442,15 @@ static bool cql_name(const char *v)
 
 /* The TLS variables: the modes, and the PEM material whenever a mode
  * switches encryption on (what it holds is tls.h's business). */
+/* The index of v among words[0..n), case-insensitively; -1 when none. */
+static int word_index(const char *v, const char *const *words, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(v, words[i]) == 0)
+            return i;
+    return -1;
+}
+
 static bool tls_values(resolver *r)
 {
     settings_tls *t = &r->s->tls;
@@ -450,27 +459,18 @@ static bool tls_values(resolver *r)
     static const char *const client_modes[] = {"off", "optional", "required"};
     t->client = SETTINGS_CLIENT_TLS_OFF;
     if (client->value) {
-        int found = -1;
-        for (int i = 0; i < 3; i++)
-            if (strcasecmp(client->value, client_modes[i]) == 0) found = i;
+        int found = word_index(client->value, client_modes, 3);
         if (found < 0)
             return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not off, optional or required",
                                 client->origin, resolver_shown(client->value, client->secret));
         t->client = (settings_client_tls)found;
     }
-    snprintf(t->internode, sizeof t->internode, "none");
-    if (node->value) {
-        static const char *const modes[] = {"none", "dc", "rack", "all"};
-        bool found = false;
-        for (int i = 0; i < 4 && !found; i++)
-            if (strcasecmp(node->value, modes[i]) == 0) {
-                snprintf(t->internode, sizeof t->internode, "%s", modes[i]);
-                found = true;
-            }
-        if (!found)
-            return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not none, dc, rack or all",
-                                node->origin, resolver_shown(node->value, node->secret));
-    }
+    static const char *const modes[] = {"none", "dc", "rack", "all"};
+    int mode = node->value ? word_index(node->value, modes, 4) : 0;
+    if (mode < 0)
+        return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not none, dc, rack or all",
+                            node->origin, resolver_shown(node->value, node->secret));
+    snprintf(t->internode, sizeof t->internode, "%s", modes[mode]);
     if (auth->value) {
         int yn = yes_no(auth->value);
         if (yn < 0)
@@ -483,19 +483,12 @@ static bool tls_values(resolver *r)
     }
     t->enabled = t->client != SETTINGS_CLIENT_TLS_OFF || strcmp(t->internode, "none") != 0;
     const slot *store = &r->slots[V_TLS_STORE];
-    snprintf(t->store, sizeof t->store, "auto");
-    if (store->value) {
-        static const char *const stores[] = {"auto", "pem", "pkcs12"};
-        bool found = false;
-        for (int i = 0; i < 3 && !found; i++)
-            if (strcasecmp(store->value, stores[i]) == 0) {
-                snprintf(t->store, sizeof t->store, "%s", stores[i]);
-                found = true;
-            }
-        if (!found)
-            return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not auto, pem or pkcs12",
-                                store->origin, resolver_shown(store->value, store->secret));
-    }
+    static const char *const stores[] = {"auto", "pem", "pkcs12"};
+    int kind = store->value ? word_index(store->value, stores, 3) : 0;
+    if (kind < 0)
+        return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not auto, pem or pkcs12",
+                            store->origin, resolver_shown(store->value, store->secret));
+    snprintf(t->store, sizeof t->store, "%s", stores[kind]);
     static const int material[] = {V_TLS_CERT, V_TLS_KEY, V_TLS_CA};
     for (size_t i = 0; i < 3; i++) {
         if (t->enabled && !r->slots[material[i]].value)

@@ -10,11 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* " on HOST" for messages, or "" on one engine. */
-static void on_host(const gate_node *nd, char *buf, size_t len)
+/* " on HOST" for messages (padded to the swarm's table column with pad), or
+ * "" on one engine. */
+static void on_host(const gate_node *nd, bool pad, char *buf, size_t len)
 {
     if (nd->host && nd->host[0])
-        snprintf(buf, len, " on %s", nd->host);
+        snprintf(buf, len, pad ? " on %-10s" : " on %s", nd->host);
     else
         snprintf(buf, len, "%s", "");
 }
@@ -25,7 +26,7 @@ static int drain_and_stop(const node_backend *b, gate_node *nd, const gate_opts 
                           int stop_timeout_s, const char *then, prov_error *err)
 {
     char why[800], where[160];
-    on_host(nd, where, sizeof where);
+    on_host(nd, false, where, sizeof where);
     eng_client *c;
     const char *container;
     if (!b->gate.exec_in(b->gate.impl, nd, &c, &container))
@@ -182,8 +183,7 @@ int lifecycle_remove(const node_backend *b, gate_node *const *nodes, size_t n, s
 {
     gate_node *nd = nodes[victim];
     char where[160] = "", why[800];
-    if (nd->host && nd->host[0])
-        snprintf(where, sizeof where, " on %s", nd->host);
+    on_host(nd, false, where, sizeof where);
     if (n < 2)
         return prov_fail(err, PROV_EXIT_FAIL, "%s%s is the only node: `down` removes a whole "
                          "cluster; nothing was removed", nd->name, where);
@@ -241,15 +241,6 @@ int lifecycle_remove(const node_backend *b, gate_node *const *nodes, size_t n, s
         rc = prov_fail(err, PROV_EXIT_FAIL, "%s (%s) was decommissioned and removed but the ring "
                        "still lists it", nd->name, ip);
     return rc;
-}
-
-/* " on HOST" padded as the swarm's lines are, or "" on one engine. */
-static void where_of(const gate_node *nd, char *buf, size_t len)
-{
-    if (nd->host && nd->host[0])
-        snprintf(buf, len, " on %-10s", nd->host);
-    else
-        snprintf(buf, len, "%s", "");
 }
 
 /* Name the ring's rows after the nodes: by their current addresses first,
@@ -319,7 +310,7 @@ int lifecycle_status(const node_backend *b, gate_node *const *nodes, const node_
                 view = nodes[i];
             continue;
         }
-        where_of(nodes[i], where, sizeof where);
+        on_host(nodes[i], true, where, sizeof where);
         fprintf(out, "%-8s%s %s\n", nodes[i]->name, where,
                 facts[i].state ? facts[i].state : "not running");
     }
@@ -371,7 +362,7 @@ int lifecycle_drain_all(const node_backend *b, gate_node *const *nodes, size_t n
         if (!nodes[i]->started)
             continue;
         if (!b->gate.exec_in(b->gate.impl, nodes[i], &c, &container)) {
-            where_of(nodes[i], where, sizeof where);
+            on_host(nodes[i], true, where, sizeof where);
             fprintf(out, "  %-8s%s warning: not drained (no engine to reach it)\n",
                     nodes[i]->name, where);
             continue;
@@ -381,7 +372,7 @@ int lifecycle_drain_all(const node_backend *b, gate_node *const *nodes, size_t n
     }
     node_drain_all(drains, k, NODE_DRAIN_TIMEOUT_MS);
     for (size_t i = 0; i < k; i++) {
-        where_of(drained[i], where, sizeof where);
+        on_host(drained[i], true, where, sizeof where);
         if (drains[i].result == 0)
             fprintf(out, "  %-8s%s drained in %.1f s\n", drained[i]->name, where,
                     drains[i].seconds);
