@@ -766,39 +766,11 @@ int cluster_upgrade(eng_client *c, const cluster_opts *o, prov_error *err)
 /* ------------------------------------------------------------------------ */
 /* replace                                                                  */
 
-/* The address of the one ring row that is none of the running nodes'
- * (running[0..n)), into addr: 0 when that row is down; 1 while it is still
- * up (the others have not noticed yet); -1 with err when there is not
- * exactly one such row. */
-static int dead_address(const struct ring *r, const char *const *running, size_t n,
-                        const char *node, char *addr, size_t addrlen, prov_error *err)
-{
-    size_t found = 0;
-    bool up = false;
-    for (size_t i = 0; i < r->count; i++) {
-        bool alive = false;
-        for (size_t k = 0; k < n && !alive; k++)
-            alive = strcmp(r->nodes[i].address, running[k]) == 0;
-        if (alive)
-            continue;
-        if (found++ == 0) {
-            snprintf(addr, addrlen, "%s", r->nodes[i].address);
-            up = r->nodes[i].status != 'D';
-        }
-    }
-    if (found != 1)
-        return prov_fail(err, PROV_EXIT_FAIL, "replace %s: the ring lists %zu nodes that are "
-                         "none of the running ones, and exactly one must be the dead %s: replace "
-                         "one node at a time; nothing was changed", node, found, node);
-    return up ? 1 : 0;
-}
-
 int cluster_replace(eng_client *c, const cluster_opts *o, const char *node, prov_error *err)
 {
     run_ctx x = {.c = c, .o = o, .t0 = clock_now_s()};
     cluster_found found = {0};
     cluster_plan plan = {0};
-    struct ring ring = {0};
     int rc;
     if ((rc = connect_engine(c, err)) != 0 || (rc = ensure_image(c, o, err)) != 0 ||
         (rc = find_cluster(c, o, 0, &found, err)) != 0)
@@ -859,32 +831,10 @@ int cluster_replace(eng_client *c, const cluster_opts *o, const char *node, prov
         docker_container_info_free(&info);
     }
     snprintf(seed, sizeof seed, "%s%u", o->prefix, first->index);
-    char why[1024];
+    if ((rc = lifecycle_dead_address(c, seed, seed, running_names, n_running, node, 120,
+                                     o->poll_s, old_ip, sizeof old_ip, err)) != 0)
+        goto out;
     eng_error e;
-    /* a node just stopped is still UN until the failure detector notices */
-    for (double t0 = clock_now_s();;) {
-        ring_free(&ring);
-        int r = node_ring(c, seed, seed, &ring, why, sizeof why, &e);
-        if (r != 0) {
-            rc = r < 0 ? prov_fail_engine(err, &e, "nodetool status in %s", seed)
-                       : prov_fail(err, PROV_EXIT_FAIL, "%s: %s", seed, why);
-            goto out;
-        }
-        r = dead_address(&ring, running_names, n_running, node, old_ip, sizeof old_ip, err);
-        if (r < 0) {
-            rc = err->exit_code;
-            goto out;
-        }
-        if (r == 0)
-            break;
-        if (clock_now_s() - t0 > 120) {
-            rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: %s, which no running node has, is "
-                           "still up in %s's view after 120 s: is %s really dead? nothing was "
-                           "changed", node, old_ip, seed, node);
-            goto out;
-        }
-        clock_sleep_s(o->poll_s > 0 ? o->poll_s : 3);
-    }
     fprintf(o->out, "cluster '%s' on %s: replacing %s (dead, was %s) on a new volume\n", o->prefix,
             eng_client_config(c)->host, node, old_ip);
     fflush(o->out);
@@ -971,7 +921,6 @@ int cluster_replace(eng_client *c, const cluster_opts *o, const char *node, prov
                 "%.1f s\n", o->prefix, node, clock_now_s() - x.t0);
 out:
     fflush(o->out);
-    ring_free(&ring);
     found_free(&found);
     close_running(&x, &plan);
     return rc;

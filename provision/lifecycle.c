@@ -132,6 +132,64 @@ size_t lifecycle_removable(gate_node *const *nodes, size_t n, const char *name, 
     return n;
 }
 
+/* The one ring row that is none of the running addresses: 0 down, 1 still
+ * up, -1 with err when there is not exactly one. */
+static int dead_row(const struct ring *r, const char *const *running, size_t n, const char *name,
+                    char *addr, size_t addrlen, prov_error *err)
+{
+    size_t found = 0;
+    bool up = false;
+    for (size_t i = 0; i < r->count; i++) {
+        bool alive = false;
+        for (size_t k = 0; k < n && !alive; k++)
+            alive = strcmp(r->nodes[i].address, running[k]) == 0;
+        if (alive)
+            continue;
+        if (found++ == 0) {
+            snprintf(addr, addrlen, "%s", r->nodes[i].address);
+            up = r->nodes[i].status != 'D';
+        }
+    }
+    if (found != 1)
+        return prov_fail(err, PROV_EXIT_FAIL, "replace %s: the ring lists %zu nodes that are "
+                         "none of the running ones, and exactly one must be the dead %s: replace "
+                         "one node at a time; nothing was changed", name, found, name);
+    return up ? 1 : 0;
+}
+
+int lifecycle_dead_address(eng_client *c, const char *container, const char *view,
+                           const char *const *running, size_t n, const char *name, int wait_s,
+                           double poll_s, char *addr, size_t addrlen, prov_error *err)
+{
+    struct ring ring = {0};
+    char why[1024];
+    int rc;
+    for (double t0 = clock_now_s();;) {
+        eng_error e;
+        ring_free(&ring);
+        rc = node_ring(c, container, view, &ring, why, sizeof why, &e);
+        if (rc != 0) {
+            rc = rc < 0 ? prov_fail_engine(err, &e, "nodetool status in %s", view)
+                        : prov_fail(err, PROV_EXIT_FAIL, "%s: %s", view, why);
+            break;
+        }
+        rc = dead_row(&ring, running, n, name, addr, addrlen, err);
+        if (rc <= 0) {
+            rc = rc < 0 ? err->exit_code : 0;
+            break;
+        }
+        if (clock_now_s() - t0 > wait_s) {
+            rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: %s, which no running node has, is "
+                           "still up in %s's view after %d s: is %s really dead? nothing was "
+                           "changed", name, addr, view, wait_s, name);
+            break;
+        }
+        clock_sleep_s(poll_s > 0 ? poll_s : 3);
+    }
+    ring_free(&ring);
+    return rc;
+}
+
 /* Would the keyspaces still have their replicas without nd?  Read in
  * another node (`other`), against the ring `ring`. */
 static int check_replication(const node_backend *b, gate_node *nd, gate_node *other,

@@ -120,6 +120,18 @@ bool lifecycle_names_seed(const char *seeds, const char *name);
 size_t lifecycle_removable(gate_node *const *nodes, size_t n, const char *name, const char *seeds,
                            const char *cluster, prov_error *err);
 
+/* `replace`'s first step, on both backends: the address the dead node `name`
+ * had, as the ring remembers it.  The ring is read (`nodetool status`) in
+ * `container` on engine c (a running node, `view` in messages); the one row
+ * that is none of the running nodes' addresses (running[0..n)) is the dead
+ * node's, and it must show down: a node just stopped stays UN until the
+ * failure detector notices, so the ring is read again every poll_s for up to
+ * wait_s.  Not exactly one such row, or one still up after wait_s: an error
+ * that says nothing was changed.  0 or err's code. */
+int lifecycle_dead_address(eng_client *c, const char *container, const char *view,
+                           const char *const *running, size_t n, const char *name, int wait_s,
+                           double poll_s, char *addr, size_t addrlen, prov_error *err);
+
 /* Every node of `nodes` must be started; nodes[victim] goes (see above).
  * The caller refuses seeds.  *last gets the ring of the nodes that remain. */
 int lifecycle_remove(const node_backend *b, gate_node *const *nodes, size_t n, size_t victim,

@@ -63,7 +63,7 @@ static const char usage_text[] =
     "  replace NODE  a dead node (stopped or gone; not a seed) replaced on a new\n"
     "           volume: the new node takes the dead one's place in the ring\n"
     "           (replace_address_first_boot) and streams its data from the others;\n"
-    "           give it up's options (image, -e, --tls...). One engine only for now\n"
+    "           give it up's options (image, -e, --tls...); on a swarm, --engine too\n"
     "  down     drain and remove the cluster (data volumes kept)\n"
     "\n"
     "build [--context DIR] [--dockerfile FILE] [--base-image IMAGE] [-t IMAGE]...\n"
@@ -762,9 +762,7 @@ static int cmd_cluster(const char *cmd, int argc, char **argv)
         else if (manager && is_remove)
             rc = swarm_remove(c, &so, remove_name, &err);
         else if (manager && is_replace)
-            rc = prov_fail(&err, PROV_EXIT_FAIL, "replace: %s is a swarm manager, and replace "
-                           "works on one engine only for now; nothing was changed",
-                           eng_client_config(c)->host);
+            rc = swarm_replace(c, &so, remove_name, &err);
         else if (manager && is_upgrade)
             rc = swarm_upgrade(c, &so, &err);
         else if (manager && is_restart)

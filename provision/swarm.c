@@ -1633,6 +1633,248 @@ out:
 }
 
 /* ------------------------------------------------------------------------ */
+/* replace                                                                  */
+
+/* Node number of `node` (<prefix>N), 0 when it is no such name. */
+static unsigned node_index(const char *prefix, const char *node)
+{
+    size_t plen = strlen(prefix);
+    if (strncmp(node, prefix, plen) != 0 || !node[plen] ||
+        strspn(node + plen, "0123456789") != strlen(node + plen))
+        return 0;
+    return (unsigned)strtoul(node + plen, NULL, 10);
+}
+
+/* Is the node dead as far as replace goes: its task does not run, or the
+ * swarm node it is pinned to is down (its task may still say running). */
+static bool node_dead(const sw_ctx *x, const sw_node *nd)
+{
+    return !task_running(nd) ||
+           (nd->host >= 0 && strcmp(x->hosts[nd->host].node.state, "ready") != 0);
+}
+
+/* The dead node's service goes; its old volume too when its host answers
+ * (a replacement must start on an empty data dir, and a second volume of
+ * that name would leave `up` not knowing which holds the data). */
+static int remove_dead(sw_ctx *x, sw_node *victim, prov_error *err)
+{
+    const char *host = host_name(x, victim->host);
+    if (victim->host >= 0 && x->hosts[victim->host].engine &&
+        strcmp(x->hosts[victim->host].node.state, "ready") == 0)
+        return backend_remove(x, &victim->g, err);
+    eng_error e;
+    if (docker_service_remove(x->mgr, victim->name, &e) != ENG_OK && !docker_not_found(&e))
+        return prov_fail_engine(err, &e, "removing service %s", victim->name);
+    fprintf(x->o->out, "  %-8s on %-10s service removed; its old volume %s stays on %s (its "
+                       "engine does not answer): remove it there when the host is back\n",
+            victim->name, host, victim->volume, host);
+    fflush(x->o->out);
+    return 0;
+}
+
+int swarm_replace(eng_client *mgr, const swarm_opts *so, const char *node, prov_error *err)
+{
+    const cluster_opts *o = so->cluster;
+    sw_ctx x = {.mgr = mgr, .so = so, .o = o, .t0 = clock_now_s()};
+    cluster_plan plan = {0};
+    cluster_found found = {0};
+    sw_node *nodes = NULL;
+    int *data_on = NULL;
+    int rc = open_cluster(&x, err);
+    if (rc == 0)
+        rc = ensure_secret(&x, err);
+    if (rc != 0)
+        goto out;
+    unsigned index = node_index(o->prefix, node), max_index = 0;
+    sw_node *victim = found_svc(&x, index);
+    const char *running[CLUSTER_MAX_NODES];
+    size_t n_running = 0;
+    for (size_t i = 0; i < x.nsvc && rc == 0; i++) {
+        sw_node *nd = &x.svc[i];
+        max_index = nd->index > max_index ? nd->index : max_index;
+        if (nd == victim)
+            continue;
+        if (node_dead(&x, nd) || !node_engine(&x, nd))
+            rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: %s on %s %s: replace one node at a "
+                           "time, with every other node running; nothing was changed", node,
+                           nd->name, host_name(&x, nd->host),
+                           node_dead(&x, nd) ? "is not running either"
+                                             : "runs where the provisioner can't reach the engine "
+                                               "(give it with --engine)");
+        else if (n_running < CLUSTER_MAX_NODES)
+            running[n_running++] = nd->task.addr;
+    }
+    sw_node *first = x.svc[0].index == index && x.nsvc > 1 ? &x.svc[1] : &x.svc[0];
+    if (rc != 0)
+        goto out;
+    /* its service may be gone already (an earlier replace that failed) */
+    if (index == 0 || (!victim && index > max_index + 1))
+        rc = prov_fail(err, PROV_EXIT_FAIL, "replace: cluster '%s' has no node %s", o->prefix, node);
+    else if (lifecycle_names_seed(first->seeds, node))
+        rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: it is a seed (seeds: %s), and a seed "
+                       "does not bootstrap: nothing was changed", node, first->seeds);
+    else if (victim && !node_dead(&x, victim))
+        rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: it runs on %s; replace is for a dead "
+                       "node (`restart` restarts one); nothing was changed", node,
+                       host_name(&x, victim->host));
+    else if (n_running == 0)
+        rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: no other node of cluster '%s' runs",
+                       node, o->prefix);
+    if (rc != 0)
+        goto out;
+    /* Its address, as the ring remembers it: the one dead row that is no
+     * running node's. */
+    char old_ip[64];
+    if ((rc = lifecycle_dead_address(node_engine(&x, first), first->task.container_id,
+                                     first->name, running, n_running, node, 120, o->poll_s,
+                                     old_ip, sizeof old_ip, err)) != 0 ||
+        (rc = pin_image(&x, err)) != 0 || (rc = ensure_network(&x, err)) != 0)
+        goto out;
+    fprintf(o->out, "cluster '%s' on the swarm of %s: replacing %s (dead, was %s%s%s) on a new "
+                    "volume\n", o->prefix, eng_client_config(mgr)->host, node, old_ip,
+            victim ? " on " : "", victim ? host_name(&x, victim->host) : "");
+    fflush(o->out);
+    if (victim) {
+        if ((rc = remove_dead(&x, victim, err)) != 0)
+            goto out;
+        if (victim->host >= 0 && x.hosts[victim->host].load > 0)
+            x.hosts[victim->host].load--;
+        size_t k = (size_t)(victim - x.svc);
+        memmove(victim, victim + 1, (x.nsvc - k - 1) * sizeof *victim);
+        x.nsvc--;
+    }
+
+    /* The plan of `up` (its options) for the nodes as they are now, the
+     * dead one to create with replace_address_first_boot. */
+    if (index > max_index)
+        max_index = index;
+    data_on = calloc(max_index, sizeof *data_on);
+    found.nodes = calloc(x.nsvc ? x.nsvc : 1, sizeof *found.nodes);
+    found.volume_exists = calloc(max_index, sizeof *found.volume_exists);
+    nodes = calloc(x.nsvc + 1, sizeof *nodes);
+    if (!data_on || !found.nodes || !found.volume_exists || !nodes) {
+        rc = prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < x.nsvc; i++) {
+        cluster_found_node *fn = &found.nodes[found.n++];
+        fn->index = x.svc[i].index;
+        fn->running = true;
+        snprintf(fn->seeds, sizeof fn->seeds, "%s", x.svc[i].seeds);
+        snprintf(fn->cluster_name, sizeof fn->cluster_name, "%s", x.svc[i].cluster_name);
+        fn->tls = x.svc[i].tls;
+    }
+    if ((rc = find_volumes(&x, max_index, data_on, err)) != 0)
+        goto out;
+    found.volumes_n = max_index;
+    for (unsigned i = 0; i < max_index; i++)
+        found.volume_exists[i] = data_on[i] != -1;
+    if (data_on[index - 1] != -1) {
+        rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: its service is removed, but a volume "
+                       "%s%u-data is still on %s: remove it there (docker volume rm) and run "
+                       "replace again", node, o->prefix, index,
+                       data_on[index - 1] >= 0 ? host_name(&x, data_on[index - 1]) : "several hosts");
+        goto out;
+    }
+    cluster_opts po = *o;
+    po.network = x.network;
+    po.nodes = max_index;
+    po.replace_address = old_ip;
+    po.fresh = false;
+    if ((rc = cluster_plan_make(&po, &found, &plan, err)) != 0)
+        goto out;
+    sw_node *nd = NULL;
+    size_t nn = 0;
+    for (size_t i = 0; i < plan.n; i++) {
+        const cluster_node_plan *np = &plan.nodes[i];
+        sw_node *f = found_svc(&x, np->index);
+        if (!f && np->action != NODE_CREATE)
+            continue;
+        sw_node *m = &nodes[nn++];
+        if (f) {
+            *m = *f;
+            m->g.started = m->g.waiting = true;
+            m->g.probed = m->g.this_run = false;
+            snprintf(m->g.ip, sizeof m->g.ip, "%s", m->task.addr);
+        } else {
+            nd = m;
+            m->host = -1;
+        }
+        m->plan = np;
+        m->index = np->index;
+        snprintf(m->name, sizeof m->name, "%s", np->name);
+        snprintf(m->volume, sizeof m->volume, "%s", np->volume);
+    }
+    if (!nd) {
+        rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: the plan has no node to create", node);
+        goto out;
+    }
+    swarm_slot *slots = calloc(x.nh ? x.nh : 1, sizeof *slots);
+    if (!slots) {
+        rc = prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+        goto out;
+    }
+    for (size_t h = 0; h < x.nh; h++)
+        slots[h] = (swarm_slot){x.hosts[h].node.id, x.hosts[h].node.hostname,
+                                x.hosts[h].unusable[0] ? x.hosts[h].unusable : NULL,
+                                x.hosts[h].load};
+    char why[1024];
+    nd->host = swarm_choose(slots, x.nh, so->place, index, -1, why, sizeof why);
+    free(slots);
+    if (nd->host < 0) {
+        rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: %s", node, why);
+        goto out;
+    }
+
+    /* Cassandra may refuse a replacement at start while its peers still
+     * gossip about the dead node (seen on one engine): up to 3 starts, each
+     * on a fresh volume (replace_address_first_boot applies only to an
+     * empty data dir). */
+    enum { REPLACE_ATTEMPTS = 3 };
+    for (int attempt = 1;; attempt++) {
+        for (size_t i = 0; i < nn; i++)
+            nodes[i].g.waiting = true;
+        if ((rc = create_service(&x, nd, err)) != 0)
+            break;
+        fprintf(o->out, "  %-8s on %-10s created (volume %s new, "
+                        "replace_address_first_boot=%s), starting\n",
+                nd->name, host_name(&x, nd->host), nd->volume, old_ip);
+        fflush(o->out);
+        /* every node UN and no dead row left: the old address is gone */
+        rc = wait_ready(&x, nodes, nn, plan.seeds, nd->name, false, err);
+        if (rc == 0 || attempt == REPLACE_ATTEMPTS || err->exit_code != PROV_EXIT_FAIL)
+            break;
+        const char *cause = strstr(err->message, "\n  | ERROR");
+        fprintf(o->out, "  %-8s did not start as the replacement (attempt %d of %d): %.*s%s%.*s\n",
+                node, attempt, REPLACE_ATTEMPTS, (int)strcspn(err->message, "\n"), err->message,
+                cause ? "; " : "", cause ? (int)strcspn(cause + 5, "\n") : 0,
+                cause ? cause + 5 : "");
+        prov_error gone = {0};
+        if (backend_remove(&x, &nd->g, &gone) != 0)
+            break; /* err still says why the start failed */
+        fprintf(o->out, "  %-8s trying again on a fresh volume\n", node);
+        fflush(o->out);
+        memset(err, 0, sizeof *err);
+        clock_sleep_s(10.0);
+    }
+    if (rc != 0)
+        goto out;
+    fprintf(o->out, "\n");
+    print_ring(&x, &x.last, nodes, nn, o->out);
+    fprintf(o->out, "\ncluster '%s': %s replaced on %s (its ranges streamed from the others) in "
+                    "%.1f s\n", o->prefix, node, host_name(&x, nd->host), clock_now_s() - x.t0);
+out:
+    fflush(o->out);
+    free(nodes);
+    free(data_on);
+    free(found.nodes);
+    free(found.volume_exists);
+    cluster_plan_free(&plan);
+    ctx_free(&x);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
 /* down                                                                     */
 
 /* Names of the networks or volumes labelled for the cluster on an engine. */

@@ -117,6 +117,16 @@ int swarm_upgrade(eng_client *mgr, const swarm_opts *so, prov_error *err);
  * removed with its data volume on its host. */
 int swarm_remove(eng_client *mgr, const swarm_opts *o, const char *node, prov_error *err);
 
+/* `replace NODE` on a swarm: a dead node (its task not running, or its swarm
+ * node down; not a seed; every other node running where the provisioner
+ * reaches it) replaced on a new volume: its old address from the ring
+ * (lifecycle_dead_address), its service removed (and its old volume, when
+ * its host answers; else a line says it stays there), a new service placed
+ * as `up` would place a new node (spread, or --place) with
+ * replace_address_first_boot of that address, then every node UN and no
+ * dead row left; up to 3 starts, each on a fresh volume. */
+int swarm_replace(eng_client *mgr, const swarm_opts *so, const char *node, prov_error *err);
+
 /* ---- pure parts (no engine), exposed for tests ---- */
 
 /* A swarm node as placement sees it. */

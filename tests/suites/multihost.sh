@@ -28,10 +28,14 @@
 #      messages naming the service and the swarm node, exit != 0, the running
 #      cluster untouched;
 #   6. a fourth node added, spread to the host with fewer nodes; 6b. a
-#      rolling restart; 6c. remove: a seed refused, the fourth node
-#      decommissioned and removed with its volume, the rows read at ALL;
-#      6d. a rolling upgrade to a new image pushed to the registry: each
-#      service updated in turn, same host, same data, the rows read at ALL;
+#      rolling restart; 6c. replace: a seed and a running node refused, then
+#      the fourth node (stopped: its service scaled to 0) replaced on a new
+#      volume (its old service and volume removed, replace_address_first_boot
+#      of its old address), the rows read at ALL through it; 6d. remove: a
+#      seed refused, the fourth node decommissioned and removed with its
+#      volume, the rows read at ALL; 6e. a rolling upgrade to a new image
+#      pushed to the registry: each service updated in turn, same host, same
+#      data, the rows read at ALL;
 #   7. down --volumes removes services, network, volumes on both hosts;
 #   8. up -n 2 --tls: the certificates as swarm secrets, 2 x UN, status says
 #      TLS, cqlsh --ssl with a client certificate across the overlay works and
@@ -442,10 +446,46 @@ got=$(cql cass1 "CONSISTENCY QUORUM; SELECT id, v FROM mh.rows;" | rows_of)
 check "6b QUORUM read through cass1 after the restart: all 21 rows" \
     test "$got" = "$(printf '%s\n21 row-21\n' "$want_rows" | sort)"
 
-# ---- 6c. remove: a scale-down by decommission --------------------------------------------------
+# ---- 6c. replace: a dead node on a new volume ---------------------------------------------------
+# Every node of a brand-new ring is a seed (cass1-3) and a seed does not
+# bootstrap, so the node to replace is cass4.  It dies as an operator stops a
+# broken node on a swarm (its service scaled to 0: swarm would restart a
+# container stopped any other way); its host still answers, so its old volume
+# goes with its service.
+"$PROV" replace cass2 "${UPOPTS[@]}" "${ENG[@]}" >"$TMP/replace2.out" 2>&1; rc=$?
+check "6c replace of a seed (cass2): exit 1, says so" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'replace cass2: it is a seed' '$TMP/replace2.out'"
+"$PROV" replace cass4 "${UPOPTS[@]}" "${ENG[@]}" >"$TMP/replace4r.out" 2>&1; rc=$?
+check "6c replace of a running node (cass4): exit 1, says it runs" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'replace cass4: it runs on swarm-' '$TMP/replace4r.out'"
+old_host4=$(svc_host cass4)
+old_vol4=$(dk "$old_host4" volume inspect -f '{{.CreatedAt}}' cass4-data 2>/dev/null)
+old_ip4=$(nodetool_in cass1 status 2>/dev/null | awk -v id="$(hostid_of cass4)" 'id != "" && $0 ~ id { print $2 }')
+dk swarm-0 service scale -d cass4=0 >/dev/null 2>&1
+t0=$SECONDS
+"$PROV" replace cass4 "${UPOPTS[@]}" "${ENG[@]}" >"$TMP/replace4.out" 2>&1; rc=$?
+took=$((SECONDS - t0))
+new_host4=$(svc_host cass4)
+new_vol4=$(dk "${new_host4:-swarm-0}" volume inspect -f '{{.CreatedAt}}' cass4-data 2>/dev/null)
+if [ $rc -eq 0 ] && [ -n "$old_ip4" ] &&
+   grep -q "replacing cass4 (dead, was $old_ip4 on $old_host4) on a new volume" "$TMP/replace4.out" &&
+   grep -qE "^  cass4 +on $old_host4 +service and volume cass4-data removed" "$TMP/replace4.out" &&
+   grep -qE "^  cass4 +on swarm-[01] +created \(volume cass4-data new, replace_address_first_boot=$old_ip4\)" "$TMP/replace4.out" &&
+   [ "$(grep -cE '^datacenter1 +cass[1-4] +swarm-[01] +[0-9.]+ +UN ' "$TMP/replace4.out")" = 4 ] &&
+   [ "$(grep -cE '^datacenter1 ' "$TMP/replace4.out")" = 4 ] && ! grep -qE "^datacenter1 .* $old_ip4 " "$TMP/replace4.out" &&
+   [ -n "$new_vol4" ] && [ "$new_vol4" != "$old_vol4" ]; then
+    ok "6c replace cass4 on the swarm: exit 0 in ${took}s; dead at $old_ip4 on $old_host4, its service and volume removed, a new service on $new_host4 on a new volume took its place; 4 x UN, the old address gone"
+else
+    comment 40 <"$TMP/replace4.out"; not_ok "6c replace cass4 on the swarm (exit $rc, old ip '$old_ip4' on $old_host4, volume created '$old_vol4' -> '$new_vol4' on $new_host4)"
+fi
+got=$(cql cass4 "CONSISTENCY ALL; SELECT id, v FROM mh.rows;" | rows_of)
+check "6c ALL read through the new cass4: all 21 rows (its ranges streamed from the others)" \
+    test "$got" = "$(printf '%s\n21 row-21\n' "$want_rows" | sort)"
+
+# ---- 6d. remove: a scale-down by decommission --------------------------------------------------
 host4=$(svc_host cass4)
 "$PROV" remove 2 "${ENG[@]}" >"$TMP/remove2.out" 2>&1; rc=$?
-check "6c remove of a seed (cass2): exit 1, says so, nothing changed" \
+check "6d remove of a seed (cass2): exit 1, says so, nothing changed" \
     bash -c "[ $rc -eq 1 ] && grep -q 'cass2 is a seed' '$TMP/remove2.out'"
 t0=$SECONDS
 "$PROV" remove cass4 "${ENG[@]}" --timeout "$NODE_TIMEOUT" >"$TMP/remove.out" 2>&1; rc=$?
@@ -454,15 +494,15 @@ if [ $rc -eq 0 ] && grep -qE '^  cass4 +on swarm-[01] +decommissioned in' "$TMP/
    [ "$(grep -cE '^datacenter1 +cass[1-3] +swarm-[01] +[0-9.]+ +UN ' "$TMP/remove.out")" = 3 ] &&
    [ "$(grep -cE '^datacenter1 ' "$TMP/remove.out")" = 3 ] &&
    ! dk swarm-0 service inspect cass4 >/dev/null 2>&1 && ! dk "$host4" volume inspect cass4-data >/dev/null 2>&1; then
-    ok "6c remove cass4 on the swarm: exit 0 in ${took}s; decommissioned, its service and its volume on $host4 removed; 3 x UN"
+    ok "6d remove cass4 on the swarm: exit 0 in ${took}s; decommissioned, its service and its volume on $host4 removed; 3 x UN"
 else
-    comment 40 <"$TMP/remove.out"; not_ok "6c remove cass4 on the swarm (exit $rc)"
+    comment 40 <"$TMP/remove.out"; not_ok "6d remove cass4 on the swarm (exit $rc)"
 fi
 got=$(cql cass1 "CONSISTENCY ALL; SELECT id, v FROM mh.rows;" | rows_of)
-check "6c ALL read through cass1 after the decommission: all 21 rows on the 3 nodes left" \
+check "6d ALL read through cass1 after the decommission: all 21 rows on the 3 nodes left" \
     test "$got" = "$(printf '%s\n21 row-21\n' "$want_rows" | sort)"
 
-# ---- 6d. rolling upgrade to another image ------------------------------------------------------
+# ---- 6e. rolling upgrade to another image ------------------------------------------------------
 # The new image: the product image with one ENV more, built in swarm-0's engine
 # and pushed to the registry (as a new release would be); the services go to
 # it one at a time, each on its host and volume.
@@ -483,21 +523,21 @@ if "$PROV" build --context "$TMP/upgctx" -t "cass-entry:mh-upgrade" >"$TMP/upgbu
     if [ $rc -eq 0 ] && [ "$order" = "cass1 draining cass1 ready cass2 draining cass2 ready cass3 draining cass3 ready " ] &&
        [ "$images" = "$PINNED2" ] && [ "$hosts_before" = "$hosts_after" ] &&
        [ "$(grep -cE '^datacenter1 +cass[1-3] +swarm-[01] +[0-9.]+ +UN ' "$TMP/upgrade.out")" = 3 ]; then
-        ok "6d upgrade on the swarm: exit 0 in ${took}s; each service's image updated to the new digest in turn, its new task ready before the next, on the same host ($hosts_after); 3 x UN"
+        ok "6e upgrade on the swarm: exit 0 in ${took}s; each service's image updated to the new digest in turn, its new task ready before the next, on the same host ($hosts_after); 3 x UN"
     else
-        comment 40 <"$TMP/upgrade.out"; not_ok "6d upgrade on the swarm (exit $rc, order: $order, images: $images, hosts $hosts_before -> $hosts_after)"
+        comment 40 <"$TMP/upgrade.out"; not_ok "6e upgrade on the swarm (exit $rc, order: $order, images: $images, hosts $hosts_before -> $hosts_after)"
     fi
     ids_after=$(for i in 1 2 3; do hostid_of "cass$i"; done)
     read -r e2 c2 <<<"$(ctr_of cass2)"
     env_new=$(dk "${e2:-swarm-0}" inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "${c2:-none}" 2>/dev/null)
     # shellcheck disable=SC2016 # the values come as arguments
-    check "6d upgrade: every node keeps its host id (its data), and runs the new image's ENV" \
+    check "6e upgrade: every node keeps its host id (its data), and runs the new image's ENV" \
         bash -c '[ -n "$2" ] && [ "$1" = "$2" ] && grep -qx CASS_ENTRY_UPGRADE_TEST=1 <<<"$3"' _ "$ids_before" "$ids_after" "$env_new"
     got=$(cql cass1 "CONSISTENCY ALL; SELECT id, v FROM mh.rows;" | rows_of)
-    check "6d ALL read through cass1 after the upgrade: all 21 rows" \
+    check "6e ALL read through cass1 after the upgrade: all 21 rows" \
         test "$got" = "$(printf '%s\n21 row-21\n' "$want_rows" | sort)"
 else
-    comment 20 <"$TMP/upgbuild.out"; not_ok "6d the upgrade image could not be built and pushed"
+    comment 20 <"$TMP/upgbuild.out"; not_ok "6e the upgrade image could not be built and pushed"
 fi
 
 # ---- 7. down --------------------------------------------------------------------------------
