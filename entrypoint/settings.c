@@ -481,6 +481,17 @@ static bool tls_values(resolver *r)
             return entry_reject(r->err, EX_CONFIG, "%s=true needs CASSANDRA_CLIENT_ENCRYPTION "
                                 "optional or required", auth->origin);
     }
+    const slot *verify = &r->slots[V_INTERNODE_VERIFY];
+    if (verify->value) {
+        int yn = yes_no(verify->value);
+        if (yn < 0)
+            return entry_reject(r->err, EX_CONFIG, "%s: '%s' is not true or false", verify->origin,
+                                resolver_shown(verify->value, verify->secret));
+        t->verify_endpoints = yn == 1;
+        if (t->verify_endpoints && strcmp(t->internode, "none") == 0)
+            return entry_reject(r->err, EX_CONFIG, "%s=true needs CASSANDRA_INTERNODE_ENCRYPTION "
+                                "dc, rack or all", verify->origin);
+    }
     t->enabled = t->client != SETTINGS_CLIENT_TLS_OFF || strcmp(t->internode, "none") != 0;
     const slot *store = &r->slots[V_TLS_STORE];
     static const char *const stores[] = {"auto", "pem", "pkcs12"};

@@ -130,6 +130,7 @@ typedef struct {
     settings_client_tls client;
     bool client_auth;                 /* clients must present a certificate */
     char internode[8];                /* "none", "dc", "rack", "all" */
+    bool verify_endpoints;            /* peers' certificates must name their addresses */
     char store[8];                    /* CASSANDRA_TLS_STORE: "auto", "pem", "pkcs12" */
     settings_value cert, key, key_password, ca; /* PEM text (key and password secret) */
 } settings_tls;

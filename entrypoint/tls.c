@@ -360,6 +360,9 @@ bool tls_edits(const settings_tls *t, const tls_material *m, const char *keystor
         push_optional(&l, s, "optional", strcmp(t->internode, "all") == 0 ? "false" : "true",
                       SETTINGS_VALUE_BOOL, o, false);
         push(&l, s, "require_client_auth", "true", SETTINGS_VALUE_BOOL, o, false);
+        if (t->verify_endpoints)
+            push(&l, s, "require_endpoint_verification", "true", SETTINGS_VALUE_BOOL,
+                 "CASSANDRA_INTERNODE_ENDPOINT_VERIFICATION", false);
         if (m->pkcs12)
             push_stores(&l, s, m, keystore_path, truststore_path, o);
         else

@@ -80,7 +80,8 @@ bool tls_yaml_has_factory(const char *yaml_text);
  * keystore_password (the key's, or cleared), truststore_password (cleared).
  * Internode (when not none): internode_encryption, optional (true unless
  * all: dc and rack keep plain connections inside), require_client_auth
- * (true: nodes authenticate each other), the same files and factory.  With
+ * (true: nodes authenticate each other), require_endpoint_verification
+ * (only when t->verify_endpoints), the same files and factory.  With
  * m->pkcs12: keystore and truststore with m's password each, store_type
  * PKCS12, no factory, and `optional` only where the file has it. */
 bool tls_edits(const settings_tls *t, const tls_material *m, const char *keystore_path,

@@ -90,6 +90,10 @@ const settings_variable variables_table[V_COUNT] = {
     [V_INTERNODE_ENCRYPTION] = {"CASSANDRA_INTERNODE_ENCRYPTION", "none", NULL, NULL, false,
         "none, dc, rack or all: which connections to other nodes use TLS "
         "(server_encryption_options; both sides present a certificate that chains to CASSANDRA_TLS_CA)."},
+    [V_INTERNODE_VERIFY] = {"CASSANDRA_INTERNODE_ENDPOINT_VERIFICATION", "false", NULL, NULL,
+        false,
+        "true: a node checks that the certificate of the node it connects to names that node's "
+        "address (require_endpoint_verification, Cassandra 3.6+); needs CASSANDRA_INTERNODE_ENCRYPTION."},
     [V_TLS_STORE] = {"CASSANDRA_TLS_STORE", "auto", NULL, NULL, false,
         "How Cassandra gets the TLS material: pem (the PEM files and PEMBasedSslContextFactory, "
         "4.1+), pkcs12 (PKCS#12 keystore and truststore written by cass-entry, mode 0600, with a "

@@ -172,6 +172,8 @@ typedef struct {
     size_t n;
     double t0;         /* start of the command */
     struct ring last;  /* the ring that last passed the gate (printed at the end) */
+    char subnet[64];   /* the network's IPAM subnet and range (ensure_network): */
+    char ip_range[64]; /* split as plan.h says, the nodes' addresses are pinned */
 } run_ctx;
 
 /* A node that failed is stopped when this run started it, so it does not
@@ -356,10 +358,11 @@ static int create_node(run_ctx *x, live_node *ln, prov_error *err)
         mounts[n_mounts++] = (docker_mount){.source = o->auth_password_file,
                                             .target = CLUSTER_PASSWORD_TARGET, .bind = true,
                                             .read_only = true};
-    char cert[4200], key[4200], ca[4200];
+    char cert[4200], key[4200], ca[4200], ip[64];
+    bool pinned = cluster_node_address(x->subnet, x->ip_range, np->index, ip, sizeof ip) == 0;
     if (o->tls_dir) {
         char why[512];
-        if (pki_ensure_cert(o->tls_dir, np->name, why, sizeof why) != 0)
+        if (pki_ensure_cert(o->tls_dir, np->name, pinned ? ip : NULL, why, sizeof why) != 0)
             return prov_fail(err, PROV_EXIT_FAIL, "the certificate of %s: %s", np->name, why);
         snprintf(cert, sizeof cert, "%s/%s.pem", o->tls_dir, np->name);
         snprintf(key, sizeof key, "%s/%s-key.pem", o->tls_dir, np->name);
@@ -371,6 +374,18 @@ static int create_node(run_ctx *x, live_node *ln, prov_error *err)
         mounts[n_mounts++] = (docker_mount){.source = ca, .target = CLUSTER_TLS_CA_TARGET,
                                             .bind = true, .read_only = true};
     }
+    /* A certificate that names the node's pinned address lets each node
+     * check that the peer it connects to is the one the ring says. */
+    size_t ne = 0;
+    while (np->env && np->env[ne])
+        ne++;
+    const char **env = calloc(ne + 2, sizeof *env);
+    if (!env)
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+    for (size_t i = 0; i < ne; i++)
+        env[i] = np->env[i];
+    if (o->tls_dir && pinned)
+        env[ne] = "CASSANDRA_INTERNODE_ENDPOINT_VERIFICATION=true";
     docker_port port = {.container_port = 9042, .host_ip = o->publish_ip,
                         .host_port = o->publish_port};
     const char *aliases[] = {np->name, NULL};
@@ -378,7 +393,7 @@ static int create_node(run_ctx *x, live_node *ln, prov_error *err)
         .name = np->name,
         .image = o->image,
         .hostname = np->name,
-        .env = (const char *const *)np->env,
+        .env = env,
         .labels = (const char *const *)np->labels,
         .memory = o->memory,
         .memory_swap = o->memory ? o->memory : 0, /* no swap: a swapping JVM is worse than none */
@@ -386,12 +401,15 @@ static int create_node(run_ctx *x, live_node *ln, prov_error *err)
         .restart_policy = o->restart,
         .network = x->p->network,
         .aliases = aliases,
+        .ipv4_address = pinned ? ip : NULL,
         .mounts = mounts,
         .n_mounts = n_mounts,
         .ports = o->publish_node == np->index ? &port : NULL,
         .n_ports = o->publish_node == np->index ? 1 : 0,
     };
-    if (docker_container_create(x->c, &spec, NULL, 0, &e) != ENG_OK) {
+    eng_status st = docker_container_create(x->c, &spec, NULL, 0, &e);
+    free(env);
+    if (st != ENG_OK) {
         if (docker_not_found(&e))
             return prov_fail(err, PROV_EXIT_IMAGE, "creating %s: %s", np->name, e.message);
         return prov_fail_engine(err, &e, "creating %s", np->name);
@@ -429,13 +447,25 @@ static int print_ring(run_ctx *x, prov_error *err)
     return 0;
 }
 
-/* The network, created (labelled) when missing. */
+/* The network, created (labelled) when missing.  For a TLS cluster it is
+ * made with its addresses split (plan.h, cluster_node_address): the engine
+ * picks a free subnet for a first network, which is then made again with
+ * that subnet, its gateway, and the lower half as the engine's range, so
+ * that each node's certificate can name the address it will have. */
 static int ensure_network(run_ctx *x, prov_error *err)
 {
     docker_network_info info;
     eng_error e;
-    if (docker_network_inspect(x->c, x->p->network, &info, &e) == ENG_OK)
+    if (docker_network_inspect(x->c, x->p->network, &info, &e) == ENG_OK) {
+        snprintf(x->subnet, sizeof x->subnet, "%s", info.subnet);
+        snprintf(x->ip_range, sizeof x->ip_range, "%s", info.ip_range);
+        char ip[64];
+        if (x->o->tls_dir && cluster_node_address(x->subnet, x->ip_range, 1, ip, sizeof ip) != 0)
+            fprintf(x->o->out, "note: network %s was not made by `up --tls` (its addresses are "
+                               "the engine's): the node certificates name the nodes, not their "
+                               "addresses\n", x->p->network);
         return 0;
+    }
     if (!docker_not_found(&e))
         return prov_fail_engine(err, &e, "looking for network %s", x->p->network);
     char l1[160];
@@ -444,6 +474,26 @@ static int ensure_network(run_ctx *x, prov_error *err)
     docker_network_spec spec = {.name = x->p->network, .labels = labels};
     if (docker_network_create(x->c, &spec, NULL, 0, &e) != ENG_OK)
         return prov_fail_engine(err, &e, "creating network %s", x->p->network);
+    if (x->o->tls_dir) {
+        if (docker_network_inspect(x->c, x->p->network, &info, &e) != ENG_OK)
+            return prov_fail_engine(err, &e, "inspecting network %s", x->p->network);
+        char range[64];
+        if (cluster_lower_half(info.subnet, range, sizeof range) == 0) {
+            spec.subnet = info.subnet;
+            spec.gateway = info.gateway[0] ? info.gateway : NULL;
+            spec.ip_range = range;
+            if (docker_network_remove(x->c, x->p->network, &e) != ENG_OK ||
+                docker_network_create(x->c, &spec, NULL, 0, &e) != ENG_OK)
+                return prov_fail_engine(err, &e, "making network %s again with subnet %s",
+                                        x->p->network, info.subnet);
+            snprintf(x->subnet, sizeof x->subnet, "%s", info.subnet);
+            snprintf(x->ip_range, sizeof x->ip_range, "%s", range);
+            fprintf(x->o->out, "network %s created (bridge, %s: the engine gives addresses from "
+                               "%s, the nodes' are pinned above it)\n",
+                    x->p->network, x->subnet, x->ip_range);
+            return 0;
+        }
+    }
     fprintf(x->o->out, "network %s created (bridge)\n", x->p->network);
     return 0;
 }

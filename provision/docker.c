@@ -567,6 +567,18 @@ eng_status docker_network_create(eng_client *c, const docker_network_spec *spec,
                           spec->driver ? spec->driver : "bridge", "Attachable",
                           (int)spec->attachable, "CheckDuplicate", 1, "Labels",
                           spec->labels ? jkv(spec->labels) : NULL);
+    if (b && spec->subnet) {
+        json_t *cfg = json_pack("{s:s}", "Subnet", spec->subnet);
+        if (cfg && spec->gateway)
+            json_object_set_new(cfg, "Gateway", json_string(spec->gateway));
+        if (cfg && spec->ip_range)
+            json_object_set_new(cfg, "IPRange", json_string(spec->ip_range));
+        json_t *ipam = cfg ? json_pack("{s:s, s:[o]}", "Driver", "default", "Config", cfg) : NULL;
+        if (!ipam || json_object_set_new(b, "IPAM", ipam) != 0) {
+            json_decref(b);
+            b = NULL;
+        }
+    }
     if (!b)
         return nomem(err);
     eng_response r;
@@ -591,6 +603,10 @@ eng_status docker_network_inspect(eng_client *c, const char *name, docker_networ
         out->attachable = jbool(r.json, "Attachable");
         json_t *cs = jget(r.json, "Containers");
         out->containers = json_is_object(cs) ? (int)json_object_size(cs) : 0;
+        json_t *cfg = json_array_get(jget(jget(r.json, "IPAM"), "Config"), 0);
+        jcopy(out->subnet, sizeof out->subnet, cfg, "Subnet");
+        jcopy(out->gateway, sizeof out->gateway, cfg, "Gateway");
+        jcopy(out->ip_range, sizeof out->ip_range, cfg, "IPRange");
     }
     eng_response_clear(&r);
     return wrap(err, st, "network %s", name);
@@ -713,6 +729,9 @@ static json_t *container_body(const docker_container_spec *s)
         json_t *ep = json_object();
         if (s->aliases)
             ok = ep && json_object_set_new(ep, "Aliases", jarray(s->aliases)) == 0;
+        if (s->ipv4_address)
+            ok = ok && ep && json_object_set_new(ep, "IPAMConfig", json_pack("{s:s}", "IPv4Address",
+                                                                            s->ipv4_address)) == 0;
         json_t *nc = json_pack("{s:{s:o}}", "EndpointsConfig", s->network, ep);
         ok = ok && nc && json_object_set_new(b, "NetworkingConfig", nc) == 0;
     }

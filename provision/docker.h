@@ -140,6 +140,12 @@ typedef struct {
     const char *driver;               /* "bridge" (NULL) or "overlay" */
     bool attachable;                  /* overlay: plain containers may join */
     const char *const *labels;        /* "key=value" */
+    /* IPAM (all NULL = the engine picks a free subnet): the subnet, its
+     * gateway, and the range the engine gives addresses from; an address
+     * outside it (but in the subnet) is free for a container to pin. */
+    const char *subnet;               /* "172.18.0.0/16" */
+    const char *gateway;
+    const char *ip_range;
 } docker_network_spec;
 
 /* POST /networks/create with CheckDuplicate.  id may be NULL.  An existing
@@ -154,6 +160,10 @@ typedef struct {
     char scope[16];                   /* "local", "swarm" */
     bool attachable;
     int containers;                   /* containers attached (on this engine) */
+    /* the first IPAM config: "" when the network has none */
+    char subnet[64];
+    char gateway[64];
+    char ip_range[64];
 } docker_network_info;
 
 /* GET /networks/{name}.  404 when missing. */
@@ -215,6 +225,8 @@ typedef struct {
     int restart_max;                   /* on-failure: max retries, 0 = unlimited */
     const char *network;               /* NetworkMode and the one endpoint; NULL = default bridge */
     const char *const *aliases;        /* DNS aliases on that network */
+    const char *ipv4_address;          /* pinned on that network (its IPAM must have a
+                                          subnet of its user's); NULL = the engine's choice */
     const docker_mount *mounts;
     size_t n_mounts;
     docker_health health;

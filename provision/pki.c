@@ -139,7 +139,7 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 
 /* A certificate for `cn` with a new key; self-signed when ca_cert is NULL
  * (the CA), else signed by ca_key.  dns: the DNS name, or NULL. */
-static X509 *make_cert(const char *cn, const char *dns, bool is_ca, X509 *ca_cert,
+static X509 *make_cert(const char *cn, const char *dns, const char *ip, bool is_ca, X509 *ca_cert,
                        EVP_PKEY *ca_key, EVP_PKEY **key_out)
 {
     EVP_PKEY *key = EVP_RSA_gen(KEY_BITS);
@@ -167,8 +167,8 @@ static X509 *make_cert(const char *cn, const char *dns, bool is_ca, X509 *ca_cer
              add_ext(x, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment") == 0 &&
              add_ext(x, issuer, NID_ext_key_usage, "serverAuth,clientAuth") == 0;
     if (ok && dns) {
-        char san[300];
-        snprintf(san, sizeof san, "DNS:%s", dns);
+        char san[400];
+        snprintf(san, sizeof san, "DNS:%s%s%s", dns, ip ? ",IP:" : "", ip ? ip : "");
         ok = add_ext(x, issuer, NID_subject_alt_name, san) == 0;
     }
     ok = ok && add_ext(x, issuer, NID_subject_key_identifier, "hash") == 0;
@@ -193,11 +193,25 @@ static void paths_of(const char *dir, const char *base, char *cert, char *key, s
     snprintf(key, cap, "%s/%s-key.pem", dir, base);
 }
 
-/* Make the pair `base` when its certificate is missing (the key is written
- * first: a certificate never stands without its key). */
+/* Does the certificate in `path` name address `ip`? */
+static bool names_ip(const char *path, const char *ip)
+{
+    FILE *f = fopen(path, "r");
+    X509 *cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    bool yes = cert && X509_check_ip_asc(cert, ip, 0) == 1;
+    X509_free(cert);
+    ERR_clear_error();
+    return yes;
+}
+
+/* Make the pair `base` when its certificate is missing, or does not name
+ * `ip` (when given: the node's address changed with its network); the key
+ * is written first: a certificate never stands without its key. */
 static int ensure_pair(const char *dir, const char *base, const char *cn, const char *dns,
-                       bool is_ca, X509 *ca_cert, EVP_PKEY *ca_key, bool *created, char *why,
-                       size_t whylen)
+                       const char *ip, bool is_ca, X509 *ca_cert, EVP_PKEY *ca_key,
+                       bool *created, char *why, size_t whylen)
 {
     char cert_path[4200], key_path[4200];
     paths_of(dir, base, cert_path, key_path, sizeof cert_path);
@@ -205,13 +219,13 @@ static int ensure_pair(const char *dir, const char *base, const char *cn, const 
     int have_key = have_cert < 0 ? -1 : private_file(key_path, why, whylen);
     if (have_cert < 0 || have_key < 0)
         return -1;
-    if (have_cert && have_key) {
+    if (have_cert && have_key && (!ip || names_ip(cert_path, ip))) {
         if (created)
             *created = false;
         return 0;
     }
     EVP_PKEY *key = NULL;
-    X509 *cert = make_cert(cn, dns, is_ca, ca_cert, ca_key, &key);
+    X509 *cert = make_cert(cn, dns, ip, is_ca, ca_cert, ca_key, &key);
     if (!cert) {
         snprintf(why, whylen, "%s: could not be made: %s", cert_path, ssl_why());
         return -1;
@@ -250,15 +264,15 @@ static int load_ca(const char *dir, X509 **cert, EVP_PKEY **key, char *why, size
     return 0;
 }
 
-int pki_ensure_cert(const char *dir, const char *name, char *why, size_t whylen)
+int pki_ensure_cert(const char *dir, const char *name, const char *ip, char *why, size_t whylen)
 {
     X509 *ca_cert;
     EVP_PKEY *ca_key;
     if (ensure_dir(dir, why, whylen) != 0 || load_ca(dir, &ca_cert, &ca_key, why, whylen) != 0)
         return -1;
     bool client = strcmp(name, "client") == 0;
-    int rc = ensure_pair(dir, name, name, client ? NULL : name, false, ca_cert, ca_key, NULL, why,
-                         whylen);
+    int rc = ensure_pair(dir, name, name, client ? NULL : name, client ? NULL : ip, false, ca_cert,
+                         ca_key, NULL, why, whylen);
     X509_free(ca_cert);
     EVP_PKEY_free(ca_key);
     return rc;
@@ -268,7 +282,8 @@ int pki_ensure_ca(const char *dir, bool *created, char *why, size_t whylen)
 {
     if (ensure_dir(dir, why, whylen) != 0)
         return -1;
-    if (ensure_pair(dir, "ca", "cass-entry cluster CA", NULL, true, NULL, NULL, created, why, whylen) != 0)
+    if (ensure_pair(dir, "ca", "cass-entry cluster CA", NULL, NULL, true, NULL, NULL, created, why,
+                    whylen) != 0)
         return -1;
-    return pki_ensure_cert(dir, "client", why, whylen);
+    return pki_ensure_cert(dir, "client", NULL, why, whylen);
 }

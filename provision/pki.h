@@ -4,7 +4,9 @@
  *
  *   ca.pem, ca-key.pem          the cluster's own CA (EC P-256, 10 years)
  *   <node>.pem, <node>-key.pem  one per node: CN and DNS name the node's name
- *                               (its host name on the cluster's network),
+ *                               (its host name on the cluster's network), and
+ *                               an IP name its address when it is pinned
+ *                               (one engine: cluster_node_address),
  *                               server and client use (internode TLS has both
  *                               sides present one), 2 years, signed by the CA
  *   client.pem, client-key.pem  for the user's clients (cqlsh, drivers) when
@@ -30,8 +32,9 @@ int pki_default_dir(const char *prefix, char *out, size_t cap);
  * reason naming the file. */
 int pki_ensure_ca(const char *dir, bool *created, char *why, size_t whylen);
 
-/* Make sure dir holds <name>.pem and <name>-key.pem, signed by dir's CA.
- * 0, or -1 with a one-line reason. */
-int pki_ensure_cert(const char *dir, const char *name, char *why, size_t whylen);
+/* Make sure dir holds <name>.pem and <name>-key.pem, signed by dir's CA,
+ * naming address ip too when it is not NULL (a pair that does not is made
+ * again: the node's address changed).  0, or -1 with a one-line reason. */
+int pki_ensure_cert(const char *dir, const char *name, const char *ip, char *why, size_t whylen);
 
 #endif

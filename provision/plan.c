@@ -378,3 +378,53 @@ void cluster_plan_free(cluster_plan *p)
     p->nodes = NULL;
     p->n = 0;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Pinned node addresses                                                    */
+
+/* "a.b.c.d/p" -> the network's address (host bits cleared) and p. */
+static int parse_cidr(const char *cidr, uint32_t *net, unsigned *prefix)
+{
+    unsigned a, b, c, d, p;
+    char tail;
+    if (sscanf(cidr, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &p, &tail) != 5 || a > 255 || b > 255 ||
+        c > 255 || d > 255 || p > 32)
+        return -1;
+    uint32_t mask = p ? 0xffffffffu << (32 - p) : 0;
+    *net = ((uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d) & mask;
+    *prefix = p;
+    return 0;
+}
+
+static void format_ip(uint32_t ip, char *out, size_t len)
+{
+    snprintf(out, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
+
+int cluster_lower_half(const char *subnet, char *range, size_t len)
+{
+    uint32_t net;
+    unsigned p;
+    if (parse_cidr(subnet, &net, &p) != 0 || p < 1 || p > 28)
+        return -1;
+    char ip[16];
+    format_ip(net, ip, sizeof ip);
+    int n = snprintf(range, len, "%s/%u", ip, p + 1);
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+int cluster_node_address(const char *subnet, const char *range, unsigned index, char *out,
+                         size_t len)
+{
+    char want[64];
+    uint32_t net;
+    unsigned p;
+    if (cluster_lower_half(subnet, want, sizeof want) != 0 || strcmp(want, range) != 0 ||
+        parse_cidr(subnet, &net, &p) != 0)
+        return -1;
+    uint32_t half = 1u << (31 - p);          /* addresses in the upper half */
+    if (index == 0 || index >= half - 1)     /* not its first (.128) nor its broadcast */
+        return -1;
+    format_ip(net + half + index, out, len);
+    return 0;
+}

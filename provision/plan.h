@@ -121,4 +121,22 @@ int cluster_plan_make(const cluster_opts *o, const cluster_found *found, cluster
                       prov_error *err);
 void cluster_plan_free(cluster_plan *plan);
 
+/*
+ * Pinned node addresses (one engine, `up --tls`): a node certificate can name
+ * its node's address only if the address is known before the container
+ * starts.  The network `up` creates for such a cluster keeps the subnet the
+ * engine picked, but the engine gives addresses only from its lower half
+ * (the IPAM range); node N is pinned at the N-th address of the upper half,
+ * where nothing else is ever placed.
+ *
+ * cluster_lower_half: the range for an IPv4 subnet "a.b.c.d/p" (p <= 28);
+ * -1 for anything else.  cluster_node_address: node `index`'s address on a
+ * network whose subnet and range are that split; -1 when the network is not
+ * split so (made before, or by someone else: its addresses stay the engine's)
+ * or the index does not fit in the upper half.
+ */
+int cluster_lower_half(const char *subnet, char *range, size_t len);
+int cluster_node_address(const char *subnet, const char *range, unsigned index, char *out,
+                         size_t len);
+
 #endif

@@ -940,7 +940,7 @@ static int ensure_tls_secrets(sw_ctx *x, const sw_node *nd, tls_secrets *t,
 {
     const char *dir = x->o->tls_dir;
     char why[512], path[3][4200];
-    if (pki_ensure_cert(dir, nd->name, why, sizeof why) != 0)
+    if (pki_ensure_cert(dir, nd->name, NULL, why, sizeof why) != 0)
         return prov_fail(err, PROV_EXIT_FAIL, "the certificate of %s: %s", nd->name, why);
     snprintf(t->name[0], sizeof t->name[0], "%s-tls-cert", nd->name);
     snprintf(t->name[1], sizeof t->name[1], "%s-tls-key", nd->name);

@@ -26,7 +26,10 @@
 #     status says TLS, the HEALTHCHECK healthy, cqlsh --ssl with a client
 #     certificate works and plain cqlsh is refused, the Python driver reads and
 #     writes at QUORUM over mTLS, the log shows internode TLS, and a node with a
-#     certificate of another CA does not join (its log says why).
+#     certificate of another CA does not join (its log says why); each node's
+#     address pinned on the network and named in its certificate, the nodes
+#     verifying their peers' addresses, so a node with a certificate of the
+#     cluster's CA for another address is not UN (the others' log says why).
 #
 # Everything is labelled with this run's id and removed on exit.
 set -uo pipefail
@@ -300,6 +303,28 @@ if openssl verify -CAfile "$TLSDIR/ca.pem" "$TLSDIR/${PP}2.pem" >/dev/null 2>&1 
 else
     not_ok "${PP}2's certificate does not verify or lacks its name"
 fi
+# Pinned addresses: the network keeps the engine's subnet, the engine gives
+# addresses from its lower half, each node has its own above it, and its
+# certificate names it; the nodes check that of their peers.
+read -r net_subnet net_range <<<"$(docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.IPRange}}{{end}}' "$PP-net" 2>/dev/null)"
+pinned_ok=1
+for i in 1 2 3; do
+    ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$PP-net\").IPAddress}}" "${PP}$i" 2>/dev/null)
+    want=$(docker inspect -f "{{with (index .NetworkSettings.Networks \"$PP-net\").IPAMConfig}}{{.IPv4Address}}{{end}}" "${PP}$i" 2>/dev/null)
+    san=$(openssl x509 -in "$TLSDIR/${PP}$i.pem" -noout -ext subjectAltName 2>/dev/null | tail -n +2 | tr -d ' ')
+    verify=$(docker exec "${PP}$i" sh -c 'for d in /tmp/cass-entry/conf /etc/cassandra /opt/cassandra/conf; do
+        [ -f "$d/cass-entry-keystore.pem" ] && exec yamlpatch get "$d/cassandra.yaml" server_encryption_options.require_endpoint_verification; done' 2>/dev/null)
+    if [ -z "$ip" ] || [ "$ip" != "$want" ] || [ "$san" != "DNS:${PP}$i,IPAddress:$ip" ] || [ "$verify" != true ]; then
+        pinned_ok=
+        echo "${PP}$i: address $ip, pinned '$want', SAN '$san', require_endpoint_verification '$verify'" | comment
+    fi
+done
+if [ -n "$pinned_ok" ] && [ -n "$net_subnet" ] && [ "${net_range%/*}" = "${net_subnet%/*}" ] &&
+   [ "${net_range#*/}" = "$(( ${net_subnet#*/} + 1 ))" ]; then
+    ok "--tls: network $net_subnet, the engine's addresses from $net_range; each node pinned above it, its certificate naming its name and that address, require_endpoint_verification: true"
+else
+    not_ok "--tls: pinned addresses (network '$net_subnet', range '$net_range')"
+fi
 "$PROV" status --prefix "$PP" >"$E2E_TMP/status.out" 2>&1; rc=$?
 if [ $rc -eq 0 ] && grep -q '^TLS: on (internode encryption all; clients: TLS required, with a client certificate)$' "$E2E_TMP/status.out"; then
     ok "status: exit 0, says TLS is on: $(grep '^TLS' "$E2E_TMP/status.out")"
@@ -393,6 +418,38 @@ else
     docker logs "$E2E_RUN-stranger" 2>&1 | tail -15 | comment; not_ok "the stranger node: joined '$joined', why '$why'"
 fi
 docker rm -f "$E2E_RUN-stranger" >/dev/null 2>&1
+
+# A node with a certificate of the cluster's own CA that names another
+# address: the others check the address of the peer they connect to
+# (require_endpoint_verification), so it does not join, and their log says why.
+(cd "$E2E_TMP" && openssl req -newkey rsa:2048 -nodes -keyout imposter.key -out imposter.csr -subj "/CN=${PP}9" &&
+ printf 'subjectAltName=DNS:%s9,IP:10.255.255.9\n' "$PP" >imposter.ext &&
+ openssl x509 -req -in imposter.csr -CA "$TLSDIR/ca.pem" -CAkey "$TLSDIR/ca-key.pem" -CAcreateserial -days 1 \
+     -extfile imposter.ext -out imposter.pem && chmod 644 imposter.pem imposter.key && cp "$TLSDIR/ca.pem" imposter-ca.pem &&
+ chmod 644 imposter-ca.pem) >"$E2E_TMP/imposter.log" 2>&1 || comment <"$E2E_TMP/imposter.log"
+docker run -d --name "$E2E_RUN-imposter" --hostname "${PP}9" --network "$PP-net" --memory "$MEM" \
+    "${E2E_LBL[@]}" -v "$E2E_TMP/imposter.pem:/run/secrets/c.pem:ro" -v "$E2E_TMP/imposter.key:/run/secrets/k.pem:ro" \
+    -v "$E2E_TMP/imposter-ca.pem:/run/secrets/ca.pem:ro" \
+    -e CASSANDRA_TLS_CERT_FILE=/run/secrets/c.pem -e CASSANDRA_TLS_KEY_FILE=/run/secrets/k.pem \
+    -e CASSANDRA_TLS_CA_FILE=/run/secrets/ca.pem -e CASSANDRA_CLIENT_ENCRYPTION=required \
+    -e CASSANDRA_INTERNODE_ENCRYPTION=all -e CASSANDRA_INTERNODE_ENDPOINT_VERIFICATION=true \
+    -e "JVM_EXTRA_OPTS=$E2E_FAST_OPTS" -e CASSANDRA_CLUSTER_NAME=cass-entry "$E2E_IMAGE" "${PP}1" \
+    >/dev/null 2>"$E2E_TMP/run.err" || comment <"$E2E_TMP/run.err"
+iip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$PP-net\").IPAddress}}" "$E2E_RUN-imposter" 2>/dev/null)
+why=
+for _ in $(seq 1 90); do
+    why=$(docker logs "${PP}1" 2>&1 | grep -m1 -oF "No subject alternative names matching IP address $iip found")
+    [ -n "$why" ] && break
+    sleep 2
+done
+state=$(e2e_ring_rows "${PP}1" | awk -v ip="$iip" '$2 == ip { print $1 }')
+if [ -n "$iip" ] && [ -n "$why" ] && [ "$state" != UN ]; then
+    ok "--tls: a node whose certificate (of the cluster's CA) names another address is not UN (${state:-not in the ring}); ${PP}1's log: $why"
+else
+    docker logs "${PP}1" 2>&1 | grep -iE 'ssl|handshake|certif' | tail -5 | comment
+    not_ok "--tls: the imposter at '$iip': ring state '$state', no endpoint verification failure in ${PP}1's log"
+fi
+docker rm -f "$E2E_RUN-imposter" >/dev/null 2>&1
 "$PROV" down --prefix "$PP" --volumes >"$E2E_TMP/down.out" 2>&1; rc=$?
 if [ $rc -eq 0 ] && [ -z "$(docker ps -aq --filter "label=io.cass-entry.cluster=$PP")" ]; then ok "down --volumes of the TLS cluster"
 else comment <"$E2E_TMP/down.out"; not_ok "down --volumes of the TLS cluster (exit $rc)"; fi

@@ -424,6 +424,39 @@ static void test_env_overrides_and_options(void **state)
     cluster_plan_free(&p);
 }
 
+
+/* Pinned addresses: the engine's range is the subnet's lower half, node N the
+ * N-th address of the upper half; any other network keeps the engine's. */
+static void test_pinned_addresses(void **state)
+{
+    (void)state;
+    char range[64], ip[64];
+    assert_int_equal(cluster_lower_half("172.18.0.0/16", range, sizeof range), 0);
+    assert_string_equal(range, "172.18.0.0/17");
+    assert_int_equal(cluster_node_address("172.18.0.0/16", range, 1, ip, sizeof ip), 0);
+    assert_string_equal(ip, "172.18.128.1");
+    assert_int_equal(cluster_node_address("172.18.0.0/16", range, 300, ip, sizeof ip), 0);
+    assert_string_equal(ip, "172.18.129.44");
+    /* host bits in the subnet are cleared */
+    assert_int_equal(cluster_lower_half("10.1.2.77/24", range, sizeof range), 0);
+    assert_string_equal(range, "10.1.2.0/25");
+    assert_int_equal(cluster_node_address("10.1.2.77/24", "10.1.2.0/25", 126, ip, sizeof ip), 0);
+    assert_string_equal(ip, "10.1.2.254");
+    /* not the broadcast, not the upper half's first address, nothing past it */
+    assert_int_equal(cluster_node_address("10.1.2.0/24", "10.1.2.0/25", 127, ip, sizeof ip), -1);
+    assert_int_equal(cluster_node_address("10.1.2.0/24", "10.1.2.0/25", 0, ip, sizeof ip), -1);
+    /* a network split otherwise, or not at all: its addresses stay the engine's */
+    assert_int_equal(cluster_node_address("172.18.0.0/16", "", 1, ip, sizeof ip), -1);
+    assert_int_equal(cluster_node_address("172.18.0.0/16", "172.18.0.0/18", 1, ip, sizeof ip), -1);
+    assert_int_equal(cluster_node_address("", "", 1, ip, sizeof ip), -1);
+    /* IPv6, too small a subnet, junk */
+    assert_int_equal(cluster_lower_half("fd00::/64", range, sizeof range), -1);
+    assert_int_equal(cluster_lower_half("10.0.0.0/29", range, sizeof range), -1);
+    assert_int_equal(cluster_lower_half("10.0.0.0/28", range, sizeof range), 0);
+    assert_int_equal(cluster_lower_half("10.0.0.300/16", range, sizeof range), -1);
+    assert_int_equal(cluster_lower_half("10.0.0.0/16x", range, sizeof range), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -435,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_replace_address),
         cmocka_unit_test(test_stopped_kept_beyond),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_pinned_addresses),
         cmocka_unit_test(test_env_overrides_and_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

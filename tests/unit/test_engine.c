@@ -949,6 +949,11 @@ static const struct canned DAEMON_CREATE[] = {
     {"GET", "/_ping", 200, "Api-Version: 1.41\r\n", "OK"},
     {"POST", "/v1.41/containers/create?name=cass2", 201, "", "{\"Id\":\"c2\",\"Warnings\":[]}"},
     {"POST", "/v1.41/services/create", 201, "", "{\"ID\":\"svc2\"}"},
+    {"POST", "/v1.41/networks/create", 201, "", "{\"Id\":\"n1\"}"},
+    {"GET", "/v1.41/networks/cass-net", 200, "",
+     "{\"Id\":\"n1\",\"Name\":\"cass-net\",\"Driver\":\"bridge\",\"IPAM\":{\"Driver\":"
+     "\"default\",\"Config\":[{\"Subnet\":\"172.18.0.0/16\",\"IPRange\":\"172.18.0.0/17\","
+     "\"Gateway\":\"172.18.0.1\"}]},\"Containers\":{}}"},
     {"GET", "/v1.41/tasks?filters=%7B%22service%22%3A%5B%22cass2%22%5D%7D", 200, "",
      "[{\"ID\":\"t-old\",\"ServiceID\":\"svc2\",\"NodeID\":\"n1\",\"UpdatedAt\":"
      "\"2024-05-01T10:00:05.5Z\",\"DesiredState\":\"shutdown\",\"Status\":{\"State\":"
@@ -997,7 +1002,7 @@ static long long ji(json_t *j, const char *k1, const char *k2, const char *k3)
 static void test_container_create_body(void **state)
 {
     (void)state;
-    struct fake *f = fake_start(DAEMON_CREATE, 5);
+    struct fake *f = fake_start(DAEMON_CREATE, sizeof DAEMON_CREATE / sizeof DAEMON_CREATE[0]);
     eng_client *c = client_for(f, NULL);
     eng_error err = {0};
     const char *env[] = {"CASSANDRA_SEEDS=cass1", "MAX_HEAP_SIZE=512m", NULL};
@@ -1009,8 +1014,8 @@ static void test_container_create_body(void **state)
         .name = "cass2", .image = "127.0.0.1:5000/cass-entry:5.0", .hostname = "cass2",
         .env = env, .labels = labels, .memory = 1LL << 30, .memory_swap = 1LL << 30,
         .stop_timeout = 120, .restart_policy = "unless-stopped", .network = "cass-net",
-        .aliases = aliases, .mounts = &m, .n_mounts = 1, .health = DOCKER_HEALTH_NONE,
-        .ports = &p, .n_ports = 1,
+        .aliases = aliases, .ipv4_address = "172.18.128.2", .mounts = &m, .n_mounts = 1,
+        .health = DOCKER_HEALTH_NONE, .ports = &p, .n_ports = 1,
     };
     char id[DOCKER_ID_MAX];
     assert_int_equal(docker_container_create(c, &s, id, sizeof id, &err), ENG_OK);
@@ -1045,7 +1050,27 @@ static void test_container_create_body(void **state)
                                                  "EndpointsConfig"), "cass-net");
     assert_string_equal(json_string_value(json_array_get(json_object_get(ep, "Aliases"), 0)),
                         "cass2");
+    assert_string_equal(js(ep, "IPAMConfig", "IPv4Address", NULL), "172.18.128.2");
     json_decref(b);
+
+    /* A network with its addresses split: the subnet, its gateway, the
+     * engine's range; and inspect reads them back. */
+    const char *nlabels[] = {"io.cass-entry.cluster=cass", NULL};
+    docker_network_spec ns = {.name = "cass-net", .labels = nlabels, .subnet = "172.18.0.0/16",
+                              .gateway = "172.18.0.1", .ip_range = "172.18.0.0/17"};
+    assert_int_equal(docker_network_create(c, &ns, NULL, 0, &err), ENG_OK);
+    b = last_body(f);
+    json_t *cfg = json_array_get(json_object_get(json_object_get(b, "IPAM"), "Config"), 0);
+    assert_string_equal(js(cfg, "Subnet", NULL, NULL), "172.18.0.0/16");
+    assert_string_equal(js(cfg, "Gateway", NULL, NULL), "172.18.0.1");
+    assert_string_equal(js(cfg, "IPRange", NULL, NULL), "172.18.0.0/17");
+    assert_string_equal(js(b, "Labels", "io.cass-entry.cluster", NULL), "cass");
+    json_decref(b);
+    docker_network_info ni;
+    assert_int_equal(docker_network_inspect(c, "cass-net", &ni, &err), ENG_OK);
+    assert_string_equal(ni.subnet, "172.18.0.0/16");
+    assert_string_equal(ni.ip_range, "172.18.0.0/17");
+    assert_string_equal(ni.gateway, "172.18.0.1");
     eng_client_free(c);
     fake_stop(f);
 }
@@ -1150,7 +1175,7 @@ static void test_service_set_image(void **state)
 static void test_service_create_body_and_tasks(void **state)
 {
     (void)state;
-    struct fake *f = fake_start(DAEMON_CREATE, 5);
+    struct fake *f = fake_start(DAEMON_CREATE, sizeof DAEMON_CREATE / sizeof DAEMON_CREATE[0]);
     eng_client *c = client_for(f, NULL);
     eng_error err = {0};
     const char *cons[] = {"node.id==n2", NULL};

@@ -72,7 +72,7 @@ static void test_made_and_verified(void **state)
     bool created = false;
     assert_int_equal(pki_ensure_ca(dir, &created, why, sizeof why), 0);
     assert_true(created);
-    assert_int_equal(pki_ensure_cert(dir, "cass1", why, sizeof why), 0);
+    assert_int_equal(pki_ensure_cert(dir, "cass1", "172.18.128.1", why, sizeof why), 0);
     const char *files[] = {"ca.pem", "ca-key.pem", "cass1.pem", "cass1-key.pem", "client.pem",
                            "client-key.pem"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
@@ -103,6 +103,9 @@ static void test_made_and_verified(void **state)
     }
     assert_int_equal(X509_check_host(node, "cass1", 0, 0, NULL), 1);
     assert_int_equal(X509_check_host(node, "cass2", 0, 0, NULL), 0);
+    assert_int_equal(X509_check_ip_asc(node, "172.18.128.1", 0), 1); /* its pinned address */
+    assert_int_equal(X509_check_ip_asc(node, "172.18.128.2", 0), 0);
+    assert_int_equal(X509_check_ip_asc(client, "172.18.128.1", 0), 0);
     assert_true(X509_get_extended_key_usage(node) & XKU_SSL_SERVER);
     assert_true(X509_get_extended_key_usage(node) & XKU_SSL_CLIENT);
     assert_int_equal(X509_check_ca(ca), 1);
@@ -129,10 +132,36 @@ static void test_kept(void **state)
     assert_string_equal(before, after);
     free(before);
     free(after);
-    assert_int_equal(pki_ensure_cert(dir, "cass2", why, sizeof why), 0);
+    assert_int_equal(pki_ensure_cert(dir, "cass2", NULL, why, sizeof why), 0);
     X509 *ca = read_cert("ca"), *node = read_cert("cass2");
     EVP_PKEY *ca_key = X509_get_pubkey(ca);
     assert_int_equal(X509_verify(node, ca_key), 1);
+    X509_free(node);
+
+    /* the same address: kept; another one (its network changed): made again,
+     * key and certificate, from the same CA */
+    char cert1[256], key1[256];
+    snprintf(cert1, sizeof cert1, "%s/cass1.pem", dir);
+    snprintf(key1, sizeof key1, "%s/cass1-key.pem", dir);
+    char *cert_before = testfs_slurp(cert1), *key_before = testfs_slurp(key1);
+    assert_int_equal(pki_ensure_cert(dir, "cass1", "172.18.128.1", why, sizeof why), 0);
+    char *cert_same = testfs_slurp(cert1);
+    assert_string_equal(cert_before, cert_same);
+    assert_int_equal(pki_ensure_cert(dir, "cass1", "10.9.128.1", why, sizeof why), 0);
+    char *cert_new = testfs_slurp(cert1), *key_new = testfs_slurp(key1);
+    assert_string_not_equal(cert_before, cert_new);
+    assert_string_not_equal(key_before, key_new);
+    node = read_cert("cass1");
+    assert_int_equal(X509_check_ip_asc(node, "10.9.128.1", 0), 1);
+    assert_int_equal(X509_check_ip_asc(node, "172.18.128.1", 0), 0);
+    assert_int_equal(X509_check_host(node, "cass1", 0, 0, NULL), 1);
+    assert_int_equal(X509_verify(node, ca_key), 1);
+    assert_int_equal(mode_of("cass1-key.pem"), 0600);
+    free(cert_before);
+    free(key_before);
+    free(cert_same);
+    free(cert_new);
+    free(key_new);
     EVP_PKEY_free(ca_key);
     X509_free(ca);
     X509_free(node);
@@ -146,7 +175,7 @@ static void test_refused(void **state)
     bool created;
     snprintf(path, sizeof path, "%s/cass1-key.pem", dir);
     assert_int_equal(chmod(path, 0644), 0);
-    assert_int_equal(pki_ensure_cert(dir, "cass1", why, sizeof why), -1);
+    assert_int_equal(pki_ensure_cert(dir, "cass1", NULL, why, sizeof why), -1);
     assert_non_null(strstr(why, "cass1-key.pem"));
     assert_non_null(strstr(why, "0600"));
     assert_int_equal(chmod(path, 0600), 0);

@@ -1087,6 +1087,7 @@ static void test_tls_variables(void **state)
     assert_int_equal(s.tls.client, SETTINGS_CLIENT_TLS_REQUIRED);
     assert_true(s.tls.client_auth);
     assert_string_equal(s.tls.internode, "dc");
+    assert_false(s.tls.verify_endpoints);
     assert_string_equal(s.tls.cert.value, PEM_CERT);
     assert_string_equal(s.tls.key.value, PEM_KEY);
     assert_true(s.tls.key.secret);
@@ -1100,6 +1101,18 @@ static void test_tls_variables(void **state)
         fail_msg("%s", err.message);
     assert_string_equal(s.tls.store, "pkcs12");
     settings_free(&s);
+    /* Endpoint verification: a yes/no, for internode encryption only. */
+    if (!run(NONE, L("CASSANDRA_INTERNODE_ENCRYPTION=all", "CASSANDRA_TLS_CERT=" PEM_CERT, key_env,
+                     ca_env, "CASSANDRA_INTERNODE_ENDPOINT_VERIFICATION=TRUE"), &s, &err))
+        fail_msg("%s", err.message);
+    assert_true(s.tls.verify_endpoints);
+    settings_free(&s);
+    expect_failure(NONE, L("CASSANDRA_INTERNODE_ENDPOINT_VERIFICATION=true"), EX_CONFIG,
+                   "CASSANDRA_INTERNODE_ENDPOINT_VERIFICATION=true needs "
+                   "CASSANDRA_INTERNODE_ENCRYPTION dc, rack or all");
+    expect_failure(NONE, L("CASSANDRA_INTERNODE_ENCRYPTION=all", "CASSANDRA_TLS_CERT=" PEM_CERT,
+                           key_env, ca_env, "CASSANDRA_INTERNODE_ENDPOINT_VERIFICATION=ip"),
+                   EX_CONFIG, "CASSANDRA_INTERNODE_ENDPOINT_VERIFICATION: 'ip' is not true or false");
     expect_failure(NONE, L("CASSANDRA_INTERNODE_ENCRYPTION=all", "CASSANDRA_TLS_CERT=" PEM_CERT,
                            key_env, ca_env, "CASSANDRA_TLS_STORE=jks"), EX_CONFIG,
                    "CASSANDRA_TLS_STORE: 'jks' is not auto, pem or pkcs12");

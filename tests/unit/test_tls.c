@@ -400,6 +400,14 @@ static void edits_on_5_0_1(void **state)
     free(diff);
     configure_plan_free(&plan);
 
+    /* CASSANDRA_INTERNODE_ENDPOINT_VERIFICATION=true: the template's key set */
+    t.verify_endpoints = true;
+    doc = plan_on("5.0.1", dir, &t, &plan);
+    expect_yaml(doc, "server_encryption_options.require_endpoint_verification", "true");
+    expect_yaml(doc, "server_encryption_options.internode_encryption", "all");
+    yp_doc_free(doc);
+    configure_plan_free(&plan);
+
     tls_fini(&t);
 }
 
