@@ -1645,11 +1645,13 @@ static unsigned node_index(const char *prefix, const char *node)
     return (unsigned)strtoul(node + plen, NULL, 10);
 }
 
-/* Is the node dead as far as replace goes: its task does not run, or the
- * swarm node it is pinned to is down (its task may still say running). */
+/* Is the node dead as far as replace goes: its task does not run, swarm
+ * wants it stopped (a service scaled to 0: its task may still say running
+ * while it stops), or the swarm node it is pinned to is down (its task may
+ * still say running). */
 static bool node_dead(const sw_ctx *x, const sw_node *nd)
 {
-    return !task_running(nd) ||
+    return !task_running(nd) || strcmp(nd->task.desired_state, "running") != 0 ||
            (nd->host >= 0 && strcmp(x->hosts[nd->host].node.state, "ready") != 0);
 }
 
