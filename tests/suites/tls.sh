@@ -420,8 +420,10 @@ fi
 docker rm -f "$E2E_RUN-stranger" >/dev/null 2>&1
 
 # A node with a certificate of the cluster's own CA that names another
-# address: the others check the address of the peer they connect to
-# (require_endpoint_verification), so it does not join, and their log says why.
+# address: the nodes check their peers' identity (require_endpoint_verification),
+# so its connections are refused and it does not join; the seed's log says why
+# (Cassandra 5.0.1 with the OpenSSL engine logs the inbound refusal as a
+# CertificateException of the endpoint identification).
 (cd "$E2E_TMP" && openssl req -newkey rsa:2048 -nodes -keyout imposter.key -out imposter.csr -subj "/CN=${PP}9" &&
  printf 'subjectAltName=DNS:%s9,IP:10.255.255.9\n' "$PP" >imposter.ext &&
  openssl x509 -req -in imposter.csr -CA "$TLSDIR/ca.pem" -CAkey "$TLSDIR/ca-key.pem" -CAcreateserial -days 1 \
@@ -438,16 +440,17 @@ docker run -d --name "$E2E_RUN-imposter" --hostname "${PP}9" --network "$PP-net"
 iip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$PP-net\").IPAddress}}" "$E2E_RUN-imposter" 2>/dev/null)
 why=
 for _ in $(seq 1 90); do
-    why=$(docker logs "${PP}1" 2>&1 | grep -m1 -oF "No subject alternative names matching IP address $iip found")
+    why=$(docker logs "${PP}1" 2>&1 | grep -F -A40 "handshake with peer /$iip:" |
+          grep -m1 -oE 'java\.security\.cert\.CertificateException: .*')
     [ -n "$why" ] && break
     sleep 2
 done
 state=$(e2e_ring_rows "${PP}1" | awk -v ip="$iip" '$2 == ip { print $1 }')
 if [ -n "$iip" ] && [ -n "$why" ] && [ "$state" != UN ]; then
-    ok "--tls: a node whose certificate (of the cluster's CA) names another address is not UN (${state:-not in the ring}); ${PP}1's log: $why"
+    ok "--tls: a node whose certificate (of the cluster's CA) names another address is not UN (${state:-not in the ring}); ${PP}1 refused its handshakes: $why"
 else
     docker logs "${PP}1" 2>&1 | grep -iE 'ssl|handshake|certif' | tail -5 | comment
-    not_ok "--tls: the imposter at '$iip': ring state '$state', no endpoint verification failure in ${PP}1's log"
+    not_ok "--tls: the imposter at '$iip': ring state '$state', no refused handshake with it in ${PP}1's log"
 fi
 docker rm -f "$E2E_RUN-imposter" >/dev/null 2>&1
 "$PROV" down --prefix "$PP" --volumes >"$E2E_TMP/down.out" 2>&1; rc=$?
