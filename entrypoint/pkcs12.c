@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 /* ---- object identifiers ------------------------------------------------- */
 
@@ -397,26 +396,33 @@ static int mbed_fail(entry_error *err, int ret, const char *what)
     return entry_fail(err, EX_OSERR, "PKCS#12: %s: %s", what, why);
 }
 
-/* Salts and the IV: the kernel's generator, which is what mbedTLS's entropy
- * source reads on Linux anyway; getrandom blocks only until it is seeded. */
-static int random_bytes(unsigned char *p, size_t n, entry_error *err)
-{
-    while (n > 0) {
-        ssize_t got = getrandom(p, n, 0);
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            return entry_fail(err, entry_errno_code(errno, EX_OSERR), "getrandom: %s",
-                              strerror(errno));
-        }
-        p += got;
-        n -= (size_t)got;
-    }
-    return 0;
-}
-
 static const mbedtls_md_info_t *sha256(void)
 {
     return mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+}
+
+/* Salts and the IV, n <= 32 bytes: HMAC-SHA256 keyed with the password over
+ * a label and what they protect.  The same inputs give the same file, so a
+ * second start with the same material rewrites nothing; a store under
+ * another password, or of other content, gets other salts.  (Given the
+ * same password, equal plaintexts give equal ciphertexts: the only thing
+ * deterministic encryption tells, and here the plaintext is fixed anyway.) */
+static int derived_bytes(const password *pw, const char *label, const unsigned char *data,
+                         size_t len, unsigned char *out, size_t n, entry_error *err)
+{
+    unsigned char mac[32];
+    mbedtls_md_context_t md;
+    mbedtls_md_init(&md);
+    int ret = mbedtls_md_setup(&md, sha256(), 1);
+    if (ret == 0) ret = mbedtls_md_hmac_starts(&md, pw->bytes, pw->len);
+    if (ret == 0) ret = mbedtls_md_hmac_update(&md, (const unsigned char *)label, strlen(label) + 1);
+    if (ret == 0) ret = mbedtls_md_hmac_update(&md, data, len);
+    if (ret == 0) ret = mbedtls_md_hmac_finish(&md, mac);
+    mbedtls_md_free(&md);
+    if (ret != 0) return mbed_fail(err, ret, "salt derivation");
+    memcpy(out, mac, n);
+    mbedtls_platform_zeroize(mac, sizeof mac);
+    return 0;
 }
 
 /* ---- the private key ---------------------------------------------------- */
@@ -484,8 +490,8 @@ static int private_key_info(mbedtls_pk_context *key, der *pki, entry_error *err)
 static int encrypted_key(const der *pki, const password *pw, der *d, entry_error *err)
 {
     unsigned char salt[SALT_LEN], iv[16], chain_iv[16], k[32];
-    int rc = random_bytes(salt, sizeof salt, err);
-    if (rc == 0) rc = random_bytes(iv, sizeof iv, err);
+    int rc = derived_bytes(pw, "pbes2 salt", pki->data, pki->len, salt, sizeof salt, err);
+    if (rc == 0) rc = derived_bytes(pw, "pbes2 iv", pki->data, pki->len, iv, sizeof iv, err);
     if (rc) return rc;
 
     mbedtls_md_context_t md;
@@ -653,7 +659,7 @@ static int pfx_close(der *d, const password *pw, entry_error *err)
     if (d->failed) return entry_fail(err, EX_OSERR, "out of memory");
 
     unsigned char salt[SALT_LEN], k[32], mac[32];
-    int rc = random_bytes(salt, sizeof salt, err);
+    int rc = derived_bytes(pw, "mac salt", d->data + at, d->len - at, salt, sizeof salt, err);
     if (rc) return rc;
     int ret = mbedtls_pkcs12_derivation(k, sizeof k, pw->bmp, pw->bmp_len, salt, sizeof salt,
                                         MBEDTLS_MD_SHA256, MBEDTLS_PKCS12_DERIVE_MAC_KEY,

@@ -11,12 +11,12 @@
  *   AuthenticatedSafe, whose ContentInfos are of type data too (the
  *   certificates are not encrypted: they are public); MacData: HMAC-SHA256
  *   over the AuthenticatedSafe's DER, its key made by the PKCS#12 key
- *   derivation (RFC 7292 B.2, SHA-256, 10000 iterations, a random 16-byte
- *   salt) from the password as a BMPString.  Java checks that MAC on load:
+ *   derivation (RFC 7292 B.2, SHA-256, 10000 iterations, a 16-byte salt)
+ *   from the password as a BMPString.  Java checks that MAC on load:
  *   a wrong password is refused there.
  *   pkcs12_keystore: one PrivateKeyEntry.  The key as a pkcs8ShroudedKeyBag:
  *   its PKCS#8 PrivateKeyInfo encrypted with PBES2 (PBKDF2-HMAC-SHA256,
- *   10000 iterations, random 16-byte salt; AES-256-CBC, random IV); then every
+ *   10000 iterations, 16-byte salt; AES-256-CBC); then every
  *   certificate of the chain, in order, as a CertBag.  The key bag and the
  *   first CertBag carry friendlyName = alias and the same localKeyId (the
  *   SHA-256 of that certificate), which is how Java pairs them; Java builds
@@ -24,6 +24,11 @@
  *   pkcs12_truststore: every certificate of the list as a CertBag with
  *   friendlyName "ca-1", "ca-2"... (in order) and Oracle's trusted-key-usage
  *   attribute (anyExtendedKeyUsage), which makes each a trustedCertEntry.
+ *
+ * Salts and the IV are not random: each is HMAC-SHA256, keyed with the
+ * password, of a label and the bytes it protects, so the same arguments give
+ * the same file, byte for byte (a second start with the same material and
+ * password finds nothing to rewrite).  A fresh password gives fresh salts.
  *
  * The password: not empty, printable ASCII only (Java's PBE keys refuse any
  * other character: such a store would never open), at most
@@ -37,7 +42,7 @@
  * caller frees it; the keystore's holds only encrypted key bytes), or
  * EX_CONFIG (an unusable argument: no certificate, an empty, over-long or
  * non-ASCII password, an empty or non-UTF-8 alias, a key of a type other than RSA and EC, a key that is not the
- * chain's first certificate's) or EX_OSERR (out of memory, getrandom(2) or
+ * chain's first certificate's) or EX_OSERR (out of memory, or
  * mbedTLS failed) with one line in err and *out NULL.  No line holds the
  * password or key material.  Every intermediate buffer that held key bytes or
  * the password is wiped before it is freed.

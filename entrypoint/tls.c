@@ -4,6 +4,7 @@
 #include "entrypoint/pkcs12.h"
 
 #include <mbedtls/error.h>
+#include <mbedtls/md.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
@@ -12,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 /* ---- the checks ---------------------------------------------------------- */
 
@@ -156,19 +156,49 @@ static char *join_pem(const char *a, const char *b, size_t *len)
 }
 
 /* The PKCS#12 keystore and truststore (pkcs12.h) under a password of their
- * own: 15 random bytes as 30 hex digits (no YAML quoting needed). */
+ * own (no YAML quoting needed): the first 15 bytes, as 30 hex digits, of
+ * HMAC-SHA256 keyed with the private key (DER) over the chain and the CA.
+ * Nobody without the key can guess it, and the same material gives the same
+ * password and so the same files: a second start rewrites nothing. */
 static char *join_pem(const char *a, const char *b, size_t *len);
+
+static int store_password(mbedtls_pk_context *key, const char *chain_pem, const char *ca_pem,
+                          char *out, entry_error *err)
+{
+    unsigned char der[8192], mac[32];
+    int n = mbedtls_pk_write_key_der(key, der, sizeof der); /* written at the end of der */
+    if (n <= 0)
+        return entry_fail(err, EX_CONFIG, "the private key could not be written as DER (-0x%04x)",
+                          (unsigned)-n);
+    static const char label[] = "cass-entry PKCS#12 store password v1";
+    mbedtls_md_context_t md;
+    mbedtls_md_init(&md);
+    int ret = mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1);
+    if (ret == 0) ret = mbedtls_md_hmac_starts(&md, der + sizeof der - (size_t)n, (size_t)n);
+    if (ret == 0) ret = mbedtls_md_hmac_update(&md, (const unsigned char *)label, sizeof label);
+    if (ret == 0) ret = mbedtls_md_hmac_update(&md, (const unsigned char *)chain_pem, strlen(chain_pem) + 1);
+    if (ret == 0) ret = mbedtls_md_hmac_update(&md, (const unsigned char *)ca_pem, strlen(ca_pem) + 1);
+    if (ret == 0) ret = mbedtls_md_hmac_finish(&md, mac);
+    mbedtls_md_free(&md);
+    mbedtls_platform_zeroize(der, sizeof der);
+    if (ret != 0) {
+        mbedtls_platform_zeroize(mac, sizeof mac);
+        return entry_fail(err, EX_OSERR, "the keystore's password could not be made (-0x%04x)",
+                          (unsigned)-ret);
+    }
+    for (size_t i = 0; i < 15; i++) /* 120 bits; pkcs12.h takes at most 31 characters */
+        snprintf(out + 2 * i, 3, "%02x", mac[i]);
+    mbedtls_platform_zeroize(mac, sizeof mac);
+    return 0;
+}
 
 static int pkcs12_stores(mbedtls_pk_context *key, const mbedtls_x509_crt *chain,
                          const mbedtls_x509_crt *ca, const char *chain_pem, const char *ca_pem,
                          tls_material *out, entry_error *err)
 {
-    unsigned char raw[15]; /* 120 bits; pkcs12.h takes at most 31 characters */
-    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-        return entry_fail(err, EX_OSERR, "no random bytes for the keystore's password");
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(out->store_password + 2 * i, 3, "%02x", raw[i]);
-    mbedtls_platform_zeroize(raw, sizeof raw);
+    int prc = store_password(key, chain_pem, ca_pem, out->store_password, err);
+    if (prc != 0)
+        return prc;
     out->pkcs12 = true;
     unsigned char *ks = NULL, *ts = NULL;
     int rc = pkcs12_keystore(key, chain, TLS_PKCS12_ALIAS, out->store_password, &ks,

@@ -20,7 +20,8 @@
  * wherever CASSANDRA_TLS_STORE=pkcs12 asks for it (t->store "pkcs12"; the
  * caller resolves "auto"), tls_check writes PKCS#12 stores instead
  * (pkcs12.h: a key entry with its chain; each CA a trusted entry) under a
- * random password of their own, and tls_edits points the keystore options at
+ * password of their own (derived from the private key: unguessable without
+ * it, the same for the same material, so a second start rewrites nothing), and tls_edits points the keystore options at
  * them (store_type PKCS12, the password; no factory).
  */
 #ifndef ENTRYPOINT_TLS_H
@@ -49,7 +50,7 @@ typedef struct {
     size_t keystore_len;
     char *truststore;        /* PEM: the CA bundle; PKCS#12: each CA a trusted entry */
     size_t truststore_len;
-    char store_password[31]; /* PKCS#12: the stores' password (random, 30 hex digits) */
+    char store_password[31]; /* PKCS#12: the stores' password (30 hex digits, see above) */
     char *probe_keystore;    /* PKCS#12: for `cass-entry --probe`, which speaks PEM only:
                                 the key (unencrypted, PEM) then the chain, written as
                                 TLS_KEYSTORE_NAME beside the stores (0600 too) */

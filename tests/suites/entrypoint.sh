@@ -228,6 +228,15 @@ tls_ok() { # tls_ok: the PEM files 0600, Cassandra's, and the yaml pointing at t
     eq false "$(yget "$N/conf/cassandra.yaml" client_encryption_options.optional)"
 }
 
+tls_second_start() { # the same secrets again: no byte of the conf dir changes, nothing rewritten
+    local before after
+    before=$(cd "$N/conf" && for f in cassandra.yaml cass-entry-*; do printf '%s %s\n' "$(sha256sum <"$f")" "$(mtime_ino "$f")"; done)
+    sleep 0.01
+    entry "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/node.key" -- cass1
+    after=$(cd "$N/conf" && for f in cassandra.yaml cass-entry-*; do printf '%s %s\n' "$(sha256sum <"$f")" "$(mtime_ino "$f")"; done)
+    check "$V: TLS: a second start with the same secrets: started, the yaml and the stores unchanged (bytes, mtime, inode)" \
+        bash -c '[ "$1" = "$2" ] && [ -n "$1" ] && grep -q "already up to date" "$3"' _ "$before" "$after" "$N/err"
+}
 tls_p12_ok() { # tls_p12_ok: the PKCS#12 stores (and the probe's PEM copies) 0600, Cassandra's,
     # the yaml on them with their password, no PEM factory
     local f pw
@@ -444,6 +453,7 @@ Files $ORIG/cassandra.yaml and $N/conf/cassandra.yaml differ" "$(diff -rq "$ORIG
         entry "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/node.key" -- cass1
         check "$V: TLS: started" started
         check "$V: TLS: the PEM files 0600 and Cassandra's, the yaml on the PEM factory" tls_ok
+        tls_second_start
         fail_case "TLS with a key of another certificate" \
             '^cass-entry: CASSANDRA_TLS_KEY_FILE does not match the first certificate of CASSANDRA_TLS_CERT_FILE$' \
             "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/stray.key" -- cass1
@@ -453,6 +463,7 @@ Files $ORIG/cassandra.yaml and $N/conf/cassandra.yaml differ" "$(diff -rq "$ORIG
         entry "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/node.key" -- cass1
         check "$V: TLS: started" started
         check "$V: TLS: PKCS#12 stores 0600 and Cassandra's, the yaml on them (store_type PKCS12, no factory)" tls_p12_ok
+        tls_second_start
         fail_case "TLS with CASSANDRA_TLS_STORE=pem before 4.1" \
             '^cass-entry: CASSANDRA_TLS_STORE=pem needs Cassandra 4\.1 or later \(its PEM key files\); this is ' \
             "${TLS_ENV[@]}" CASSANDRA_TLS_KEY_FILE="$TLS/node.key" CASSANDRA_TLS_STORE=pem -- cass1

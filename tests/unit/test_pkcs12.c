@@ -418,22 +418,41 @@ static void refusals(void **state)
     mbedtls_pk_free(&ec_key);
 }
 
-/* Two stores of the same input differ: the salts and the IV are random. */
-static void fresh_salts(void **state)
+/* The same input gives the same bytes (salts and IV derived from the
+ * password and what they protect: a second start rewrites nothing); another
+ * password gives other salts, hence other bytes. */
+static void derived_salts(void **state)
 {
     (void)state;
-    mbedtls_x509_crt cas;
+    mbedtls_x509_crt cas, chain;
+    mbedtls_pk_context key;
     load_certs(&cas, "ca.pem");
-    unsigned char *a = NULL, *b = NULL;
-    size_t la = 0, lb = 0;
+    load_certs(&chain, "chain.pem");
+    load_key(&key, "node.key");
+    unsigned char *a = NULL, *b = NULL, *c = NULL;
+    size_t la = 0, lb = 0, lc = 0;
     entry_error err = { 0 };
     assert_int_equal(pkcs12_truststore(&cas, PW, &a, &la, &err), 0);
     assert_int_equal(pkcs12_truststore(&cas, PW, &b, &lb, &err), 0);
+    assert_int_equal(pkcs12_truststore(&cas, PW "x", &c, &lc, &err), 0);
     assert_int_equal(la, lb);
-    assert_true(memcmp(a, b, la) != 0);
+    assert_memory_equal(a, b, la);
+    assert_true(la != lc || memcmp(a, c, la) != 0);
     free(a);
     free(b);
+    free(c);
+    assert_int_equal(pkcs12_keystore(&key, &chain, "node1", PW, &a, &la, &err), 0);
+    assert_int_equal(pkcs12_keystore(&key, &chain, "node1", PW, &b, &lb, &err), 0);
+    assert_int_equal(pkcs12_keystore(&key, &chain, "node1", PW "x", &c, &lc, &err), 0);
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    assert_true(la != lc || memcmp(a, c, la) != 0);
+    free(a);
+    free(b);
+    free(c);
     mbedtls_x509_crt_free(&cas);
+    mbedtls_x509_crt_free(&chain);
+    mbedtls_pk_free(&key);
 }
 
 int main(void)
@@ -444,7 +463,7 @@ int main(void)
         cmocka_unit_test(truststore),
         cmocka_unit_test(aliases_and_passwords),
         cmocka_unit_test(refusals),
-        cmocka_unit_test(fresh_salts),
+        cmocka_unit_test(derived_salts),
     };
     return cmocka_run_group_tests_name("pkcs12", tests, make_certs, remove_certs);
 }
