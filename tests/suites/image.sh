@@ -197,6 +197,25 @@ expect_line "Cassandra jar named as in the release" "jar /opt/cassandra/lib/apac
 expect_line "cassandra -v reports $VERSION" "version $VERSION"
 expect_line "nodetool and cqlsh on PATH" "tools /opt/cassandra/bin/nodetool /opt/cassandra/bin/cqlsh"
 
+# ---- class-data sharing: the archive maps (-Xshare:on refuses to start
+# otherwise) on the class path Cassandra's include gives, and serves its classes
+# shellcheck disable=SC2016  # expanded in the container
+cds=$(docker run --rm "$IMAGE" sh -c '
+    . "$CASSANDRA_INCLUDE"
+    echo "last $(echo "$CLASSPATH" | tr : "\n" | tail -n 1)"
+    echo "opts $(echo "$JVM_OPTS" | grep -o -- "-XX:SharedArchiveFile=[^ ]* -Xshare:auto")"
+    echo "size $(stat -c %s "$CASSANDRA_HOME/cds/cassandra.jsa")"
+    echo "shared $(java -Xshare:on -XX:SharedArchiveFile="$CASSANDRA_HOME/cds/cassandra.jsa" -Xlog:class+load=info \
+        -cp "$CLASSPATH" org.apache.cassandra.tools.GetVersion | grep -c "org\.apache\.cassandra\..* source: shared objects file")"' 2>&1) || true
+size=$(sed -n 's/^size //p' <<<"$cds") shared=$(sed -n 's/^shared //p' <<<"$cds")
+if grep -qx "last /etc/cassandra" <<<"$cds" &&
+   grep -qx "opts -XX:SharedArchiveFile=/opt/cassandra/cds/cassandra.jsa -Xshare:auto" <<<"$cds" &&
+   [ "${size:-0}" -gt 10000000 ] && [ "${shared:-0}" -gt 50 ]; then
+    ok "image CDS archive: $size bytes, mapped with -Xshare:on on the include's class path (conf last); GetVersion took $shared of Cassandra's classes from it"
+else
+    printf '%s\n' "$cds" | sed 's/^/# /'; not_ok "image CDS archive"
+fi
+
 # ---- one node on a user-defined bridge network
 # A fixed address needs a network with a subnet we chose; pick a random /24
 # and try again when it overlaps one that exists.
@@ -242,6 +261,13 @@ done
 if [ -n "$un" ]; then
     ok "node $ip is UN in nodetool status"
     timing "node start to UN ${un}s"
+    # shellcheck disable=SC2016  # expanded in the container
+    cmdline=$(docker exec "$NODE" sh -c 'tr "\0" " " </proc/$(pgrep -f CassandraDaemon | head -n 1)/cmdline' 2>&1)
+    if grep -q -- "-XX:SharedArchiveFile=/opt/cassandra/cds/cassandra.jsa -Xshare:auto" <<<"$cmdline"; then
+        ok "the node's JVM was started with the CDS archive"
+    else
+        echo "$cmdline" | cut -c1-400 | sed 's/^/# /'; not_ok "the node's JVM has no -XX:SharedArchiveFile"
+    fi
 else
     node_logs 40; fatal "node not UN within ${UN_TIMEOUT}s"
 fi
