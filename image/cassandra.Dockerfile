@@ -47,7 +47,8 @@ RUN set -eux; \
 # start here as root (-R), loopback only, with -XX:DumpLoadedClassList until
 # CQL answers, then java -Xshare:dump from that list on the same class path,
 # without its lambda-proxy lines (this JDK crashes archiving them); the
-# training's data and logs are removed.  The build fails if the archive does
+# training's data and logs are removed (Cassandra's include runs without
+# set -eu, as bin/cassandra runs it).  The build fails if the archive does
 # not map and serve Cassandra's classes (-Xshare:on).
 ENV CASSANDRA_INCLUDE=$CASSANDRA_HOME/cds/cassandra.in.sh
 RUN set -eux; \
@@ -70,14 +71,14 @@ RUN set -eux; \
     kill -TERM "$pid"; wait "$pid" || true; \
     rm -rf /var/lib/cassandra/* /var/log/cassandra/* "$cds/training.log"; \
     grep -v '^@lambda-proxy' "$cds/classes.lst" >"$cds/classes-archived.lst"; \
-    ( . "$CASSANDRA_INCLUDE"; \
-      java -Xshare:dump -XX:+UseG1GC -XX:SharedClassListFile="$cds/classes-archived.lst" \
+    ( set +eux; . "$CASSANDRA_INCLUDE"; \
+      exec java -Xshare:dump -XX:+UseG1GC -XX:SharedClassListFile="$cds/classes-archived.lst" \
            -XX:SharedArchiveFile="$cds/cassandra.jsa" -cp "$CLASSPATH" ) >"$cds/dump.log" 2>&1 \
         || { grep -v -i warning "$cds/dump.log" | tail -n 30; exit 1; }; \
     rm -f "$cds/classes.lst" "$cds/classes-archived.lst" "$cds/dump.log"; \
     chmod 0644 "$cds/cassandra.jsa" "$CASSANDRA_INCLUDE"; \
-    ( . "$CASSANDRA_INCLUDE"; \
-      java -Xshare:on -XX:SharedArchiveFile="$cds/cassandra.jsa" -Xlog:class+load=info -cp "$CLASSPATH" \
+    ( set +eux; . "$CASSANDRA_INCLUDE"; \
+      exec java -Xshare:on -XX:SharedArchiveFile="$cds/cassandra.jsa" -Xlog:class+load=info -cp "$CLASSPATH" \
            org.apache.cassandra.tools.GetVersion ) \
         | grep -q 'org.apache.cassandra.utils.FBUtilities source: shared objects file'
 

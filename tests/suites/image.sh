@@ -210,7 +210,7 @@ cds=$(docker run --rm "$IMAGE" sh -c '
 size=$(sed -n 's/^size //p' <<<"$cds") shared=$(sed -n 's/^shared //p' <<<"$cds")
 if grep -qx "last /etc/cassandra" <<<"$cds" &&
    grep -qx "opts -XX:SharedArchiveFile=/opt/cassandra/cds/cassandra.jsa -Xshare:auto" <<<"$cds" &&
-   [ "${size:-0}" -gt 10000000 ] && [ "${shared:-0}" -gt 50 ]; then
+   [ "${size:-0}" -gt 10000000 ] && [ "${shared:-0}" -gt 20 ]; then
     ok "image CDS archive: $size bytes, mapped with -Xshare:on on the include's class path (conf last); GetVersion took $shared of Cassandra's classes from it"
 else
     printf '%s\n' "$cds" | sed 's/^/# /'; not_ok "image CDS archive"
