@@ -2,7 +2,7 @@
  * provision/pki: the certificates of `cass-provision up --tls`, made once and
  * kept with the cluster (by default ~/.cass-provision/<prefix>/tls, mode 0700):
  *
- *   ca.pem, ca-key.pem          the cluster's own CA (EC P-256, 10 years)
+ *   ca.pem, ca-key.pem          the cluster's own CA (RSA 2048, 10 years)
  *   <node>.pem, <node>-key.pem  one per node: CN and DNS name the node's name
  *                               (its host name on the cluster's network), and
  *                               an IP name its address when it is pinned
