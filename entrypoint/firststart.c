@@ -380,8 +380,29 @@ static int replace_superuser(run *r)
         if (asprintf(&q, "CREATE ROLE IF NOT EXISTS %s WITH PASSWORD = %s AND SUPERUSER = true AND LOGIN = true",
                      name, pw) < 0) q = NULL;
         if (!q) rc = fail(r, EX_OSERR, "out of memory");
-        else if (idempotent(r, q, false, NULL, &e) != CQL_OK)
-            rc = fail(r, EX_UNAVAILABLE, "first start: creating the superuser '%s': %.200s", c->user, e.message);
+        else if (idempotent(r, q, false, NULL, &e) != CQL_OK) {
+            /* Unauthorized as the default superuser: another node's work
+             * replaced it after our first try to log in as the wanted one
+             * (which this node did not see yet: roles cache, replicas).  Its
+             * superuser is ours: wait until its login works here. */
+            if (e.code == CQL_ERR_SERVER && e.server_code == 0x2100) {
+                cql_error e2;
+                for (int tries = 0; tries <= 30; tries++) {
+                    if (open_as(r, c->user, c->password, &mine, &e2) == CQL_OK) {
+                        cql_session_close(r->s);
+                        r->s = mine;
+                        r->as_default = false;
+                        say(r, "first start: superuser '%s' was set by another node", c->user);
+                        break;
+                    }
+                    pause_ms(1000);
+                }
+            }
+            if (r->as_default)
+                rc = fail(r, EX_UNAVAILABLE, "first start: creating the superuser '%s': %.200s", c->user, e.message);
+            else
+                goto done;
+        }
         /* A role may not take its own superuser status away: that is done
          * as the new superuser, once its login works (the role cache). */
         for (int tries = 0; rc == 0 && open_as(r, c->user, c->password, &mine, &e) != CQL_OK; tries++) {
@@ -399,6 +420,7 @@ static int replace_superuser(run *r)
             else say(r, "first start: superuser '%s' created; the default superuser cassandra can no longer log in", c->user);
         }
     }
+done:
     if (q) explicit_bzero(q, strlen(q));
     if (pw) explicit_bzero(pw, strlen(pw));
     free(q);

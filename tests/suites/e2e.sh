@@ -283,10 +283,13 @@ test3() {
 }
 
 # ---- test 5: cassandra.yaml differs from the image's only where intended -------
-# The conf dir Cassandra really uses: cassandra.in.sh puts $CASSANDRA_CONF
-# first on the classpath (and /proc/1/environ is not readable across uids).
+# The conf dir Cassandra really uses: the one directory on its classpath
+# (cassandra.in.sh puts $CASSANDRA_CONF first; the image's CASSANDRA_INCLUDE
+# moves it last, for the CDS archive; /proc/1/environ is not readable across
+# uids).
 conf_dir_of() {
-    docker exec "$1" cat /proc/1/cmdline | tr '\0' '\n' | grep -A1 -xE -- '-cp|-classpath' | tail -n 1 | cut -d: -f1
+    docker exec "$1" cat /proc/1/cmdline | tr '\0' '\n' | grep -A1 -xE -- '-cp|-classpath' | tail -n 1 |
+        tr ':' '\n' | grep -v -e '\.jar$' -e '\*' | head -n 1
 }
 yaml_check() {  # TEST CONTAINER IP: the intended values computed here from the container's facts
     local c=$2 ip=$3 conf
