@@ -289,7 +289,7 @@ test3() {
 # uids).
 conf_dir_of() {
     docker exec "$1" cat /proc/1/cmdline | tr '\0' '\n' | grep -A1 -xE -- '-cp|-classpath' | tail -n 1 |
-        tr ':' '\n' | grep -v -e '\.jar$' -e '\*' | head -n 1
+        tr ':' '\n' | grep -v -e '\.jar$' -e '\*' -e '^$' | head -n 1
 }
 yaml_check() {  # TEST CONTAINER IP: the intended values computed here from the container's facts
     local c=$2 ip=$3 conf
