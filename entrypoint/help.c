@@ -79,6 +79,11 @@ void help_write(FILE *out, const char *program)
             "\n"
             "Precedence: --set, then CASSANDRA_CFG_YAML_*, then the variables above (a\n"
             "seed list argument beats CASSANDRA_SEEDS), then the defaults.\n"
+            "cass-entry's own (unusual layouts, tests; the README says more):\n"
+            "  CASS_ENTRY_USER (cassandra), CASS_ENTRY_DATA_DIR (/var/lib/cassandra),\n"
+            "  CASS_ENTRY_LOG_DIR (/var/log/cassandra), CASS_ENTRY_RUNTIME_DIR\n"
+            "  (/tmp/cass-entry/conf), CASS_ENTRY_STATE_DIR, CASS_ENTRY_INITDB_DIR,\n"
+            "  CASS_ENTRY_FIRST_BOOT_JVM_OPTS, CASS_ENTRY_PROBE_TIMEOUT_MS, CASS_ENTRY_ROOT.\n"
             "Exit status: 64 bad usage, 78 bad configuration (nothing written), otherwise\n"
             "that of the command run.\n");
 }

@@ -836,4 +836,14 @@ else
     check "--probe: nothing listening: a one-line reason on stderr" bash -c "[ \$(wc -l <'$T/probe.err') -eq 1 ]"
     check "--probe: nothing listening: answers within the timeout (${elapsed} ms)" test "$elapsed" -lt 2500
 fi
+
+# ---- cass-entry's own variables: every one the code reads is in --help and the README ----
+mapfile -t OWN_VARS < <(grep -rhoE '"CASS_ENTRY_[A-Z_]+"' "$ROOT/entrypoint" "$ROOT/cql" | tr -d '"' | sort -u)
+help_text=$("$BIN" --help)
+missing=()
+for v in "${OWN_VARS[@]}"; do
+    grep -q "$v" <<<"$help_text" && grep -q "^| \`$v\` |" "$ROOT/README.md" || missing+=("$v")
+done
+check "cass-entry's own variables (${#OWN_VARS[@]} read by the code) are all in --help and the README's table${missing:+; missing: ${missing[*]}}" \
+    test "${#OWN_VARS[@]}" -ge 8 -a "${#missing[@]}" -eq 0
 exit 0
