@@ -922,9 +922,8 @@ int cluster_replace(eng_client *c, const cluster_opts *o, const char *node, prov
     /* Cassandra sometimes refuses a replacement at start (exit 3, seen in 2
      * of 6 runs of the provision suite, under a write load, a minute after
      * the kill) while its peers still gossip about the dead node.  The node
-     * gets up to REPLACE_ATTEMPTS starts, each on a fresh volume (cass-entry
+     * gets up to LIFECYCLE_REPLACE_ATTEMPTS starts, each on a fresh volume (cass-entry
      * applies replace_address_first_boot only to an empty data dir). */
-    enum { REPLACE_ATTEMPTS = 3 };
     for (int attempt = 1;; attempt++) {
         for (size_t i = 0; i < x.n && rc == 0; i++) {
             live_node *ln = &x.nodes[i];
@@ -945,13 +944,9 @@ int cluster_replace(eng_client *c, const cluster_opts *o, const char *node, prov
         /* every node UN and no dead row left: the old address is gone from the ring */
         if (rc == 0)
             rc = wait_ready(&x, node, false, err);
-        if (rc == 0 || attempt == REPLACE_ATTEMPTS || err->exit_code != PROV_EXIT_FAIL)
+        if (rc == 0 || attempt == LIFECYCLE_REPLACE_ATTEMPTS || err->exit_code != PROV_EXIT_FAIL)
             break;
-        const char *cause = strstr(err->message, "\n  | ERROR");
-        fprintf(o->out, "  %-8s did not start as the replacement (attempt %d of %d): %.*s%s%.*s\n",
-                node, attempt, REPLACE_ATTEMPTS, (int)strcspn(err->message, "\n"), err->message,
-                cause ? "; " : "", cause ? (int)strcspn(cause + 5, "\n") : 0,
-                cause ? cause + 5 : "");
+        lifecycle_replace_attempt_failed(o->out, node, attempt, err);
         if (docker_container_remove(c, node, true, false, &e) != ENG_OK && !docker_not_found(&e))
             break; /* err still says why the start failed */
         if (docker_volume_remove(c, volume, false, &e) != ENG_OK && !docker_not_found(&e))

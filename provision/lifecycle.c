@@ -190,6 +190,15 @@ int lifecycle_dead_address(eng_client *c, const char *container, const char *vie
     return rc;
 }
 
+void lifecycle_replace_attempt_failed(FILE *out, const char *node, int attempt,
+                                      const prov_error *err)
+{
+    const char *cause = strstr(err->message, "\n  | ERROR");
+    fprintf(out, "  %-8s did not start as the replacement (attempt %d of %d): %.*s%s%.*s\n", node,
+            attempt, LIFECYCLE_REPLACE_ATTEMPTS, (int)strcspn(err->message, "\n"), err->message,
+            cause ? "; " : "", cause ? (int)strcspn(cause + 5, "\n") : 0, cause ? cause + 5 : "");
+}
+
 /* Would the keyspaces still have their replicas without nd?  Read in
  * another node (`other`), against the ring `ring`. */
 static int check_replication(const node_backend *b, gate_node *nd, gate_node *other,

@@ -132,6 +132,17 @@ int lifecycle_dead_address(eng_client *c, const char *container, const char *vie
                            const char *const *running, size_t n, const char *name, int wait_s,
                            double poll_s, char *addr, size_t addrlen, prov_error *err);
 
+/* How many starts `replace` gives a replacement, each on a fresh volume:
+ * Cassandra may refuse one at start (exit 3) while its peers still gossip
+ * about the dead node, or when its shadow round with the seeds times out. */
+#define LIFECYCLE_REPLACE_ATTEMPTS 3
+
+/* The line on out for a replacement that did not start (attempt of
+ * LIFECYCLE_REPLACE_ATTEMPTS): err's first line, and the ERROR line the node
+ * logged when err quotes one. */
+void lifecycle_replace_attempt_failed(FILE *out, const char *node, int attempt,
+                                      const prov_error *err);
+
 /* Every node of `nodes` must be started; nodes[victim] goes (see above).
  * The caller refuses seeds.  *last gets the ring of the nodes that remain. */
 int lifecycle_remove(const node_backend *b, gate_node *const *nodes, size_t n, size_t victim,

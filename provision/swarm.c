@@ -1069,6 +1069,35 @@ static int create_service(sw_ctx *x, sw_node *nd, prov_error *err)
     return 0;
 }
 
+/* What exists, in provision/cluster's terms, for its plan: the services as
+ * found nodes, and where each node 1..max_index has its volume (data_on, as
+ * find_volumes says).  found's arrays and *data_on are the caller's to free,
+ * also on error. */
+static int found_of_services(sw_ctx *x, unsigned max_index, cluster_found *found, int **data_on,
+                             prov_error *err)
+{
+    *data_on = calloc(max_index, sizeof **data_on);
+    found->nodes = calloc(x->nsvc ? x->nsvc : 1, sizeof *found->nodes);
+    found->volume_exists = calloc(max_index, sizeof *found->volume_exists);
+    if (!*data_on || !found->nodes || !found->volume_exists)
+        return prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+    for (size_t i = 0; i < x->nsvc; i++) {
+        cluster_found_node *fn = &found->nodes[found->n++];
+        fn->index = x->svc[i].index;
+        fn->running = task_running(&x->svc[i]);
+        snprintf(fn->seeds, sizeof fn->seeds, "%s", x->svc[i].seeds);
+        snprintf(fn->cluster_name, sizeof fn->cluster_name, "%s", x->svc[i].cluster_name);
+        fn->tls = x->svc[i].tls;
+    }
+    int rc = find_volumes(x, max_index, *data_on, err);
+    if (rc != 0)
+        return rc;
+    found->volumes_n = max_index;
+    for (unsigned i = 0; i < max_index; i++)
+        found->volume_exists[i] = (*data_on)[i] != -1;
+    return 0;
+}
+
 int swarm_up(eng_client *mgr, const swarm_opts *so, prov_error *err)
 {
     const cluster_opts *o = so->cluster;
@@ -1098,26 +1127,8 @@ int swarm_up(eng_client *mgr, const swarm_opts *so, prov_error *err)
     for (size_t i = 0; i < x.nsvc; i++)
         if (x.svc[i].index > max_index)
             max_index = x.svc[i].index;
-    data_on = calloc(max_index, sizeof *data_on);
-    found.nodes = calloc(x.nsvc ? x.nsvc : 1, sizeof *found.nodes);
-    found.volume_exists = calloc(max_index, sizeof *found.volume_exists);
-    if (!data_on || !found.nodes || !found.volume_exists) {
-        rc = prov_fail(err, PROV_EXIT_FAIL, "out of memory");
+    if ((rc = found_of_services(&x, max_index, &found, &data_on, err)) != 0)
         goto out;
-    }
-    for (size_t i = 0; i < x.nsvc; i++) {
-        cluster_found_node *fn = &found.nodes[found.n++];
-        fn->index = x.svc[i].index;
-        fn->running = task_running(&x.svc[i]);
-        snprintf(fn->seeds, sizeof fn->seeds, "%s", x.svc[i].seeds);
-        snprintf(fn->cluster_name, sizeof fn->cluster_name, "%s", x.svc[i].cluster_name);
-        fn->tls = x.svc[i].tls;
-    }
-    if ((rc = find_volumes(&x, max_index, data_on, err)) != 0)
-        goto out;
-    found.volumes_n = max_index;
-    for (unsigned i = 0; i < max_index; i++)
-        found.volume_exists[i] = data_on[i] != -1;
     cluster_opts po = *o;
     po.network = x.network;
     if ((rc = cluster_plan_make(&po, &found, &plan, err)) != 0)
@@ -1750,27 +1761,14 @@ int swarm_replace(eng_client *mgr, const swarm_opts *so, const char *node, prov_
      * dead one to create with replace_address_first_boot. */
     if (index > max_index)
         max_index = index;
-    data_on = calloc(max_index, sizeof *data_on);
-    found.nodes = calloc(x.nsvc ? x.nsvc : 1, sizeof *found.nodes);
-    found.volume_exists = calloc(max_index, sizeof *found.volume_exists);
+    /* (every remaining service runs: checked above) */
     nodes = calloc(x.nsvc + 1, sizeof *nodes);
-    if (!data_on || !found.nodes || !found.volume_exists || !nodes) {
+    if (!nodes) {
         rc = prov_fail(err, PROV_EXIT_FAIL, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < x.nsvc; i++) {
-        cluster_found_node *fn = &found.nodes[found.n++];
-        fn->index = x.svc[i].index;
-        fn->running = true;
-        snprintf(fn->seeds, sizeof fn->seeds, "%s", x.svc[i].seeds);
-        snprintf(fn->cluster_name, sizeof fn->cluster_name, "%s", x.svc[i].cluster_name);
-        fn->tls = x.svc[i].tls;
-    }
-    if ((rc = find_volumes(&x, max_index, data_on, err)) != 0)
+    if ((rc = found_of_services(&x, max_index, &found, &data_on, err)) != 0)
         goto out;
-    found.volumes_n = max_index;
-    for (unsigned i = 0; i < max_index; i++)
-        found.volume_exists[i] = data_on[i] != -1;
     if (data_on[index - 1] != -1) {
         rc = prov_fail(err, PROV_EXIT_FAIL, "replace %s: its service is removed, but a volume "
                        "%s%u-data is still on %s: remove it there (docker volume rm) and run "
@@ -1832,7 +1830,6 @@ int swarm_replace(eng_client *mgr, const swarm_opts *so, const char *node, prov_
      * gossip about the dead node (seen on one engine): up to 3 starts, each
      * on a fresh volume (replace_address_first_boot applies only to an
      * empty data dir). */
-    enum { REPLACE_ATTEMPTS = 3 };
     for (int attempt = 1;; attempt++) {
         for (size_t i = 0; i < nn; i++)
             nodes[i].g.waiting = true;
@@ -1844,13 +1841,9 @@ int swarm_replace(eng_client *mgr, const swarm_opts *so, const char *node, prov_
         fflush(o->out);
         /* every node UN and no dead row left: the old address is gone */
         rc = wait_ready(&x, nodes, nn, plan.seeds, nd->name, false, err);
-        if (rc == 0 || attempt == REPLACE_ATTEMPTS || err->exit_code != PROV_EXIT_FAIL)
+        if (rc == 0 || attempt == LIFECYCLE_REPLACE_ATTEMPTS || err->exit_code != PROV_EXIT_FAIL)
             break;
-        const char *cause = strstr(err->message, "\n  | ERROR");
-        fprintf(o->out, "  %-8s did not start as the replacement (attempt %d of %d): %.*s%s%.*s\n",
-                node, attempt, REPLACE_ATTEMPTS, (int)strcspn(err->message, "\n"), err->message,
-                cause ? "; " : "", cause ? (int)strcspn(cause + 5, "\n") : 0,
-                cause ? cause + 5 : "");
+        lifecycle_replace_attempt_failed(o->out, node, attempt, err);
         prov_error gone = {0};
         if (backend_remove(&x, &nd->g, &gone) != 0)
             break; /* err still says why the start failed */
