@@ -177,10 +177,48 @@ static bool sha256_of(const char *path, char hex[65])
 
 /* ---- statements ---- */
 
+/* Bad credentials (0x0100): the role is not there (yet), or may not log in. */
+static bool refused(const cql_error *e)
+{
+    return e->code == CQL_ERR_SERVER && e->server_code == 0x0100;
+}
+
+static cql_status open_as(run *r, const char *user, const char *password, cql_session **s, cql_error *e);
+
+/* Logged in as the default superuser, this node may see another node's work
+ * take it away (its superuser status, its login) at any moment before its own
+ * turn: the wanted superuser is then there, or about to be (roles cache,
+ * replicas).  True once this node is logged in as it (a line says so); false
+ * when it is not there within 30 s or there is no such work. */
+static bool now_as_wanted(run *r)
+{
+    const firststart_config *c = r->c;
+    if (!r->as_default || !c->password) return false;
+    for (int tries = 0; tries <= 30; tries++) {
+        cql_session *mine;
+        cql_error e;
+        if (open_as(r, c->user, c->password, &mine, &e) == CQL_OK) {
+            cql_session_close(r->s);
+            r->s = mine;
+            r->as_default = false;
+            say(r, "first start: superuser '%s' was set by another node", c->user);
+            return true;
+        }
+        pause_ms(1000);
+    }
+    return false;
+}
+
+/* A statement at QUORUM (LWTs at SERIAL).  Refused as the default superuser
+ * (0x2100 unauthorized): another node replaced it; the statement is tried
+ * once more as the wanted one. */
 static cql_status query(run *r, const char *q, const cql_value *v, size_t n, bool serial,
                         cql_result *out, cql_error *e)
 {
-    return cql_query(r->s, q, CQL_CL_QUORUM, serial ? CQL_CL_SERIAL : 0, v, n, STATEMENT_MS, out, e);
+    cql_status st = cql_query(r->s, q, CQL_CL_QUORUM, serial ? CQL_CL_SERIAL : 0, v, n, STATEMENT_MS, out, e);
+    if (st != CQL_OK && e->code == CQL_ERR_SERVER && e->server_code == 0x2100 && now_as_wanted(r))
+        st = cql_query(r->s, q, CQL_CL_QUORUM, serial ? CQL_CL_SERIAL : 0, v, n, STATEMENT_MS, out, e);
+    return st;
 }
 
 /* A text literal for a statement that takes no bind markers (role DDL). */
@@ -203,11 +241,6 @@ static char *quoted(const char *s, char quote)
 static cql_status open_as(run *r, const char *user, const char *password, cql_session **s, cql_error *e)
 {
     return cql_session_open_tls(r->c->host, r->c->port, r->c->tls, user, password, STATEMENT_MS, s, e);
-}
-
-static bool refused(const cql_error *e)
-{
-    return e->code == CQL_ERR_SERVER && e->server_code == 0x0100;
 }
 
 /* An answer that may change a moment later: replicas down or busy, a
@@ -239,16 +272,29 @@ static bool retry_after(run *r, const cql_error *e)
     return true;
 }
 
+/* After a schema change: the wait for every node to have it.  No agreement
+ * in time is a warning, not a failure: the change is made, and a node that
+ * is down (its last version stays in system.peers) takes it when it is
+ * back.  Drivers do the same. */
+static void await_agreement(run *r, const char *what)
+{
+    cql_error e;
+    if (cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
+        say(r, "warning: first start: %.200s: %.200s; going on (a node that is down takes the schema when it is back)",
+            what, e.message);
+}
+
 /* Such a statement (IF NOT EXISTS, a read, a role or keyspace altered to a
  * given value), then, when `schema`, the wait for schema agreement. */
 static cql_status idempotent(run *r, const char *q, bool schema, cql_result *out, cql_error *e)
 {
     for (;;) {
         cql_status st = query(r, q, NULL, 0, false, out, e);
-        if (st == CQL_OK && schema && (st = cql_schema_agreement(r->s, AGREEMENT_MS, e)) != CQL_OK &&
-            out)
-            cql_result_free(out);
-        if (st == CQL_OK || !retry_after(r, e)) return st;
+        if (st == CQL_OK) {
+            if (schema) await_agreement(r, q);
+            return st;
+        }
+        if (!retry_after(r, e)) return st;
     }
 }
 
@@ -272,6 +318,7 @@ static int login(run *r)
             cql_error e2;
             if (open_as(r, "cassandra", "cassandra", &r->s, &e2) == CQL_OK) {
                 r->as_default = true;
+                say(r, "first start: logged in as the default superuser cassandra ('%s' cannot log in yet)", user);
                 return 0;
             }
         }
@@ -347,6 +394,56 @@ static void release_lock(run *r)
         say(r, "warning: first start: releasing the lock: %s (it expires by itself)", e.message);
 }
 
+/* The default role, read at ALL: 1 it may log in or is a superuser, 0
+ * neither, -1 no such role, -2 error (e filled).  A read at ALL repairs the
+ * row onto every replica, and that matters: Cassandra wrote the row while
+ * system_auth had one replica, so once it has three the row is on one node
+ * only, and ALTER ROLE (which reads it at QUORUM) may say it does not exist.
+ * When a replica is down (*at_all false) a QUORUM read says what it can. */
+static int default_role_state(run *r, bool *at_all, cql_error *e)
+{
+    const char *q = "SELECT is_superuser, can_login FROM system_auth.roles WHERE role = 'cassandra'";
+    cql_result res;
+    cql_status st;
+    *at_all = true;
+    for (int tries = 0; (st = cql_query(r->s, q, CQL_CL_ALL, 0, NULL, 0, STATEMENT_MS, &res, e)) != CQL_OK; tries++) {
+        bool replica_down = e->code == CQL_ERR_SERVER && e->server_code == 0x1000;
+        if (replica_down || tries >= 5 || !retry_after(r, e)) break;
+    }
+    if (st != CQL_OK) {
+        *at_all = false;
+        if (idempotent(r, q, false, &res, e) != CQL_OK) return -2;
+    }
+    int state = -1;
+    if (res.n_rows)
+        state = cql_value_bool(cql_cell(&res, 0, 0)) || cql_value_bool(cql_cell(&res, 0, 1));
+    cql_result_free(&res);
+    return state;
+}
+
+/* As the wanted superuser: the default role loses its login and its
+ * superuser status, if it still has either (a node that set the wanted one
+ * may have died before this step). */
+static int disable_default(run *r)
+{
+    cql_error e;
+    bool at_all;
+    int state = default_role_state(r, &at_all, &e);
+    if (state == -2)
+        return fail(r, EX_UNAVAILABLE, "first start: reading the default role cassandra: %s", e.message);
+    if (state == 0) return 0;
+    if (state == -1) {
+        if (!at_all)
+            say(r, "warning: first start: the default role cassandra is not found at QUORUM (a node is down): "
+                "if it exists, disable it with ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false");
+        return 0;
+    }
+    if (idempotent(r, "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false", false, NULL, &e) != CQL_OK)
+        return fail(r, EX_UNAVAILABLE, "first start: disabling the default superuser: %s", e.message);
+    say(r, "first start: superuser '%s' set; the default superuser cassandra can no longer log in", r->c->user);
+    return 0;
+}
+
 /* The default superuser is replaced by the wanted one. */
 static int replace_superuser(run *r)
 {
@@ -358,69 +455,49 @@ static int replace_superuser(run *r)
         cql_session_close(r->s);
         r->s = mine;
         r->as_default = false;
+        say(r, "first start: superuser '%s' was set by another node", c->user);
     }
     if (!cql_session_authenticated(r->s)) {
         say(r, "warning: first start: the node takes no credentials (authenticator AllowAllAuthenticator): "
             "no superuser to set");
         return 0;
     }
-    if (!r->as_default) return 0;
+    bool wanted_is_default = strcmp(c->user, "cassandra") == 0;
+    if (!r->as_default) return wanted_is_default ? 0 : disable_default(r);
     char *pw = quoted(c->password, '\''), *name = quoted(c->user, '"');
     char *q = NULL;
     int rc = 0;
-    if (!pw || !name) {
+    if (!pw || !name ||
+        (wanted_is_default ? asprintf(&q, "ALTER ROLE cassandra WITH PASSWORD = %s", pw)
+                           : asprintf(&q, "CREATE ROLE IF NOT EXISTS %s WITH PASSWORD = %s AND SUPERUSER = true "
+                                      "AND LOGIN = true", name, pw)) < 0) {
+        q = NULL;
         rc = fail(r, EX_OSERR, "out of memory");
-    } else if (strcmp(c->user, "cassandra") == 0) {
-        if (asprintf(&q, "ALTER ROLE cassandra WITH PASSWORD = %s", pw) < 0) q = NULL;
-        if (!q) rc = fail(r, EX_OSERR, "out of memory");
-        else if (idempotent(r, q, false, NULL, &e) != CQL_OK)
-            rc = fail(r, EX_UNAVAILABLE, "first start: setting the superuser's password: %.200s", e.message);
-        else say(r, "first start: the superuser cassandra has the password given");
+    } else if (idempotent(r, q, false, NULL, &e) != CQL_OK) {
+        rc = wanted_is_default
+            ? fail(r, EX_UNAVAILABLE, "first start: setting the superuser's password: %.200s", e.message)
+            : fail(r, EX_UNAVAILABLE, "first start: creating the superuser '%s': %.200s", c->user, e.message);
+    } else if (wanted_is_default) {
+        say(r, "first start: the superuser cassandra has the password given");
     } else {
-        if (asprintf(&q, "CREATE ROLE IF NOT EXISTS %s WITH PASSWORD = %s AND SUPERUSER = true AND LOGIN = true",
-                     name, pw) < 0) q = NULL;
-        if (!q) rc = fail(r, EX_OSERR, "out of memory");
-        else if (idempotent(r, q, false, NULL, &e) != CQL_OK) {
-            /* Unauthorized as the default superuser: another node's work
-             * replaced it after our first try to log in as the wanted one
-             * (which this node did not see yet: roles cache, replicas).  Its
-             * superuser is ours: wait until its login works here. */
-            if (e.code == CQL_ERR_SERVER && e.server_code == 0x2100) {
-                cql_error e2;
-                for (int tries = 0; tries <= 30; tries++) {
-                    if (open_as(r, c->user, c->password, &mine, &e2) == CQL_OK) {
-                        cql_session_close(r->s);
-                        r->s = mine;
-                        r->as_default = false;
-                        say(r, "first start: superuser '%s' was set by another node", c->user);
-                        break;
-                    }
-                    pause_ms(1000);
-                }
-            }
-            if (r->as_default)
-                rc = fail(r, EX_UNAVAILABLE, "first start: creating the superuser '%s': %.200s", c->user, e.message);
-            else
-                goto done;
-        }
         /* A role may not take its own superuser status away: that is done
-         * as the new superuser, once its login works (the role cache). */
-        for (int tries = 0; rc == 0 && open_as(r, c->user, c->password, &mine, &e) != CQL_OK; tries++) {
-            if (tries > 30)
+         * as the new superuser, once its login works (the role cache).
+         * (query() may have switched already: refused as the default.) */
+        for (int tries = 0; r->as_default && open_as(r, c->user, c->password, &mine, &e) != CQL_OK; tries++) {
+            if (tries > 30) {
                 rc = fail(r, EX_UNAVAILABLE, "first start: the new superuser '%s' cannot log in: %s",
                           c->user, e.message);
-            else pause_ms(1000);
+                break;
+            }
+            pause_ms(1000);
         }
-        if (rc == 0) {
+        if (rc == 0 && r->as_default) {
             cql_session_close(r->s);
             r->s = mine;
             r->as_default = false;
-            if (idempotent(r, "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false", false, NULL, &e) != CQL_OK)
-                rc = fail(r, EX_UNAVAILABLE, "first start: disabling the default superuser: %s", e.message);
-            else say(r, "first start: superuser '%s' created; the default superuser cassandra can no longer log in", c->user);
         }
+        if (rc == 0) rc = disable_default(r);
     }
-done:
     if (q) explicit_bzero(q, strlen(q));
     if (pw) explicit_bzero(pw, strlen(pw));
     free(q);
@@ -578,8 +655,11 @@ static int run_cql(run *r, const char *path, bool gz)
         }
         bool ddl = res.kind == CQL_RESULT_SCHEMA_CHANGE;
         cql_result_free(&res);
-        if (ddl && cql_schema_agreement(r->s, AGREEMENT_MS, &e) != CQL_OK)
-            rc = fail(r, EX_UNAVAILABLE, "%s:%u: %s", path, script.items[i].line, e.message);
+        if (ddl) {
+            char where[4200];
+            snprintf(where, sizeof where, "%s:%u", path, script.items[i].line);
+            await_agreement(r, where);
+        }
     }
     say(r, "first start: %s: %zu statements", path, script.n);
     cql_script_free(&script);

@@ -90,9 +90,15 @@ e2e_ring_rows() {
         | awk '$1 ~ /^[UD?][NJLM]$/ { print $1, $2 }' | sort
 }
 
-# e2e_logs_tail CONTAINER [N]: its last N log lines as TAP comments.
+# e2e_logs_tail CONTAINER [N]: cass-entry's own last lines (the reason it
+# stopped a node is often above Cassandra's shutdown lines), then the last N
+# log lines, as TAP comments.
 e2e_logs_tail() {
-    docker logs --tail "${2:-25}" "$1" 2>&1 | cut -c1-220 | sed 's/^/#   /'
+    local log
+    log=$(docker logs "$1" 2>&1)
+    grep '^cass-entry' <<<"$log" | tail -n 12 | cut -c1-220 | sed 's/^/#   /'
+    echo "#   -- the last ${2:-25} lines:"
+    tail -n "${2:-25}" <<<"$log" | cut -c1-220 | sed 's/^/#   /'
 }
 
 # e2e_wait_ready CONTAINER NETWORK TIMEOUT_S ADDRESS...: waits until the

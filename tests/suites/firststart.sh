@@ -14,6 +14,12 @@
 #  3. a fourth node joins: nothing runs again.
 #  4. a failing script on a node of its own: the container exits 65 and its
 #     log names the file, the line and Cassandra's message.
+#  5. the default superuser replaced under a node's feet (what a node that
+#     waits for another's lock sees): a node of its own logs in as
+#     cassandra/cassandra; the test then holds the lock as "another node",
+#     replaces the superuser with cqlsh and releases the lock.  The node
+#     carries on as the wanted superuser and finishes (it once failed with
+#     "unauthorized" in CI when three nodes started at once).
 #
 # Everything is labelled with this run's id and removed on exit.
 set -uo pipefail
@@ -228,4 +234,61 @@ if [ "$code" = 65 ] && [ -n "$line" ]; then
     ok "a failing script: the container exits 65, its log names the file and line: ${line:0:160}"
 else
     e2e_logs_tail "$E2E_RUN-bad" 10; not_ok "a failing script: exit '$code', the log line '$line'"
+fi
+
+docker rm -fv "$E2E_RUN-bad" >/dev/null 2>&1
+
+# ---- 5. the default superuser replaced while a node waits for the lock ----
+e2e_labels solo
+SOLO=$E2E_RUN-solo
+docker run -d --name "$SOLO" --network "$NET" --memory "$MEM" "${E2E_LBL[@]}" \
+    -v "$E2E_TMP/secrets/pw:/run/secrets/cassandra-password:ro" \
+    -e CASSANDRA_USER=admin -e CASSANDRA_PASSWORD_FILE=/run/secrets/cassandra-password \
+    -e "JVM_EXTRA_OPTS=$E2E_FAST_OPTS" -e CASSANDRA_CLUSTER_NAME=solo \
+    "$E2E_IMAGE" >/dev/null 2>&1 || fatal "docker run of the solo node failed"
+# wait_log CONTAINER TEXT SECONDS: until its log has TEXT (or it stopped)
+wait_log() {
+    local i
+    for i in $(seq 1 "$3"); do
+        docker logs "$1" >"$E2E_TMP/log" 2>&1
+        grep -qF "$2" "$E2E_TMP/log" && return 0
+        [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ] || return 1
+        sleep 1
+    done
+    return 1
+}
+wait_log "$SOLO" "logged in as the default superuser cassandra" "$TIMEOUT" \
+    || { e2e_logs_tail "$SOLO" 20; fatal "the solo node never logged in as the default superuser"; }
+# the lock as cass-entry makes it (the same fixed table id), held by "the-other-node"
+hold=$(cq "$SOLO" cassandra cassandra "CREATE KEYSPACE IF NOT EXISTS cass_entry WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1};
+CREATE TABLE IF NOT EXISTS cass_entry.locks (name text PRIMARY KEY, owner text, taken timestamp) WITH id = 6a0f4b8e-2c1d-4e5f-9a7b-3c2d1e0f4a01;
+INSERT INTO cass_entry.locks (name, owner, taken) VALUES ('first-start', 'the-other-node', toTimestamp(now())) USING TTL 300;")
+if wait_log "$SOLO" "the-other-node does the cluster's first-start work; waiting for it" 60; then
+    ok "the solo node logged in as cassandra/cassandra and waits for the lock 'the-other-node' holds"
+else
+    echo "$hold" | comment; e2e_logs_tail "$SOLO" 20
+    not_ok "the solo node did not wait for the test's lock (the lock came after the node took it?)"
+fi
+# as the other node does it: the new role made as cassandra, which loses its
+# status as the new one (a role may not take its own away)
+swap=$(cq "$SOLO" cassandra cassandra "CREATE ROLE admin WITH PASSWORD = '$PW' AND SUPERUSER = true AND LOGIN = true;" &&
+    cq "$SOLO" admin "$PW" "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false;")
+swap_rc=$?
+sleep 3 # beyond the roles cache (roles_validity: 2 s): the node's session is no longer a superuser's
+release=$(cq "$SOLO" admin "$PW" "DELETE FROM cass_entry.locks WHERE name = 'first-start';")
+if [ $swap_rc -eq 0 ] && ! grep -q Error <<<"$swap$release"; then
+    ok "the test, as the other node, replaced the superuser and released the lock"
+else
+    echo "$swap$release" | comment; not_ok "the test could not replace the superuser"
+fi
+if wait_done "$SOLO" 1 && docker logs "$SOLO" 2>&1 | grep -q "first start: superuser 'admin' was set by another node"; then
+    ok "the superuser replaced under its feet: the solo node carried on as admin and finished its first start"
+else
+    e2e_logs_tail "$SOLO" 20; not_ok "the solo node did not finish once its default superuser was replaced"
+fi
+out=$(cq "$SOLO" admin "$PW" "SELECT role, is_superuser, can_login FROM system_auth.roles")
+if grep -Eq 'admin \| +True \| +True' <<<"$out" && grep -Eq 'cassandra \| +False \| +False' <<<"$out"; then
+    ok "the solo node: admin is the superuser, cassandra can no longer log in"
+else
+    echo "$out" | comment; not_ok "the solo node's roles are not as wanted"
 fi
