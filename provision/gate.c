@@ -32,6 +32,11 @@ static bool transient(const eng_error *e)
     return e->code == ENG_ERR_TIMEOUT || docker_conflict(e) || docker_not_found(e);
 }
 
+bool gate_cant_run_is_final(gate_node *node)
+{
+    return ++node->cant_run >= GATE_CANT_RUN_LIMIT;
+}
+
 /* CQL inside the node: 0 answers, 1 not yet, -1 error (err filled).  Not an
  * exit code: PROV_EXIT_FAIL is 1 too, and would read as "not yet". */
 static int probe(const gate_backend *b, gate_node *nd, prov_error *err)
@@ -43,22 +48,28 @@ static int probe(const gate_backend *b, gate_node *nd, prov_error *err)
     eng_error e;
     int code = 0;
     char where[160];
-    switch (node_probe(c, container, &code, &e)) {
+    node_probe_result result = node_probe(c, container, &code, &e);
+    if (result != NODE_PROBE_CANT_RUN)
+        nd->cant_run = 0;
+    switch (result) {
     case NODE_PROBE_ANSWERS:
         return 0;
     case NODE_PROBE_NOT_YET:
         return 1;
     case NODE_PROBE_CANT_RUN: {
-        /* An exec that lands while the container exits gets 126 too: a node
-         * that stopped is the check's to report, with its log. */
+        /* An exec that lands while the container exits or restarts gets
+         * 126 too: a node that stopped is the check's to report, with its
+         * log; one that runs gets a few more probes. */
         char why[256];
         int rc = b->check(b->impl, nd, why, sizeof why, err);
         if (rc != 0)
             return rc < 0 ? -1 : 1;
+        if (!gate_cant_run_is_final(nd))
+            return 1;
         prov_fail(err, PROV_EXIT_FAIL,
-                  "%s%s: `cass-entry --probe` can't run in the container (exit status %d): is %s "
-                  "a cass-entry image?",
-                  nd->name, on(nd, where, sizeof where), code, b->image);
+                  "%s%s: `cass-entry --probe` can't run in the container (exit status %d, %d times "
+                  "in a row): is %s a cass-entry image?",
+                  nd->name, on(nd, where, sizeof where), code, nd->cant_run, b->image);
         return -1;
     }
     case NODE_PROBE_ERROR:

@@ -42,6 +42,7 @@ typedef struct {
     bool this_run;     /* started (or created) by this run */
     char ip[64];       /* its address on the cluster's network (check fills it) */
     double t_start;    /* when this run started it */
+    int cant_run;      /* probes in a row that could not run in its running container */
 } gate_node;
 
 typedef struct {
@@ -66,6 +67,15 @@ typedef struct {
     int timeout_s;      /* --timeout: for the whole wait */
     const char *seeds;  /* "cass1,cass2": whose view the next node gets */
 } gate_opts;
+
+/* `cass-entry --probe` could not run in the node (exit status 126 or 127)
+ * while its container runs: true when that happened GATE_CANT_RUN_LIMIT
+ * times in a row (the image has no cass-entry: the gate reports it); before
+ * that it is taken for an exec that landed while the container stopped or
+ * started (a restart), and the gate waits.  Any other outcome of a probe
+ * resets the count. */
+enum { GATE_CANT_RUN_LIMIT = 3 };
+bool gate_cant_run_is_final(gate_node *node);
 
 /* Wait until the nodes marked `waiting` are ready (above); `what` names the
  * step in progress and error lines ("ring", "nodes with data", "cass3").  On
