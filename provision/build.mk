@@ -113,21 +113,12 @@ $(B)/tests/test_cluster_plan: $(B)/obj/tests/unit/test_cluster_plan.o $(B)/obj/p
 UNIT_TESTS += $(B)/tests/test_ring $(B)/tests/test_replication $(B)/tests/test_pki $(B)/tests/test_tokens $(B)/tests/test_cluster_plan
 
 # swarm.c uses cluster.c's labels, plan.c's plan and gate.c's readiness gate,
-# so its test links them and the engine library.
-$(B)/tests/test_swarm: $(B)/obj/tests/unit/test_swarm.o \
-                       $(filter-out $(B)/obj/provision/main.o $(B)/obj/provision/secretfile.o,$(PROVISION_OBJS)) \
-                       $(PROVISION_ENGINE_LIB)
+# and gate.c stands on the engine library (its probes are execs): their tests
+# link every provisioner object but main's, and the engine library.
+$(B)/tests/test_swarm $(B)/tests/test_gate: $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o \
+        $(filter-out $(B)/obj/provision/main.o $(B)/obj/provision/secretfile.o,$(PROVISION_OBJS)) \
+        $(PROVISION_ENGINE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(PROVISION_ENGINE_LIBS) -lcrypto
 
-UNIT_TESTS += $(B)/tests/test_swarm
-
-# The gate's rule on probes that cannot run: gate.c stands on the engine
-# library (its probes are execs), so the test links what test_swarm links.
-$(B)/tests/test_gate: $(B)/obj/tests/unit/test_gate.o \
-                      $(filter-out $(B)/obj/provision/main.o $(B)/obj/provision/secretfile.o,$(PROVISION_OBJS)) \
-                      $(PROVISION_ENGINE_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(PROVISION_ENGINE_LIBS) -lcrypto
-
-UNIT_TESTS += $(B)/tests/test_gate
+UNIT_TESTS += $(B)/tests/test_swarm $(B)/tests/test_gate
