@@ -341,16 +341,25 @@ if ledger_start replace; then
     old_id=$(hostids | awk -v ip="$old_ip" '$1 == ip {print $2}')
     docker kill -s KILL "${P}4" >/dev/null
     t=$SECONDS
-    # Not $FAST's 5 s ring delay: a replacement's shadow round with its seeds
-    # lasts ring_delay, and under this write load on 2 cores the seed answered
-    # too late for 5 s in all 3 starts of one run ("Unable to contact any
-    # seeds", exit 3); Cassandra's default ring delay here.
+    # Not $FAST's 5 s ring delay: a replacement on the same address sleeps
+    # ring_delay before it checks that its gossip has seen a seed (5.0.1,
+    # StorageService.prepareForBootstrap, then bootstrap: "Unable to contact
+    # any seeds"); Cassandra's default ring delay here, as users have it.
     "$PROV" replace "${P}4" --prefix "$P" --image "$IMAGE" \
         --jvm-extra-opts "-Dcassandra.skip_wait_for_gossip_to_settle=0" --timeout "$TIMEOUT" \
         >"$tmp/replace.out" 2>&1; rc=$?
     check "replace ${P}4 (killed) under the write load: exit 0 in $((SECONDS - t)) s, replace_address_first_boot=$old_ip, 4 rows UN and no other row" \
         bash -c "[ $rc -eq 0 ] && grep -q 'replace_address_first_boot=$old_ip' '$tmp/replace.out' && [ \$(grep -cE '^\S+\s+\S+\s+\S+\s+UN\s' '$tmp/replace.out') -eq 4 ] && [ \$(grep -cE '^\S+\s+\S+\s+\S+\s+[UD?][NJLM]\s' '$tmp/replace.out') -eq 4 ]"
-    [ "$rc" -eq 0 ] || show "$tmp/replace.out"
+    if [ "$rc" -ne 0 ]; then
+        show "$tmp/replace.out"
+        # Why, in more than the last error (2 of 4 full runs failed here with
+        # "Unable to contact any seeds" after a 30 s ring delay, while the
+        # shadow round had reached the seed): every start of the kept
+        # container and what its gossip saw, then the seed's lines on the address.
+        docker logs "${P}4" 2>&1 | grep -E '^cass-entry: running|Gathering node replacement|Starting up server gossip|is now (UP|DOWN|part of the cluster)|JOINING:|Sleeping for|Exception|Unable to|Not marking|pause|ERROR' \
+            | cut -c1-250 | head -n 60 | sed 's/^/#   replacement: /'
+        docker logs "${P}1" 2>&1 | grep -E "$old_ip|ERROR|Exception" | tail -n 30 | cut -c1-250 | sed 's/^/#   seed: /'
+    fi
     new_vol=$(docker volume inspect -f '{{.CreatedAt}}' "${P}4-data" 2>/dev/null)
     new_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$P-net\").IPAddress}}" "${P}4" 2>/dev/null)
     new_id=$(hostids | awk -v ip="$new_ip" '$1 == ip {print $2}')
