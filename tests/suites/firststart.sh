@@ -16,10 +16,10 @@
 #     log names the file, the line and Cassandra's message.
 #  5. the default superuser replaced under a node's feet (what a node that
 #     waits for another's lock sees): a node of its own logs in as
-#     cassandra/cassandra; the test then holds the lock as "another node",
-#     replaces the superuser with cqlsh and releases the lock.  The node
-#     carries on as the wanted superuser and finishes (it once failed with
-#     "unauthorized" in CI when three nodes started at once).
+#     cassandra/cassandra; the test holds the lock as "another node" (cql-cli
+#     from the host), replaces the superuser, revokes the default role's
+#     permissions on cass_entry, and releases the lock.  The node, refused
+#     as cassandra, carries on as the wanted superuser and finishes.
 #
 # Everything is labelled with this run's id and removed on exit.
 set -uo pipefail
@@ -283,12 +283,17 @@ else
     echo "$hold" | comment; e2e_logs_tail "$SOLO" 20
     not_ok "the solo node did not wait for the test's lock (the lock came after the node took it?)"
 fi
-# as the other node does it: the new role made as cassandra, which loses its
-# status as the new one (a role may not take its own away)
+# As the other node does it: the new role made as cassandra, which loses its
+# status as the new one (a role may not take its own away).  Then the
+# default role's permissions on cass_entry (its creator's) are revoked too:
+# the node's next lock attempt, as cassandra, is refused (0x2100), as the
+# CREATE KEYSPACE of a node that logged in before the swap is in a real
+# race; without a switch to the wanted superuser it would retry forever.
 swap=$(cq "$SOLO" cassandra cassandra "CREATE ROLE admin WITH PASSWORD = '$PW' AND SUPERUSER = true AND LOGIN = true;" &&
-    cq "$SOLO" admin "$PW" "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false;")
+    cq "$SOLO" admin "$PW" "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false;
+REVOKE ALL PERMISSIONS ON KEYSPACE cass_entry FROM cassandra;")
 swap_rc=$?
-sleep 3 # beyond the roles cache (roles_validity: 2 s): the node's session is no longer a superuser's
+sleep 3 # beyond the roles and permissions caches (2 s each): the node's session is refused now
 release=$(cq "$SOLO" admin "$PW" "DELETE FROM cass_entry.locks WHERE name = 'first-start';")
 if [ $swap_rc -eq 0 ] && ! grep -q Error <<<"$swap$release"; then
     ok "the test, as the other node, replaced the superuser and released the lock"
