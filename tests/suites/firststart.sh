@@ -300,7 +300,11 @@ if [ $swap_rc -eq 0 ] && ! grep -q Error <<<"$swap$release"; then
 else
     echo "$swap$release" | comment; not_ok "the test could not replace the superuser"
 fi
-if wait_done "$SOLO" 1 && docker logs "$SOLO" 2>&1 | grep -q "first start: superuser 'admin' was set by another node"; then
+done_ok=false
+# (the log read whole first: grep -q closing the pipe early fails it under pipefail)
+wait_done "$SOLO" 1 && docker logs "$SOLO" >"$E2E_TMP/log" 2>&1 &&
+    grep -q "first start: superuser 'admin' was set by another node" "$E2E_TMP/log" && done_ok=true
+if $done_ok; then
     ok "the superuser replaced under its feet: the solo node carried on as admin and finished its first start"
 else
     e2e_logs_tail "$SOLO" 20; not_ok "the solo node did not finish once its default superuser was replaced"
