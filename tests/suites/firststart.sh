@@ -285,13 +285,15 @@ else
 fi
 # As the other node does it: the new role made as cassandra, which loses its
 # status as the new one (a role may not take its own away).  Then the
-# default role's permissions on cass_entry (its creator's) are revoked too:
+# default role's permissions on cass_entry and its lock table (its
+# creator's, on each) are revoked too:
 # the node's next lock attempt, as cassandra, is refused (0x2100), as the
 # CREATE KEYSPACE of a node that logged in before the swap is in a real
 # race; without a switch to the wanted superuser it would retry forever.
 swap=$(cq "$SOLO" cassandra cassandra "CREATE ROLE admin WITH PASSWORD = '$PW' AND SUPERUSER = true AND LOGIN = true;" &&
     cq "$SOLO" admin "$PW" "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false;
-REVOKE ALL PERMISSIONS ON KEYSPACE cass_entry FROM cassandra;")
+REVOKE ALL PERMISSIONS ON KEYSPACE cass_entry FROM cassandra;
+REVOKE ALL PERMISSIONS ON TABLE cass_entry.locks FROM cassandra;")
 swap_rc=$?
 sleep 3 # beyond the roles and permissions caches (2 s each): the node's session is refused now
 release=$(cq "$SOLO" admin "$PW" "DELETE FROM cass_entry.locks WHERE name = 'first-start';")
