@@ -183,30 +183,39 @@ static bool refused(const cql_error *e)
     return e->code == CQL_ERR_SERVER && e->server_code == 0x0100;
 }
 
-static cql_status open_as(run *r, const char *user, const char *password, cql_session **s, cql_error *e);
-
-/* Logged in as the default superuser, this node may see another node's work
- * take it away (its superuser status, its login) at any moment before its own
- * turn: the wanted superuser is then there, or about to be (roles cache,
- * replicas).  True once this node is logged in as it (a line says so); false
- * when it is not there within 30 s or there is no such work. */
-static bool now_as_wanted(run *r)
+static cql_status open_as(run *r, const char *user, const char *password, cql_session **s, cql_error *e)
 {
-    const firststart_config *c = r->c;
-    if (!r->as_default || !c->password) return false;
-    for (int tries = 0; tries <= 30; tries++) {
+    return cql_session_open_tls(r->c->host, r->c->port, r->c->tls, user, password, STATEMENT_MS, s, e);
+}
+
+/* Log in as the wanted superuser, trying `retries` more times a second
+ * apart (roles cache, replicas), and make that the run's session.  True once
+ * switched; e says why not. */
+static bool switch_to_wanted(run *r, int retries, cql_error *e)
+{
+    for (int i = 0;; i++) {
         cql_session *mine;
-        cql_error e;
-        if (open_as(r, c->user, c->password, &mine, &e) == CQL_OK) {
+        if (open_as(r, r->c->user, r->c->password, &mine, e) == CQL_OK) {
             cql_session_close(r->s);
             r->s = mine;
             r->as_default = false;
-            say(r, "first start: superuser '%s' was set by another node", c->user);
             return true;
         }
+        if (i >= retries) return false;
         pause_ms(1000);
     }
-    return false;
+}
+
+/* Logged in as the default superuser, this node may see another node's work
+ * take it away (its superuser status, its login) at any moment before its own
+ * turn: the wanted superuser is then there, or about to be.  True once this
+ * node is logged in as it (a line says so). */
+static bool now_as_wanted(run *r, int retries)
+{
+    cql_error e;
+    if (!r->as_default || !r->c->password || !switch_to_wanted(r, retries, &e)) return false;
+    say(r, "first start: superuser '%s' was set by another node", r->c->user);
+    return true;
 }
 
 /* A statement at QUORUM (LWTs at SERIAL).  Refused as the default superuser
@@ -215,9 +224,10 @@ static bool now_as_wanted(run *r)
 static cql_status query(run *r, const char *q, const cql_value *v, size_t n, bool serial,
                         cql_result *out, cql_error *e)
 {
-    cql_status st = cql_query(r->s, q, CQL_CL_QUORUM, serial ? CQL_CL_SERIAL : 0, v, n, STATEMENT_MS, out, e);
-    if (st != CQL_OK && e->code == CQL_ERR_SERVER && e->server_code == 0x2100 && now_as_wanted(r))
-        st = cql_query(r->s, q, CQL_CL_QUORUM, serial ? CQL_CL_SERIAL : 0, v, n, STATEMENT_MS, out, e);
+    cql_consistency serial_cl = serial ? CQL_CL_SERIAL : 0;
+    cql_status st = cql_query(r->s, q, CQL_CL_QUORUM, serial_cl, v, n, STATEMENT_MS, out, e);
+    if (st != CQL_OK && e->code == CQL_ERR_SERVER && e->server_code == 0x2100 && now_as_wanted(r, 30))
+        st = cql_query(r->s, q, CQL_CL_QUORUM, serial_cl, v, n, STATEMENT_MS, out, e);
     return st;
 }
 
@@ -236,11 +246,6 @@ static char *quoted(const char *s, char quote)
     *p++ = quote;
     *p = '\0';
     return q;
-}
-
-static cql_status open_as(run *r, const char *user, const char *password, cql_session **s, cql_error *e)
-{
-    return cql_session_open_tls(r->c->host, r->c->port, r->c->tls, user, password, STATEMENT_MS, s, e);
 }
 
 /* An answer that may change a moment later: replicas down or busy, a
@@ -449,14 +454,8 @@ static int replace_superuser(run *r)
 {
     const firststart_config *c = r->c;
     cql_error e;
-    cql_session *mine = NULL;
     /* Another node may have done it while we waited for the lock. */
-    if (r->as_default && open_as(r, c->user, c->password, &mine, &e) == CQL_OK) {
-        cql_session_close(r->s);
-        r->s = mine;
-        r->as_default = false;
-        say(r, "first start: superuser '%s' was set by another node", c->user);
-    }
+    now_as_wanted(r, 0);
     if (!cql_session_authenticated(r->s)) {
         say(r, "warning: first start: the node takes no credentials (authenticator AllowAllAuthenticator): "
             "no superuser to set");
@@ -483,20 +482,11 @@ static int replace_superuser(run *r)
         /* A role may not take its own superuser status away: that is done
          * as the new superuser, once its login works (the role cache).
          * (query() may have switched already: refused as the default.) */
-        for (int tries = 0; r->as_default && open_as(r, c->user, c->password, &mine, &e) != CQL_OK; tries++) {
-            if (tries > 30) {
-                rc = fail(r, EX_UNAVAILABLE, "first start: the new superuser '%s' cannot log in: %s",
-                          c->user, e.message);
-                break;
-            }
-            pause_ms(1000);
-        }
-        if (rc == 0 && r->as_default) {
-            cql_session_close(r->s);
-            r->s = mine;
-            r->as_default = false;
-        }
-        if (rc == 0) rc = disable_default(r);
+        if (r->as_default && !switch_to_wanted(r, 30, &e))
+            rc = fail(r, EX_UNAVAILABLE, "first start: the new superuser '%s' cannot log in: %s",
+                      c->user, e.message);
+        else
+            rc = disable_default(r);
     }
     if (q) explicit_bzero(q, strlen(q));
     if (pw) explicit_bzero(pw, strlen(pw));

@@ -134,7 +134,8 @@ int lifecycle_dead_address(eng_client *c, const char *container, const char *vie
 
 /* How many starts `replace` gives a replacement, each on a fresh volume:
  * Cassandra may refuse one at start (exit 3) while its peers still gossip
- * about the dead node, or when its shadow round with the seeds times out. */
+ * about the dead node, or when, on the same address, its gossip has seen no
+ * seed after ring_delay ("Unable to contact any seeds"). */
 #define LIFECYCLE_REPLACE_ATTEMPTS 3
 
 /* The line on out for a replacement that did not start (attempt of
